@@ -1,0 +1,204 @@
+"""Tables. Every stored record carries its provenance: the ingest run, the file and the position in it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class IngestRun(Base):
+    """One file (or URL) read by one ingest: what, from where, which bytes, and what came of it."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # ocds | sanctions | suppliers
+    format: Mapped[str] = mapped_column(String(32))
+    origin: Mapped[str] = mapped_column(Text)  # path or URL as given
+    source_file: Mapped[str] = mapped_column(Text)  # the file actually read
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    retrieved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # running | ok | failed | skipped
+    error: Mapped[str | None] = mapped_column(Text)
+    read: Mapped[int] = mapped_column(Integer, default=0)
+    loaded: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_ingest_runs_origin", "kind", "format", "source_file"),)
+
+
+class _Provenance:
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"), index=True)
+    source_file: Mapped[str] = mapped_column(Text)
+    position: Mapped[str] = mapped_column(String(128))
+    content_hash: Mapped[str] = mapped_column(String(32))
+
+
+class _Rfc:
+    rfc_raw: Mapped[str | None] = mapped_column(Text)  # as published
+    rfc: Mapped[str | None] = mapped_column(String(13), index=True)  # normalised, first usable one
+    rfc_all: Mapped[str | None] = mapped_column(Text)  # every RFC found in the field, space-separated
+    rfc_kind: Mapped[str | None] = mapped_column(String(16))  # company|person|generic|invalid
+    rfc_check_ok: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class Party(_Provenance, _Rfc, Base):
+    """An OCDS party (or a supplier named only inside an award) within one contracting process."""
+
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(512), unique=True)  # "{ocid}/{party id}"
+    ocid: Mapped[str] = mapped_column(String(256), index=True)
+    party_id: Mapped[str] = mapped_column(String(256))
+    release_id: Mapped[str | None] = mapped_column(String(256))
+    release_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    name: Mapped[str | None] = mapped_column(Text)
+    roles: Mapped[str] = mapped_column(Text, default="")  # canonical English roles, space-separated
+    identifier_scheme: Mapped[str | None] = mapped_column(String(64))
+    identifier_id: Mapped[str | None] = mapped_column(Text)
+    street: Mapped[str | None] = mapped_column(Text)
+    locality: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    postal_code: Mapped[str | None] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(64))
+
+
+class Award(_Provenance, Base):
+    """An award or a contract (federal data has contracts and no awards)."""
+
+    __tablename__ = "awards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(512), unique=True)  # "{ocid}/{kind}/{id}"
+    ocid: Mapped[str] = mapped_column(String(256), index=True)
+    release_id: Mapped[str | None] = mapped_column(String(256))
+    release_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(8))  # award | contract
+    item_id: Mapped[str] = mapped_column(String(256))
+    award_id: Mapped[str | None] = mapped_column(String(256))  # contracts: awardID
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(32))
+    date: Mapped[date | None] = mapped_column(Date)  # award date
+    date_signed: Mapped[date | None] = mapped_column(Date)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    value_amount: Mapped[Decimal | None] = mapped_column(Numeric(20, 2))
+    currency: Mapped[str | None] = mapped_column(String(8))
+    buyer_id: Mapped[str | None] = mapped_column(String(256))
+    buyer_name: Mapped[str | None] = mapped_column(Text)
+    buyer_rfc: Mapped[str | None] = mapped_column(String(13))
+
+
+class AwardSupplier(Base):
+    """A supplier named by an award or contract, pointing at its party by source key."""
+
+    __tablename__ = "award_suppliers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    award_pk: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"), index=True)
+    party_key: Mapped[str | None] = mapped_column(String(512), index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    rfc_raw: Mapped[str | None] = mapped_column(Text)
+    rfc: Mapped[str | None] = mapped_column(String(13), index=True)
+
+
+class Sanction(_Provenance, _Rfc, Base):
+    """One listing in a sanctions registry (SFP, SAT 69-B, PDN System 3)."""
+
+    __tablename__ = "sanctions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(512), unique=True)  # "{registry}:{...}"
+    registry: Mapped[str] = mapped_column(String(16), index=True)  # sfp | sat-69b | pdn-s3
+    case_number: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    person_kind: Mapped[str | None] = mapped_column(String(8))  # company | person, when published
+    kind: Mapped[str] = mapped_column(String(32))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    authority: Mapped[str | None] = mapped_column(Text)
+    raw_status: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(20, 2))
+    currency: Mapped[str | None] = mapped_column(String(8))
+    details: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | withdrawn
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SupplierEntry(_Provenance, _Rfc, Base):
+    """One entry of a supplier register (Mexico City SEFIN, RUPC exports, state registers)."""
+
+    __tablename__ = "supplier_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(512), unique=True)  # "{register}:{id}"
+    register: Mapped[str] = mapped_column(String(64), index=True)
+    register_id: Mapped[str | None] = mapped_column(String(256))
+    name: Mapped[str | None] = mapped_column(Text)
+    street: Mapped[str | None] = mapped_column(Text)
+    locality: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    postal_code: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecordHistory(Base):
+    """Every version a record has had, so a 69-B firm moving from Presunto to Definitivo keeps both."""
+
+    __tablename__ = "record_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(16))  # sanction | supplier
+    source_key: Mapped[str] = mapped_column(String(512))
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"))
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    change: Mapped[str] = mapped_column(String(16))  # created | updated | withdrawn | restored
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_record_history_key", "record_type", "source_key"),)
+
+
+class QuarantinedRow(Base):
+    """A row that could not be loaded, kept with its reason and where it came from."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(32))
+    source_file: Mapped[str] = mapped_column(Text)
+    position: Mapped[str] = mapped_column(String(128))
+    raw: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("run_id", "position", name="uq_quarantine_run_position"),)

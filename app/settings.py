@@ -1,0 +1,44 @@
+"""The one typed settings object. Every knob is an environment variable with the TESTIGO_ prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TESTIGO_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./var"), description="Where the embedded database, models and caches live."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Defaults to a SQLite file testigo.db under data_dir.",
+    )
+    batch_size: int = Field(default=2000, ge=1, description="Rows per upsert batch during ingest.")
+    http_timeout: float = Field(default=60.0, gt=0, description="Seconds before a fetch gives up.")
+    http_retries: int = Field(default=3, ge=0, description="Retries for a failed fetch.")
+    demo_dir: Path = Field(
+        default=REPO_ROOT / "data", description="Bundled real public files loaded by `make run`."
+    )
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'testigo.db').resolve()}"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
