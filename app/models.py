@@ -1,8 +1,9 @@
-"""Tables. Every stored record carries its provenance: the ingest run, the file and the position in it."""
+"""Tables. Every stored record carries its provenance: ingest run, file, position in the file."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -33,6 +34,8 @@ class IngestRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # ocds | sanctions | suppliers
     format: Mapped[str] = mapped_column(String(32))
+    # What a snapshot replaces: the registry or register name ("sfp", "cdmx-sefin"), or "ocds".
+    scope: Mapped[str] = mapped_column(String(64))
     origin: Mapped[str] = mapped_column(Text)  # path or URL as given
     source_file: Mapped[str] = mapped_column(Text)  # the file actually read
     sha256: Mapped[str | None] = mapped_column(String(64))
@@ -50,7 +53,7 @@ class IngestRun(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     withdrawn: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (Index("ix_ingest_runs_origin", "kind", "format", "source_file"),)
+    __table_args__ = (Index("ix_ingest_runs_scope", "kind", "scope", "status"),)
 
 
 class _Provenance:
@@ -63,7 +66,9 @@ class _Provenance:
 class _Rfc:
     rfc_raw: Mapped[str | None] = mapped_column(Text)  # as published
     rfc: Mapped[str | None] = mapped_column(String(13), index=True)  # normalised, first usable one
-    rfc_all: Mapped[str | None] = mapped_column(Text)  # every RFC found in the field, space-separated
+    rfc_all: Mapped[str | None] = mapped_column(
+        Text
+    )  # every RFC found in the field, space-separated
     rfc_kind: Mapped[str | None] = mapped_column(String(16))  # company|person|generic|invalid
     rfc_check_ok: Mapped[bool | None] = mapped_column(Boolean)
 
@@ -105,10 +110,10 @@ class Award(_Provenance, Base):
     award_id: Mapped[str | None] = mapped_column(String(256))  # contracts: awardID
     title: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(32))
-    date: Mapped[date | None] = mapped_column(Date)  # award date
-    date_signed: Mapped[date | None] = mapped_column(Date)
-    period_start: Mapped[date | None] = mapped_column(Date)
-    period_end: Mapped[date | None] = mapped_column(Date)
+    date: Mapped[dt.date | None] = mapped_column(Date)  # award date
+    date_signed: Mapped[dt.date | None] = mapped_column(Date)
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
     value_amount: Mapped[Decimal | None] = mapped_column(Numeric(20, 2))
     currency: Mapped[str | None] = mapped_column(String(8))
     buyer_id: Mapped[str | None] = mapped_column(String(256))
@@ -136,13 +141,16 @@ class Sanction(_Provenance, _Rfc, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_key: Mapped[str] = mapped_column(String(512), unique=True)  # "{registry}:{...}"
-    registry: Mapped[str] = mapped_column(String(16), index=True)  # sfp | sat-69b | pdn-s3
+    # "registry" is reserved by SQLAlchemy's declarative base; the column keeps the domain name.
+    registry_code: Mapped[str] = mapped_column(
+        "registry", String(16), index=True
+    )  # sfp|sat-69b|pdn-s3
     case_number: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(Text)
     person_kind: Mapped[str | None] = mapped_column(String(8))  # company | person, when published
     kind: Mapped[str] = mapped_column(String(32))
-    start_date: Mapped[date | None] = mapped_column(Date)
-    end_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
     authority: Mapped[str | None] = mapped_column(Text)
     raw_status: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(20, 2))
@@ -171,7 +179,7 @@ class SupplierEntry(_Provenance, _Rfc, Base):
 
 
 class RecordHistory(Base):
-    """Every version a record has had, so a 69-B firm moving from Presunto to Definitivo keeps both."""
+    """Every version of a record: a 69-B firm moving from Presunto to Definitivo keeps both."""
 
     __tablename__ = "record_history"
 

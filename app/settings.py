@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=2000, ge=1, description="Rows per upsert batch during ingest.")
     http_timeout: float = Field(default=60.0, gt=0, description="Seconds before a fetch gives up.")
     http_retries: int = Field(default=3, ge=0, description="Retries for a failed fetch.")
+    log_level: str = Field(default="WARNING", description="Log level for the CLI (stderr).")
     demo_dir: Path = Field(
         default=REPO_ROOT / "data", description="Bundled real public files loaded by `make run`."
     )

@@ -14,11 +14,11 @@ EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0, accounting for its 1900 leap-
 
 _DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
-_RANGE_SPLIT = re.compile(r"\s+(?:-|–|al|a)\s+", re.IGNORECASE)
+_RANGE_SPLIT = re.compile(r"\s+(?:-|–|//?|al|a)\s+|\s{2,}|\s*//\s*", re.IGNORECASE)
 
 
 def parse_instant(value: object) -> datetime | None:
-    """An ISO 8601 timestamp with or without offset ("Z", "-06:00"); None when empty or unreadable."""
+    """An ISO 8601 timestamp, with or without offset ("Z", "-06:00"); None when unreadable."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")

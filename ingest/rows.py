@@ -7,8 +7,9 @@ form a person can find again ("line 12", "releases[3]", "records[0].compiledRele
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -52,10 +53,10 @@ class AwardRow:
     award_id: str | None  # contracts: their awardID
     title: str | None
     status: str | None
-    date: date | None
-    date_signed: date | None
-    period_start: date | None
-    period_end: date | None
+    date: dt.date | None
+    date_signed: dt.date | None
+    period_start: dt.date | None
+    period_end: dt.date | None
     value_amount: Decimal | None
     currency: str | None
     buyer_id: str | None
@@ -76,8 +77,8 @@ class SanctionRow:
     rfc_raw: str | None
     person_kind: str | None  # company | person, when the source says
     kind: str  # debarment | fine | efos_definitivo | efos_presunto | ... | other
-    start_date: date | None
-    end_date: date | None
+    start_date: dt.date | None
+    end_date: dt.date | None
     authority: str | None
     raw_status: str | None
     amount: Decimal | None

@@ -1,0 +1,220 @@
+"""The `testigo` command. Thin: each command parses options and calls one library function."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app import logs
+from app.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from ingest.pipeline import Job
+
+cli = typer.Typer(
+    help="Testigo: link procurement, sanctions and supplier data.", no_args_is_help=True
+)
+db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
+ingest_cli = typer.Typer(
+    help="Load sources: OCDS, sanctions registries, supplier registers.", no_args_is_help=True
+)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(ingest_cli, name="ingest")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Re-read files already loaded byte for byte.")
+]
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    return settings
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to REVISION (default: the latest)."""
+    from app import migrations
+
+    settings = _settings()
+    migrations.upgrade(settings, revision)
+    typer.echo(f"database at {migrations.current(settings)}", err=True)
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: str = "base") -> None:
+    """Migrate the database down to REVISION (default: empty)."""
+    from app import migrations
+
+    migrations.downgrade(_settings(), revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    from app import migrations
+
+    typer.echo(migrations.current(_settings()) or "none")
+
+
+def _run(job_factory: Callable[[], Job], locations: list[str], as_json: bool, force: bool) -> None:
+    from app.db import make_engine
+    from app.progress import TerminalProgress
+    from ingest.jobs import JobError
+    from ingest.pipeline import run_job
+
+    settings = _settings()
+    try:
+        job = job_factory()
+    except JobError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    engine = make_engine(settings)
+    try:
+        progress = TerminalProgress() if sys.stderr.isatty() and not as_json else None
+        summary = run_job(
+            job, locations, engine=engine, settings=settings, progress=progress, force=force
+        )
+    finally:
+        engine.dispose()
+    if as_json:
+        from ingest.pipeline import dumps
+
+        typer.echo(dumps(summary))
+    else:
+        from app.progress import print_summary
+
+        print_summary(summary)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@ingest_cli.command("ocds")
+def ingest_ocds(
+    locations: Annotated[list[str], typer.Argument(help="Files, directories or http(s) URLs.")],
+    as_json: JsonOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Load OCDS releases, release/record packages, JSON Lines or .gz files."""
+    from ingest.jobs import ocds_job
+
+    _run(ocds_job, locations, as_json, force)
+
+
+@ingest_cli.command("sanctions")
+def ingest_sanctions(
+    location: Annotated[str, typer.Argument(help="A file or an http(s) URL.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="sfp | sat-69b | pdn-s3")],
+    partial: Annotated[bool, typer.Option(help="Not a full snapshot: withdraw nothing.")] = False,
+    as_json: JsonOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Load a sanctions registry snapshot."""
+    from ingest.jobs import sanctions_job
+
+    _run(lambda: sanctions_job(fmt, snapshot=not partial), [location], as_json, force)
+
+
+@ingest_cli.command("suppliers")
+def ingest_suppliers(
+    location: Annotated[str, typer.Argument(help="A file or an http(s) URL.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="cdmx-sefin | csv")],
+    mapping: Annotated[
+        str | None, typer.Option("--map", help="csv: name=COL,rfc=COL,id=COL,...")
+    ] = None,
+    register: Annotated[
+        str | None, typer.Option(help="csv: the register's name, e.g. rupc")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="csv: file encoding (default: sniffed)")
+    ] = None,
+    partial: Annotated[bool, typer.Option(help="Not a full snapshot: withdraw nothing.")] = False,
+    as_json: JsonOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Load a supplier register."""
+    from ingest.jobs import JobError, suppliers_job
+    from ingest.suppliers import parse_mapping
+
+    def make() -> Job:
+        try:
+            parsed = parse_mapping(mapping) if mapping else None
+        except ValueError as exc:
+            raise JobError(str(exc)) from exc
+        return suppliers_job(
+            fmt, mapping=parsed, register=register, encoding=encoding, snapshot=not partial
+        )
+
+    _run(make, [location], as_json, force)
+
+
+@cli.command("demo")
+def demo(as_json: JsonOpt = False) -> None:
+    """Load the bundled real public files (OCDS, SFP, SAT 69-B, CDMX suppliers)."""
+    from app.db import make_engine
+    from ingest.demo import load_demo
+    from ingest.pipeline import dumps
+
+    settings = _settings()
+    engine = make_engine(settings)
+    try:
+        summaries = load_demo(settings.demo_dir, engine=engine, settings=settings)
+    finally:
+        engine.dispose()
+    for summary in summaries:
+        if as_json:
+            typer.echo(dumps(summary))
+        else:
+            from app.progress import print_summary
+
+            print_summary(summary)
+    if any(s.failed for s in summaries):
+        raise typer.Exit(1)
+
+
+@cli.command("stats")
+def show_stats() -> None:
+    """Print what is loaded, as JSON."""
+    from app import stats
+    from app.db import make_engine
+
+    engine = make_engine(_settings())
+    try:
+        typer.echo(json.dumps(stats.summary(engine), indent=2, ensure_ascii=False))
+    finally:
+        engine.dispose()
+
+
+@cli.command("serve")
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Serve the HTTP API with uvicorn (httptools, uvloop)."""
+    import uvicorn
+
+    _settings()
+    uvicorn.run(
+        "app.main:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http="httptools",
+        log_level="info",
+    )
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""One error hierarchy; HTTP mapping lives in app/main.py. Messages tell the user what to do."""
+
+from __future__ import annotations
+
+
+class TestigoError(Exception):
+    status = 500
+
+    def __init__(self, detail: str, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+
+
+class NotReady(TestigoError):
+    status = 503
+
+
+class NotFound(TestigoError):
+    status = 404

@@ -1,0 +1,119 @@
+"""Reader rows -> table rows. Pure functions: the RFC is normalised here, once, for every source."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ingest.rows import AwardRow, PartyRow, SanctionRow, SupplierEntryRow
+from ingest.store import rfc_columns
+from matching import rfc as rfcs
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    collapsed = " ".join(str(text).split())
+    return collapsed or None
+
+
+def party_key(ocid: str, party_id: str) -> str:
+    return f"{ocid}/{party_id}"
+
+
+def party_values(row: PartyRow, source_file: str) -> dict[str, Any]:
+    return {
+        "source_key": party_key(row.ocid, row.party_id),
+        "ocid": row.ocid,
+        "party_id": row.party_id,
+        "release_id": row.release_id,
+        "release_date": row.release_date,
+        "name": _clean(row.name),
+        "roles": " ".join(row.roles),
+        "identifier_scheme": row.identifier_scheme,
+        "identifier_id": row.identifier_id,
+        **rfc_columns(row.rfc_raw),
+        "street": _clean(row.address.street),
+        "locality": _clean(row.address.locality),
+        "region": _clean(row.address.region),
+        "postal_code": _clean(row.address.postal_code),
+        "country": _clean(row.address.country),
+        "source_file": source_file,
+        "position": row.position,
+    }
+
+
+def award_values(row: AwardRow, source_file: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    buyer = rfcs.best(row.buyer_rfc_raw)
+    award = {
+        "source_key": f"{row.ocid}/{row.kind}/{row.item_id}",
+        "ocid": row.ocid,
+        "release_id": row.release_id,
+        "release_date": row.release_date,
+        "kind": row.kind,
+        "item_id": row.item_id,
+        "award_id": row.award_id,
+        "title": _clean(row.title),
+        "status": row.status,
+        "date": row.date,
+        "date_signed": row.date_signed,
+        "period_start": row.period_start,
+        "period_end": row.period_end,
+        "value_amount": row.value_amount,
+        "currency": row.currency,
+        "buyer_id": row.buyer_id,
+        "buyer_name": _clean(row.buyer_name),
+        "buyer_rfc": buyer.value if buyer is not None and buyer.usable else None,
+        "source_file": source_file,
+        "position": row.position,
+    }
+    suppliers = []
+    for ref in row.suppliers:
+        best = rfcs.best(ref.rfc_raw)
+        suppliers.append(
+            {
+                "party_key": party_key(row.ocid, ref.party_id) if ref.party_id else None,
+                "name": _clean(ref.name),
+                "rfc_raw": ref.rfc_raw,
+                "rfc": best.value if best is not None and best.usable else None,
+            }
+        )
+    return award, suppliers
+
+
+def sanction_values(row: SanctionRow, source_file: str) -> dict[str, Any]:
+    return {
+        "source_key": row.source_key,
+        "registry": row.registry,
+        "case_number": _clean(row.case_number),
+        "name": _clean(row.name),
+        "person_kind": row.person_kind,
+        "kind": row.kind,
+        "start_date": row.start_date,
+        "end_date": row.end_date,
+        "authority": _clean(row.authority),
+        "raw_status": _clean(row.raw_status),
+        "amount": row.amount,
+        "currency": row.currency,
+        "details": row.details,
+        **rfc_columns(row.rfc_raw),
+        "source_file": source_file,
+        "position": row.position,
+    }
+
+
+def supplier_values(row: SupplierEntryRow, source_file: str) -> dict[str, Any]:
+    address = asdict(row.address)
+    return {
+        "source_key": row.source_key,
+        "register": row.register,
+        "register_id": row.register_id,
+        "name": _clean(row.name),
+        **rfc_columns(row.rfc_raw),
+        "street": _clean(address["street"]),
+        "locality": _clean(address["locality"]),
+        "region": _clean(address["region"]),
+        "postal_code": _clean(address["postal_code"]),
+        "source_file": source_file,
+        "position": row.position,
+    }

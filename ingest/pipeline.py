@@ -1,0 +1,413 @@
+"""read -> convert -> upsert in batches, with quarantine, counts and provenance.
+
+One file is one transaction: a file that cannot be read at all leaves the data as it was (its
+failed run is recorded on its own). Within a file, a bad row is quarantined and the rest loads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any, Protocol
+
+import structlog
+from sqlalchemy import Connection, Engine, Table, insert, select
+
+from app.models import IngestRun, QuarantinedRow
+from app.settings import Settings
+from ingest import source as sources
+from ingest.convert import award_values, party_values, sanction_values, supplier_values
+from ingest.rows import OcdsItem, Rejected, SanctionRow, SupplierEntryRow, UnreadableSource
+from ingest.store import (
+    SANCTIONS,
+    SUPPLIER_ENTRIES,
+    Counts,
+    upsert_awards,
+    upsert_parties,
+    upsert_registry_rows,
+    withdraw_missing,
+)
+
+log = structlog.get_logger(__name__)
+
+RUNS: Table = IngestRun.__table__  # type: ignore[assignment]
+QUARANTINE: Table = QuarantinedRow.__table__  # type: ignore[assignment]
+RAW_LIMIT = 20_000  # characters of a rejected row kept in quarantine
+
+
+class Progress(Protocol):
+    def start(self, description: str) -> None: ...
+    def advance(self, rows: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, description: str) -> None:
+        pass
+
+    def advance(self, rows: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class FileResult:
+    source_file: str
+    origin: str
+    run_id: int | None = None
+    status: str = "ok"  # ok | skipped | failed
+    sha256: str | None = None
+    read: int = 0
+    loaded: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+    error: str | None = None
+    rejections: list[dict[str, str]] = field(default_factory=list)  # the first few, for the report
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    kind: str
+    format: str
+    files: list[FileResult] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(f, name)) for f in self.files)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for f in self.files if f.status == "failed")
+
+    def as_dict(self) -> dict[str, Any]:
+        counts = ("read", "loaded", "updated", "unchanged", "rejected", "withdrawn")
+        return {
+            "kind": self.kind,
+            "format": self.format,
+            **{name: self.total(name) for name in counts},
+            "files": len(self.files),
+            "skipped_files": sum(1 for f in self.files if f.status == "skipped"),
+            "failed_files": self.failed,
+            "details": [asdict(f) for f in self.files],
+        }
+
+
+@dataclass(slots=True)
+class Job:
+    """What one ingest reads and how it stores it."""
+
+    kind: str  # ocds | sanctions | suppliers
+    format: str
+    scope: str  # registry / register name; snapshots replace records within a scope
+    read: Callable[[Path], Iterator[Any]]
+    snapshot: bool  # records missing from a new snapshot are marked withdrawn
+
+
+def run_job(
+    job: Job,
+    locations: list[str],
+    *,
+    engine: Engine,
+    settings: Settings,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> IngestSummary:
+    """Ingest every location (path, directory or URL) for `job`. Never raises for one bad file."""
+    progress = progress or NoProgress()
+    summary = IngestSummary(kind=job.kind, format=job.format)
+    for location in locations:
+        try:
+            files = _resolve(location, job, engine=engine, settings=settings)
+        except sources.SourceError as exc:
+            summary.files.append(FileResult(location, location, status="failed", error=str(exc)))
+            log.error("ingest.source_failed", origin=location, error=str(exc))
+            continue
+        for local in files:
+            summary.files.append(
+                _ingest_file(
+                    job, local, engine=engine, settings=settings, progress=progress, force=force
+                )
+            )
+    return summary
+
+
+def _resolve(
+    location: str, job: Job, *, engine: Engine, settings: Settings
+) -> list[sources.LocalFile]:
+    if sources.is_url(location):
+        previous = _previous_validators(engine, job, location)
+        return [
+            sources.fetch(
+                location,
+                settings.cache_dir,
+                previous=previous,
+                timeout=settings.http_timeout,
+                retries=settings.http_retries,
+            )
+        ]
+    patterns = ["*.json", "*.jsonl", "*.ndjson", "*.gz"] if job.kind == "ocds" else None
+    return sources.local_files(location, patterns)
+
+
+def _previous_validators(engine: Engine, job: Job, origin: str) -> sources.Validators | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(RUNS.c.etag, RUNS.c.last_modified)
+            .where(
+                RUNS.c.origin == origin,
+                RUNS.c.kind == job.kind,
+                RUNS.c.status.in_(["ok", "skipped"]),
+            )
+            .order_by(RUNS.c.id.desc())
+            .limit(1)
+        ).first()
+    return sources.Validators(row.etag, row.last_modified) if row else None
+
+
+def _same_as_last(conn: Connection, job: Job, sha256: str) -> int | None:
+    """The run that already loaded these exact bytes, if it is the latest one for this scope."""
+    query = select(RUNS.c.id, RUNS.c.sha256).where(
+        RUNS.c.kind == job.kind, RUNS.c.scope == job.scope, RUNS.c.status == "ok"
+    )
+    if job.kind == "ocds":
+        # Releases accumulate: any earlier load of the same bytes makes this file a no-op.
+        row = conn.execute(query.where(RUNS.c.sha256 == sha256).limit(1)).first()
+        return int(row.id) if row else None
+    row = conn.execute(query.order_by(RUNS.c.id.desc()).limit(1)).first()
+    return int(row.id) if row is not None and row.sha256 == sha256 else None
+
+
+def _ingest_file(
+    job: Job,
+    local: sources.LocalFile,
+    *,
+    engine: Engine,
+    settings: Settings,
+    progress: Progress,
+    force: bool,
+) -> FileResult:
+    started = datetime.now(UTC)
+    source_file = str(local.path) if not sources.is_url(local.origin) else local.origin
+    result = FileResult(source_file=source_file, origin=local.origin)
+    run = {
+        "kind": job.kind,
+        "format": job.format,
+        "scope": job.scope,
+        "origin": local.origin,
+        "source_file": source_file,
+        "etag": local.etag,
+        "last_modified": local.last_modified,
+        "retrieved_at": local.retrieved_at or started,
+        "started_at": started,
+    }
+    try:
+        result.sha256 = local.sha256 or sources.sha256_of(local.path)
+    except OSError as exc:
+        return _record_failure(engine, run, result, f"{source_file}: cannot read: {exc}")
+    run["sha256"] = result.sha256
+    progress.start(Path(source_file).name)
+    try:
+        with engine.begin() as conn:
+            reason = None
+            if not force and local.not_modified:
+                reason = "not modified (HTTP 304)"
+            elif not force and (previous := _same_as_last(conn, job, result.sha256)) is not None:
+                reason = f"unchanged since run {previous}"
+            if reason is not None:
+                result.status = "skipped"
+                result.error = reason
+                result.run_id = _insert_run(
+                    conn,
+                    {
+                        **run,
+                        "status": "skipped",
+                        "error": result.error,
+                        "finished_at": datetime.now(UTC),
+                    },
+                )
+                return result
+            result.run_id = _insert_run(conn, {**run, "status": "running"})
+            _load(conn, job, local.path, source_file, result, settings, progress)
+            conn.execute(
+                RUNS.update()
+                .where(RUNS.c.id == result.run_id)
+                .values(
+                    status="ok",
+                    finished_at=datetime.now(UTC),
+                    **{
+                        k: getattr(result, k)
+                        for k in ("read", "loaded", "updated", "unchanged", "rejected", "withdrawn")
+                    },
+                )
+            )
+    except (UnreadableSource, UnicodeDecodeError, OSError, ValueError) as exc:
+        # The transaction rolled back: nothing of this file stays but the record of its failure.
+        return _record_failure(engine, run, result, f"{source_file}: {exc}")
+    finally:
+        progress.finish()
+    log.info(
+        "ingest.file_done",
+        source=source_file,
+        read=result.read,
+        loaded=result.loaded,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
+        withdrawn=result.withdrawn,
+    )
+    return result
+
+
+def _insert_run(conn: Connection, values: dict[str, Any]) -> int:
+    return int(conn.execute(insert(RUNS).values(**values).returning(RUNS.c.id)).scalar_one())
+
+
+def _record_failure(
+    engine: Engine, run: dict[str, Any], result: FileResult, error: str
+) -> FileResult:
+    fresh = FileResult(
+        source_file=result.source_file,
+        origin=result.origin,
+        status="failed",
+        sha256=result.sha256,
+        error=error,
+    )
+    with engine.begin() as conn:
+        fresh.run_id = _insert_run(
+            conn, {**run, "status": "failed", "error": error, "finished_at": datetime.now(UTC)}
+        )
+    log.error("ingest.file_failed", source=result.source_file, error=error)
+    return fresh
+
+
+def _load(
+    conn: Connection,
+    job: Job,
+    path: Path,
+    source_file: str,
+    result: FileResult,
+    settings: Settings,
+    progress: Progress,
+) -> None:
+    assert result.run_id is not None
+    run_id = result.run_id
+    now = datetime.now(UTC)
+    seen: set[str] = set()
+    stream = job.read(path)
+    while batch := list(islice(stream, settings.batch_size)):
+        good = [item for item in batch if not isinstance(item, Rejected)]
+        bad = [item for item in batch if isinstance(item, Rejected)]
+        result.read += len(batch)
+        if bad:
+            _quarantine(conn, job, source_file, run_id, bad, result, now)
+        counts = _store(conn, job, good, source_file, run_id, now, seen)
+        result.loaded += counts.loaded
+        result.updated += counts.updated
+        result.unchanged += counts.unchanged
+        progress.advance(len(batch))
+    if job.snapshot and job.kind != "ocds":
+        table, record_type, column = (
+            (SANCTIONS, "sanction", "registry")
+            if job.kind == "sanctions"
+            else (SUPPLIER_ENTRIES, "supplier", "register")
+        )
+        result.withdrawn = withdraw_missing(
+            conn, table, record_type, column, job.scope, seen, run_id=run_id, now=now
+        )
+
+
+def _store(
+    conn: Connection,
+    job: Job,
+    items: list[Any],
+    source_file: str,
+    run_id: int,
+    now: datetime,
+    seen: set[str],
+) -> Counts:
+    counts = Counts()
+    if job.kind == "ocds":
+        return _store_releases(conn, items, source_file, run_id)
+    if job.kind == "sanctions":
+        rows = [sanction_values(i, source_file) for i in items if isinstance(i, SanctionRow)]
+        table, record_type = SANCTIONS, "sanction"
+    else:
+        rows = [supplier_values(i, source_file) for i in items if isinstance(i, SupplierEntryRow)]
+        table, record_type = SUPPLIER_ENTRIES, "supplier"
+    seen.update(r["source_key"] for r in rows)
+    counts.add(upsert_registry_rows(conn, table, record_type, rows, run_id=run_id, now=now))
+    # Duplicate keys inside one batch collapse to one stored row; count them as unchanged reads.
+    counts.unchanged += len(rows) - (counts.loaded + counts.updated + counts.unchanged)
+    return counts
+
+
+def _store_releases(conn: Connection, items: list[Any], source_file: str, run_id: int) -> Counts:
+    """OCDS counts are per release: loaded when it brought a new party or award, updated when it
+    changed one, unchanged otherwise."""
+    parties, awards, keys_per_release = [], [], []
+    for item in items:
+        assert isinstance(item, OcdsItem)
+        keys: list[str] = []
+        for p in item.parties:
+            values = {**party_values(p, source_file), "run_id": run_id}
+            parties.append(values)
+            keys.append(values["source_key"])
+        for a in item.awards:
+            award, suppliers = award_values(a, source_file)
+            awards.append(({**award, "run_id": run_id}, suppliers))
+            keys.append(award["source_key"])
+        keys_per_release.append(keys)
+    party_changes = upsert_parties(conn, parties)
+    award_changes = upsert_awards(conn, awards)
+    inserted = party_changes.inserted | award_changes.inserted
+    updated = party_changes.updated | award_changes.updated
+    counts = Counts()
+    for keys in keys_per_release:
+        if any(k in inserted for k in keys):
+            counts.loaded += 1
+        elif any(k in updated for k in keys):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    return counts
+
+
+def _quarantine(
+    conn: Connection,
+    job: Job,
+    source_file: str,
+    run_id: int,
+    bad: list[Rejected],
+    result: FileResult,
+    now: datetime,
+) -> None:
+    result.rejected += len(bad)
+    for item in bad[: max(0, 5 - len(result.rejections))]:
+        result.rejections.append({"position": item.position, "reason": item.reason})
+    conn.execute(
+        insert(QUARANTINE),
+        [
+            {
+                "run_id": run_id,
+                "kind": job.kind,
+                "format": job.format,
+                "source_file": source_file,
+                "position": item.position,
+                "raw": item.raw[:RAW_LIMIT],
+                "reason": item.reason,
+                "created_at": now,
+            }
+            for item in bad
+        ],
+    )
+
+
+def dumps(summary: IngestSummary) -> str:
+    return json.dumps(summary.as_dict(), default=str, ensure_ascii=False)

@@ -1,0 +1,215 @@
+"""Reader for SAT's list of Article 69-B taxpayers (EFOS, "empresas factureras").
+
+One row per listing. Its status (Presunto -> Definitivo / Desvirtuado -> Sentencia Favorable)
+evolves between snapshots, so the source key is the firm's RFC: the pipeline then sees one
+listing change status instead of a new sanction per snapshot. Every stage's notice and
+publication dates go into `details`, so the history survives even when the status moves on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ingest.dates import parse_day, parse_day_range
+from ingest.rows import Rejected, SanctionRow
+from ingest.sanctions._common import DuplicateKeys, clean_text, date_order, fold, key_part
+from ingest.sanctions._sat69b_table import STAGES, Layout, as_csv, open_table
+
+REGISTRY = "sat-69b"
+KIND_BY_STAGE = {
+    "presunto": "efos_presunto",
+    "desvirtuado": "efos_desvirtuado",
+    "definitivo": "efos_definitivo",
+    "sentencia_favorable": "efos_sentencia_favorable",
+}
+_SUPPRESSED_RFC = re.compile(r"X{12,13}")  # SAT blanks the RFC when a court annuls a listing
+_SUPPRESSED_NAME = "informacion suprimida"
+_PLAIN_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+# Two publications in one cell (a listing re-published after a court order), separated in ways
+# parse_day_range does not know: "22/06/2018 // 10/10/2018", "17/10/2019    27/08/2018".
+_MORE_SEPARATORS = re.compile(r"\s*//\s*|\s{2,}")
+_OFICIO_END = re.compile(r"\s+de\s+fecha\b|\s*//", re.IGNORECASE)
+_SLOT_KEYS = {
+    "oficio": "oficio",
+    "oficio_sat": "oficio_sat",
+    "oficio_dof": "oficio_dof",
+    "sat": "published_sat",
+    "dof": "published_dof",
+}
+
+
+def read_sat_69b(path: Path) -> Iterator[SanctionRow | Rejected]:
+    """One `SanctionRow` per listed taxpayer; `Rejected` for rows that cannot be read."""
+    suffixes = _duplicate_suffixes(path)
+    with open_table(path) as (layout, rows):
+        for index, (line, cells) in enumerate(rows):
+            yield _row(layout, cells, f"line {line}", suffixes.get(index, ""))
+
+
+def _duplicate_suffixes(path: Path) -> dict[int, str]:
+    # 52 RFCs appear twice in the 2021-05-18 list: a firm with two separate 69-B procedures
+    # (e.g. a 2017 one that ended in Sentencia Favorable and a 2020 one now Definitivo). The
+    # listing whose presuncion was published first keeps the plain key.
+    keys = DuplicateKeys()
+    with open_table(path) as (layout, rows):
+        for index, (_, cells) in enumerate(rows):
+            if _shape_problem(layout, cells) is None and (base := _base_key(layout, cells)):
+                keys.add(base, date_order(_lenient_presuncion(layout, cells)), index)
+    return keys.suffixes()
+
+
+def _shape_problem(layout: Layout, cells: list[str]) -> str | None:
+    if len(cells) < layout.width:
+        return f"row has {len(cells)} cells, the header has {layout.width}"
+    if any(cell.strip() for cell in cells[layout.width :]):
+        return f"row has {len(cells)} cells, more than the header's {layout.width}"
+    return None
+
+
+def _is_suppressed(rfc: str | None) -> bool:
+    return rfc is not None and _SUPPRESSED_RFC.fullmatch(rfc.upper()) is not None
+
+
+def _base_key(layout: Layout, cells: list[str]) -> str | None:
+    rfc = clean_text(cells[layout.rfc])
+    if rfc and not _is_suppressed(rfc):
+        return f"{REGISTRY}:{key_part(rfc)}"
+    name = clean_text(cells[layout.name])
+    # Suppressed or missing RFC: the published text is all there is (accents folded, since
+    # SAT re-types names between snapshots: "COMUNICACION" / "COMUNICACIÓN").
+    return f"{REGISTRY}:name:{fold(name).upper()}" if name else None
+
+
+def _lenient_presuncion(layout: Layout, cells: list[str]) -> date | None:
+    stage = layout.stages.get("presunto", {})
+    for slot in ("dof", "sat"):
+        if slot in stage:
+            try:
+                found = _first_date(cells[stage[slot]])
+            except ValueError:
+                continue
+            if found is not None:
+                return found
+    return None
+
+
+def _first_date(text: str) -> date | None:
+    """The publication date in a cell; for two dates (a range, a re-publication) the first."""
+    try:
+        return parse_day_range(text)[0]
+    except ValueError:
+        parts = [part for part in _MORE_SEPARATORS.split(text.strip()) if part]
+        if len(parts) < 2:
+            raise
+        dates = [parse_day(part) for part in parts]  # every part must read, or the cell is bad
+        return dates[0]
+
+
+def _oficio_number(text: str | None) -> str | None:
+    """ "500-05-2018-16632 de fecha 01 de junio de 2018" -> "500-05-2018-16632"."""
+    if not text:
+        return None
+    return clean_text(_OFICIO_END.split(text, maxsplit=1)[0])
+
+
+def _stages(layout: Layout, cells: list[str]) -> dict[str, dict[str, Any]]:
+    """Every stage's notices and publication dates (ISO). Raises ValueError naming the column."""
+    stages: dict[str, dict[str, Any]] = {}
+    for stage in STAGES:
+        entry: dict[str, Any] = {}
+        for slot, column in layout.stages.get(stage, {}).items():
+            text = clean_text(cells[column])
+            if text is None:
+                continue
+            key = _SLOT_KEYS[slot]
+            if slot.startswith("oficio"):
+                entry[key] = text
+                continue
+            raw = cells[column].strip()  # not collapsed: two spaces can separate two dates
+            try:
+                published = _first_date(raw)
+            except ValueError as exc:
+                raise ValueError(f"{layout.headers[column].strip()}: {exc}") from None
+            entry[key] = published.isoformat() if published else None
+            if not _PLAIN_DATE.fullmatch(raw):
+                entry[f"{key}_raw"] = raw  # a range, a serial number, a short year
+        if entry:
+            stages[stage] = entry
+    return stages
+
+
+def _stage_of(status: str | None) -> str | None:
+    folded = fold(status or "")
+    for prefix, stage in (
+        ("presun", "presunto"),
+        ("definitiv", "definitivo"),
+        ("desvirtu", "desvirtuado"),
+        ("sentencia", "sentencia_favorable"),
+    ):
+        if folded.startswith(prefix):
+            return stage
+    return None
+
+
+def _row(layout: Layout, cells: list[str], position: str, suffix: str) -> SanctionRow | Rejected:
+    problem = _shape_problem(layout, cells)
+    if problem is not None:
+        return Rejected(position, as_csv(cells), problem)
+    base = _base_key(layout, cells)
+    if base is None:
+        return Rejected(position, as_csv(cells), "row has neither RFC nor name")
+    try:
+        stages = _stages(layout, cells)
+    except ValueError as exc:
+        return Rejected(position, as_csv(cells), str(exc))
+
+    details: dict[str, Any] = {"stages": stages}
+    if layout.number is not None:
+        details["no"] = clean_text(cells[layout.number])
+    rfc = clean_text(cells[layout.rfc])
+    name = clean_text(cells[layout.name])
+    if _is_suppressed(rfc):
+        rfc = None
+        details["rfc_suppressed"] = True
+        if name and fold(name).startswith(_SUPPRESSED_NAME):
+            # The "name" is the court order that suppressed it: not a firm to match against.
+            details["suppression_note"], name = name, None
+    if name and "//" in name:
+        # SAT appends court notes and former names after "//":
+        # "ARKDIS, S.A. DE C.V.// En cumplimiento a la sentencia ...", "... // ANTES CERAMICA ...".
+        head, note = (part.strip() for part in name.split("//", 1))
+        if head:
+            name, details["name_note"] = head, note
+    for column in layout.extra:
+        if text := clean_text(cells[column]):
+            details.setdefault("extra", {})[layout.headers[column].strip()] = text
+
+    status = clean_text(cells[layout.status])
+    stage = _stage_of(status)
+    current = stages.get(stage, {}) if stage else {}
+    # The listing takes effect when published; the DOF publication is the legal one.
+    channel = "dof" if current.get("published_dof") else "sat"
+    start = current.get(f"published_{channel}")
+    oficios = ("oficio_dof", "oficio_sat") if channel == "dof" else ("oficio_sat", "oficio_dof")
+    oficio = next((current[k] for k in (*oficios, "oficio") if current.get(k)), None)
+    return SanctionRow(
+        registry=REGISTRY,
+        source_key=base + suffix,
+        case_number=_oficio_number(oficio),
+        name=name,
+        rfc_raw=rfc,
+        person_kind=None,  # the list does not say; the RFC's length will
+        kind=KIND_BY_STAGE.get(stage, "other") if stage else "other",
+        start_date=date.fromisoformat(start) if start else None,
+        end_date=None,
+        authority="SAT",
+        raw_status=status,
+        amount=None,
+        currency=None,
+        details=details,
+        position=position,
+    )

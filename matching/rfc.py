@@ -1,0 +1,180 @@
+"""The RFC (Mexican taxpayer number): normalise, classify and split dirty RFC fields.
+
+Every public function takes any string and never raises: RFC fields in the wild hold CURPs,
+placeholders, HTML entities and several RFCs at once. A failed check digit is only a warning
+(a few percent of real, in-use RFCs fail it).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from stdnum.mx import rfc as stdnum_rfc
+
+
+class RfcKind(StrEnum):
+    COMPANY = "company"
+    PERSON = "person"
+    GENERIC = "generic"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Rfc:
+    value: str
+    kind: RfcKind
+    check_ok: bool | None
+    warnings: tuple[str, ...]
+
+    @property
+    def usable(self) -> bool:
+        return self.kind in (RfcKind.COMPANY, RfcKind.PERSON)
+
+
+GENERIC_RFCS: frozenset[str] = frozenset({"XAXX010101000", "XEXX010101000"})
+
+# Only entities closed by ";": without that rule html.unescape reads a person RFC like
+# "X&GT800101..." as "X>800101...".
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_SEPARATORS = re.compile(r"[\s._\-\u00ad\u2010-\u2015\u200b-\u200d\ufeff]+")
+# Applied to the compact form, and only while it is not already RFC-shaped. A bare "RFC" is
+# a prefix only before a letter: a company RFC starting "RFC" is followed by its date digits.
+_PREFIX = re.compile(r"^(?:MXRFC:?|RFC:|RFC(?=[A-ZÑ&]))")
+
+_LETTERS = "[A-ZÑ&]"
+_COMPANY = re.compile(rf"^{_LETTERS}{{3}}[0-9]{{6}}[A-Z0-9]{{3}}$")
+_PERSON = re.compile(rf"^{_LETTERS}{{4}}[0-9]{{6}}[A-Z0-9]{{3}}$")
+_NO_HOMOCLAVE = re.compile(rf"^{_LETTERS}{{3,4}}[0-9]{{6}}$")
+_CURP = re.compile(rf"^{_LETTERS}{{4}}[0-9]{{6}}[HMX][A-ZÑ]{{5}}[A-Z0-9][0-9]$")
+_PLACEHOLDER = re.compile(r"^(?:(.)\1*|(?:RFC)?0+)$")  # "0", "XXXXXXXXXXXX", "RFC0000000000"
+_WORDS = "NOAPLICA NA N/A ND N/D S/N SN SINRFC SINDATO SINDATOS NINGUNO NULL NONE NULO NOTIENE"
+_PLACEHOLDER_WORDS = frozenset(f"{_WORDS} NODISPONIBLE DESCONOCIDO".split())
+
+# Several RFCs in one field. Entities are decoded before splitting, so the ";" of "&#38;"
+# is not taken for a separator.
+_FIELD_SEPARATORS = re.compile(r"\s*[/,;|\r\n]\s*|\s+Y\s+", re.IGNORECASE)
+
+WARN_CHECK_DIGIT = "check digit fails"
+WARN_BAD_DATE = "date part is not a valid date"
+WARN_PLACEHOLDER = "placeholder, not an RFC"
+WARN_EMPTY = "empty"
+WARN_GENERIC = "generic RFC, identifies nobody"
+WARN_CURP = "CURP (18 characters), not an RFC"
+
+
+def _decode_entities(text: str) -> str:
+    # Loop: double-escaped text ("&amp;#38;") is common in exports.
+    while True:
+        decoded = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+        if decoded == text:
+            return text
+        text = decoded
+
+
+def _shaped(value: str) -> bool:
+    return bool(_COMPANY.match(value) or _PERSON.match(value))
+
+
+def _normalise_once(text: str) -> str:
+    text = unicodedata.normalize("NFC", _decode_entities(text)).upper()
+    text = _SEPARATORS.sub("", text)
+    while not _shaped(text) and (prefix := _PREFIX.match(text)) is not None:
+        text = text[prefix.end() :]
+    return text
+
+
+def normalise(raw: str) -> str:
+    """Upper case, separators and "RFC"/"MX-RFC" prefixes removed, HTML entities decoded."""
+    # Repeat to a fixed point so that normalise is idempotent: removing separators can
+    # complete an entity ("&AM P;") and upper-casing can create one ("&aMp;").
+    text = raw
+    for _ in range(10):
+        again = _normalise_once(text)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _valid_date(yymmdd: str) -> bool:
+    # 20YY is a leap year whenever 19YY is, so trying 20YY accepts every real date.
+    try:
+        date(2000 + int(yymmdd[0:2]), int(yymmdd[2:4]), int(yymmdd[4:6]))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_placeholder(value: str) -> bool:
+    return value in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER.match(value))
+
+
+def _invalid(value: str, *warnings: str) -> Rfc:
+    return Rfc(value, RfcKind.INVALID, None, warnings)
+
+
+def parse(raw: str) -> Rfc:
+    """Classify one candidate RFC."""
+    value = normalise(raw)
+    if not value:
+        return _invalid(value, WARN_EMPTY)
+    if value in GENERIC_RFCS:
+        return Rfc(value, RfcKind.GENERIC, None, (WARN_GENERIC,))
+    if _is_placeholder(value):
+        return _invalid(value, WARN_PLACEHOLDER)
+    if _CURP.match(value):
+        return _invalid(value, WARN_CURP)
+    if _NO_HOMOCLAVE.match(value):
+        short = f"{len(value)}-character RFC without homoclave"
+        if _valid_date(value[-6:]):
+            return _invalid(value, short)
+        return _invalid(value, short, WARN_BAD_DATE)
+    if not _shaped(value):
+        return _invalid(value, f"not RFC-shaped ({len(value)} characters)")
+    letters = len(value) - 9
+    if not _valid_date(value[letters : letters + 6]):
+        return _invalid(value, WARN_BAD_DATE)
+    # stdnum's validate() also rejects "inappropriate words" and unusual homoclaves; only
+    # the check digit itself matters here.
+    check_ok = stdnum_rfc.calc_check_digit(value[:-1]) == value[-1]
+    kind = RfcKind.COMPANY if letters == 3 else RfcKind.PERSON
+    return Rfc(value, kind, check_ok, () if check_ok else (WARN_CHECK_DIGIT,))
+
+
+def _pieces(field: str) -> list[str]:
+    pieces: list[str] = []
+    for piece in _FIELD_SEPARATORS.split(field):
+        tokens = [token for token in piece.split() if normalise(token)]
+        # Whitespace separates RFCs only between whole RFCs: "GGA 830613 4F4" is one.
+        if len(tokens) > 1 and all(_shaped(normalise(token)) for token in tokens):
+            pieces.extend(tokens)
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def split(raw: str | None) -> list[Rfc]:
+    """Every RFC in a field that may hold several; placeholders and empties dropped."""
+    if raw is None:
+        return []
+    field = _decode_entities(raw)
+    found: list[Rfc] = []
+    seen: set[str] = set()
+    for piece in _pieces(field):
+        parsed = parse(piece)
+        if not parsed.value or _is_placeholder(parsed.value) or parsed.value in seen:
+            continue
+        seen.add(parsed.value)
+        found.append(parsed)
+    return found
+
+
+def best(raw: str | None) -> Rfc | None:
+    """The first usable RFC in the field, else the first candidate, else None."""
+    candidates = split(raw)
+    return next((c for c in candidates if c.usable), candidates[0] if candidates else None)

@@ -1,0 +1,58 @@
+"""The `testigo` command as a user runs it: a real process, real files, JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.factories import CDMX_SUPPLIERS, SFP
+
+TESTIGO = [sys.executable, "-m", "app.cli"]
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TESTIGO_DATA_DIR": str(tmp_path / "var")}
+    env.pop("TESTIGO_DATABASE_URL", None)
+    return subprocess.run(
+        [*TESTIGO, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+def test_upgrade_ingest_json_and_stats(tmp_path: Path) -> None:
+    assert run(tmp_path, "db", "upgrade").returncode == 0
+    done = run(tmp_path, "ingest", "sanctions", "--format", "sfp", str(SFP), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["read"] == 2396 and summary["failed_files"] == 0
+    assert summary["loaded"] + summary["rejected"] == 2396
+
+    again = json.loads(run(tmp_path, "ingest", "sanctions", "-f", "sfp", str(SFP), "--json").stdout)
+    assert again["skipped_files"] == 1 and again["loaded"] == 0
+
+    stats = json.loads(run(tmp_path, "stats").stdout)
+    assert stats["sanctions"] == summary["loaded"]
+
+
+def test_unreadable_file_exits_non_zero_with_a_clear_message(tmp_path: Path) -> None:
+    run(tmp_path, "db", "upgrade")
+    broken = tmp_path / "broken.json"
+    broken.write_text(CDMX_SUPPLIERS.read_text(encoding="utf-8")[:1000], encoding="utf-8")
+    done = run(tmp_path, "ingest", "suppliers", "--format", "cdmx-sefin", str(broken))
+    assert done.returncode == 1
+    assert "broken.json" in done.stderr and "failed" in done.stderr
+
+
+def test_bad_options_exit_2_and_say_what_to_pass(tmp_path: Path) -> None:
+    run(tmp_path, "db", "upgrade")
+    unknown = run(tmp_path, "ingest", "sanctions", "--format", "nope", str(SFP))
+    assert unknown.returncode == 2 and "sfp" in unknown.stderr
+    no_map = run(tmp_path, "ingest", "suppliers", "--format", "csv", str(SFP))
+    assert no_map.returncode == 2 and "--map" in no_map.stderr

@@ -1,0 +1,91 @@
+"""Fixtures: real engines only.
+
+- `settings` / `sqlite_settings`: a SQLite file under tmp_path, migrated by Alembic.
+- `pg_settings`: a fresh PostgreSQL database per test on the local server (created from the
+  `test` database, dropped afterwards). Skipped, with the reason, when no server answers, unless
+  TESTIGO_REQUIRE_POSTGRES=1 (set by .ci/run), where an unreachable server is a failure.
+- `db_settings`: parametrised over both engines, for tests that must hold on SQLite and PostgreSQL.
+- `DATA`: the real public files bundled in the repo.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import migrations
+from app.settings import Settings
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+PG_ADMIN_URL = os.environ.get(
+    "TESTIGO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means: no server here
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+
+
+_PG_PROBLEM = _pg_available()
+
+
+def make_settings(tmp_path: Path, database_url: str | None = None) -> Settings:
+    return Settings(data_dir=tmp_path / "var", database_url=database_url, batch_size=500)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    settings = make_settings(tmp_path)
+    migrations.upgrade(settings)
+    return settings
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    if _PG_PROBLEM:
+        if os.environ.get("TESTIGO_REQUIRE_POSTGRES") == "1":
+            pytest.fail(_PG_PROBLEM + " (required: TESTIGO_REQUIRE_POSTGRES=1)")
+        pytest.skip(_PG_PROBLEM)
+    name = f"testigo_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_settings(tmp_path: Path, pg_url: str) -> Settings:
+    settings = make_settings(tmp_path, pg_url)
+    migrations.upgrade(settings)
+    return settings
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "sqlite":
+        settings: Settings = request.getfixturevalue("sqlite_settings")
+        return settings
+    settings = request.getfixturevalue("pg_settings")
+    return settings
+
+
+def pytest_report_header() -> str:
+    return "postgresql: " + ("available" if not _PG_PROBLEM else f"SKIPPED ({_PG_PROBLEM})")

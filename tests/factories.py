@@ -1,0 +1,74 @@
+"""Plain functions that build test inputs and read back what was stored."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import make_engine
+from app.settings import Settings
+from tests.conftest import DATA
+
+SFP = DATA / "sanctions/sfp_directorio_sancionados_2026-06-11.json"
+SAT = DATA / "sanctions/sat_69b_listado_completo_2021-05-18.csv"
+CDMX_SUPPLIERS = DATA / "suppliers/cdmx_sefin_proveedores_2015.json"
+OCDS = DATA / "ocds"
+
+DATA_TABLES = (
+    "parties",
+    "awards",
+    "award_suppliers",
+    "sanctions",
+    "supplier_entries",
+    "record_history",
+    "quarantine",
+)
+
+
+def sat_lines(n_rows: int) -> list[bytes]:
+    """The real 69-B file's preamble, header and first `n_rows` rows, as cp1252 lines."""
+    lines = SAT.read_bytes().split(b"\r\n")
+    return lines[: 3 + n_rows]
+
+
+def set_cell(line: bytes, index: int, value: str) -> bytes:
+    """The same CSV line with one cell replaced (quotes kept where the cells need them)."""
+    cells = next(csv.reader([line.decode("cp1252")]))
+    cells[index] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue().encode("cp1252")
+
+
+def write_lines(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    return path
+
+
+def snapshot(settings: Settings) -> dict[str, Any]:
+    """Every data table's full content, to prove that something changed nothing."""
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as conn:
+            return {
+                table: sorted(
+                    tuple(str(v) for v in row)
+                    for row in conn.execute(sa.text(f"SELECT * FROM {table}"))
+                )
+                for table in DATA_TABLES
+            }
+    finally:
+        engine.dispose()
+
+
+def rows(settings: Settings, sql: str, **params: Any) -> list[Any]:
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text(sql), params))
+    finally:
+        engine.dispose()
