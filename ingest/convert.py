@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from ingest.rows import AwardRow, PartyRow, SanctionRow, SupplierEntryRow
@@ -17,6 +18,11 @@ def _clean(text: str | None) -> str | None:
     return collapsed or None
 
 
+def _utc(instant: datetime | None) -> datetime | None:
+    # SQLite drops offsets: store instants in UTC so that comparisons mean the same everywhere.
+    return instant.astimezone(UTC) if instant is not None else None
+
+
 def party_key(ocid: str, party_id: str) -> str:
     return f"{ocid}/{party_id}"
 
@@ -27,7 +33,7 @@ def party_values(row: PartyRow, source_file: str) -> dict[str, Any]:
         "ocid": row.ocid,
         "party_id": row.party_id,
         "release_id": row.release_id,
-        "release_date": row.release_date,
+        "release_date": _utc(row.release_date),
         "name": _clean(row.name),
         "roles": " ".join(row.roles),
         "identifier_scheme": row.identifier_scheme,
@@ -49,7 +55,7 @@ def award_values(row: AwardRow, source_file: str) -> tuple[dict[str, Any], list[
         "source_key": f"{row.ocid}/{row.kind}/{row.item_id}",
         "ocid": row.ocid,
         "release_id": row.release_id,
-        "release_date": row.release_date,
+        "release_date": _utc(row.release_date),
         "kind": row.kind,
         "item_id": row.item_id,
         "award_id": row.award_id,

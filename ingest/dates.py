@@ -7,8 +7,7 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-# Mexican publishers store local midnight as "T06:00:00.000Z" (or 05:00Z in summer time);
-# reading instants in Mexico City time gives back the date the publisher meant.
+# A timestamp without an offset is Mexico City local time.
 MEXICO_CITY = ZoneInfo("America/Mexico_City")
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0, accounting for its 1900 leap-year bug
 
@@ -32,7 +31,7 @@ def parse_instant(value: object) -> datetime | None:
 
 
 def ocds_date(value: object) -> date | None:
-    """The calendar date an OCDS timestamp means, read in Mexico City time."""
+    """The calendar date an OCDS timestamp means."""
     instant = parse_instant(value)
     if instant is None:
         if isinstance(value, str):
@@ -40,7 +39,10 @@ def ocds_date(value: object) -> date | None:
             if match:
                 return _safe_date(*(int(g) for g in match.groups()))
         return None
-    return instant.astimezone(MEXICO_CITY).date()
+    # The date as written: "2017-03-06T00:00:00Z" (federal, INAI) means 6 March, and so does
+    # "2017-03-06T06:00:00.000Z" (local midnight stored in UTC) and "...T00:00:00-06:00".
+    # Converting instants to Mexico City time would move UTC-midnight dates a day back.
+    return instant.date()
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:

@@ -174,12 +174,18 @@ def withdraw_missing(
 
 
 def _newer(incoming: datetime | None, stored: datetime | None) -> bool:
-    # OCDS releases may arrive out of order: an older release never overwrites a newer one.
-    if incoming is None or stored is None:
+    """Whether a release may overwrite what an earlier one stored.
+
+    OCDS releases arrive out of order and the same ocid may come as separate releases and as a
+    compiled record: only a strictly newer release overwrites, so re-reading any of them is a
+    no-op. Undated releases never overwrite dated ones (or each other)."""
+    if incoming is None:
+        return False
+    if stored is None:
         return True
     if incoming.tzinfo is None or stored.tzinfo is None:
-        return incoming.replace(tzinfo=None) >= stored.replace(tzinfo=None)
-    return incoming >= stored
+        return incoming.replace(tzinfo=None) > stored.replace(tzinfo=None)
+    return incoming > stored
 
 
 def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:

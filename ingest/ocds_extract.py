@@ -1,0 +1,167 @@
+"""One OCDS (compiled) release -> the rows Testigo stores: its parties, awards and contracts.
+
+Pure: no I/O. A release whose shape cannot be read raises `MalformedRelease` with the field
+named; `ingest.ocds` turns that into a `Rejected` row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ingest.dates import ocds_date, parse_instant
+from ingest.ocds_fields import MalformedRelease, amount, obj, objects, text
+from ingest.ocds_parties import PartyTable
+from ingest.rows import AwardRow, OcdsItem, SupplierRef
+
+
+@dataclass(slots=True)
+class _Context:
+    ocid: str
+    release_id: str | None
+    release_date: datetime | None
+    position: str
+    buyer_id: str | None
+    buyer_name: str | None
+    buyer_rfc_raw: str | None
+
+
+def extract_release(release: dict[str, Any], *, position: str) -> OcdsItem:
+    ocid = text(release.get("ocid"), "ocid")
+    if ocid is None:
+        raise MalformedRelease("release has no ocid")
+    release_id = text(release.get("id"), "id")
+    release_date = parse_instant(release.get("date"))
+    parties = PartyTable(ocid, release_id, release_date, position)
+    for index, party in objects(release.get("parties"), "parties"):
+        parties.declare(index, party)
+    ctx = _Context(ocid, release_id, release_date, position, *_buyer(release, parties))
+
+    rows: list[AwardRow] = []
+    award_suppliers: dict[str, tuple[SupplierRef, ...]] = {}
+    for index, award in objects(release.get("awards"), "awards"):
+        row = _award(ctx, index, award, parties)
+        award_suppliers.setdefault(row.item_id, row.suppliers)
+        rows.append(row)
+    # A contract without awardID in a one-award release (the airport's) belongs to that award.
+    only_award = rows[0].suppliers if len(rows) == 1 else ()
+    for index, contract in objects(release.get("contracts"), "contracts"):
+        rows.append(_contract(ctx, index, contract, parties, award_suppliers, only_award))
+    return OcdsItem(parties=parties.rows(), awards=rows)
+
+
+_Buyer = tuple[str | None, str | None, str | None]  # id, name, RFC as published
+
+
+def _buyer(release: dict[str, Any], parties: PartyTable) -> _Buyer:
+    """(id, name, RFC) of the buyer: `release.buyer`, else the party with role buyer (federal
+    APF releases have no buyer object)."""
+    ref = obj(release.get("buyer"), "buyer")
+    if ref is not None:
+        found = parties.refer(ref, "buyer", role="buyer")
+        if found is not None:
+            party, rfc = found
+            name = text(ref.get("name"), "buyer.name") or party.name
+            return party.party_id, name, rfc or party.rfc_raw
+    declared = parties.first_with_role("buyer")
+    if declared is not None:
+        return declared.party_id, declared.name, declared.rfc_raw
+    return None, None, None
+
+
+def _supplier_refs(value: object, where: str, parties: PartyTable) -> tuple[SupplierRef, ...]:
+    refs = []
+    for index, entry in objects(value, f"{where}.suppliers"):
+        found = parties.refer(entry, f"{where}.suppliers[{index}]", role="supplier")
+        if found is None:
+            continue
+        party, rfc = found
+        name = text(entry.get("name"), f"{where}.suppliers[{index}].name") or party.name
+        refs.append(SupplierRef(party_id=party.party_id, name=name, rfc_raw=rfc or party.rfc_raw))
+    return tuple(refs)
+
+
+def _award(ctx: _Context, index: int, award: dict[str, Any], parties: PartyTable) -> AwardRow:
+    where = f"awards[{index}]"
+    period = obj(award.get("contractPeriod"), f"{where}.contractPeriod") or {}
+    return _row(
+        ctx,
+        award,
+        where,
+        kind="award",
+        award_id=None,
+        date=award.get("date"),
+        date_signed=None,
+        period=period,
+        suppliers=_supplier_refs(award.get("suppliers"), where, parties),
+    )
+
+
+def _contract(
+    ctx: _Context,
+    index: int,
+    contract: dict[str, Any],
+    parties: PartyTable,
+    award_suppliers: dict[str, tuple[SupplierRef, ...]],
+    only_award: tuple[SupplierRef, ...],
+) -> AwardRow:
+    where = f"contracts[{index}]"
+    award_id = text(contract.get("awardID"), f"{where}.awardID")
+    # Federal APF contracts name their suppliers; the others inherit the award's.
+    suppliers = _supplier_refs(contract.get("suppliers"), where, parties)
+    if not suppliers:
+        suppliers = award_suppliers.get(award_id, ()) if award_id is not None else only_award
+    return _row(
+        ctx,
+        contract,
+        where,
+        kind="contract",
+        award_id=award_id,
+        date=None,
+        date_signed=contract.get("dateSigned"),
+        period=obj(contract.get("period"), f"{where}.period") or {},
+        suppliers=suppliers,
+    )
+
+
+def _row(
+    ctx: _Context,
+    item: dict[str, Any],
+    where: str,
+    *,
+    kind: str,
+    award_id: str | None,
+    date: object,
+    date_signed: object,
+    period: dict[str, Any],
+    suppliers: tuple[SupplierRef, ...],
+) -> AwardRow:
+    # Federal contracts carry only valueWithTax; it is still the amount awarded.
+    value = (
+        obj(item.get("value"), f"{where}.value")
+        or obj(item.get("valueWithTax"), f"{where}.valueWithTax")
+        or {}
+    )
+    return AwardRow(
+        ocid=ctx.ocid,
+        kind=kind,
+        # Some airport awards have no id: their place in the release is the stable key left.
+        item_id=text(item.get("id"), f"{where}.id") or where,
+        award_id=award_id,
+        title=text(item.get("title"), f"{where}.title"),
+        status=text(item.get("status"), f"{where}.status"),
+        date=ocds_date(date),
+        date_signed=ocds_date(date_signed),
+        period_start=ocds_date(period.get("startDate")),
+        period_end=ocds_date(period.get("endDate")),
+        value_amount=amount(value.get("amount"), f"{where}.value.amount"),
+        currency=text(value.get("currency"), f"{where}.value.currency"),
+        buyer_id=ctx.buyer_id,
+        buyer_name=ctx.buyer_name,
+        buyer_rfc_raw=ctx.buyer_rfc_raw,
+        suppliers=suppliers,
+        release_id=ctx.release_id,
+        release_date=ctx.release_date,
+        position=f"{ctx.position}/{where}",
+    )

@@ -1,0 +1,128 @@
+"""Reading single OCDS fields defensively. Publishers put ints where strings belong, objects
+where arrays belong, and "N/A" where numbers belong; these helpers turn a field into the type a
+row needs, or raise `MalformedRelease` naming the field, so the caller quarantines the release
+instead of crashing or silently storing nonsense."""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ingest.rows import Address
+
+RAW_LIMIT = 10_000  # characters of a rejected value kept for the quarantine table
+
+
+class MalformedRelease(ValueError):
+    """A release whose shape cannot be read; the message names the field."""
+
+
+def raw_json(value: object) -> str:
+    """The value as JSON for the quarantine table (Decimals from ijson become strings)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):  # circular or otherwise unserialisable: keep something
+        text = repr(value)
+    return text[:RAW_LIMIT]
+
+
+def text(value: object, where: str) -> str | None:
+    """A string field: numbers are stringified (INAI ids are ints), blank means absent.
+
+    The text is kept as published (no stripping): normalisation happens later, and RFCs must
+    reach matching/rfc.py exactly as the publisher wrote them."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    raise MalformedRelease(f"{where} is {_kind(value)}, expected text")
+
+
+def obj(value: object, where: str) -> dict[str, Any] | None:
+    """An object field; null means absent."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return value
+    raise MalformedRelease(f"{where} is {_kind(value)}, expected an object")
+
+
+def objects(value: object, where: str) -> list[tuple[int, dict[str, Any]]]:
+    """An array of objects with their indexes. Null is an empty array, null entries are skipped,
+    and a lone object is read as a one-element array (INAI publishes additionalIdentifiers as
+    an object): the meaning is clear in both cases. Anything else is malformed."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [(0, value)]
+    if not isinstance(value, list):
+        raise MalformedRelease(f"{where} is {_kind(value)}, expected an array of objects")
+    found = []
+    for index, entry in enumerate(value):
+        if entry is None:
+            continue
+        if not isinstance(entry, dict):
+            raise MalformedRelease(f"{where}[{index}] is {_kind(entry)}, expected an object")
+        found.append((index, entry))
+    return found
+
+
+def amount(value: object, where: str) -> Decimal | None:
+    """A monetary amount: numbers, or strings such as "1,234.50" and "$ 1 234"."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise MalformedRelease(f"{where} is a boolean, expected a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise MalformedRelease(f"{where} is {value!r}, expected a finite number")
+        return Decimal(repr(value))  # repr is the shortest round-trip text, not binary noise
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise MalformedRelease(f"{where} is {value}, expected a finite number")
+        return value
+    if isinstance(value, str):
+        cleaned = value.strip().replace(",", "").replace("$", "").replace(" ", "")
+        if not cleaned:
+            return None
+        try:
+            parsed = Decimal(cleaned)
+        except InvalidOperation:
+            raise MalformedRelease(f"{where} is {value!r}, expected a number") from None
+        if not parsed.is_finite():
+            raise MalformedRelease(f"{where} is {value!r}, expected a finite number")
+        return parsed
+    raise MalformedRelease(f"{where} is {_kind(value)}, expected a number")
+
+
+def address(value: object, where: str) -> Address:
+    found = obj(value, where)
+    if found is None:
+        return Address()
+    return Address(
+        street=text(found.get("streetAddress"), f"{where}.streetAddress"),
+        locality=text(found.get("locality"), f"{where}.locality"),
+        region=text(found.get("region"), f"{where}.region"),
+        # INAI publishes postal codes as ints (4530 for 04530): kept as published, the
+        # pipeline's normalisation decides about the lost leading zero.
+        postal_code=text(found.get("postalCode"), f"{where}.postalCode"),
+        country=text(found.get("countryName"), f"{where}.countryName"),
+    )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    return f"a {type(value).__name__}"
