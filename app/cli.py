@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from ingest.pipeline import Job
 
 cli = typer.Typer(
-    help="Testigo: link procurement, sanctions and supplier data.", no_args_is_help=True
+    help="Testigo: link procurement, sanctions and supplier data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
 ingest_cli = typer.Typer(
@@ -176,6 +178,99 @@ def demo(as_json: JsonOpt = False) -> None:
             print_summary(summary)
     if any(s.failed for s in summaries):
         raise typer.Exit(1)
+
+
+@cli.command("link")
+def link_cmd(
+    full: Annotated[
+        bool, typer.Option("--full", help="Relink everything, not only new records.")
+    ] = False,
+    retrain: Annotated[bool, typer.Option("--retrain", help="Train a new model first.")] = False,
+    auto: Annotated[float | None, typer.Option(help="Link at or above this probability.")] = None,
+    review: Annotated[float | None, typer.Option(help="Queue for review from here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Link every party, sanction and register entry into resolved firms (Splink)."""
+    from app.db import make_engine
+    from app.linking import link_options
+    from matching.link import link
+
+    settings = _settings()
+    options = link_options(settings, auto=auto, review=review, full=full, retrain=retrain)
+    if options.review >= options.auto:
+        typer.echo("error: --review must be below --auto", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(settings)
+    say = None if as_json else (lambda text: typer.echo(f"link: {text}", err=True))
+    try:
+        summary = link(engine, options, say=say)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict()))
+    else:
+        s = summary
+        typer.echo(
+            f"{s.mode} link: {s.records:,} records ({s.new_or_changed:,} new or changed), "
+            f"{s.pairs_scored:,} pairs scored, {s.links:,} links, {s.entities:,} entities, "
+            f"{s.review_queue:,} to review, {s.refused:,} refused; model {s.model_version}"
+            f"{' (trained now)' if s.trained else ''}; {s.seconds:.1f} s"
+        )
+
+
+@cli.command("judge")
+def judge(
+    decision: Annotated[str, typer.Argument(help="same | different")],
+    record_a: Annotated[str, typer.Argument(help="A record key, e.g. sanction:sfp:...")],
+    record_b: Annotated[str, typer.Argument(help="Another record key")],
+    note: Annotated[str | None, typer.Option(help="Why (kept with the judgement).")] = None,
+    author: Annotated[str | None, typer.Option(help="Who judges (default: $USER).")] = None,
+) -> None:
+    """Assert that two records are the same firm, or are not; overrides the model from now on."""
+    import getpass
+
+    from app.db import make_engine
+    from matching.judgements import JudgementError, record
+
+    engine = make_engine(_settings())
+    try:
+        done = record(
+            engine, decision, record_a, record_b, author=author or getpass.getuser(), note=note
+        )
+    except JudgementError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"judgement {done.id}: {done.record_a} {done.decision} {done.record_b} "
+        "(applies from the next `testigo link`)",
+        err=True,
+    )
+
+
+export_cli = typer.Typer(help="Stream resolved data.", no_args_is_help=True)
+cli.add_typer(export_cli, name="export")
+
+
+@export_cli.command("entities")
+def export_entities(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl | csv")] = "jsonl",
+) -> None:
+    """One entity per line: id, display name, RFCs and its records with their probability."""
+    from app.db import make_engine
+    from matching import export
+
+    writers = {"jsonl": export.jsonl, "csv": export.csv_lines}
+    if fmt not in writers:
+        typer.echo("error: --format must be jsonl or csv", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(_settings())
+    try:
+        for line in writers[fmt](engine):
+            sys.stdout.write(line)
+    finally:
+        engine.dispose()
 
 
 @cli.command("stats")

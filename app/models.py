@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -210,3 +211,89 @@ class QuarantinedRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("run_id", "position", name="uq_quarantine_run_position"),)
+
+
+class LinkRecord(Base):
+    """A record as the last link saw it: one party, sanction or register entry, with the hash of
+    its features, so the next link can tell what is new or changed."""
+
+    __tablename__ = "link_records"
+
+    record_key: Mapped[str] = mapped_column(String(600), primary_key=True)  # "{type}:{source_key}"
+    record_type: Mapped[str] = mapped_column(String(16))  # party | sanction | supplier
+    record_id: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(64), index=True)  # ocds | sfp | sat-69b | ...
+    source_key: Mapped[str] = mapped_column(String(512))
+    name: Mapped[str | None] = mapped_column(Text)  # as published
+    rfc_raw: Mapped[str | None] = mapped_column(Text)  # as published
+    content_hash: Mapped[str] = mapped_column(String(32))
+    rfc: Mapped[str | None] = mapped_column(String(13), index=True)
+    name_norm: Mapped[str | None] = mapped_column(Text)
+
+
+class Entity(Base):
+    """A resolved firm: the records that the model (and people) say are one."""
+
+    __tablename__ = "entities"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    rfcs: Mapped[str | None] = mapped_column(Text)  # normalised, space-separated
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    link_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class EntityMember(Base):
+    __tablename__ = "entity_members"
+
+    record_key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(32), index=True)
+    # The strongest accepted link that holds this record in its entity (None: alone, or judged).
+    probability: Mapped[float | None] = mapped_column(Double)
+
+
+class Link(Base):
+    """A scored pair at or above the review threshold, with its evidence per comparison."""
+
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_a: Mapped[str] = mapped_column(String(600), index=True)  # record_a < record_b
+    record_b: Mapped[str] = mapped_column(String(600), index=True)
+    probability: Mapped[float] = mapped_column(Double)
+    match_weight: Mapped[float] = mapped_column(Double)
+    evidence: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # linked | review | refused
+    reason: Mapped[str | None] = mapped_column(Text)
+    link_run_id: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("record_a", "record_b", name="uq_links_pair"),)
+
+
+class Judgement(Base):
+    """A person's decision that two records are (or are not) the same firm. Never deleted; the
+    latest decision on a pair overrides the model on every later run."""
+
+    __tablename__ = "judgements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_a: Mapped[str] = mapped_column(String(600), index=True)
+    record_b: Mapped[str] = mapped_column(String(600), index=True)
+    decision: Mapped[str] = mapped_column(String(16))  # same | different
+    author: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LinkRun(Base):
+    __tablename__ = "link_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))  # full | incremental
+    model_version: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[dict[str, object] | None] = mapped_column(JSON)

@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=2000, ge=1, description="Rows per upsert batch during ingest.")
     http_timeout: float = Field(default=60.0, gt=0, description="Seconds before a fetch gives up.")
     http_retries: int = Field(default=3, ge=0, description="Retries for a failed fetch.")
+    link_auto_threshold: float = Field(
+        default=0.9, gt=0, lt=1, description="At or above this probability a link is made."
+    )
+    link_review_threshold: float = Field(
+        default=0.5, gt=0, lt=1, description="From here up to `auto` a link waits for a person."
+    )
+    duckdb_threads: int | None = Field(default=None, description="Threads for linking (all).")
+    duckdb_memory_limit: str | None = Field(default=None, description="e.g. 8GB (DuckDB default).")
     log_level: str = Field(default="WARNING", description="Log level for the CLI (stderr).")
     demo_dir: Path = Field(
         default=REPO_ROOT / "data", description="Bundled real public files loaded by `make run`."
@@ -34,6 +42,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'testigo.db').resolve()}"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models"
 
     @property
     def cache_dir(self) -> Path:

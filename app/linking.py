@@ -1,0 +1,29 @@
+"""Settings -> link options: the one place the CLI, the API and the nightly run agree on."""
+
+from __future__ import annotations
+
+from app.settings import Settings
+from matching.backend import BackendConfig
+from matching.link import LinkOptions
+
+
+def link_options(
+    settings: Settings,
+    *,
+    auto: float | None = None,
+    review: float | None = None,
+    full: bool = False,
+    retrain: bool = False,
+) -> LinkOptions:
+    return LinkOptions(
+        model_dir=settings.model_dir,
+        auto=auto if auto is not None else settings.link_auto_threshold,
+        review=review if review is not None else settings.link_review_threshold,
+        full=full,
+        retrain=retrain,
+        backend=BackendConfig(
+            threads=settings.duckdb_threads,
+            memory_limit=settings.duckdb_memory_limit,
+            temp_dir=settings.data_dir / "duckdb_tmp",
+        ),
+    )

@@ -1,0 +1,361 @@
+"""Cluster scored record pairs into resolved firms, with constraints, and give them stable ids.
+
+Pairwise links chain: fuzzy name links can join the records of two firms through records
+that carry no RFC. The clustering therefore refuses a merge that would put two clearly
+different valid RFCs in one firm, or a pair that a human judged different. Human "same"
+judgements are applied first and may join different RFCs (a firm that changed RFC, a
+mistyped RFC the near-test misses).
+
+Pure Python, sized for a million records and a few million edges on one core: records are
+integer indices, union-find keeps plain lists, and per-cluster state (RFC sets, "different"
+counterparts) lives in sparse dicts keyed by root, because most clusters have neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from matching.rfc import GENERIC_RFCS
+
+REASON_JUDGED_DIFFERENT = "judged different"
+REASON_SAME_CONFLICT = "judged same, but that would join a pair judged different"
+
+
+class Edge(NamedTuple):
+    """A scored pair. A NamedTuple, not a dataclass, so that an Edge *is* a plain
+    (a, b, probability) tuple: cluster() takes either without converting."""
+
+    a: str
+    b: str
+    probability: float
+
+
+@dataclass(slots=True)
+class ClusterResult:
+    # record key -> cluster index; every record, singletons too.
+    cluster_of: dict[str, int]
+    # cluster index -> sorted member keys; clusters ordered by their smallest key.
+    members: list[list[str]]
+    # (a, b, probability) with a < b, in processing order: edges that merged two clusters
+    # or already lay inside one.
+    accepted: list[tuple[str, str, float]]
+    # (a, b, probability, reason) with a < b: edges at/above the threshold that were refused,
+    # and `same` judgements refused for joining a `different` pair (probability 1.0).
+    refused: list[tuple[str, str, float, str]]
+
+
+# O/0 and I/1 are the usual swaps (about 9% of SFP RFCs fail the check digit from them).
+_SWAPS = str.maketrans({"O": "0", "I": "1"})
+
+
+def near_rfcs(x: str, y: str) -> bool:
+    """True when two RFCs may be typos of one another.
+
+    Equal length and Damerau-Levenshtein distance <= 1 (one substitution or one swap of
+    adjacent characters), or equal once O->0 and I->1 are mapped after the letter prefix.
+    The mapping covers the homoclave as well as the date: the homoclave is alphanumeric, so
+    swaps there keep the RFC well formed and are the ones that survive validation. The
+    letter prefix is not mapped: O and I are real letters there.
+    """
+    # Cheap rejection first, since most calls compare unrelated RFCs: a one-character edit or
+    # an adjacent swap at positions i, i+1 leaves x[:5] equal (i >= 5) or x[7:] equal (i <= 5),
+    # and the O/0, I/1 mapping keeps the letters x[:3] equal.
+    if len(x) != len(y) or (x[:3] != y[:3] and x[7:] != y[7:]):
+        return False
+    diffs = [i for i, (cx, cy) in enumerate(zip(x, y, strict=True)) if cx != cy]
+    if len(diffs) <= 1:
+        return True
+    if len(diffs) == 2:
+        i, j = diffs
+        if j == i + 1 and x[i] == y[j] and x[j] == y[i]:
+            return True
+    if len(x) not in (12, 13):
+        return False
+    letters = len(x) - 9
+    if x[:letters] != y[:letters]:
+        return False
+    return x[letters:].translate(_SWAPS) == y[letters:].translate(_SWAPS)
+
+
+# Codes in _Clusters.code: a root's RFC as an index into _Clusters.names, or one of these.
+_NO_RFC = -1
+_MANY_RFCS = -2  # the codes are in _Clusters.many[root]
+
+
+class _Clusters:
+    """Union-find over record indices, with each root's RFCs and "different" counterparts.
+
+    Most clusters hold no RFC or exactly one, so a flat list of codes answers the common
+    case without a set; only clusters with several RFCs (near typos, `same` judgements) keep
+    a set in a dict. Counterparts are sparse too: a dict of sets, kept symmetric.
+    """
+
+    def __init__(self, size: int, names: list[str], near: Callable[[str, str], bool]) -> None:
+        self.parent = list(range(size))
+        self.size = [1] * size
+        self.code = [_NO_RFC] * size
+        self.many: dict[int, set[int]] = {}
+        self.apart: dict[int, set[int]] = {}
+        self.names = names
+        self.near = near
+
+    def find(self, x: int) -> int:
+        # Path halving: the one-pass form of path compression (every node on the path is
+        # pointed at its grandparent). The hot loop in cluster() inlines this.
+        parent = self.parent
+        while (up := parent[x]) != x:
+            parent[x] = x = parent[up]
+        return x
+
+    def rfcs(self, root: int) -> set[int]:
+        code = self.code[root]
+        if code == _MANY_RFCS:
+            return self.many[root]
+        return set() if code == _NO_RFC else {code}
+
+    def rfc_conflict(self, ra: int, rb: int) -> str | None:
+        """The refusal reason when both roots hold RFCs, none shared and none near."""
+        a, b = self.rfcs(ra), self.rfcs(rb)
+        if not a or not b or not a.isdisjoint(b):
+            return None
+        names, near = self.names, self.near
+        if any(near(names[x], names[y]) for x in a for y in b):
+            return None
+        label_a = ", ".join(sorted(names[x] for x in a))
+        label_b = ", ".join(sorted(names[y] for y in b))
+        return f"different RFCs: {label_a} vs {label_b}"
+
+    def merge(self, ra: int, rb: int) -> None:
+        # Union by size; the loser's RFCs and counterparts move to the winner, smaller set
+        # into larger.
+        size = self.size
+        if size[ra] < size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        size[ra] += size[rb]
+        code = self.code
+        kept, moved = code[ra], code[rb]
+        if moved == _NO_RFC or (moved == kept and kept >= 0):
+            pass
+        elif kept == _NO_RFC:
+            code[ra] = moved
+            if moved == _MANY_RFCS:
+                self.many[ra] = self.many.pop(rb)
+        else:
+            union, other = self.rfcs(ra), self.rfcs(rb)
+            self.many.pop(ra, None)
+            self.many.pop(rb, None)
+            if len(other) > len(union):
+                union, other = other, union
+            union |= other
+            self.many[ra] = union
+            code[ra] = _MANY_RFCS
+        apart = self.apart
+        counterparts = apart.pop(rb, None)
+        if counterparts is not None:
+            for c in counterparts:
+                others = apart[c]
+                others.discard(rb)
+                others.add(ra)
+            kept_apart = apart.get(ra)
+            if kept_apart is None:
+                apart[ra] = counterparts
+            else:
+                if len(counterparts) > len(kept_apart):
+                    counterparts, kept_apart = kept_apart, counterparts
+                    apart[ra] = kept_apart
+                kept_apart |= counterparts
+
+    def judged_apart(self, ra: int, rb: int) -> bool:
+        counterparts = self.apart.get(ra)
+        return counterparts is not None and rb in counterparts
+
+
+def cluster(
+    records: Sequence[str],
+    edges: Iterable[tuple[str, str, float]],
+    *,
+    threshold: float,
+    rfcs: Mapping[str, str],
+    same: Iterable[tuple[str, str]] = (),
+    different: Iterable[tuple[str, str]] = (),
+    near: Callable[[str, str], bool] | None = None,
+) -> ClusterResult:
+    """Cluster `records` by the edges with probability >= threshold.
+
+    `same` pairs are merged first; then edges merge in descending probability (ties by the
+    sorted pair of keys, so the input order does not matter) unless the merged cluster would
+    hold a `different` pair, or both clusters hold valid RFCs and no RFC of one equals or is
+    `near` (default near_rfcs) an RFC of the other. Edges and judgements must name keys in
+    `records` (ValueError otherwise); `rfcs` may hold other keys, which are ignored, and
+    generic RFCs (XAXX010101000, XEXX010101000) are ignored because they identify nobody.
+    A `same` judgement that would join a `different` pair is refused: keeping firms apart is
+    the safe side of a contradiction between reviewers.
+    """
+    # Sorted keys make index order key order: clusters come out numbered by smallest key
+    # with sorted members, without another sort.
+    keys = sorted(set(records))
+    index = {key: i for i, key in enumerate(keys)}
+
+    def lookup(key: str) -> int:
+        try:
+            return index[key]
+        except KeyError:
+            raise ValueError(f"record {key!r} is not in records") from None
+
+    names: list[str] = []
+    codes: dict[str, int] = {}
+    state = _Clusters(len(keys), names, near_rfcs if near is None else near)
+    for key, rfc in rfcs.items():
+        i = index.get(key)
+        if i is not None and rfc and rfc not in GENERIC_RFCS:
+            code = codes.get(rfc)
+            if code is None:
+                code = codes[rfc] = len(names)
+                names.append(rfc)
+            state.code[i] = code
+
+    for a, b in different:
+        x, y = lookup(a), lookup(b)
+        if x == y:
+            raise ValueError(f"record {a!r} judged different from itself")
+        state.apart.setdefault(x, set()).add(y)
+        state.apart.setdefault(y, set()).add(x)
+
+    refused: list[tuple[str, str, float, str]] = []
+    for a, b in sorted({(a, b) if a <= b else (b, a) for a, b in same}):
+        ra, rb = state.find(lookup(a)), state.find(lookup(b))
+        if ra == rb:
+            continue
+        if state.judged_apart(ra, rb):
+            refused.append((a, b, 1.0, REASON_SAME_CONFLICT))
+        else:
+            state.merge(ra, rb)
+
+    # Negated probability sorts descending; equal probabilities fall back to the keys.
+    # `p >= threshold` also drops NaN probabilities.
+    work = [(-p, a, b) if a <= b else (-p, b, a) for a, b, p in edges if p >= threshold]
+    work.sort()
+
+    # The hot loop. Memory latency dominates at this size (every step lands on a random
+    # record), so it reads plain lists through local names and inlines find(); the RFC
+    # check needs no set unless both clusters hold RFCs and they differ.
+    accepted: list[tuple[str, str, float]] = []
+    parent, code, apart = state.parent, state.code, state.apart
+    for negative, a, b in work:
+        try:
+            ra = index[a]
+            rb = index[b]
+        except KeyError:
+            raise ValueError(f"edge ({a!r}, {b!r}) names a record not in records") from None
+        while (up := parent[ra]) != ra:
+            parent[ra] = ra = parent[up]
+        while (up := parent[rb]) != rb:
+            parent[rb] = rb = parent[up]
+        if ra == rb:
+            accepted.append((a, b, -negative))
+            continue
+        if apart and state.judged_apart(ra, rb):
+            refused.append((a, b, -negative, REASON_JUDGED_DIFFERENT))
+            continue
+        ca = code[ra]
+        if ca != _NO_RFC:
+            cb = code[rb]
+            if (
+                cb != _NO_RFC
+                and (ca != cb or ca == _MANY_RFCS)
+                and (reason := state.rfc_conflict(ra, rb)) is not None
+            ):
+                refused.append((a, b, -negative, reason))
+                continue
+        state.merge(ra, rb)
+        accepted.append((a, b, -negative))
+
+    cluster_of: dict[str, int] = {}
+    members: list[list[str]] = []
+    number = [-1] * len(keys)  # root -> cluster index
+    for i, key in enumerate(keys):
+        root = i
+        while (up := parent[root]) != root:
+            parent[root] = root = parent[up]
+        n = number[root]
+        if n < 0:
+            n = number[root] = len(members)
+            members.append([key])
+        else:
+            members[n].append(key)
+        cluster_of[key] = n
+    return ClusterResult(cluster_of, members, accepted, refused)
+
+
+def previous_sizes(previous: Mapping[str, str]) -> dict[str, int]:
+    """Entity id -> number of records it held."""
+    return dict(Counter(previous.values()))
+
+
+def _new_id(prefix: str, key: str, attempt: int) -> str:
+    text = key if attempt == 0 else f"{key}\x00{attempt}"
+    return prefix + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def assign_ids(
+    members: Sequence[Sequence[str]],
+    previous: Mapping[str, str],
+    *,
+    prefix: str = "tg_",
+) -> list[str]:
+    """One entity id per cluster, stable across runs.
+
+    A cluster inherits an old id when it holds a strict majority of that old entity's
+    records (counted among the records still present now, so records dropped from the
+    sources do not cost a firm its id). Only the old entity's majority counts, not the new
+    cluster's: "an entity keeps its id when most of its members stay". A majority of the old
+    entity can lie in one cluster only, so an old id never goes to two clusters; when a
+    cluster holds the majority of several old entities (a merge) it keeps the one with the
+    largest overlap, ties broken by the smaller old id. An entity scattered with no majority
+    piece gives its id to nobody: an id promises "the same firm as before".
+    Other clusters get prefix + sha1(smallest member key)[:12], re-hashed with a counter
+    when taken, so a brand-new cluster's id depends only on its members.
+    """
+    present: dict[str, str] = {}
+    for cluster_members in members:
+        for key in cluster_members:
+            old = previous.get(key)
+            if old is not None:
+                present[key] = old
+    sizes = previous_sizes(present)
+
+    candidates: list[tuple[int, str, int]] = []  # (-overlap, old id, cluster)
+    for n, cluster_members in enumerate(members):
+        overlaps = Counter(previous[key] for key in cluster_members if key in previous)
+        for old, overlap in overlaps.items():
+            if 2 * overlap > sizes[old]:
+                candidates.append((-overlap, old, n))
+    candidates.sort()
+
+    ids: list[str | None] = [None] * len(members)
+    taken: set[str] = set()
+    for _, old, n in candidates:
+        if ids[n] is None and old not in taken:
+            ids[n] = old
+            taken.add(old)
+
+    # Numbered in smallest-key order so that collisions resolve the same way every run.
+    fresh: list[tuple[str, int]] = []
+    for n, cluster_members in enumerate(members):
+        if ids[n] is None:
+            if not cluster_members:
+                raise ValueError(f"cluster {n} has no members")
+            fresh.append((min(cluster_members), n))
+    fresh.sort()
+    for smallest, n in fresh:
+        attempt = 0
+        while (new := _new_id(prefix, smallest, attempt)) in taken:
+            attempt += 1
+        ids[n] = new
+        taken.add(new)
+    return [entity_id for entity_id in ids if entity_id is not None]

@@ -1,0 +1,187 @@
+"""The model's comparisons, each level written once as SQL (for Splink's batch linking) and once
+as Python (for real-time scoring), side by side so that they cannot drift apart. A test runs
+both over sampled pairs and asserts identical levels.
+
+Levels are listed from the strongest to the weakest; the first that holds wins, as in Splink.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+Row = Mapping[str, Any]
+Test = Callable[[Row, Row], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    label: str
+    sql: str
+    test: Test
+    is_null: bool = False
+    tf_column: str | None = None  # term-frequency adjusted on this column
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    name: str  # output column name, also the key of the evidence
+    description: str
+    levels: tuple[Level, ...]  # the last one is the else level
+
+    def level_of(self, left: Row, right: Row) -> int:
+        """Splink's comparison vector value: -1 for null, else counting down to 0 (else)."""
+        for index, level in enumerate(self.levels):
+            if level.test(left, right):
+                return -1 if level.is_null else len(self.levels) - 1 - index
+        return 0
+
+    def splink_dict(self) -> dict[str, Any]:
+        levels = []
+        for level in self.levels:
+            entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.label}
+            if level.is_null:
+                entry["is_null_level"] = True
+            if level.tf_column:
+                entry["tf_adjustment_column"] = level.tf_column
+                entry["tf_adjustment_weight"] = 1.0
+            levels.append(entry)
+        return {
+            "output_column_name": self.name,
+            "comparison_description": self.description,
+            "comparison_levels": levels,
+        }
+
+
+def _null(column: str) -> Level:
+    return Level(
+        "null",
+        f'"{column}_l" IS NULL OR "{column}_r" IS NULL',
+        lambda left, right: left[column] is None or right[column] is None,
+        is_null=True,
+    )
+
+
+def _exact(column: str, label: str = "exact", tf: bool = False) -> Level:
+    return Level(
+        label,
+        f'"{column}_l" = "{column}_r"',
+        lambda left, right: left[column] is not None and left[column] == right[column],
+        tf_column=column if tf else None,
+    )
+
+
+def _else() -> Level:
+    return Level("else", "ELSE", lambda left, right: True)
+
+
+def _jw(column: str, threshold: float) -> Level:
+    def test(left: Row, right: Row) -> bool:
+        a, b = left[column], right[column]
+        return a is not None and b is not None and JaroWinkler.similarity(a, b) >= threshold
+
+    return Level(
+        f"jaro-winkler >= {threshold}",
+        f'jaro_winkler_similarity("{column}_l", "{column}_r") >= {threshold}',
+        test,
+    )
+
+
+def _rfc_near(left: Row, right: Row) -> bool:
+    lc, rc = left["rfc_conf"], right["rfc_conf"]
+    if lc is not None and lc == rc:
+        return True
+    lr, rr = left["rfc"], right["rfc"]
+    return lr is not None and rr is not None and DamerauLevenshtein.distance(lr, rr) <= 1
+
+
+def _prefix(left: Row, right: Row) -> bool:
+    a, b = left["name"], right["name"]
+    if a is None or b is None:
+        return False
+    return (len(a) >= 12 and b.startswith(a)) or (len(b) >= 12 and a.startswith(b))
+
+
+def _family(left: Row, right: Row) -> bool:
+    a, b = left["legal_form"], right["legal_form"]
+    return a is not None and b is not None and a.split(" ")[0] == b.split(" ")[0]
+
+
+RFC = Comparison(
+    "rfc",
+    "RFC: exact; one typo or O/0, I/1 swap; same letters and date with another homoclave; "
+    "both present but different (strong evidence against)",
+    (
+        _null("rfc_stem"),
+        _exact("rfc"),
+        Level(
+            "one edit or O/0 I/1 confusion",
+            '"rfc_conf_l" = "rfc_conf_r" OR damerau_levenshtein("rfc_l", "rfc_r") <= 1',
+            _rfc_near,
+        ),
+        Level(
+            "same letters and date, one side without homoclave",
+            '"rfc_stem_l" = "rfc_stem_r" AND ("rfc_l" IS NULL OR "rfc_r" IS NULL)',
+            lambda left, right: (
+                left["rfc_stem"] == right["rfc_stem"]
+                and (left["rfc"] is None or right["rfc"] is None)
+            ),
+        ),
+        _exact("rfc_stem", "same letters and date, other homoclave"),
+        _else(),
+    ),
+)
+
+NAME = Comparison(
+    "name",
+    "Name without legal form, accents or punctuation; exact agreement is adjusted for how many "
+    "firms share the name",
+    (
+        _null("name"),
+        _exact("name", tf=True),
+        _exact("name_sorted", "same words in another order"),
+        _jw("name", 0.97),
+        _exact("name_core", "same once generic words are dropped"),
+        Level(
+            "one is a truncation of the other",
+            '(length("name_l") >= 12 AND starts_with("name_r", "name_l")) OR '
+            '(length("name_r") >= 12 AND starts_with("name_l", "name_r"))',
+            _prefix,
+        ),
+        _jw("name", 0.92),
+        _jw("name", 0.85),
+        _else(),
+    ),
+)
+
+LEGAL_FORM = Comparison(
+    "legal_form",
+    "Legal form (S.A. de C.V., S. de R.L., ...)",
+    (
+        _null("legal_form"),
+        _exact("legal_form"),
+        Level(
+            "same family",
+            """split_part("legal_form_l", ' ', 1) = split_part("legal_form_r", ' ', 1)""",
+            _family,
+        ),
+        _else(),
+    ),
+)
+
+KIND = Comparison(
+    "kind",
+    "Person or company",
+    (_null("kind"), _exact("kind"), _else()),
+)
+
+POSTAL_CODE = Comparison(
+    "postal_code",
+    "Postal code",
+    (_null("postal_code"), _exact("postal_code"), _else()),
+)
+
+COMPARISONS: tuple[Comparison, ...] = (RFC, NAME, LEGAL_FORM, KIND, POSTAL_CODE)

@@ -1,0 +1,216 @@
+"""The Splink model: settings built from `comparisons`, unsupervised training, versioned JSON.
+
+Splink is imported here and in `matching/splink_run.py` only, behind small functions that take
+and return plain Python and Arrow tables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from matching.backend import BackendConfig, db_api
+from matching.comparisons import COMPARISONS, RFC
+
+MODEL_FORMAT = 1
+M_FLOOR = 1e-3
+U_FLOOR = 1e-8
+
+# Candidate pairs: every rule finds pairs the others miss (see README, "How linking works").
+BLOCKING_RULES: tuple[str, ...] = (
+    'l."rfc" = r."rfc"',
+    'l."rfc_stem" = r."rfc_stem"',
+    'l."rfc_conf" = r."rfc_conf"',
+    'l."name" = r."name"',
+    'l."name_sorted" = r."name_sorted"',
+    'l."name_core" = r."name_core"',
+    'l."name_rare" = r."name_rare" AND l."name_skel" = r."name_skel"',
+    'l."name_prefix" = r."name_prefix"',
+)
+
+# EM learns m from blocks; RFC agreement is trained on name blocks, where different firms that
+# share a generic name teach it that true matches disagree on RFC (DOMAIN.md). These are the
+# rates measured on real registries: about 1 RFC in 10 mistyped, a few wrong outright.
+RFC_M_PROBABILITIES = {
+    "exact": 0.86,
+    "one edit or O/0 I/1 confusion": 0.09,
+    "same letters and date, one side without homoclave": 0.02,
+    "else": 0.03,
+}
+# Two full RFCs with the same letters and date but another homoclave are, in the 69-B list,
+# mostly shell companies registered the same day under near-identical names: not one firm.
+# Random pairs almost never share a stem, so sampled u is tiny and would make this level
+# strong evidence *for* a match; it is set to mild evidence against instead (m = u / 4).
+RFC_AGAINST_LEVEL = "same letters and date, other homoclave"
+
+
+def settings_dict(probability_two_random_records_match: float = 1e-5) -> dict[str, Any]:
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": probability_two_random_records_match,
+        "comparisons": [c.splink_dict() for c in COMPARISONS],
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES
+        ],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "em_convergence": 0.001,
+        "max_iterations": 20,
+    }
+
+
+def _linker(table: pa.Table, settings: dict[str, Any], backend: BackendConfig | None) -> Any:
+    from splink import Linker
+
+    api = db_api(backend)
+    frame = api.register(table, dataset_display_name="records")
+    return Linker(frame, settings)
+
+
+def train(
+    table: pa.Table,
+    *,
+    seed: int = 42,
+    backend: BackendConfig | None = None,
+    max_pairs_for_u: float = 2e6,
+) -> dict[str, Any]:
+    """Unsupervised training: u by random sampling, m by EM on two blocking passes, the prior from
+    exact-RFC agreement. Returns the model as a dict (Splink's JSON plus Testigo metadata)."""
+    from splink import block_on
+
+    linker = _linker(table, settings_dict(), backend)
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        [block_on("rfc"), block_on("name", "legal_form")], recall=0.7
+    )
+    training.estimate_u_using_random_sampling(max_pairs=max_pairs_for_u, seed=seed)
+    # Name-side m from pairs that agree on RFC; RFC-side m from pairs that agree on name.
+    training.estimate_parameters_using_expectation_maximisation(
+        block_on("rfc"), estimate_without_term_frequencies=True
+    )
+    training.estimate_parameters_using_expectation_maximisation(
+        block_on("name"), estimate_without_term_frequencies=True
+    )
+    model = linker.misc.save_model_to_json()
+    return _finalise(model, records=table.num_rows)
+
+
+def _finalise(model: dict[str, Any], *, records: int) -> dict[str, Any]:
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        seen_u = [float(lv["u_probability"]) for lv in levels if _is_set(lv.get("u_probability"))]
+        for level in levels:
+            # A level never met in u sampling is rare among non-matches: give it the rarest u
+            # seen, not Splink's neutral default, or a good level would count against a match.
+            if not _is_set(level.get("u_probability")):
+                level["u_probability"] = min(seen_u, default=1e-6)
+            if not _is_set(level.get("m_probability")):
+                level["m_probability"] = M_FLOOR
+            # EM drives some m to ~1e-24 (person vs company on a handful of pairs): one
+            # misread kind would then veto any link. A floor keeps every level an argument.
+            level["m_probability"] = max(float(level["m_probability"]), M_FLOOR)
+            level["u_probability"] = max(float(level["u_probability"]), U_FLOOR)
+            if comparison["output_column_name"] != RFC.name:
+                continue
+            label = level.get("label_for_charts", "")
+            if label in RFC_M_PROBABILITIES:
+                level["m_probability"] = RFC_M_PROBABILITIES[label]
+            elif label == RFC_AGAINST_LEVEL:
+                level["m_probability"] = float(level["u_probability"]) / 4
+    body = json.dumps(model, sort_keys=True)
+    model["testigo"] = {
+        "format": MODEL_FORMAT,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_on_records": records,
+        "version": hashlib.sha256(body.encode()).hexdigest()[:12],
+    }
+    return model
+
+
+def _is_set(value: object) -> bool:
+    return isinstance(value, int | float) and not math.isnan(value) and value > 0
+
+
+def version_of(model: dict[str, Any]) -> str:
+    return str(model["testigo"]["version"])
+
+
+def save(model: dict[str, Any], directory: Path) -> Path:
+    """Write the model as versioned JSON; the newest file in `directory` is the current model."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = model["testigo"]["trained_at"].replace(":", "").replace("-", "")
+    path = directory / f"model-{stamp}-{version_of(model)}.json"
+    path.write_text(json.dumps(model, indent=2, sort_keys=True), encoding="utf-8")
+    return path
+
+
+def load_latest(directory: Path) -> dict[str, Any] | None:
+    files = sorted(directory.glob("model-*.json")) if directory.exists() else []
+    if not files:
+        return None
+    model: dict[str, Any] = json.loads(files[-1].read_text(encoding="utf-8"))
+    return model
+
+
+def splink_settings(model: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in model.items() if k != "testigo"}
+
+
+def predict(
+    table: pa.Table,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    backend: BackendConfig | None = None,
+) -> pa.Table:
+    """Every blocked pair at or above `threshold`, with gammas and TF values for the evidence."""
+    linker = _linker(table, splink_settings(model), backend)
+    result = linker.inference.predict(threshold_match_probability=threshold)
+    return _columns(result.as_pyarrow_table())
+
+
+def predict_between(
+    existing: pa.Table,
+    new: pa.Table,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    backend: BackendConfig | None = None,
+) -> pa.Table:
+    """Pairs between new and existing records, and among the new ones: incremental linking."""
+    from splink import Linker
+
+    api = db_api(backend)
+    old_frame = api.register(existing, dataset_display_name="existing")
+    new_frame = api.register(new, dataset_display_name="new")
+    linker = Linker([old_frame, new_frame], {**splink_settings(model), "link_type": "dedupe_only"})
+    between = linker.inference.predict_between(
+        old_frame, new_frame, threshold_match_probability=threshold
+    )
+    tables = [_columns(between.as_pyarrow_table())]
+    if new.num_rows > 1:
+        within = linker.inference.predict_within(new_frame, threshold_match_probability=threshold)
+        tables.append(_columns(within.as_pyarrow_table()))
+    return pa.concat_tables(tables)
+
+
+PAIR_COLUMNS: Sequence[str] = (
+    "unique_id_l",
+    "unique_id_r",
+    "match_probability",
+    "match_weight",
+    "tf_name_l",
+    "tf_name_r",
+    *(f"mw_{c.name}" for c in COMPARISONS),
+)
+
+
+def _columns(table: pa.Table) -> pa.Table:
+    return table.select([c for c in PAIR_COLUMNS])

@@ -1,0 +1,51 @@
+"""Records with identical features collapse into one profile before scoring.
+
+OCDS names the same supplier in every process it wins: thousands of identical party records.
+Scoring them pairwise would waste the comparison budget and flood blocks; identical features
+are one firm by construction (within a source when there is no RFC to say so across sources).
+Records a person has judged stay alone, so their judgement can bite."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matching.features import COLUMNS
+
+_CORPUS_LEVEL = {"unique_id", "name_rare", "tf_name"}
+_KEY_COLUMNS = tuple(c for c in COLUMNS if c not in _CORPUS_LEVEL and c != "source")
+
+
+@dataclass(slots=True)
+class Profile:
+    representative: int  # index of the member whose features stand for the profile
+    members: list[int]
+
+
+def features_hash(row: dict[str, Any]) -> str:
+    data = [row[c] for c in COLUMNS if c not in _CORPUS_LEVEL]
+    return hashlib.md5(json.dumps(data).encode(), usedforsecurity=False).hexdigest()
+
+
+def group(
+    keys: Sequence[str], rows: Sequence[dict[str, Any]], *, alone: Collection[str] = ()
+) -> list[Profile]:
+    """Profiles in a deterministic order; the representative is the member with the smallest key."""
+    buckets: dict[tuple[Any, ...], list[int]] = {}
+    singles: list[list[int]] = []
+    for index, row in enumerate(rows):
+        if keys[index] in alone or (not row["name"] and not row["rfc"]):
+            singles.append([index])
+            continue
+        scope = None if row["rfc"] else row["source"]
+        bucket_key = (scope, *(row[c] for c in _KEY_COLUMNS))
+        buckets.setdefault(bucket_key, []).append(index)
+    profiles = []
+    for members in [*buckets.values(), *singles]:
+        members.sort(key=keys.__getitem__)
+        profiles.append(Profile(members[0], members))
+    profiles.sort(key=lambda p: keys[p.representative])
+    return profiles

@@ -1,0 +1,101 @@
+"""The records to link, read from the store: OCDS parties that sell (suppliers, tenderers,
+payees), every sanction listing and every supplier-register entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+
+from app.models import Party, Sanction, SupplierEntry
+from matching.features import RawRecord
+
+# Parties that only buy or pay are government bodies, not suppliers: they are not linked.
+BUYER_ONLY = {"buyer", "procuringEntity", "payer", "funder", "reviewBody", "interestedParty"}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    record_key: str  # "{type}:{source_key}", stable across re-ingests and relinks
+    record_type: str  # party | sanction | supplier
+    record_id: int
+    source: str
+    source_key: str
+    name: str | None
+    rfc_raw: str | None
+    raw: RawRecord
+
+
+def record_key(record_type: str, source_key: str) -> str:
+    return f"{record_type}:{source_key}"
+
+
+def load(engine: Engine, *, chunk: int = 50_000) -> Iterator[SourceRecord]:
+    with engine.connect() as conn:
+        parties = conn.execution_options(yield_per=chunk).execute(
+            select(
+                Party.id,
+                Party.source_key,
+                Party.name,
+                Party.rfc_raw,
+                Party.rfc_all,
+                Party.roles,
+                Party.postal_code,
+            )
+        )
+        for pid, key, name, rfc_raw, rfc_all, roles, postal in parties:
+            if roles and set(roles.split()) <= BUYER_ONLY:
+                continue
+            yield _record("party", pid, "ocds", key, name, rfc_raw, rfc_all, postal, None)
+        sanctions = conn.execution_options(yield_per=chunk).execute(
+            select(
+                Sanction.id,
+                Sanction.registry_code,
+                Sanction.source_key,
+                Sanction.name,
+                Sanction.rfc_raw,
+                Sanction.rfc_all,
+                Sanction.person_kind,
+            )
+        )
+        for sid, registry, key, name, rfc_raw, rfc_all, person_kind in sanctions:
+            yield _record("sanction", sid, registry, key, name, rfc_raw, rfc_all, None, person_kind)
+        entries = conn.execution_options(yield_per=chunk).execute(
+            select(
+                SupplierEntry.id,
+                SupplierEntry.register,
+                SupplierEntry.source_key,
+                SupplierEntry.name,
+                SupplierEntry.rfc_raw,
+                SupplierEntry.rfc_all,
+                SupplierEntry.postal_code,
+            )
+        )
+        for eid, register, key, name, rfc_raw, rfc_all, postal in entries:
+            yield _record("supplier", eid, register, key, name, rfc_raw, rfc_all, postal, None)
+
+
+def _record(
+    record_type: str,
+    record_id: int,
+    source: str,
+    source_key: str,
+    name: str | None,
+    rfc_raw: str | None,
+    rfc_all: str | None,
+    postal: str | None,
+    person_kind: str | None,
+) -> SourceRecord:
+    key = record_key(record_type, source_key)
+    return SourceRecord(
+        record_key=key,
+        record_type=record_type,
+        record_id=record_id,
+        source=source,
+        source_key=source_key,
+        name=name,
+        rfc_raw=rfc_raw,
+        # rfc_all holds the usable RFCs found in the field; the features take the first.
+        raw=RawRecord(key, source, name, rfc_all or rfc_raw, postal, person_kind),
+    )

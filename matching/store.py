@@ -1,0 +1,295 @@
+"""Reading and writing the linking tables: link records, entities, members, links, judgements.
+
+Writes are diffs against the previous run, so an incremental link over a large store touches
+only what changed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+
+from app.models import Entity, EntityMember, Judgement, Link, LinkRecord, LinkRun
+from matching.records import SourceRecord
+
+ENTITIES: Table = Entity.__table__  # type: ignore[assignment]
+MEMBERS: Table = EntityMember.__table__  # type: ignore[assignment]
+LINKS: Table = Link.__table__  # type: ignore[assignment]
+RECORDS: Table = LinkRecord.__table__  # type: ignore[assignment]
+JUDGEMENTS: Table = Judgement.__table__  # type: ignore[assignment]
+RUNS: Table = LinkRun.__table__  # type: ignore[assignment]
+CHUNK = 5000
+
+
+@dataclass(slots=True)
+class PreviousState:
+    model_version: str | None = None
+    hashes: dict[str, str] = field(default_factory=dict)  # record key -> features hash
+    entity_of: dict[str, str] = field(default_factory=dict)  # record key -> entity id
+    probability: dict[str, float | None] = field(default_factory=dict)
+    links: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)  # -> status, p
+
+
+def previous_state(engine: Engine) -> PreviousState:
+    state = PreviousState()
+    with engine.connect() as conn:
+        state.model_version = conn.execute(
+            select(RUNS.c.model_version)
+            .where(RUNS.c.status == "ok")
+            .order_by(RUNS.c.id.desc())
+            .limit(1)
+        ).scalar()
+        for key, digest in conn.execute(select(LinkRecord.record_key, LinkRecord.content_hash)):
+            state.hashes[key] = digest
+        for key, entity, p in conn.execute(
+            select(EntityMember.record_key, EntityMember.entity_id, EntityMember.probability)
+        ):
+            state.entity_of[key] = entity
+            state.probability[key] = p
+        for a, b, status, p in conn.execute(
+            select(Link.record_a, Link.record_b, Link.status, Link.probability)
+        ):
+            state.links[(a, b)] = (status, float(p))
+    return state
+
+
+def latest_judgements(engine: Engine) -> dict[tuple[str, str], str]:
+    """(a, b) with a < b -> the latest decision on that pair."""
+    out: dict[tuple[str, str], str] = {}
+    with engine.connect() as conn:
+        for a, b, decision in conn.execute(
+            select(Judgement.record_a, Judgement.record_b, Judgement.decision).order_by(
+                Judgement.id
+            )
+        ):
+            out[(a, b) if a < b else (b, a)] = decision
+    return out
+
+
+def stored_links(engine: Engine) -> list[tuple[str, str, float, float, list[dict[str, Any]]]]:
+    with engine.connect() as conn:
+        return [
+            (a, b, float(p), float(mw), ev)
+            for a, b, p, mw, ev in conn.execute(
+                select(
+                    Link.record_a, Link.record_b, Link.probability, Link.match_weight, Link.evidence
+                )
+            )
+        ]
+
+
+def _chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
+    return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
+
+
+def write(
+    engine: Engine,
+    *,
+    records: Sequence[SourceRecord],
+    hashes: Sequence[str],
+    names: Sequence[str | None],
+    rfc_values: Sequence[str | None],
+    members: Sequence[Sequence[str]],
+    ids: Sequence[str],
+    strongest: Mapping[str, float],
+    links: Sequence[tuple[str, str, float, float, list[dict[str, Any]], str, str | None]],
+    full: bool,
+    previous: PreviousState,
+    model_version: str,
+    summary: dict[str, Any],
+) -> int:
+    """Store one link run in one transaction; returns how many entities changed."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        run_id = int(
+            conn.execute(
+                insert(RUNS)
+                .values(
+                    mode=summary["mode"],
+                    model_version=model_version,
+                    started_at=now,
+                    status="running",
+                )
+                .returning(RUNS.c.id)
+            ).scalar_one()
+        )
+        _write_records(conn, records, hashes, names, rfc_values, previous)
+        rfc_of = {r.record_key: v for r, v in zip(records, rfc_values, strict=True) if v}
+        changed = _write_members(
+            conn, members, ids, strongest, previous, run_id, now, records, rfc_of
+        )
+        _write_links(conn, links, full, run_id, previous.links)
+        conn.execute(
+            update(RUNS)
+            .where(RUNS.c.id == run_id)
+            .values(status="ok", finished_at=datetime.now(UTC), summary=summary)
+        )
+    return changed
+
+
+def _write_records(
+    conn: Connection,
+    records: Sequence[SourceRecord],
+    hashes: Sequence[str],
+    names: Sequence[str | None],
+    rfc_values: Sequence[str | None],
+    previous: PreviousState,
+) -> None:
+    current = {r.record_key for r in records}
+    gone = [k for k in previous.hashes if k not in current]
+    for chunk in _chunks(gone):
+        conn.execute(delete(RECORDS).where(RECORDS.c.record_key.in_(chunk)))
+    fresh: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for i, r in enumerate(records):
+        old = previous.hashes.get(r.record_key)
+        if old == hashes[i]:
+            continue
+        row = {
+            "record_key": r.record_key,
+            "record_type": r.record_type,
+            "record_id": r.record_id,
+            "source": r.source,
+            "source_key": r.source_key,
+            "name": r.name,
+            "rfc_raw": r.rfc_raw,
+            "content_hash": hashes[i],
+            "rfc": rfc_values[i],
+            "name_norm": names[i],
+        }
+        (fresh if old is None else changed).append(row)
+    for chunk in _chunks(fresh):
+        conn.execute(insert(RECORDS), list(chunk))
+    for chunk in _chunks(changed):
+        keys = [row["record_key"] for row in chunk]
+        conn.execute(delete(RECORDS).where(RECORDS.c.record_key.in_(keys)))
+        conn.execute(insert(RECORDS), list(chunk))
+
+
+def _display(records_by_key: Mapping[str, SourceRecord], keys: Sequence[str]) -> str | None:
+    # The name most members publish; sanctions and registers spell names better than OCDS.
+    counts: Counter[str] = Counter()
+    for key in keys:
+        record = records_by_key.get(key)
+        if record is not None and record.name:
+            counts[" ".join(record.name.split())] += 2 if record.record_type != "party" else 1
+    if not counts:
+        return None
+    return max(counts.items(), key=lambda item: (item[1], len(item[0]), item[0]))[0]
+
+
+def _write_members(
+    conn: Connection,
+    members: Sequence[Sequence[str]],
+    ids: Sequence[str],
+    strongest: Mapping[str, float],
+    previous: PreviousState,
+    run_id: int,
+    now: datetime,
+    records: Sequence[SourceRecord],
+    rfc_of: Mapping[str, str],
+) -> int:
+    by_key = {r.record_key: r for r in records}
+    new_of: dict[str, str] = {}
+    changed_entities: set[str] = set()
+    entity_rows: dict[str, dict[str, Any]] = {}
+    for keys, entity_id in zip(members, ids, strict=True):
+        for key in keys:
+            new_of[key] = entity_id
+        entity_rows[entity_id] = {"keys": keys}
+    member_inserts, member_updates = [], []
+    for key, entity_id in new_of.items():
+        p = strongest.get(key)
+        old = previous.entity_of.get(key)
+        if old is None:
+            member_inserts.append({"record_key": key, "entity_id": entity_id, "probability": p})
+            changed_entities.add(entity_id)
+        elif old != entity_id or previous.probability.get(key) != p:
+            member_updates.append({"record_key": key, "entity_id": entity_id, "probability": p})
+            changed_entities.update({entity_id, old})
+    removed = [k for k in previous.entity_of if k not in new_of]
+    changed_entities.update(previous.entity_of[k] for k in removed)
+    for chunk in _chunks(removed):
+        conn.execute(delete(MEMBERS).where(MEMBERS.c.record_key.in_(chunk)))
+    for chunk in _chunks(member_updates):
+        conn.execute(
+            delete(MEMBERS).where(MEMBERS.c.record_key.in_([r["record_key"] for r in chunk]))
+        )
+        conn.execute(insert(MEMBERS), list(chunk))
+    for chunk in _chunks(member_inserts):
+        conn.execute(insert(MEMBERS), list(chunk))
+    # Entities whose membership changed are rewritten; ids that no longer exist are removed.
+    stale = sorted(changed_entities)
+    created: dict[str, datetime] = {}
+    for chunk in _chunks(stale):
+        created.update(
+            (eid, at)
+            for eid, at in conn.execute(
+                select(Entity.id, Entity.created_at).where(Entity.id.in_(chunk))
+            )
+        )
+        conn.execute(delete(ENTITIES).where(ENTITIES.c.id.in_(chunk)))
+    rows = []
+    for entity_id in stale:
+        info = entity_rows.get(entity_id)
+        if info is None:
+            continue
+        keys = info["keys"]
+        rfcs = sorted({rfc for k in keys if (rfc := rfc_of.get(k))})
+        rows.append(
+            {
+                "id": entity_id,
+                "display_name": _display(by_key, keys),
+                "rfcs": " ".join(rfcs) or None,
+                "size": len(keys),
+                "created_at": created.get(entity_id, now),
+                "updated_at": now,
+                "link_run_id": run_id,
+            }
+        )
+    for chunk in _chunks(rows):
+        conn.execute(insert(ENTITIES), list(chunk))
+    return len(rows)
+
+
+def _write_links(
+    conn: Connection,
+    links: Sequence[tuple[str, str, float, float, list[dict[str, Any]], str, str | None]],
+    full: bool,
+    run_id: int,
+    before: Mapping[tuple[str, str], tuple[str, float]],
+) -> None:
+    """Full runs rewrite the links; incremental runs write only new pairs and changed statuses."""
+    if full:
+        conn.execute(delete(LINKS))
+    keep: set[tuple[str, str]] = set()
+    rows: list[dict[str, Any]] = []
+    for a, b, p, mw, ev, status, reason in links:
+        keep.add((a, b))
+        if not full and before.get((a, b)) == (status, p):
+            continue
+        rows.append(
+            {
+                "record_a": a,
+                "record_b": b,
+                "probability": p,
+                "match_weight": mw,
+                "evidence": ev,
+                "status": status,
+                "reason": reason,
+                "link_run_id": run_id,
+            }
+        )
+    stale: list[tuple[str, str]] = []
+    if not full:
+        stale = [pair for pair in before if pair not in keep]
+        stale += [(str(r["record_a"]), str(r["record_b"])) for r in rows]
+        stale = [pair for pair in stale if pair in before]
+    for a, b in stale:
+        conn.execute(delete(LINKS).where(LINKS.c.record_a == a, LINKS.c.record_b == b))
+    for chunk in _chunks(rows):
+        conn.execute(insert(LINKS), list(chunk))
