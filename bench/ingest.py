@@ -98,6 +98,23 @@ def _child_parse(kind: str, path: Path) -> dict[str, Any]:
     return {"read": count, "wall_s": wall, "peak_rss_mb": peak, "parser": parser}
 
 
+def _child_read(kind: str, path: Path) -> dict[str, Any]:
+    """Testigo's reader alone (parse + rows, no database): where parse-only time goes first."""
+    _quiet_logs()
+    from ingest.jobs import ocds_job, sanctions_job
+    from ingest.rows import Rejected
+
+    job = ocds_job() if kind == "ocds" else sanctions_job("sat-69b")
+    started = time.perf_counter()
+    count = rejected = 0
+    for item in job.read(path):
+        count += 1
+        rejected += isinstance(item, Rejected)
+    wall = time.perf_counter() - started
+    peak, _ = _peak_rss_mb()
+    return {"read": count, "rejected": rejected, "wall_s": wall, "peak_rss_mb": peak}
+
+
 def _quiet_logs() -> None:
     import logging
 
@@ -184,6 +201,8 @@ def child_main(args: argparse.Namespace) -> None:
     path = Path(args.file)
     if mode == "parse":
         result = _child_parse(kind, path)
+    elif mode == "read":
+        result = _child_read(kind, path)
     else:
         profile = Path(args.profile_out) if args.profile_out else None
         result = _child_ingest(
@@ -226,6 +245,13 @@ HEADER = (
 )
 
 
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def machine() -> dict[str, Any]:
     info: dict[str, Any] = {
         "nproc": os.cpu_count(),
@@ -234,6 +260,7 @@ def machine() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "sqlite": sqlite3.sqlite_version,
+        "loadavg_start": _loadavg(),
     }
     with contextlib.suppress(OSError, ValueError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -328,6 +355,24 @@ def measure_file(
         base.ok, base.note = False, f"FAILED: {exc}"
     results.append(base)
     print(base.line(), flush=True)
+    reader = Measurement(f"{kind} reader only", kind, "-", size)
+    try:
+        found = run_child(["--child", f"read-{kind}", "--file", str(path)], args.timeout)
+        reader.wall_s, reader.peak_rss_mb = found["wall_s"], found["peak_rss_mb"]
+        reader.rate = found["read"] / found["wall_s"] if found["wall_s"] else None
+        if reader.rate and base.rate:
+            reader.ratio = reader.rate / base.rate
+        reader.details = found
+        reader.ok = found["read"] == size and not found["rejected"]
+        reader.note = (
+            "no database"
+            if reader.ok
+            else (f"read {found['read']} of {size}, {found['rejected']} rejected")
+        )
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        reader.ok, reader.note = False, f"FAILED: {exc}"
+    results.append(reader)
+    print(reader.line(), flush=True)
     for backend in backends:
         label = "ocds ingest" if kind == "ocds" else "sat-69b ingest"
         m = Measurement(label, kind, backend, size)
@@ -442,6 +487,10 @@ def main(argv: list[str] | None = None) -> int:
         f"python {info['python']} ({info['implementation']}), sqlite {info['sqlite']}, "
         f"{info['platform']}"
     )
+    print(
+        f"load average at start: {info['loadavg_start']} (other work on the machine slows "
+        "every line; compare ratios within one run)"
+    )
     backends = list(dict.fromkeys(args.backends))
     if "postgres" in backends:
         reachable, detail = postgres_reachable(args.pg_url)
@@ -491,7 +540,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep_files:
                 path.unlink(missing_ok=True)
 
-    print("\nsummary")
+    info["loadavg_end"] = _loadavg()
+    print(f"\nsummary (load average at end: {info['loadavg_end']})")
     print(HEADER)
     for m in results:
         print(m.line())

@@ -42,16 +42,18 @@ import argparse
 import csv
 import json
 import random
+import re
 import shutil
 import time
 import unicodedata
+from bisect import bisect
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
-
-from stdnum.mx import rfc as stdnum_rfc
+from typing import Any, Generic, NamedTuple, TextIO, TypeVar
 
 from bench.generate import SAT_69B_ENCODING, SAT_69B_HEADER, SAT_69B_PREAMBLE
 
@@ -254,6 +256,44 @@ QUIRKS = (
 )  # fmt: skip
 
 
+# --- fast seeded choices (random.choice/choices/randint cost several times more) ------------
+_T = TypeVar("_T")
+
+
+def _pick(rng: random.Random, items: Sequence[_T]) -> _T:
+    return items[int(rng.random() * len(items))]
+
+
+def _below(rng: random.Random, n: int) -> int:
+    return int(rng.random() * n)
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    return low + int(rng.random() * (high - low + 1))
+
+
+class _Weighted(Generic[_T]):
+    """A weighted choice with the cumulative weights computed once."""
+
+    def __init__(self, items: Sequence[_T], weights: Sequence[float]) -> None:
+        self.items = tuple(items)
+        self.cumulative = list(accumulate(weights))
+        self.total = self.cumulative[-1]
+
+    def __call__(self, rng: random.Random) -> _T:
+        index = bisect(self.cumulative, rng.random() * self.total)
+        return self.items[min(index, len(self.items) - 1)]  # float rounding at the very top
+
+
+_PATTERN = _Weighted(list(PATTERNS), list(PATTERNS.values()))
+_LEGAL = _Weighted(list(LEGAL_WEIGHTS), list(LEGAL_WEIGHTS.values()))
+_RELEASE_SIZE = _Weighted((1, 2, 3), (60, 30, 10))
+_SAT_STATUS = _Weighted(SAT_STATUSES, SAT_STATUS_WEIGHTS)
+_N_SOURCES = _Weighted((1, 2, 3, 4), N_SOURCES_WEIGHTS)
+_SAT_PER_SOURCE = _Weighted((1, 2), SAT_PER_SOURCE_WEIGHTS)
+_PER_SOURCE = _Weighted((1, 2, 3), PER_SOURCE_WEIGHTS)
+
+
 # --- the truth -----------------------------------------------------------------------------
 class FirmLabel(NamedTuple):
     kind: str  # company | person
@@ -285,8 +325,10 @@ class Truth:
     def without_rfc(self) -> set[str]:
         """Records that carry no usable RFC: hidden, generic or suppressed."""
         q = self.quirks
-        return q.get("rfc_hidden", set()) | q.get("rfc_generic", set()) | q.get(
-            "rfc_suppressed", set()
+        return (
+            q.get("rfc_hidden", set())
+            | q.get("rfc_generic", set())
+            | q.get("rfc_suppressed", set())
         )
 
     def record_type(self, key: str) -> str:
@@ -343,32 +385,20 @@ class _Firm:
         return f"{self.words}, {LEGAL_FORMS[self.legal][0][0]}"
 
 
+_BASE_LETTER = str.maketrans("ÁÉÍÓÚÜÀÈÌÒÙÂÊÎÔÛÄËÏÖ", "AEIOUUAEIOUAEIOUAEIO")
+_NOT_LETTER = re.compile(r"[^A-Z]+")
+_NOT_WORD = re.compile(r"[^A-Z0-9]+")
+
+
 def _ascii_letters(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch == "Ñ":
-            out.append("X")
-            continue
-        base = unicodedata.normalize("NFKD", ch)[0]
-        if "A" <= base <= "Z":
-            out.append(base)
-    return "".join(out)
+    """Upper-case A-Z only, the way the SAT builds the letters of an RFC (Ñ becomes X)."""
+    return _NOT_LETTER.sub("", text.upper().translate(_BASE_LETTER).replace("Ñ", "X"))
 
 
 def _fold_key(text: str) -> str:
     """A name as the uniqueness check sees it: no accents, no punctuation, single spaces."""
-    plain = _ascii_letters_keep_space(text)
-    return " ".join(plain.split())
-
-
-def _ascii_letters_keep_space(text: str) -> str:
-    out = []
-    for ch in unicodedata.normalize("NFKD", text.upper()):
-        if "A" <= ch <= "Z" or "0" <= ch <= "9":
-            out.append(ch)
-        elif ch == " " or not unicodedata.combining(ch):
-            out.append(" ")
-    return "".join(out)
+    folded = text.upper().translate(_BASE_LETTER).replace("Ñ", "N")
+    return _NOT_WORD.sub(" ", folded).strip()
 
 
 def _company_letters(words: str) -> str:
@@ -400,11 +430,21 @@ def _yymmdd(ordinal: int) -> str:
     return f"{d.year % 100:02d}{d.month:02d}{d.day:02d}"
 
 
+_ALPHABET = {ch: n for n, ch in enumerate("0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ Ñ")}
+
+
+def _check_digit(base: str) -> str:
+    """stdnum.mx.rfc.calc_check_digit, without its per-call overhead (tests compare the two)."""
+    padded = ("   " + base)[-12:]
+    total = sum(_ALPHABET[ch] * (13 - i) for i, ch in enumerate(padded))
+    return "0123456789A"[(11 - total) % 11]
+
+
 def _make_rfc(letters: str, days: tuple[int, int], rng: random.Random, used: set[str]) -> str:
     born = _yymmdd(_between(rng, *days))
     while True:
         base = letters + born + _pick(rng, HOMOCLAVE_1) + _pick(rng, HOMOCLAVE_2)
-        rfc = base + stdnum_rfc.calc_check_digit(base)
+        rfc = base + _check_digit(base)
         if rfc not in used and rfc != GENERIC_RFC:
             used.add(rfc)
             return rfc
@@ -419,10 +459,6 @@ class _Namer:
         self.names: set[str] = set()
         self.rfcs: set[str] = set()
         self.recent: list[tuple[int, str]] = []
-        self.patterns = list(PATTERNS)
-        self.pattern_weights = list(PATTERNS.values())
-        self.legal = list(LEGAL_WEIGHTS)
-        self.legal_weights = list(LEGAL_WEIGHTS.values())
 
     def coined(self) -> str:
         rng = self.rng
@@ -478,12 +514,12 @@ class _Namer:
             return f"{base} {extra}"
         if roll < 0.85:
             index = _below(rng, len(words))
-            replacement = _pick(rng, 
-                (*(g for g in GEO if " " not in g), *(t for t in TAILS if " " not in t))
+            replacement = _pick(
+                rng, (*(g for g in GEO if " " not in g), *(t for t in TAILS if " " not in t))
             )
             words[index] = replacement
             return " ".join(words)
-        del words[_below(rng, 1, len(words))]
+        del words[_between(rng, 1, len(words) - 1)]
         return " ".join(words)
 
     def firm(self, firm_id: int) -> _Firm:
@@ -614,10 +650,9 @@ def _render(firm: _Firm, source: str, rng: random.Random) -> _Rendered:
     if rng.random() < TYPO_RATE:
         core = _typo(core, rng)
         quirks.append("typo")
+    name = core
     if form:
         name = f"{core}, {form}" if rng.random() < 0.6 else f"{core} {form}"
-    else:
-        name = core
     if source == "sfp" and not firm.person and rng.random() < ADDED_PERSON_RATE:
         female = rng.random() < 0.4
         given = _pick(rng, FEMALE_NAMES if female else MALE_NAMES)
@@ -679,12 +714,13 @@ class _Out:
         self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def record(self, key: str, firm_id: int, source: str, quirks: list[str]) -> None:
-        self.records.write(("" if self.first_record else ",") + json.dumps(key) + f":{firm_id}")
+        quoted = _quote(key)
+        self.records.write(("" if self.first_record else ",") + quoted + f":{firm_id}")
         self.first_record = False
         self.counts[f"records_{source}"] += 1
         self.counts["records"] += 1
         for quirk in quirks:
-            self.quirk_files[quirk].write(json.dumps(key) + "\n")
+            self.quirk_files[quirk].write(quoted + "\n")
             self.counts[f"quirk_{quirk}"] += 1
         if self.keep:
             self.truth.firm_of[key] = firm_id
@@ -729,32 +765,51 @@ class _Out:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def _json(text: str) -> str:
+    """A JSON string literal, non-ASCII kept (names have no quotes; SFP's have tabs)."""
+    if '"' not in text and "\\" not in text and text.isprintable():
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _quote(key: str) -> str:
+    """A JSON string; keys rarely need escaping, and json.dumps costs more than the rest."""
+    if key.isascii() and '"' not in key and "\\" not in key and key.isprintable():
+        return f'"{key}"'
+    return json.dumps(key)
+
+
 def _copy(path: Path, out: TextIO) -> None:
     with path.open(encoding="utf-8") as src:
         shutil.copyfileobj(src, out, 1 << 20)
 
 
 class _Ocds:
-    """Collects supplier parties into releases of 1-3 suppliers (never one firm twice)."""
+    """Collects supplier parties into releases of 1-3 suppliers (never one firm twice).
+
+    Releases are written from string templates: json's encoder would cost more than all the
+    rest of the generator. Every string that varies goes through `_json`."""
 
     def __init__(self, out: _Out, rng: random.Random, rfc_hidden: float) -> None:
         self.out, self.rng, self.rfc_hidden = out, rng, rfc_hidden
         self.number = 0
-        self.pending: list[tuple[int, dict[str, Any]]] = []
+        # (firm id, party id as JSON, name as JSON, the party object as JSON)
+        self.pending: list[tuple[int, str, str, str]] = []
         self.target = 1
         buyer_rng = random.Random(f"buyers-{out.seed}")
         used: set[str] = set()
-        self.buyers = [
-            (
-                f"UC-{n + 1:03d}",
-                agency,
-                _make_rfc(
-                    _company_letters(agency.upper()), (_DAY_2016 - 20000, _DAY_2016), buyer_rng,
-                    used,
-                ),
+        self.buyers: list[tuple[str, str]] = []  # (buyer reference, buyer party), as JSON
+        for n, agency in enumerate(BUYER_AGENCIES):
+            rfc = _make_rfc(
+                _company_letters(agency.upper()), (_DAY_2016 - 20000, _DAY_2016), buyer_rng, used
             )
-            for n, agency in enumerate(BUYER_AGENCIES)
-        ]  # fmt: skip
+            ref = f'{{"id":"UC-{n + 1:03d}","name":{_json(agency)}}}'
+            party = (
+                f'{{"id":"UC-{n + 1:03d}","name":{_json(agency)},'
+                f'"identifier":{{"scheme":"MX-RFC","id":"{rfc}"}},'
+                '"roles":["buyer","procuringEntity"]}'
+            )
+            self.buyers.append((ref, party))
 
     @property
     def ocid(self) -> str:
@@ -762,7 +817,7 @@ class _Ocds:
 
     def add(self, firm: _Firm, rendered: _Rendered) -> None:
         rng = self.rng
-        if any(fid == firm.id for fid, _ in self.pending):
+        if any(fid == firm.id for fid, *_ in self.pending):
             self.flush()
         quirks = rendered.quirks
         roll = rng.random()
@@ -783,14 +838,19 @@ class _Ocds:
         if rfc == firm.rfc and rng.random() < FORMATTED_RFC_RATE:
             rfc = _format_rfc(rfc)
             quirks.append("rfc_formatted")
-        postal = firm.postal_code if rng.random() > MOVED_RATE else f"{_between(rng, 1000, 99999):05d}"
-        party: dict[str, Any] = {"id": party_id, "name": rendered.name}
+        postal = (
+            firm.postal_code if rng.random() > MOVED_RATE else f"{_between(rng, 1000, 99999):05d}"
+        )
+        name = _json(rendered.name)
+        identifier = ""
         if rfc is not None:
             scheme = "MX-RFC" if rng.random() < 0.85 else "RFC"
-            party["identifier"] = {"scheme": scheme, "id": rfc, "legalName": rendered.name}
-        party["address"] = {"postalCode": postal, "countryName": "México"}
-        party["roles"] = ["supplier"]
-        self.pending.append((firm.id, party))
+            identifier = f'"identifier":{{"scheme":"{scheme}","id":"{rfc}","legalName":{name}}},'
+        party = (
+            f'{{"id":"{party_id}","name":{name},{identifier}'
+            f'"address":{{"postalCode":"{postal}","countryName":"México"}},"roles":["supplier"]}}'
+        )
+        self.pending.append((firm.id, party_id, name, party))
         self.out.record(f"party:{ocid}/{party_id}", firm.id, "ocds", quirks)
         if len(self.pending) >= self.target:
             self.flush()
@@ -800,59 +860,34 @@ class _Ocds:
             return
         rng = self.rng
         ocid = self.ocid
-        buyer_id, buyer_name, buyer_rfc = _pick(rng, self.buyers)
+        buyer_ref, buyer_party = _pick(rng, self.buyers)
         day = _DAY_2016 + _below(rng, 3000)
-        published = f"{_iso_day(day)}T{_between(rng, 8, 19):02d}:{_between(rng, 0, 59):02d}:00-06:00"
+        iso = _iso_day(day)
+        published = f"{iso}T{_between(rng, 8, 19):02d}:{_between(rng, 0, 59):02d}:00-06:00"
         title = _pick(rng, TITLES)
-        awards, contracts = [], []
-        for k, (_, party) in enumerate(self.pending, start=1):
+        awards, contracts, parties = [], [], [buyer_party]
+        for k, (_, party_id, name, party) in enumerate(self.pending, start=1):
             amount = round(rng.lognormvariate(12.5, 1.5), 2)
-            signed = f"{_iso_day(day + _between(rng, 0, 20))}T00:00:00-06:00"
+            signed = _iso_day(day + _between(rng, 0, 20))
+            value = f'"value":{{"amount":{amount},"currency":"MXN"}}'
             awards.append(
-                {
-                    "id": f"{ocid}-A{k}",
-                    "title": f"{title} (partida {k})",
-                    "status": "active",
-                    "date": f"{_iso_day(day)}T00:00:00-06:00",
-                    "value": {"amount": amount, "currency": "MXN"},
-                    "suppliers": [{"id": party["id"], "name": party["name"]}],
-                }
+                f'{{"id":"{ocid}-A{k}","title":"{title} (partida {k})","status":"active",'
+                f'"date":"{iso}T00:00:00-06:00",{value},'
+                f'"suppliers":[{{"id":"{party_id}","name":{name}}}]}}'
             )
             contracts.append(
-                {
-                    "id": f"{ocid}-C{k}",
-                    "awardID": f"{ocid}-A{k}",
-                    "status": "active",
-                    "dateSigned": signed,
-                    "value": {"amount": amount, "currency": "MXN"},
-                }
+                f'{{"id":"{ocid}-C{k}","awardID":"{ocid}-A{k}","status":"active",'
+                f'"dateSigned":"{signed}T00:00:00-06:00",{value}}}'
             )
-        release = {
-            "ocid": ocid,
-            "id": f"{ocid}-{day}",
-            "date": published,
-            "tag": ["award", "contract"],
-            "initiationType": "tender",
-            "language": "es",
-            "buyer": {"id": buyer_id, "name": buyer_name},
-            "parties": [
-                {
-                    "id": buyer_id,
-                    "name": buyer_name,
-                    "identifier": {"scheme": "MX-RFC", "id": buyer_rfc},
-                    "roles": ["buyer", "procuringEntity"],
-                },
-                *(party for _, party in self.pending),
-            ],
-            "tender": {
-                "id": f"{ocid}-T",
-                "title": title,
-                "procurementMethod": _pick(rng, METHODS),
-            },
-            "awards": awards,
-            "contracts": contracts,
-        }
-        self.out.ocds.write(self.out.dumps(release) + "\n")
+            parties.append(party)
+        self.out.ocds.write(
+            f'{{"ocid":"{ocid}","id":"{ocid}-{day}","date":"{published}",'
+            '"tag":["award","contract"],"initiationType":"tender","language":"es",'
+            f'"buyer":{buyer_ref},"parties":[{",".join(parties)}],'
+            f'"tender":{{"id":"{ocid}-T","title":"{title}",'
+            f'"procurementMethod":"{_pick(rng, METHODS)}"}},'
+            f'"awards":[{",".join(awards)}],"contracts":[{",".join(contracts)}]}}\n'
+        )
         self.out.counts["ocds_releases"] += 1
         self.pending = []
         self.number += 1
@@ -875,7 +910,10 @@ class _Writers:
         n = self.sfp_number
         agency, clave = _pick(rng, AGENCIES_SFP)
         year = _between(rng, 2012, 2026)
-        procedure, case = f"{clave}PA-{n:06d}/{year}", f"{clave}{n:06d}/{year - _between(rng, 0, 2)}"
+        procedure, case = (
+            f"{clave}PA-{n:06d}/{year}",
+            f"{clave}{n:06d}/{year - _between(rng, 0, 2)}",
+        )
         rfc = firm.rfc
         if rng.random() < MISTYPED_RFC_RATE:
             rfc = _mistype(rfc, rng, self.rfcs)
@@ -884,9 +922,8 @@ class _Writers:
         if rng.random() < 0.03:
             name += "\t\t\t"
         amount = _between(rng, 5, 2000) * 1000 + _pick(rng, (0, 0, 0, 500))
-        plazo: dict[str, Any]
         if rng.random() < 0.23:  # a fine only: every plazo field null, as in the real capture
-            plazo = {"plazo_inha": None, "fecha_inicial": None, "fecha_final": None}
+            plazo = '{"plazo_inha":null,"fecha_inicial":null,"fecha_final":null}'
         else:
             start = date(year, 1, 1).toordinal() + _below(rng, 360)
             months = _pick(rng, (3, 6, 9, 12, 15, 21, 24, 30, 36))
@@ -894,24 +931,19 @@ class _Writers:
             term = f"{years} año{'s' if years > 1 else ''}" if years else ""
             if rest:
                 term = f"{term}, {rest} meses" if term else f"{rest} meses"
-            plazo = {
-                "plazo_inha": term,
-                "fecha_inicial": _iso_day(start),
-                "fecha_final": _iso_day(start + months * 30),
-            }
-        record = {
-            "numero_expediente": case,
-            "numero_procedimiento_adm": procedure,
-            "numprocedimiento_corto": procedure[len(clave) :],
-            "rfc": rfc,
-            "numexpediente_corto": case[len(clave) :],
-            "nombre_razon_social": name,
-            "leyes_infringidas": _pick(rng, LAWS),
-            "multa": {"monto": str(amount), "monto_cf": f"{amount:>24,.2f}"},
-            "plazo": plazo,
-            "institucion_dependencia": {"nombre": agency, "clave_dependencia": clave},
-        }
-        out.sfp.write(("\n" if n == 1 else ",\n") + out.dumps(record))
+            plazo = (
+                f'{{"plazo_inha":"{term}","fecha_inicial":"{_iso_day(start)}",'
+                f'"fecha_final":"{_iso_day(start + months * 30)}"}}'
+            )
+        out.sfp.write(
+            ("\n" if n == 1 else ",\n")
+            + f'{{"numero_expediente":"{case}","numero_procedimiento_adm":"{procedure}",'
+            f'"numprocedimiento_corto":"{procedure[len(clave) :]}","rfc":"{rfc}",'
+            f'"numexpediente_corto":"{case[len(clave) :]}","nombre_razon_social":{_json(name)},'
+            f'"leyes_infringidas":"{_pick(rng, LAWS)}",'
+            f'"multa":{{"monto":"{amount}","monto_cf":"{amount:>24,.2f}"}},"plazo":{plazo},'
+            f'"institucion_dependencia":{{"nombre":"{agency}","clave_dependencia":"{clave}"}}}}'
+        )
         out.record(f"sanction:sfp:{procedure}:{case}", firm.id, "sfp", rendered.quirks)
 
     def sat(self, firm: _Firm, rendered: list[_Rendered]) -> None:
@@ -960,7 +992,9 @@ class _Writers:
         if rng.random() < self.rfc_hidden:
             rfc = ""
             rendered.quirks.append("rfc_hidden")
-        postal = firm.postal_code if rng.random() > MOVED_RATE else f"{_between(rng, 1000, 99999):05d}"
+        postal = (
+            firm.postal_code if rng.random() > MOVED_RATE else f"{_between(rng, 1000, 99999):05d}"
+        )
         if postal.startswith("0") and rng.random() < 0.3:
             postal = postal[1:]  # a spreadsheet dropped the leading zero
         out.register.writerow([folio, rfc, rendered.name, _pick(rng, STRATA), postal])
@@ -979,17 +1013,26 @@ def _sat_stage(ordinal: int, rng: random.Random) -> list[str]:
     oficio = f"500-05-{d.year}-{_between(rng, 1000, 40000)} de fecha {d.day:02d} de "
     oficio += f"{MONTHS[d.month - 1]} de {d.year}"
     dof = d + timedelta(days=_between(rng, 10, 35))
-    return [oficio, f"{d:%d/%m/%Y}", oficio, f"{dof:%d/%m/%Y}"]
+    return [
+        oficio,
+        f"{d.day:02d}/{d.month:02d}/{d.year}",
+        oficio,
+        f"{dof.day:02d}/{dof.month:02d}/{dof.year}",
+    ]
 
 
 def _choose_sources(rng: random.Random) -> list[str]:
     wanted = _N_SOURCES(rng)
-    pool = dict(SOURCE_WEIGHTS)
+    pool = list(SOURCE_WEIGHTS.items())
     chosen: list[str] = []
     while len(chosen) < wanted:
-        source = rng.choices(list(pool), list(pool.values()))[0]
-        chosen.append(source)
-        del pool[source]
+        roll = rng.random() * sum(weight for _, weight in pool)
+        for index, (source, weight) in enumerate(pool):
+            roll -= weight
+            if roll < 0 or index == len(pool) - 1:
+                chosen.append(source)
+                del pool[index]
+                break
     return chosen
 
 
@@ -1009,7 +1052,6 @@ def generate(
         raise ValueError(f"rfc_hidden must be within [0, {1 - GENERIC_RFC_RATE}]")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
     rng = random.Random(f"labelled-{seed}")
     namer = _Namer(random.Random(f"labelled-firms-{seed}"))
     out = _Out(out_dir, seed, keep_truth)
@@ -1042,7 +1084,6 @@ def generate(
             "files": files,
             "register": REGISTER,
             "register_mapping": REGISTER_MAPPING,
-            "seconds": round(time.perf_counter() - started, 2),
         }
     )
     truth = out.truth

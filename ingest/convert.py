@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -23,8 +24,20 @@ def _utc(instant: datetime | None) -> datetime | None:
     return instant.astimezone(UTC) if instant is not None else None
 
 
+MAX_KEY = 200
+
+
+def bounded(key: str) -> str:
+    """Source keys are built from source text (a suppressed 69-B row is keyed by its court
+    note); past MAX_KEY characters the tail becomes a digest so every key fits its column."""
+    if len(key) <= MAX_KEY:
+        return key
+    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
+    return f"{key[: MAX_KEY - 17]}~{digest}"
+
+
 def party_key(ocid: str, party_id: str) -> str:
-    return f"{ocid}/{party_id}"
+    return bounded(f"{ocid}/{party_id}")
 
 
 def party_values(row: PartyRow, source_file: str) -> dict[str, Any]:
@@ -52,7 +65,7 @@ def party_values(row: PartyRow, source_file: str) -> dict[str, Any]:
 def award_values(row: AwardRow, source_file: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     buyer = rfcs.best(row.buyer_rfc_raw)
     award = {
-        "source_key": f"{row.ocid}/{row.kind}/{row.item_id}",
+        "source_key": bounded(f"{row.ocid}/{row.kind}/{row.item_id}"),
         "ocid": row.ocid,
         "release_id": row.release_id,
         "release_date": _utc(row.release_date),
@@ -89,7 +102,7 @@ def award_values(row: AwardRow, source_file: str) -> tuple[dict[str, Any], list[
 
 def sanction_values(row: SanctionRow, source_file: str) -> dict[str, Any]:
     return {
-        "source_key": row.source_key,
+        "source_key": bounded(row.source_key),
         "registry": row.registry,
         "case_number": _clean(row.case_number),
         "name": _clean(row.name),
@@ -111,7 +124,7 @@ def sanction_values(row: SanctionRow, source_file: str) -> dict[str, Any]:
 def supplier_values(row: SupplierEntryRow, source_file: str) -> dict[str, Any]:
     address = asdict(row.address)
     return {
-        "source_key": row.source_key,
+        "source_key": bounded(row.source_key),
         "register": row.register,
         "register_id": row.register_id,
         "name": _clean(row.name),

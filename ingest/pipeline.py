@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.models import IngestRun, QuarantinedRow
 from app.settings import Settings
@@ -250,6 +251,12 @@ def _ingest_file(
     except (UnreadableSource, UnicodeDecodeError, OSError, ValueError) as exc:
         # The transaction rolled back: nothing of this file stays but the record of its failure.
         return _record_failure(engine, run, result, f"{source_file}: {exc}")
+    except SQLAlchemyError as exc:
+        log.error("ingest.db_error", source=source_file, error=str(exc))
+        message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return _record_failure(
+            engine, run, result, f"{source_file}: the database refused a batch: {message}"
+        )
     finally:
         progress.finish()
     log.info(

@@ -213,11 +213,11 @@ def cluster(
     for key, rfc in rfcs.items():
         i = index.get(key)
         if i is not None and rfc and rfc not in GENERIC_RFCS:
-            code = codes.get(rfc)
-            if code is None:
-                code = codes[rfc] = len(names)
+            known = codes.get(rfc)
+            if known is None:
+                known = codes[rfc] = len(names)
                 names.append(rfc)
-            state.code[i] = code
+            state.code[i] = known
 
     for a, b in different:
         x, y = lookup(a), lookup(b)
@@ -243,9 +243,10 @@ def cluster(
 
     # The hot loop. Memory latency dominates at this size (every step lands on a random
     # record), so it reads plain lists through local names and inlines find(); the RFC
-    # check needs no set unless both clusters hold RFCs and they differ.
+    # check needs no set unless both clusters hold RFCs and they differ, and none for the
+    # common one-RFC-each case.
     accepted: list[tuple[str, str, float]] = []
-    parent, code, apart = state.parent, state.code, state.apart
+    parent, code, apart, is_near = state.parent, state.code, state.apart, state.near
     for negative, a, b in work:
         try:
             ra = index[a]
@@ -265,19 +266,20 @@ def cluster(
         ca = code[ra]
         if ca != _NO_RFC:
             cb = code[rb]
-            if (
-                cb != _NO_RFC
-                and (ca != cb or ca == _MANY_RFCS)
-                and (reason := state.rfc_conflict(ra, rb)) is not None
-            ):
-                refused.append((a, b, -negative, reason))
+            if ca >= 0 and cb >= 0:
+                if ca != cb and not is_near(rfc_a := names[ca], rfc_b := names[cb]):
+                    reason = f"different RFCs: {rfc_a} vs {rfc_b}"
+                    refused.append((a, b, -negative, reason))
+                    continue
+            elif cb != _NO_RFC and (conflict := state.rfc_conflict(ra, rb)) is not None:
+                refused.append((a, b, -negative, conflict))
                 continue
         state.merge(ra, rb)
         accepted.append((a, b, -negative))
 
-    cluster_of: dict[str, int] = {}
     members: list[list[str]] = []
     number = [-1] * len(keys)  # root -> cluster index
+    numbers = number[:]  # record index -> cluster index
     for i, key in enumerate(keys):
         root = i
         while (up := parent[root]) != root:
@@ -288,8 +290,8 @@ def cluster(
             members.append([key])
         else:
             members[n].append(key)
-        cluster_of[key] = n
-    return ClusterResult(cluster_of, members, accepted, refused)
+        numbers[i] = n
+    return ClusterResult(dict(zip(keys, numbers, strict=True)), members, accepted, refused)
 
 
 def previous_sizes(previous: Mapping[str, str]) -> dict[str, int]:

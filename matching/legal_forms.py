@@ -138,7 +138,9 @@ def _complete(prefix: str, whole: dict[str, str], mexican: _Forms) -> str:
 
 
 _WHOLE, _CUT = _build()
-_MAX_COMPACT = max(len(spelling) for spelling in _WHOLE)
+# Every ending of a spelling: a suffix that is not one cannot grow into a form, so the scan
+# stops at once on most names ("... LOPEZ").
+_ENDINGS = frozenset(key[start:] for key in (*_WHOLE, *_CUT) for start in range(len(key)))
 
 LEGAL_FORMS: frozenset[str] = frozenset(_WHOLE.values())
 
@@ -153,7 +155,7 @@ def match_suffix(tokens: Sequence[str], *, allow_cut: bool = True) -> tuple[int,
     compact = ""
     for taken, token in enumerate(reversed(tokens), start=1):
         compact = _WORD_LETTERS.get(token, token) + compact
-        if len(compact) > _MAX_COMPACT:
+        if compact not in _ENDINGS:
             break
         form = _WHOLE.get(compact)
         if form is None and allow_cut and taken >= 2:

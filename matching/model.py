@@ -188,9 +188,15 @@ def predict_between(
     from splink import Linker
 
     api = db_api(backend)
-    old_frame = api.register(existing, dataset_display_name="existing")
-    new_frame = api.register(new, dataset_display_name="new")
-    linker = Linker([old_frame, new_frame], {**splink_settings(model), "link_type": "dedupe_only"})
+    # Splink 5's between/within path joins a registered TF lookup and breaks on hardcoded
+    # tf_* columns, so the TF values move from the records into a lookup of the same values.
+    lookup = _tf_lookup(pa.concat_tables([existing, new]))
+    old_frame = api.register(existing.drop(["tf_name"]), dataset_display_name="existing")
+    new_frame = api.register(new.drop(["tf_name"]), dataset_display_name="new")
+    # The linker is built on the new records alone (dedupe_only takes one table); the
+    # existing ones only enter as the other side of predict_between.
+    linker = Linker(new_frame, splink_settings(model))
+    linker.table_management.register_term_frequency_lookup(api.register(lookup), "name")
     between = linker.inference.predict_between(
         old_frame, new_frame, threshold_match_probability=threshold
     )
@@ -199,6 +205,16 @@ def predict_between(
         within = linker.inference.predict_within(new_frame, threshold_match_probability=threshold)
         tables.append(_columns(within.as_pyarrow_table()))
     return pa.concat_tables(tables)
+
+
+def _tf_lookup(table: pa.Table) -> pa.Table:
+    values: dict[str, float] = {}
+    for name, tf in zip(
+        table.column("name").to_pylist(), table.column("tf_name").to_pylist(), strict=True
+    ):
+        if name is not None and tf is not None:
+            values[name] = tf
+    return pa.table({"name": list(values), "tf_name": list(values.values())})
 
 
 PAIR_COLUMNS: Sequence[str] = (

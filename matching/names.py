@@ -66,7 +66,7 @@ _COMPANY_WORDS = (GENERIC_WORDS - {"MEXICANO"}) | _words(
     TECHNOLOGIES INDUSTRIAS ARQUITECTOS CONSTRUCTORES DISENO EDITORIAL IMPRESORES INGENIEROS
     AGRUPACION ADMINISTRADORA ABASTECEDORA PROVEEDORA"""
 )
-# About 200 frequent Mexican given names and surnames, unambiguous as words.
+# About 240 frequent Mexican given names and surnames (is_person needs one of them).
 _PERSON_WORDS = _words(
     """JOSE JUAN MARIA MA LUIS CARLOS JORGE MIGUEL ANGEL FRANCISCO ANTONIO JESUS ALEJANDRO
     MANUEL PEDRO RAFAEL FERNANDO RICARDO ROBERTO EDUARDO JAVIER DANIEL DAVID MARIO SERGIO
@@ -108,6 +108,8 @@ _LEADING_FILLER = (
     ("EN", "PARTICIPACION", "CONJUNTA", "CON"),
 )
 _TRAILING_FILLER = (("Y", "OTROS"), ("Y", "OTRAS"), ("SIN", "TIPO", "DE", "SOCIEDAD"))
+_LEADING_FILLER_STARTS = frozenset(filler[0] for filler in _LEADING_FILLER)
+_TRAILING_FILLER_ENDS = frozenset(filler[-1] for filler in _TRAILING_FILLER)
 # A name after "<legal form> Y" is a co-bidder, unless it continues the firm's own name.
 _NOT_A_PARTNER = _words("ASOCIADOS ASOCIADAS CIA COMPANIA HERMANOS SUCESORES SOCIOS")
 _FORM_ENDINGS = _words("CV V VARIABLE")  # the end of "S.A. DE C.V." and most other forms
@@ -220,6 +222,8 @@ def _merge_initials(tokens: list[str]) -> list[str]:
 
 
 def _drop_leading_filler(tokens: list[str]) -> list[str]:
+    if not tokens or tokens[0] not in _LEADING_FILLER_STARTS:
+        return tokens
     for filler in _LEADING_FILLER:
         if tuple(tokens[: len(filler)]) == filler and len(tokens) > len(filler):
             return tokens[len(filler) :]
@@ -227,7 +231,7 @@ def _drop_leading_filler(tokens: list[str]) -> list[str]:
 
 
 def _drop_trailing_filler(tokens: list[str]) -> list[str]:
-    dropped = True
+    dropped = bool(tokens) and tokens[-1] in _TRAILING_FILLER_ENDS
     while dropped:
         dropped = False
         for filler in _TRAILING_FILLER:

@@ -89,3 +89,35 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 def pytest_report_header() -> str:
     return "postgresql: " + ("available" if not _PG_PROBLEM else f"SKIPPED ({_PG_PROBLEM})")
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained once per session on the real SFP directory and SAT 69-B list (SQLite);
+    tests copy it into their own model directory instead of training again."""
+    from app.db import make_engine
+    from app.linking import link_options
+    from ingest.jobs import sanctions_job
+    from ingest.pipeline import run_job
+    from matching.link import link
+
+    settings = make_settings(tmp_path_factory.mktemp("model"))
+    migrations.upgrade(settings)
+    engine = make_engine(settings)
+    try:
+        for fmt, name in (("sfp", SFP_FILE), ("sat-69b", SAT_FILE)):
+            run_job(
+                sanctions_job(fmt),
+                [str(DATA / "sanctions" / name)],
+                engine=engine,
+                settings=settings,
+            )
+        link(engine, link_options(settings))
+    finally:
+        engine.dispose()
+    (model,) = sorted(settings.model_dir.glob("model-*.json"))
+    return model
+
+
+SFP_FILE = "sfp_directorio_sancionados_2026-06-11.json"
+SAT_FILE = "sat_69b_listado_completo_2021-05-18.csv"

@@ -8,8 +8,8 @@ Create Date: 2026-11-24
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"

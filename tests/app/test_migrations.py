@@ -20,6 +20,12 @@ TABLES = {
     "supplier_entries",
     "record_history",
     "quarantine",
+    "link_records",
+    "entities",
+    "entity_members",
+    "links",
+    "judgements",
+    "link_runs",
 }
 
 

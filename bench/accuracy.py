@@ -1,0 +1,819 @@
+"""Linking accuracy on labelled data, against baselines measured on the same records.
+
+1. Generates labelled data in the four real formats (bench/labelled.py: OCDS, SFP, SAT 69-B, a
+   supplier register; default 3,000 firms with half the OCDS/register RFCs hidden), ingests it
+   into a fresh SQLite database as `testigo ingest` would, and runs the linker (`full`).
+2. Scores PAIRWISE precision, recall and F1 at the auto threshold: a predicted pair is two
+   records in one entity, a true pair two records of one firm. Pairs are counted per cluster
+   (n choose 2), never enumerated. Split by "rfc_both" (both records carry a usable RFC after
+   ingest, `link_records.rfc`), "name_only" (at least one has none), and overall.
+3. Baselines on the same ingested records, in the same run: an exact RFC join, an exact join on
+   the normalised name (`matching.names.parse_name(name).norm`), and Splink with default
+   comparisons (JaroWinklerAtThresholds on the upper-cased name, ExactMatch on the RFC, blocking
+   on the name's first 4 characters and on the RFC, u by random sampling, lambda from the RFC
+   rule, EM on the RFC and name blocks, clustered at the same threshold).
+4. The real-data check: the 12 firms whose RFC is both in the real SFP directory and in the real
+   69-B list lose their RFC on one side (69-B, then SFP); both real files are ingested and
+   linked, and the script reports how many of those known pairs the linker recovers, and the
+   false links the hidden-RFC records got.
+
+Targets: precision >= 0.99 and recall >= 0.97 overall with half the RFCs hidden; precision >=
+0.999 where both sides carry an RFC. Figures go to bench/out/accuracy.json.
+
+    python bench/accuracy.py [--firms 3000] [--seed 11] [--hidden 0.5] [--auto 0.9]
+                             [--review 0.5] [--no-splink] [--no-real] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import logging
+import platform
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# `python bench/accuracy.py` puts bench/ first on sys.path, where bench/ingest.py would shadow
+# the `ingest` package: the repository root goes first instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
+sys.path.insert(0, str(REPO_ROOT))
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from app.settings import Settings
+    from bench.labelled import Truth
+
+OUT_FILE = REPO_ROOT / "bench" / "out" / "accuracy.json"
+REAL_SFP = REPO_ROOT / "data" / "sanctions" / "sfp_directorio_sancionados_2026-06-11.json"
+REAL_SAT = REPO_ROOT / "data" / "sanctions" / "sat_69b_listado_completo_2021-05-18.csv"
+SPLITS = ("overall", "rfc_both", "name_only")
+TARGETS = {  # (split, measure) -> minimum
+    ("overall", "precision"): 0.99,
+    ("overall", "recall"): 0.97,
+    ("rfc_both", "precision"): 0.999,
+}
+SPLINK_LAMBDA_RECALL = 0.5  # the share of true pairs the exact-RFC rule finds (about, by design)
+
+
+# --- pair counting -------------------------------------------------------------------------
+def _c2(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+@dataclass(slots=True)
+class PairCounts:
+    predicted: int = 0
+    true: int = 0
+    correct: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return self.correct / self.predicted if self.predicted else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.correct / self.true if self.true else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None or p + r == 0:
+            return None
+        return 2 * p * r / (p + r)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "predicted_pairs": self.predicted,
+            "true_pairs": self.true,
+            "correct_pairs": self.correct,
+            "false_pairs": self.predicted - self.correct,
+            "missed_pairs": self.true - self.correct,
+        }
+
+
+def _split_pairs(groups: Iterable[tuple[int, int]]) -> dict[str, int]:
+    """Pairs within groups of (records, records with an RFC), by split."""
+    out = dict.fromkeys(SPLITS, 0)
+    for n, with_rfc in groups:
+        total, both = _c2(n), _c2(with_rfc)
+        out["overall"] += total
+        out["rfc_both"] += both
+        out["name_only"] += total - both
+    return out
+
+
+def _group_sizes(labels: Iterable[tuple[Hashable, bool]]) -> Iterator[tuple[int, int]]:
+    counts: dict[Hashable, list[int]] = {}
+    for label, has_rfc in labels:
+        entry = counts.setdefault(label, [0, 0])
+        entry[0] += 1
+        entry[1] += has_rfc
+    return ((n, with_rfc) for n, with_rfc in counts.values())
+
+
+def pairwise(
+    cluster_of: Mapping[str, Hashable], firm_of: Mapping[str, int], has_rfc: Mapping[str, bool]
+) -> dict[str, PairCounts]:
+    """Pairwise counts over the records in `firm_of`; a record missing from `cluster_of` is a
+    singleton."""
+    keys = list(firm_of)
+    cluster = [cluster_of.get(k, ("single", k)) for k in keys]
+    rfc = [has_rfc.get(k, False) for k in keys]
+    predicted = _split_pairs(_group_sizes(zip(cluster, rfc, strict=True)))
+    true = _split_pairs(_group_sizes(((firm_of[k], r) for k, r in zip(keys, rfc, strict=True))))
+    both = (((c, firm_of[k]), r) for k, c, r in zip(keys, cluster, rfc, strict=True))
+    correct = _split_pairs(_group_sizes(both))
+    return {s: PairCounts(predicted[s], true[s], correct[s]) for s in SPLITS}
+
+
+# --- loading what the linker stored --------------------------------------------------------
+@dataclass(slots=True)
+class LinkedRecords:
+    name: dict[str, str | None] = field(default_factory=dict)
+    rfc: dict[str, str | None] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)
+    entity_of: dict[str, str] = field(default_factory=dict)
+    probability: dict[str, float | None] = field(default_factory=dict)
+    # the best scored pair (probability, status, reason, record a, record b) between two
+    # entities; pairs below the review threshold are not stored by the linker
+    best_link: dict[tuple[str, str], tuple[float, str, str | None, str, str]] = field(
+        default_factory=dict
+    )
+
+    def link_between(self, a: str, b: str) -> str:
+        """Why two records are apart, in words: the best scored pair between their entities."""
+        ea, eb = self.entity_of.get(a, f"single:{a}"), self.entity_of.get(b, f"single:{b}")
+        found = self.best_link.get((ea, eb) if ea < eb else (eb, ea))
+        if found is None:
+            return "no pair between the two entities scored >= review"
+        p, status, reason, ra, rb = found
+        direct = " (this pair)" if {ra, rb} == {a, b} else ""
+        return f"best pair p={p:.3f} {status}{direct}" + (f": {reason}" if reason else "")
+
+    @property
+    def has_rfc(self) -> dict[str, bool]:
+        return {k: v is not None for k, v in self.rfc.items()}
+
+
+def load_linked(engine: Engine) -> LinkedRecords:
+    from sqlalchemy import text
+
+    out = LinkedRecords()
+    with engine.connect() as conn:
+        for key, source, name, rfc in conn.execute(
+            text("SELECT record_key, source, name, rfc FROM link_records")
+        ):
+            out.name[key], out.rfc[key], out.source[key] = name, rfc, source
+        for key, entity, p in conn.execute(
+            text("SELECT record_key, entity_id, probability FROM entity_members")
+        ):
+            out.entity_of[key] = entity
+            out.probability[key] = p
+        for a, b, p, status, reason in conn.execute(
+            text("SELECT record_a, record_b, probability, status, reason FROM links")
+        ):
+            ea, eb = out.entity_of.get(a, f"single:{a}"), out.entity_of.get(b, f"single:{b}")
+            if ea == eb:
+                continue
+            pair = (ea, eb) if ea < eb else (eb, ea)
+            if pair not in out.best_link or p > out.best_link[pair][0]:
+                out.best_link[pair] = (float(p), status, reason, a, b)
+    return out
+
+
+# --- baselines -----------------------------------------------------------------------------
+def exact_rfc_clusters(records: LinkedRecords) -> dict[str, Hashable]:
+    return {k: ("rfc", rfc) for k, rfc in records.rfc.items() if rfc}
+
+
+def exact_name_clusters(records: LinkedRecords) -> dict[str, Hashable]:
+    from matching.names import parse_name
+
+    out: dict[str, Hashable] = {}
+    for key, name in records.name.items():
+        norm = parse_name(name).norm if name else None
+        if norm:
+            out[key] = ("name", norm)
+    return out
+
+
+def splink_default_clusters(
+    records: LinkedRecords, *, auto: float, review: float, seed: int
+) -> tuple[dict[str, Hashable], dict[str, Any]]:
+    """A plain Splink 5 model: names (upper-cased as published) and RFCs, default comparisons."""
+    import pyarrow as pa
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    keys = sorted(records.name)
+    table = pa.table(
+        {
+            "unique_id": keys,
+            "name": [(records.name[k] or "").upper() or None for k in keys],
+            "rfc": [records.rfc[k] for k in keys],
+        }
+    )
+    db_api = DuckDBAPI()
+    frame = db_api.register(table)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.JaroWinklerAtThresholds("name"), cl.ExactMatch("rfc")],
+        blocking_rules_to_generate_predictions=[block_on("substr(name, 1, 4)"), block_on("rfc")],
+    )
+    linker = Linker(frame, settings)
+    info: dict[str, Any] = {}
+    clock = time.perf_counter()
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("rfc")], recall=SPLINK_LAMBDA_RECALL
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=seed)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("rfc"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name"))
+    info["train_seconds"] = round(time.perf_counter() - clock, 2)
+    clock = time.perf_counter()
+    predictions = linker.inference.predict(threshold_match_probability=review)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=auto
+    )
+    result = clusters.as_pyarrow_table().select(["unique_id", "cluster_id"]).to_pydict()
+    info["predict_cluster_seconds"] = round(time.perf_counter() - clock, 2)
+    info["scored_pairs"] = predictions.as_pyarrow_table().num_rows
+    out: dict[str, Hashable] = {
+        str(k): ("splink", str(c))
+        for k, c in zip(result["unique_id"], result["cluster_id"], strict=True)
+    }
+    return out, info
+
+
+# --- error samples and breakdowns ----------------------------------------------------------
+def _describe(key: str, records: LinkedRecords, truth: Truth) -> dict[str, Any]:
+    quirks = sorted(q for q, keys in truth.quirks.items() if key in keys)
+    return {
+        "key": key,
+        "firm": truth.firm_of.get(key),
+        "name": records.name.get(key),
+        "rfc": records.rfc.get(key),
+        "entity": records.entity_of.get(key),
+        "quirks": quirks,
+    }
+
+
+def error_analysis(
+    records: LinkedRecords, truth: Truth, *, samples: int, seed: int
+) -> dict[str, Any]:
+    """Missed true pairs (enumerated: a firm has at most 12 records) with recall by quirk, and
+    false pairs (counted per entity, enumerated by firm pair, sampled)."""
+    rng = random.Random(seed)
+    by_firm: dict[int, list[str]] = defaultdict(list)
+    for key, firm in truth.firm_of.items():
+        by_firm[firm].append(key)
+    quirks_of: dict[str, tuple[str, ...]] = defaultdict(tuple)
+    for quirk, keys in truth.quirks.items():
+        for key in keys:
+            quirks_of[key] = (*quirks_of[key], quirk)
+    entity = {k: records.entity_of.get(k, f"single:{k}") for k in truth.firm_of}
+
+    true_by_quirk: Counter[str] = Counter()
+    missed_by_quirk: Counter[str] = Counter()
+    missed: list[tuple[str, str]] = []
+    for keys in by_firm.values():
+        for i, a in enumerate(keys):
+            for b in keys[i + 1 :]:
+                involved = set(quirks_of[a]) | set(quirks_of[b]) or {"(none)"}
+                kinds = _pair_kind(a, b, records, truth)
+                involved |= {f"pair:{kinds}"}
+                true_by_quirk.update(involved)
+                if entity[a] != entity[b]:
+                    missed_by_quirk.update(involved)
+                    missed.append((a, b))
+    recall_by_quirk = {
+        q: {
+            "true_pairs": n,
+            "missed": missed_by_quirk[q],
+            "recall": round(1 - missed_by_quirk[q] / n, 4),
+        }
+        for q, n in sorted(true_by_quirk.items())
+    }
+
+    members: dict[str, list[str]] = defaultdict(list)
+    for key, ent in entity.items():
+        members[ent].append(key)
+    false_by_kind: Counter[str] = Counter()
+    false_samples: list[tuple[str, str]] = []
+    giant = 0
+    for keys in members.values():
+        firms: dict[int, list[str]] = defaultdict(list)
+        for key in keys:
+            firms[truth.firm_of[key]].append(key)
+        if len(firms) < 2:
+            continue
+        if len(firms) > 200:
+            giant += 1
+            false_by_kind["(entity of >200 firms)"] += _c2(len(keys)) - sum(
+                _c2(len(v)) for v in firms.values()
+            )
+            continue
+        firm_ids = sorted(firms)
+        for i, f in enumerate(firm_ids):
+            for g in firm_ids[i + 1 :]:
+                kind = _false_kind(f, g, truth)
+                false_by_kind[kind] += len(firms[f]) * len(firms[g])
+                false_samples.append((rng.choice(firms[f]), rng.choice(firms[g])))
+    missed_reasons: Counter[str] = Counter()
+    for a, b in missed:
+        why = records.link_between(a, b)
+        missed_reasons[why.split(" p=")[0] if "p=" not in why else _reason_class(why)] += 1
+    rng.shuffle(missed)
+    rng.shuffle(false_samples)
+    return {
+        "recall_by_quirk": recall_by_quirk,
+        "false_pairs_by_kind": dict(false_by_kind.most_common()),
+        "entities_over_200_firms": giant,
+        "missed_by_reason": dict(missed_reasons.most_common()),
+        "missed_samples": [
+            [_describe(a, records, truth), _describe(b, records, truth), records.link_between(a, b)]
+            for a, b in missed[:samples]
+        ],
+        "false_samples": [
+            [_describe(a, records, truth), _describe(b, records, truth)]
+            for a, b in false_samples[:samples]
+        ],
+    }
+
+
+def _reason_class(why: str) -> str:
+    """ "best pair p=0.734 review" -> "best pair scored, review"."""
+    status = why.split(" p=", 1)[1].split(" ", 2)[1].rstrip(":")
+    return f"best pair between the entities scored, {status}"
+
+
+def _pair_kind(a: str, b: str, records: LinkedRecords, truth: Truth) -> str:
+    sources = "+".join(sorted((truth.source_of(a), truth.source_of(b))))
+    rfcs = (records.rfc.get(a) is not None) + (records.rfc.get(b) is not None)
+    return f"{sources},{('no', 'one', 'both')[rfcs]}-rfc"
+
+
+def _false_kind(f: int, g: int, truth: Truth) -> str:
+    if not truth.firms:
+        return "different firms"
+    a, b = truth.firms[f], truth.firms[g]
+    if a.near_of == g or b.near_of == f:
+        return "near-identical names (one word apart)"
+    if a.kind == "person" and b.kind == "person":
+        return "two persons"
+    if a.kind != b.kind:
+        return "a company and a person"
+    shared = set(a.name.split(",")[0].split()) & set(b.name.split(",")[0].split())
+    return "companies sharing words" if shared else "companies, no word shared"
+
+
+# --- ingest and link -----------------------------------------------------------------------
+def fresh_settings(root: Path) -> Settings:
+    from app import migrations
+    from app.settings import Settings
+
+    settings = Settings(data_dir=root / "var", database_url=None)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(settings)
+    return settings
+
+
+def ingest_files(settings: Settings, engine: Engine, files: Mapping[str, Path]) -> dict[str, Any]:
+    """Ingest the given files ({"ocds"|"sfp"|"sat69b"|"register": path}); fails loudly."""
+    from bench.labelled import REGISTER, REGISTER_MAPPING
+    from ingest.jobs import ocds_job, sanctions_job, suppliers_job
+    from ingest.pipeline import run_job
+
+    jobs = {
+        "ocds": ocds_job,
+        "sfp": lambda: sanctions_job("sfp"),
+        "sat69b": lambda: sanctions_job("sat-69b"),
+        "register": lambda: suppliers_job("csv", mapping=REGISTER_MAPPING, register=REGISTER),
+    }
+    out: dict[str, Any] = {}
+    for source, path in files.items():
+        summary = run_job(jobs[source](), [str(path)], engine=engine, settings=settings).as_dict()
+        out[source] = {k: summary[k] for k in ("read", "loaded", "rejected", "failed_files")}
+        if summary["failed_files"]:
+            errors = [d["error"] for d in summary["details"]]
+            raise RuntimeError(f"ingest of {path} failed: {errors}")
+    return out
+
+
+def run_linker(engine: Engine, root: Path, *, auto: float, review: float, quiet: bool) -> Any:
+    from matching.link import LinkOptions, link
+
+    options = LinkOptions(model_dir=root / "models", auto=auto, review=review, full=True)
+    with _quiet(quiet):
+        return link(engine, options)
+
+
+@contextlib.contextmanager
+def _quiet(enabled: bool) -> Iterator[None]:
+    """Silence INFO logs (Splink's training chatter) while linking; warnings still show."""
+    if not enabled:
+        yield
+        return
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def _configure_logs() -> None:
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
+# --- the real-data check -------------------------------------------------------------------
+_SAT_ROW = re.compile(rb"^(\d+),([^,\r\n]*),", re.MULTILINE)
+
+
+def real_check(
+    root: Path, side: str, *, auto: float, review: float, quiet: bool, samples: int
+) -> dict[str, Any]:
+    """Hide the RFC of the firms listed in both real registries on one side, link, and count
+    how many of those known pairs come back."""
+    from app.db import make_engine
+    from ingest.sanctions.sat69b import read_sat_69b
+    from ingest.sanctions.sfp import read_sfp
+    from matching.rfc import best
+
+    def usable(raw: str | None) -> str | None:
+        found = best(raw)
+        return found.value if found is not None and found.usable else None
+
+    sfp_records = json.loads(REAL_SFP.read_text(encoding="utf-8"))
+    sfp_rfcs = {usable(r.get("rfc")) for r in sfp_records} - {None}
+    with REAL_SAT.open(encoding="cp1252", newline="") as handle:
+        sat_rfcs = {usable(row[1]) for row in csv.reader(handle) if len(row) > 1} - {None}
+    targets = sorted(r for r in sfp_rfcs & sat_rfcs if r is not None)
+
+    data = root / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    sfp_path, sat_path = data / "sfp.json", data / "sat69b.csv"
+    hidden_rows = 0
+    if side == "sat69b":
+        shutil.copyfile(REAL_SFP, sfp_path)
+        raw = REAL_SAT.read_bytes()
+
+        def blank(match: re.Match[bytes]) -> bytes:
+            nonlocal hidden_rows
+            if usable(match.group(2).decode("cp1252")) in targets:
+                hidden_rows += 1
+                return match.group(1) + b",,"
+            return match.group(0)
+
+        sat_path.write_bytes(_SAT_ROW.sub(blank, raw))
+    else:
+        shutil.copyfile(REAL_SAT, sat_path)
+        for record in sfp_records:
+            if usable(record.get("rfc")) in targets:
+                record["rfc"] = None
+                hidden_rows += 1
+        sfp_path.write_text(json.dumps(sfp_records, ensure_ascii=False), encoding="utf-8")
+
+    # The true RFC of every record, by its key in the modified files: read the original and the
+    # modified file with the real readers, in step (same rows, same order).
+    true_rfc: dict[str, str | None] = {}
+    pairs = (
+        (read_sat_69b(REAL_SAT), read_sat_69b(sat_path), "sanction:")
+        if side == "sat69b"
+        else (read_sfp(REAL_SFP), read_sfp(sfp_path), "sanction:")
+    )
+    for original, modified in zip(pairs[0], pairs[1], strict=True):
+        key = getattr(modified, "source_key", None)
+        if key is not None:
+            true_rfc[pairs[2] + key] = usable(getattr(original, "rfc_raw", None))
+
+    settings = fresh_settings(root)
+    engine = make_engine(settings)
+    clock = time.perf_counter()
+    ingested = ingest_files(settings, engine, {"sfp": sfp_path, "sat69b": sat_path})
+    summary = run_linker(engine, root, auto=auto, review=review, quiet=quiet)
+    seconds = time.perf_counter() - clock
+    records = load_linked(engine)
+    engine.dispose()
+
+    source = "sat-69b" if side == "sat69b" else "sfp"
+    other = "sfp" if side == "sat69b" else "sat-69b"
+    for key, value in records.rfc.items():
+        if key not in true_rfc:
+            true_rfc[key] = value  # the untouched side keeps its RFC
+    hidden = [
+        k
+        for k, s in records.source.items()
+        if s == source and records.rfc[k] is None and true_rfc.get(k) in targets
+    ]
+    members: dict[str, list[str]] = defaultdict(list)
+    for key, ent in records.entity_of.items():
+        members[ent].append(key)
+    recovered_firms: set[str] = set()
+    known_pairs = recovered_pairs = false_pairs = unknown_pairs = 0
+    false_samples: list[dict[str, Any]] = []
+    for key in hidden:
+        rfc = true_rfc[key]
+        partners = [k for k, s in records.source.items() if s == other and records.rfc[k] == rfc]
+        known_pairs += len(partners)
+        mates = [m for m in members.get(records.entity_of.get(key, ""), []) if m != key]
+        found = [m for m in mates if m in partners]
+        recovered_pairs += len(found)
+        if found:
+            recovered_firms.add(str(rfc))
+        for mate in mates:
+            if true_rfc.get(mate) is None:
+                unknown_pairs += 1
+            elif true_rfc[mate] != rfc:
+                false_pairs += 1
+                if len(false_samples) < samples:
+                    false_samples.append(
+                        {
+                            "hidden": {"name": records.name[key], "true_rfc": rfc},
+                            "linked_to": {"name": records.name[mate], "rfc": true_rfc[mate]},
+                        }
+                    )
+    missed = [
+        {
+            "rfc": rfc,
+            "hidden_names": sorted({str(records.name[k]) for k in hidden if true_rfc[k] == rfc}),
+            "other_names": sorted(
+                {
+                    str(records.name[k])
+                    for k, s in records.source.items()
+                    if s == other and records.rfc[k] == rfc
+                }
+            ),
+        }
+        for rfc in targets
+        if rfc not in recovered_firms
+    ]
+    for miss in missed:
+        hidden_keys = [k for k in hidden if true_rfc[k] == miss["rfc"]]
+        partner_keys = [
+            k for k, s in records.source.items() if s == other and records.rfc[k] == miss["rfc"]
+        ]
+        miss["why"] = sorted(
+            {records.link_between(h, p) for h in hidden_keys for p in partner_keys}
+        )
+    return {
+        "side_hidden": side,
+        "shared_rfcs": len(targets),
+        "hidden_rows": hidden_rows,
+        "hidden_records": len(hidden),
+        "firms_recovered": len(recovered_firms),
+        "known_pairs": known_pairs,
+        "pairs_recovered": recovered_pairs,
+        "false_pairs": false_pairs,
+        "pairs_with_unknown_rfc": unknown_pairs,
+        "false_samples": false_samples,
+        "missed_firms": missed,
+        "records": len(records.name),
+        "entities": summary.entities,
+        "ingest": ingested,
+        "seconds": round(seconds, 1),
+    }
+
+
+# --- report --------------------------------------------------------------------------------
+def _fmt(value: float | None) -> str:
+    return "   -   " if value is None else f"{value:.4f}"
+
+
+def print_table(results: Mapping[str, Mapping[str, PairCounts]]) -> None:
+    header = (
+        f"{'method':16} {'split':10} {'precision':>9} {'recall':>8} {'F1':>8} "
+        f"{'pred pairs':>11} {'true pairs':>11} {'false':>8} {'missed':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for method, splits in results.items():
+        for split in SPLITS:
+            c = splits[split]
+            print(
+                f"{method:16} {split:10} {_fmt(c.precision):>9} {_fmt(c.recall):>8} "
+                f"{_fmt(c.f1):>8} {c.predicted:>11,} {c.true:>11,} "
+                f"{c.predicted - c.correct:>8,} {c.true - c.correct:>8,}"
+            )
+        print()
+
+
+def check_targets(counts: Mapping[str, PairCounts]) -> list[dict[str, Any]]:
+    out = []
+    for (split, measure), minimum in TARGETS.items():
+        value = getattr(counts[split], measure)
+        out.append(
+            {
+                "split": split,
+                "measure": measure,
+                "target": minimum,
+                "value": value,
+                "met": value is not None and value >= minimum,
+            }
+        )
+    return out
+
+
+def _print_pair(pair: list[Any]) -> None:
+    for side, record in zip("ab", pair[:2], strict=True):
+        quirks = ",".join(record["quirks"]) or "-"
+        print(
+            f"    {side} firm {record['firm']!s:>6} rfc {record['rfc'] or '-':13} "
+            f"{record['name']!r}  [{quirks}]  {record['key']}"
+        )
+    if len(pair) > 2:
+        print(f"      -> {pair[2]}")
+
+
+class Phases:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        clock = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - clock, 2)
+            print(f"[{name}: {self.seconds[name]:.1f}s]", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--firms", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--hidden", type=float, default=0.5, help="share of OCDS/register RFCs")
+    parser.add_argument("--auto", type=float, default=0.9)
+    parser.add_argument("--review", type=float, default=0.5)
+    parser.add_argument("--samples", type=int, default=10, help="error pairs to print")
+    parser.add_argument("--no-splink", action="store_true", help="skip the Splink baseline")
+    parser.add_argument("--no-real", action="store_true", help="skip the real-data check")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--verbose", action="store_true", help="show the linker's INFO logs")
+    parser.add_argument("--out", type=Path, default=OUT_FILE)
+    args = parser.parse_args(argv)
+    _configure_logs()
+
+    from app.db import make_engine
+    from bench.labelled import FILES, generate
+
+    root = Path(tempfile.mkdtemp(prefix="testigo-accuracy-"))
+    phase = Phases()
+    print(
+        f"accuracy: {args.firms:,} firms, seed {args.seed}, rfc hidden {args.hidden}, "
+        f"auto {args.auto}, review {args.review} | {platform.node()} "
+        f"{platform.python_version()} | {datetime.now(UTC):%Y-%m-%d %H:%M} UTC | {root}"
+    )
+    report: dict[str, Any] = {
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "started": datetime.now(UTC).isoformat(),
+        "machine": platform.node(),
+        "targets": [{"split": s, "measure": m, "min": v} for (s, m), v in TARGETS.items()],
+    }
+    try:
+        with phase("generate"):
+            truth = generate(root / "data", args.firms, args.seed, args.hidden)
+        report["generated"] = truth.counts
+        settings = fresh_settings(root)
+        engine = make_engine(settings)
+        with phase("ingest"):
+            files = {source: root / "data" / name for source, name in FILES.items()}
+            report["ingest"] = ingest_files(settings, engine, files)
+        with phase("link"):
+            summary = run_linker(
+                engine, root, auto=args.auto, review=args.review, quiet=not args.verbose
+            )
+        report["link"] = summary.as_dict()
+        records = load_linked(engine)
+        engine.dispose()
+        unlabelled = sorted(set(records.name) - set(truth.firm_of))
+        not_linked = sorted(set(truth.firm_of) - set(records.name))
+        report["unlabelled_records"] = len(unlabelled)
+        report["labelled_records_not_in_link_records"] = len(not_linked)
+        if unlabelled or not_linked:
+            print(f"WARNING: {len(unlabelled)} linked records have no label ({unlabelled[:3]}),")
+            print(f"         {len(not_linked)} labelled records were not linked ({not_linked[:3]})")
+
+        results: dict[str, dict[str, PairCounts]] = {}
+        has_rfc = records.has_rfc
+        with phase("score"):
+            results["testigo"] = pairwise(records.entity_of, truth.firm_of, has_rfc)
+            errors = error_analysis(records, truth, samples=args.samples, seed=args.seed)
+        with phase("baseline exact rfc"):
+            results["exact_rfc"] = pairwise(exact_rfc_clusters(records), truth.firm_of, has_rfc)
+        with phase("baseline exact name"):
+            results["exact_name"] = pairwise(exact_name_clusters(records), truth.firm_of, has_rfc)
+        if not args.no_splink:
+            with phase("baseline splink default"), _quiet(not args.verbose):
+                clusters, splink_info = splink_default_clusters(
+                    records, auto=args.auto, review=args.review, seed=args.seed
+                )
+                results["splink_default"] = pairwise(clusters, truth.firm_of, has_rfc)
+            report["splink_default"] = splink_info
+        if not args.no_real:
+            report["real"] = {}
+            for side in ("sat69b", "sfp"):
+                with phase(f"real check ({side} RFCs hidden)"):
+                    report["real"][side] = real_check(
+                        root / f"real-{side}",
+                        side,
+                        auto=args.auto,
+                        review=args.review,
+                        quiet=not args.verbose,
+                        samples=args.samples,
+                    )
+    finally:
+        if args.keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+    print()
+    print(
+        f"{truth.counts['records']:,} records of {args.firms:,} firms "
+        f"({truth.counts.get('firms_person', 0):,} persons); "
+        f"linker: {summary.entities:,} entities, {summary.links:,} links, "
+        f"{summary.review_queue:,} for review, {summary.refused:,} refused"
+    )
+    print()
+    print_table(results)
+    targets = check_targets(results["testigo"])
+    print("targets (testigo):")
+    for t in targets:
+        mark = "MET " if t["met"] else "MISS"
+        print(f"  {mark} {t['split']:9} {t['measure']:9} >= {t['target']}: {_fmt(t['value'])}")
+    print()
+    print("testigo recall by quirk (true pairs where either record has it; pair:<sources>):")
+    for quirk, row in errors["recall_by_quirk"].items():
+        if row["missed"] or not quirk.startswith("pair:"):
+            print(
+                f"  {quirk:42} {row['recall']:.4f}  missed {row['missed']:>6,} "
+                f"of {row['true_pairs']:>7,}"
+            )
+    print("testigo missed true pairs, why (best scored pair between the two entities):")
+    for why, n in errors["missed_by_reason"].items():
+        print(f"  {why:60} {n:>7,}")
+    print("testigo false pairs by kind:")
+    for kind, n in errors["false_pairs_by_kind"].items():
+        print(f"  {kind:42} {n:>7,}")
+    if errors["missed_samples"]:
+        print(f"sample of missed true pairs ({len(errors['missed_samples'])}):")
+        for pair in errors["missed_samples"]:
+            _print_pair(pair)
+    if errors["false_samples"]:
+        print(f"sample of false pairs ({len(errors['false_samples'])}):")
+        for pair in errors["false_samples"]:
+            _print_pair(pair)
+    if "real" in report:
+        print()
+        print(
+            "real data: firms in both the SFP directory and the 69-B list, RFC hidden on one side"
+        )
+        for side, real in report["real"].items():
+            print(
+                f"  {side} side hidden: {real['hidden_records']} records of "
+                f"{real['shared_rfcs']} firms; firms recovered {real['firms_recovered']}/"
+                f"{real['shared_rfcs']}, pairs recovered {real['pairs_recovered']}/"
+                f"{real['known_pairs']}; false pairs of hidden records {real['false_pairs']} "
+                f"(+{real['pairs_with_unknown_rfc']} with records of unknown RFC); "
+                f"{real['records']:,} records -> {real['entities']:,} entities"
+            )
+            for miss in real["missed_firms"]:
+                print(f"    missed {miss['rfc']}: {miss['hidden_names']} vs {miss['other_names']}")
+                print(f"      -> {'; '.join(miss['why'])}")
+            for sample in real["false_samples"]:
+                print(f"    false: {sample['hidden']} ~ {sample['linked_to']}")
+    print()
+    print("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in phase.seconds.items()))
+
+    report["results"] = {m: {s: c.as_dict() for s, c in r.items()} for m, r in results.items()}
+    report["targets_testigo"] = targets
+    report["errors"] = errors
+    report["seconds"] = phase.seconds
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+    print(f"figures written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

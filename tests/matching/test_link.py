@@ -1,0 +1,181 @@
+"""`testigo link` end to end on real files, on SQLite and PostgreSQL: shared RFCs across
+registries become one firm, ids are stable, new data links incrementally, judgements override
+the model and survive a full relink, and export streams what was resolved."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from app.db import make_engine
+from app.linking import link_options
+from app.settings import Settings
+from ingest.jobs import sanctions_job, suppliers_job
+from ingest.pipeline import run_job
+from matching import export
+from matching.judgements import JudgementError, record
+from matching.link import LinkSummary, link
+from tests.factories import CDMX_SUPPLIERS, SAT, SFP, rows
+
+
+def _ingest(settings: Settings, *jobs: tuple[object, Path]) -> None:
+    engine = make_engine(settings)
+    try:
+        for job, path in jobs:
+            run_job(job, [str(path)], engine=engine, settings=settings)  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
+def _link(settings: Settings, **options: bool) -> LinkSummary:
+    engine = make_engine(settings)
+    try:
+        return link(engine, link_options(settings, **options))  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
+def _entities(settings: Settings) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for r in rows(settings, "SELECT entity_id, record_key FROM entity_members"):
+        out[r.entity_id].add(r.record_key)
+    return dict(out)
+
+
+@pytest.fixture
+def registries(db_settings: Settings, trained_model: Path) -> Settings:
+    """SFP and 69-B loaded, the session's trained model in place, linked once."""
+    db_settings.model_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(trained_model, db_settings.model_dir / trained_model.name)
+    _ingest(db_settings, (sanctions_job("sfp"), SFP), (sanctions_job("sat-69b"), SAT))
+    first = _link(db_settings)
+    assert first.mode == "full" and not first.trained
+    return db_settings
+
+
+def test_shared_rfcs_across_registries_become_one_firm(registries: Settings) -> None:
+    shared = rows(
+        registries,
+        "SELECT DISTINCT a.rfc FROM sanctions a JOIN sanctions b ON a.rfc = b.rfc "
+        "WHERE a.registry = 'sfp' AND b.registry = 'sat-69b'",
+    )
+    assert len(shared) >= 10
+    for (rfc,) in shared:
+        entity_ids = rows(
+            registries,
+            "SELECT DISTINCT m.entity_id FROM link_records r JOIN entity_members m "
+            "ON m.record_key = r.record_key WHERE r.rfc = :rfc",
+            rfc=rfc,
+        )
+        assert len(entity_ids) == 1, rfc
+    links = rows(registries, "SELECT evidence, probability FROM links WHERE status = 'linked'")
+    assert links
+    evidence = (
+        links[0].evidence if isinstance(links[0].evidence, list) else json.loads(links[0].evidence)
+    )
+    assert {e["comparison"] for e in evidence} == {
+        "rfc",
+        "name",
+        "legal_form",
+        "kind",
+        "postal_code",
+    }
+    assert all({"level", "match_weight"} <= set(e) for e in evidence)
+
+
+def test_relink_on_unchanged_data_keeps_every_id(registries: Settings) -> None:
+    before = _entities(registries)
+    again = _link(registries)
+    assert again.mode == "incremental" and again.pairs_scored == 0
+    assert _entities(registries) == before
+    full = _link(registries, full=True)
+    assert full.mode == "full"
+    assert _entities(registries) == before
+
+
+def test_new_records_link_incrementally_and_old_ids_stay(registries: Settings) -> None:
+    before = _entities(registries)
+    _ingest(registries, (suppliers_job("cdmx-sefin"), CDMX_SUPPLIERS))
+    summary = _link(registries)
+    assert summary.mode == "incremental"
+    assert summary.new_or_changed == 500
+    after = _entities(registries)
+    kept = sum(1 for eid, members in before.items() if after.get(eid, set()) >= members)
+    assert kept == len(before)
+    # The 3 CDMX suppliers whose RFC is in the SFP directory join those firms.
+    joined = rows(
+        registries,
+        "SELECT COUNT(DISTINCT r.rfc) FROM link_records r JOIN entity_members m "
+        "ON m.record_key = r.record_key JOIN entity_members m2 ON m2.entity_id = m.entity_id "
+        "JOIN link_records r2 ON r2.record_key = m2.record_key "
+        "WHERE r.source = 'cdmx-sefin' AND r2.source = 'sfp'",
+    )
+    assert joined[0][0] >= 3
+
+
+def test_judgements_override_the_model_and_survive_a_full_relink(registries: Settings) -> None:
+    linked = rows(
+        registries,
+        "SELECT record_a, record_b FROM links WHERE status = 'linked' ORDER BY record_a LIMIT 1",
+    )[0]
+    engine = make_engine(registries)
+    try:
+        record(
+            engine,
+            "different",
+            linked.record_a,
+            linked.record_b,
+            author="auditor",
+            note="two firms",
+        )
+        with pytest.raises(JudgementError, match="unknown record"):
+            record(engine, "same", linked.record_a, "sanction:nope", author="auditor")
+    finally:
+        engine.dispose()
+    for options in ({}, {"full": True}):
+        _link(registries, **options)
+        owner = {k: e for e, members in _entities(registries).items() for k in members}
+        assert owner[linked.record_a] != owner[linked.record_b]
+    judged = rows(registries, "SELECT decision, author, note, created_at FROM judgements")
+    assert [(j.decision, j.author, j.note) for j in judged] == [
+        ("different", "auditor", "two firms")
+    ]
+
+
+def test_same_judgement_merges_records_the_model_kept_apart(registries: Settings) -> None:
+    singles = rows(
+        registries,
+        "SELECT m.record_key FROM entity_members m JOIN entities e ON "
+        "e.id = m.entity_id WHERE e.size = 1 ORDER BY m.record_key LIMIT 2",
+    )
+    a, b = singles[0].record_key, singles[1].record_key
+    engine = make_engine(registries)
+    try:
+        record(engine, "same", a, b, author="auditor")
+    finally:
+        engine.dispose()
+    _link(registries)
+    owner = {k: e for e, members in _entities(registries).items() for k in members}
+    assert owner[a] == owner[b]
+
+
+def test_export_streams_one_entity_per_line(registries: Settings) -> None:
+    engine = make_engine(registries)
+    try:
+        lines = list(export.jsonl(engine))
+        table = list(csv.DictReader(io.StringIO("".join(export.csv_lines(engine)))))
+    finally:
+        engine.dispose()
+    entities = [json.loads(line) for line in lines]
+    assert len(entities) == len(_entities(registries)) == len(table)
+    multi = next(e for e in entities if len(e["records"]) > 1)
+    assert set(multi) == {"entity_id", "display_name", "rfcs", "records"}
+    assert {"source", "source_key", "name", "rfc", "probability"} == set(multi["records"][0])
+    assert any(r["probability"] is not None for r in multi["records"])
+    assert json.loads(table[0]["records"])
