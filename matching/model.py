@@ -230,3 +230,16 @@ PAIR_COLUMNS: Sequence[str] = (
 
 def _columns(table: pa.Table) -> pa.Table:
     return table.select([c for c in PAIR_COLUMNS])
+
+
+def score_pairs(
+    left: pa.Table, right: pa.Table, model: dict[str, Any], *, backend: BackendConfig | None = None
+) -> pa.Table:
+    """Every left x right pair scored by Splink with no blocking (for checks and audits)."""
+    from splink import Linker
+
+    api = db_api(backend)
+    frame = api.register(left)
+    linker = Linker(frame, splink_settings(model))
+    result = linker.inference.score_pairs(left.to_pylist(), right.to_pylist())
+    return _columns(result.as_pyarrow_table())

@@ -1,0 +1,86 @@
+"""Each comparison level is written once in SQL (Splink, batch) and once in Python (real-time).
+Here Splink scores pairs of real and varied records, and the Python side must find the same
+level for every comparison and the same match weight and probability (within 1e-6)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from matching import model as splink_model
+from matching.comparisons import COMPARISONS
+from matching.features import Corpus, RawRecord, features, with_corpus
+from matching.link import SCHEMA
+from matching.weights import ModelWeights
+from tests.conftest import DATA
+
+VARIANTS = [
+    ("GARZA GAS, S.A. DE C.V.", "GGA8306134F4"),
+    ("GARZA GAS SA DE CV", None),
+    ("GARZA  GAS S.A DE C", "GGA8306134F4"),
+    ("GARSA GAS, S.A. DE C.V.", "GGA830613AF4"),
+    ("GARZA GAS", "GGA830613"),
+    ("GRUPO GARZA GAS", "GGA8306134F5"),
+    ("CONSTRUCTORA DEL NORTE, S.A. DE C.V.", "CNO010203AB1"),
+    ("CONSTRUCTORA DEL NORTE Y SUR, S. DE R.L. DE C.V.", "CNS010203AB2"),
+    ("COORPORATIVO ROGALLTECH SA DE CV", None),
+    ("CORPORATIVO ROGALITECH, S.A. DE C.V.", "CRO150220DR0"),
+    ("RAMIREZ COLIN MARTIN EDUARDO", "RACM6404049B1"),
+    ("MARTIN EDUARDO RAMIREZ COLIN", None),
+    ("TIENDAS COMERCIAL MEXICANA S.A DE C", None),
+    ("TIENDAS COMERCIAL MEXICANA, S.A. DE C.V.", "TCM951030CP3"),
+    (None, "XAXX010101000"),
+]
+
+
+def _records() -> list[RawRecord]:
+    rng = random.Random(5)
+    sfp = json.loads((DATA / "sanctions/sfp_directorio_sancionados_2026-06-11.json").read_text())
+    sample = rng.sample(sfp, 25)
+    out = [RawRecord(f"v{i}", "test", name, rfc, "06700" if i % 3 else None)
+           for i, (name, rfc) in enumerate(VARIANTS)]
+    out += [RawRecord(f"s{i}", "sfp", r["nombre_razon_social"], r["rfc"]) for i, r in
+            enumerate(sample)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def scored(trained_model: Path) -> tuple[list[dict[str, object]], object, dict[str, object]]:
+    import pyarrow as pa
+
+    raw = [features(r) for r in _records()]
+    corpus = Corpus.build(raw)
+    rows = [with_corpus(r, corpus) for r in raw]
+    model = json.loads(trained_model.read_text())
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    return rows, splink_model.score_pairs(table, table, model), model
+
+
+def test_python_levels_and_weights_equal_splink(scored: tuple) -> None:  # type: ignore[type-arg]
+    rows, result, model = scored
+    by_id = {r["unique_id"]: r for r in rows}
+    weights = ModelWeights.from_model(model)
+    columns = result.to_pydict()
+    checked = levels_seen = 0
+    seen: set[tuple[str, int]] = set()
+    for i in range(result.num_rows):
+        left, right = by_id[columns["unique_id_l"][i]], by_id[columns["unique_id_r"][i]]
+        gammas = {}
+        for comparison in COMPARISONS:
+            python_level = comparison.level_of(left, right)
+            splink_level = weights.gamma_of(comparison.name, columns[f"mw_{comparison.name}"][i])
+            assert python_level == splink_level, (comparison.name, left, right)
+            gammas[comparison.name] = python_level
+            seen.add((comparison.name, python_level))
+        evidence = weights.evidence(gammas, {"name": (left["tf_name"], right["tf_name"])})
+        match_weight, probability = weights.score(evidence)
+        assert match_weight == pytest.approx(columns["match_weight"][i], abs=1e-6)
+        assert probability == pytest.approx(columns["match_probability"][i], abs=1e-6)
+        checked += 1
+    levels_seen = len(seen)
+    assert checked == result.num_rows > 1000
+    # The sample reaches most levels of every comparison (not only "else").
+    assert levels_seen >= 15
