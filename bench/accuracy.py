@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +66,7 @@ TARGETS = {  # (split, measure) -> minimum
     ("overall", "recall"): 0.97,
     ("rfc_both", "precision"): 0.999,
 }
+MAX_EXPLAINED = 50_000  # missed pairs whose model score is recomputed to tell why
 SPLINK_LAMBDA_RECALL = 0.5  # the share of true pairs the exact-RFC rule finds (about, by design)
 
 
@@ -177,24 +178,24 @@ def load_linked(engine: Engine) -> LinkedRecords:
 
     out = LinkedRecords()
     with engine.connect() as conn:
-        for key, source, name, rfc in conn.execute(
-            text("SELECT record_key, source, name, rfc FROM link_records")
-        ):
-            out.name[key], out.rfc[key], out.source[key] = name, rfc, source
-        for key, entity, p in conn.execute(
+        for row in conn.execute(text("SELECT record_key, source, name, rfc FROM link_records")):
+            key = str(row.record_key)
+            out.name[key], out.rfc[key], out.source[key] = row.name, row.rfc, str(row.source)
+        for row in conn.execute(
             text("SELECT record_key, entity_id, probability FROM entity_members")
         ):
-            out.entity_of[key] = entity
-            out.probability[key] = p
-        for a, b, p, status, reason in conn.execute(
+            out.entity_of[str(row.record_key)] = str(row.entity_id)
+            out.probability[str(row.record_key)] = row.probability
+        for row in conn.execute(
             text("SELECT record_a, record_b, probability, status, reason FROM links")
         ):
+            a, b, p = str(row.record_a), str(row.record_b), float(row.probability)
             ea, eb = out.entity_of.get(a, f"single:{a}"), out.entity_of.get(b, f"single:{b}")
             if ea == eb:
                 continue
             pair = (ea, eb) if ea < eb else (eb, ea)
             if pair not in out.best_link or p > out.best_link[pair][0]:
-                out.best_link[pair] = (float(p), status, reason, a, b)
+                out.best_link[pair] = (p, str(row.status), row.reason, a, b)
     return out
 
 
@@ -243,7 +244,7 @@ def splink_default_clusters(
     linker.training.estimate_probability_two_random_records_match(
         [block_on("rfc")], recall=SPLINK_LAMBDA_RECALL
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=3e6, seed=seed)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("rfc"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("name"))
     info["train_seconds"] = round(time.perf_counter() - clock, 2)
@@ -252,9 +253,11 @@ def splink_default_clusters(
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=auto
     )
-    result = clusters.as_pyarrow_table().select(["unique_id", "cluster_id"]).to_pydict()
+    table_out: pa.Table = clusters.as_pyarrow_table()  # type: ignore[no-untyped-call]
+    result = table_out.select(["unique_id", "cluster_id"]).to_pydict()
     info["predict_cluster_seconds"] = round(time.perf_counter() - clock, 2)
-    info["scored_pairs"] = predictions.as_pyarrow_table().num_rows
+    scored: pa.Table = predictions.as_pyarrow_table()  # type: ignore[no-untyped-call]
+    info["scored_pairs"] = scored.num_rows
     out: dict[str, Hashable] = {
         str(k): ("splink", str(c))
         for k, c in zip(result["unique_id"], result["cluster_id"], strict=True)
@@ -277,9 +280,9 @@ def _describe(key: str, records: LinkedRecords, truth: Truth) -> dict[str, Any]:
 
 def error_analysis(
     records: LinkedRecords, truth: Truth, *, samples: int, seed: int
-) -> dict[str, Any]:
-    """Missed true pairs (enumerated: a firm has at most 12 records) with recall by quirk, and
-    false pairs (counted per entity, enumerated by firm pair, sampled)."""
+) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """Missed true pairs (enumerated: a firm has at most 12 records; returned shuffled) with
+    recall by quirk, and false pairs (counted per entity, enumerated by firm pair, sampled)."""
     rng = random.Random(seed)
     by_firm: dict[int, list[str]] = defaultdict(list)
     for key, firm in truth.firm_of.items():
@@ -293,9 +296,9 @@ def error_analysis(
     true_by_quirk: Counter[str] = Counter()
     missed_by_quirk: Counter[str] = Counter()
     missed: list[tuple[str, str]] = []
-    for keys in by_firm.values():
-        for i, a in enumerate(keys):
-            for b in keys[i + 1 :]:
+    for firm_keys in by_firm.values():
+        for i, a in enumerate(firm_keys):
+            for b in firm_keys[i + 1 :]:
                 involved = set(quirks_of[a]) | set(quirks_of[b]) or {"(none)"}
                 kinds = _pair_kind(a, b, records, truth)
                 involved |= {f"pair:{kinds}"}
@@ -318,15 +321,15 @@ def error_analysis(
     false_by_kind: Counter[str] = Counter()
     false_samples: list[tuple[str, str]] = []
     giant = 0
-    for keys in members.values():
+    for entity_keys in members.values():
         firms: dict[int, list[str]] = defaultdict(list)
-        for key in keys:
+        for key in entity_keys:
             firms[truth.firm_of[key]].append(key)
         if len(firms) < 2:
             continue
         if len(firms) > 200:
             giant += 1
-            false_by_kind["(entity of >200 firms)"] += _c2(len(keys)) - sum(
+            false_by_kind["(entity of >200 firms)"] += _c2(len(entity_keys)) - sum(
                 _c2(len(v)) for v in firms.values()
             )
             continue
@@ -336,32 +339,51 @@ def error_analysis(
                 kind = _false_kind(f, g, truth)
                 false_by_kind[kind] += len(firms[f]) * len(firms[g])
                 false_samples.append((rng.choice(firms[f]), rng.choice(firms[g])))
-    missed_reasons: Counter[str] = Counter()
-    for a, b in missed:
-        why = records.link_between(a, b)
-        missed_reasons[why.split(" p=")[0] if "p=" not in why else _reason_class(why)] += 1
     rng.shuffle(missed)
     rng.shuffle(false_samples)
-    return {
+    return missed, {
         "recall_by_quirk": recall_by_quirk,
         "false_pairs_by_kind": dict(false_by_kind.most_common()),
         "entities_over_200_firms": giant,
-        "missed_by_reason": dict(missed_reasons.most_common()),
         "missed_samples": [
             [_describe(a, records, truth), _describe(b, records, truth), records.link_between(a, b)]
             for a, b in missed[:samples]
         ],
         "false_samples": [
-            [_describe(a, records, truth), _describe(b, records, truth)]
+            [_describe(a, records, truth), _describe(b, records, truth), "same entity"]
             for a, b in false_samples[:samples]
         ],
     }
 
 
-def _reason_class(why: str) -> str:
-    """ "best pair p=0.734 review" -> "best pair scored, review"."""
-    status = why.split(" p=", 1)[1].split(" ", 2)[1].rstrip(":")
-    return f"best pair between the entities scored, {status}"
+def why_missed(
+    records: LinkedRecords,
+    missed: Iterable[tuple[str, str]],
+    evidence: Mapping[tuple[str, str], tuple[str, float | None]],
+    *,
+    auto: float,
+    review: float,
+) -> Counter[str]:
+    """Missed true pairs by cause: the best stored pair between the two entities (review or
+    refused), else what the model says of the pair itself. A pair the model scores at or above
+    `review` but that was never stored was never compared: blocking missed it."""
+    out: Counter[str] = Counter()
+    for a, b in missed:
+        ea, eb = records.entity_of.get(a, f"single:{a}"), records.entity_of.get(b, f"single:{b}")
+        best = records.best_link.get((ea, eb) if ea < eb else (eb, ea))
+        if best is not None:
+            out[f"entities joined only by a pair below auto or refused: {best[1]}"] += 1
+            continue
+        p = evidence.get((a, b), ("", None))[1]
+        if p is None:
+            out["no stored pair between the entities (model score unavailable)"] += 1
+        elif p >= auto:
+            out["not compared (blocking): the model scores the pair >= auto"] += 1
+        elif p >= review:
+            out["not compared (blocking): the model scores the pair in review"] += 1
+        else:
+            out["compared or not, the model scores the pair < review"] += 1
+    return out
 
 
 def _pair_kind(a: str, b: str, records: LinkedRecords, truth: Truth) -> str:
@@ -384,6 +406,45 @@ def _false_kind(f: int, g: int, truth: Truth) -> str:
     return "companies sharing words" if shared else "companies, no word shared"
 
 
+def explain_pairs(
+    engine: Engine, model_dir: Path, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, float | None]]:
+    """The model's evidence for each pair, recomputed from the stored records with the linker's
+    own features, comparisons and weights: which level each comparison took and what it
+    weighs (log2 Bayes factor), the prior, the total and the probability. Best effort: this
+    reads the linker's internals, and says so instead of failing when they change."""
+    wanted = list(pairs)
+    if not wanted:
+        return {}
+    try:
+        from matching import model as splink_model
+        from matching.comparisons import COMPARISONS
+        from matching.features import Corpus, features, with_corpus
+        from matching.records import load
+        from matching.weights import ModelWeights
+
+        model = splink_model.load_latest(model_dir)
+        if model is None:
+            raise LookupError(f"no model in {model_dir}")
+        weights = ModelWeights.from_model(model)
+        rows = {r.record_key: features(r.raw) for r in load(engine)}
+        corpus = Corpus.build(rows.values())
+        out: dict[tuple[str, str], tuple[str, float | None]] = {}
+        for a, b in wanted:
+            left, right = with_corpus(rows[a], corpus), with_corpus(rows[b], corpus)
+            gammas = {c.name: c.level_of(left, right) for c in COMPARISONS}
+            evidence = weights.evidence(gammas, {"name": (left["tf_name"], right["tf_name"])})
+            total, p = weights.score(evidence)
+            levels = ", ".join(
+                f"{e['comparison']}={e['level']}:{e['match_weight']:+.2f}" for e in evidence
+            )
+            text = f"{levels}; prior {weights.prior:+.2f} => {total:+.2f}, p={p:.3f}"
+            out[(a, b)] = (text, p)
+        return out
+    except Exception as exc:  # the linker's internals moved: report, do not fail the run
+        return dict.fromkeys(wanted, (f"(evidence unavailable: {exc!r})", None))
+
+
 # --- ingest and link -----------------------------------------------------------------------
 def fresh_settings(root: Path) -> Settings:
     from app import migrations
@@ -399,9 +460,9 @@ def ingest_files(settings: Settings, engine: Engine, files: Mapping[str, Path]) 
     """Ingest the given files ({"ocds"|"sfp"|"sat69b"|"register": path}); fails loudly."""
     from bench.labelled import REGISTER, REGISTER_MAPPING
     from ingest.jobs import ocds_job, sanctions_job, suppliers_job
-    from ingest.pipeline import run_job
+    from ingest.pipeline import Job, run_job
 
-    jobs = {
+    jobs: dict[str, Callable[[], Job]] = {
         "ocds": ocds_job,
         "sfp": lambda: sanctions_job("sfp"),
         "sat69b": lambda: sanctions_job("sat-69b"),
@@ -512,7 +573,6 @@ def real_check(
     summary = run_linker(engine, root, auto=auto, review=review, quiet=quiet)
     seconds = time.perf_counter() - clock
     records = load_linked(engine)
-    engine.dispose()
 
     source = "sat-69b" if side == "sat69b" else "sfp"
     other = "sfp" if side == "sat69b" else "sat-69b"
@@ -574,6 +634,10 @@ def real_check(
         miss["why"] = sorted(
             {records.link_between(h, p) for h in hidden_keys for p in partner_keys}
         )
+        if hidden_keys and partner_keys:
+            pair = (hidden_keys[0], partner_keys[0])
+            miss["evidence"] = explain_pairs(engine, root / "models", [pair])[pair][0]
+    engine.dispose()
     return {
         "side_hidden": side,
         "shared_rfcs": len(targets),
@@ -641,6 +705,8 @@ def _print_pair(pair: list[Any]) -> None:
         )
     if len(pair) > 2:
         print(f"      -> {pair[2]}")
+    if len(pair) > 3:
+        print(f"      evidence: {pair[3]}")
 
 
 class Phases:
@@ -704,7 +770,6 @@ def main(argv: list[str] | None = None) -> int:
             )
         report["link"] = summary.as_dict()
         records = load_linked(engine)
-        engine.dispose()
         unlabelled = sorted(set(records.name) - set(truth.firm_of))
         not_linked = sorted(set(truth.firm_of) - set(records.name))
         report["unlabelled_records"] = len(unlabelled)
@@ -717,7 +782,18 @@ def main(argv: list[str] | None = None) -> int:
         has_rfc = records.has_rfc
         with phase("score"):
             results["testigo"] = pairwise(records.entity_of, truth.firm_of, has_rfc)
-            errors = error_analysis(records, truth, samples=args.samples, seed=args.seed)
+            missed, errors = error_analysis(records, truth, samples=args.samples, seed=args.seed)
+            explained = missed[:MAX_EXPLAINED]
+            explained += [(p[0]["key"], p[1]["key"]) for p in errors["false_samples"]]
+            evidence = explain_pairs(engine, root / "models", explained)
+            errors["missed_by_reason"] = dict(
+                why_missed(
+                    records, missed, evidence, auto=args.auto, review=args.review
+                ).most_common()
+            )
+            for pair in (*errors["missed_samples"], *errors["false_samples"]):
+                pair.append(evidence[(pair[0]["key"], pair[1]["key"])][0])
+        engine.dispose()
         with phase("baseline exact rfc"):
             results["exact_rfc"] = pairwise(exact_rfc_clusters(records), truth.firm_of, has_rfc)
         with phase("baseline exact name"):
@@ -769,9 +845,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {quirk:42} {row['recall']:.4f}  missed {row['missed']:>6,} "
                 f"of {row['true_pairs']:>7,}"
             )
-    print("testigo missed true pairs, why (best scored pair between the two entities):")
+    print("testigo missed true pairs, why:")
     for why, n in errors["missed_by_reason"].items():
-        print(f"  {why:60} {n:>7,}")
+        print(f"  {why:68} {n:>7,}")
     print("testigo false pairs by kind:")
     for kind, n in errors["false_pairs_by_kind"].items():
         print(f"  {kind:42} {n:>7,}")
@@ -800,6 +876,8 @@ def main(argv: list[str] | None = None) -> int:
             for miss in real["missed_firms"]:
                 print(f"    missed {miss['rfc']}: {miss['hidden_names']} vs {miss['other_names']}")
                 print(f"      -> {'; '.join(miss['why'])}")
+                if "evidence" in miss:
+                    print(f"      evidence: {miss['evidence']}")
             for sample in real["false_samples"]:
                 print(f"    false: {sample['hidden']} ~ {sample['linked_to']}")
     print()

@@ -51,7 +51,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import accumulate
+from itertools import accumulate, permutations
+from operator import mul
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TextIO, TypeVar
 
@@ -146,6 +147,8 @@ ONSETS = (
 )  # fmt: skip
 VOWELS = ("A", "E", "I", "O", "U", "A", "O", "E", "IA", "IO")
 CODAS = ("", "", "", "", "N", "R", "S", "L", "X", "M")
+# Every onset-vowel-coda combination, repeats kept so that one pick has the same odds.
+_SYLLABLES = tuple(o + v + c for o in ONSETS for v in VOWELS for c in CODAS)
 COINED_SUFFIXES = ("TEC", "TECH", "MEX", "NET", "MED", "LAB", "PRO", "TRON", "VIA", "GAS", "SOL")
 MALE_NAMES = (
     "JOSÉ", "JUAN", "FRANCISCO", "JESÚS", "ANTONIO", "ALEJANDRO", "MIGUEL", "PEDRO", "MANUEL",
@@ -254,6 +257,10 @@ QUIRKS = (
     "no_legal_form", "cut_legal_form", "added_person", "truncated", "surnames_first",
     "accents_stripped",
 )  # fmt: skip
+
+
+_RECORDS_OF = {source: f"records_{source}" for source in SOURCES}
+_QUIRK_COUNT = {quirk: f"quirk_{quirk}" for quirk in QUIRKS}
 
 
 # --- fast seeded choices (random.choice/choices/randint cost several times more) ------------
@@ -431,12 +438,13 @@ def _yymmdd(ordinal: int) -> str:
 
 
 _ALPHABET = {ch: n for n, ch in enumerate("0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ Ñ")}
+_CHECK_WEIGHTS = tuple(range(13, 1, -1))
 
 
 def _check_digit(base: str) -> str:
     """stdnum.mx.rfc.calc_check_digit, without its per-call overhead (tests compare the two)."""
     padded = ("   " + base)[-12:]
-    total = sum(_ALPHABET[ch] * (13 - i) for i, ch in enumerate(padded))
+    total = sum(map(mul, map(_ALPHABET.__getitem__, padded), _CHECK_WEIGHTS))
     return "0123456789A"[(11 - total) % 11]
 
 
@@ -462,10 +470,9 @@ class _Namer:
 
     def coined(self) -> str:
         rng = self.rng
-        word = "".join(
-            _pick(rng, ONSETS) + _pick(rng, VOWELS) + _pick(rng, CODAS)
-            for _ in range(_pick(rng, (2, 2, 3)))
-        )
+        word = _pick(rng, _SYLLABLES) + _pick(rng, _SYLLABLES)
+        if rng.random() < 1 / 3:
+            word += _pick(rng, _SYLLABLES)
         if rng.random() < 0.12:
             word += _pick(rng, COINED_SUFFIXES)
         return word
@@ -524,7 +531,7 @@ class _Namer:
 
     def firm(self, firm_id: int) -> _Firm:
         rng = self.rng
-        postal = f"{_pick(rng, CP_PREFIXES)}{_between(rng, 0, 999):03d}"
+        postal = _postal_code(rng)
         if rng.random() < PERSON_SHARE:
             while True:
                 female = rng.random() < 0.45
@@ -562,6 +569,12 @@ class _Namer:
         return _Firm(firm_id, False, rfc, words, legal, postal_code=postal, near_of=near_of)
 
 
+def _postal_code(rng: random.Random) -> str:
+    """Skewed like firms' addresses: a few business districts hold many firms (so that sharing
+    a postal code is weaker evidence than a uniform draw over 14,000 codes would make it)."""
+    return f"{_pick(rng, CP_PREFIXES)}{int(1000 * rng.random() ** 3):03d}"
+
+
 # --- rendering names and RFCs --------------------------------------------------------------
 def _typo(text: str, rng: random.Random) -> str:
     """One character edited: substituted, dropped, doubled (COORPORATIVO) or swapped."""
@@ -595,15 +608,21 @@ def _mistype(rfc: str, rng: random.Random, used: set[str]) -> str:
         elif roll < 0.8:
             i = len(rfc) - _pick(rng, (2, 3))
             out = rfc[:i] + _pick(rng, HOMOCLAVE_2) + rfc[i + 1 :]
-        elif roll < 0.92:
-            day = f"{_between(rng, 1, 28):02d}"
-            out = rfc[: letters + 4] + day + rfc[letters + 6 :]
+        elif roll < 0.92 and (units := _other_day_units(rfc[letters + 4 : letters + 6])):
+            out = rfc[: letters + 5] + _pick(rng, units) + rfc[letters + 6 :]
         else:
             i = _below(rng, letters)
             out = rfc[:i] + _pick(rng, LETTERS) + rfc[i + 1 :]
         if out != rfc and out not in used:
             return out
     return rfc[:-1] + ("A" if rfc[-1] != "A" else "1")
+
+
+def _other_day_units(day: str) -> list[str]:
+    """Last digits that turn `day` into another day every month has (01-28, or 30 from 31)."""
+    tens, units = day[0], day[1]
+    top = 30 if tens == "3" else 28
+    return [d for d in "0123456789" if d != units and 1 <= int(tens + d) <= top]
 
 
 def _format_rfc(rfc: str) -> str:
@@ -710,28 +729,37 @@ class _Out:
         self.sfp.write("[")
         self.counts: Counter[str] = Counter()
         self.first_record = True
+        self.record_parts: list[str] = []
         self.truth = Truth(seed=seed, n_firms=0, rfc_hidden=0.0)
-        self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def record(self, key: str, firm_id: int, source: str, quirks: list[str]) -> None:
         quoted = _quote(key)
-        self.records.write(("" if self.first_record else ",") + quoted + f":{firm_id}")
-        self.first_record = False
-        self.counts[f"records_{source}"] += 1
-        self.counts["records"] += 1
+        self.record_parts.append(f"{quoted}:{firm_id}")
+        if len(self.record_parts) >= 4096:
+            self._flush_records()
+        self.counts[_RECORDS_OF[source]] += 1
         for quirk in quirks:
             self.quirk_files[quirk].write(quoted + "\n")
-            self.counts[f"quirk_{quirk}"] += 1
+            self.counts[_QUIRK_COUNT[quirk]] += 1
         if self.keep:
             self.truth.firm_of[key] = firm_id
             for quirk in quirks:
                 self.truth.quirks.setdefault(quirk, set()).add(key)
 
+    def _flush_records(self) -> None:
+        if self.record_parts:
+            self.records.write(("" if self.first_record else ",") + ",".join(self.record_parts))
+            self.first_record = False
+            self.record_parts = []
+
     def firm(self, firm: _Firm) -> None:
         label = FirmLabel(
             "person" if firm.person else "company", firm.rfc, firm.canonical(), firm.near_of
         )
-        self.firms.write(("," if firm.id else "") + self.dumps(list(label)))
+        near = "null" if firm.near_of is None else str(firm.near_of)
+        self.firms.write(
+            f'{"," if firm.id else ""}["{label.kind}","{label.rfc}",{_json(label.name)},{near}]'
+        )
         self.counts["firms_person" if firm.person else "firms_company"] += 1
         if firm.near_of is not None:
             self.counts["firms_near_identical"] += 1
@@ -739,10 +767,12 @@ class _Out:
             self.truth.firms.append(label)
 
     def close(self, header: dict[str, Any]) -> None:
+        self._flush_records()
+        self.counts["records"] = sum(self.counts[_RECORDS_OF[s]] for s in SOURCES)
         self.sfp.write("\n]\n")
-        for handle in (self.ocds, self.sfp, self.sat_handle, self.register_handle):
-            handle.close()
-        for handle in (self.records, self.firms, *self.quirk_files.values()):
+        handles: list[TextIO] = [self.ocds, self.sfp, self.sat_handle, self.register_handle]
+        handles += [self.records, self.firms, *self.quirk_files.values()]
+        for handle in handles:
             handle.close()
         truth_path = self.out_dir / TRUTH_FILE
         with truth_path.open("w", encoding="utf-8") as out:
@@ -838,9 +868,7 @@ class _Ocds:
         if rfc == firm.rfc and rng.random() < FORMATTED_RFC_RATE:
             rfc = _format_rfc(rfc)
             quirks.append("rfc_formatted")
-        postal = (
-            firm.postal_code if rng.random() > MOVED_RATE else f"{_between(rng, 1000, 99999):05d}"
-        )
+        postal = firm.postal_code if rng.random() > MOVED_RATE else _postal_code(rng)
         name = _json(rendered.name)
         identifier = ""
         if rfc is not None:
@@ -992,9 +1020,7 @@ class _Writers:
         if rng.random() < self.rfc_hidden:
             rfc = ""
             rendered.quirks.append("rfc_hidden")
-        postal = (
-            firm.postal_code if rng.random() > MOVED_RATE else f"{_between(rng, 1000, 99999):05d}"
-        )
+        postal = firm.postal_code if rng.random() > MOVED_RATE else _postal_code(rng)
         if postal.startswith("0") and rng.random() < 0.3:
             postal = postal[1:]  # a spreadsheet dropped the leading zero
         out.register.writerow([folio, rfc, rendered.name, _pick(rng, STRATA), postal])
@@ -1021,19 +1047,26 @@ def _sat_stage(ordinal: int, rng: random.Random) -> list[str]:
     ]
 
 
-def _choose_sources(rng: random.Random) -> list[str]:
-    wanted = _N_SOURCES(rng)
-    pool = list(SOURCE_WEIGHTS.items())
-    chosen: list[str] = []
-    while len(chosen) < wanted:
-        roll = rng.random() * sum(weight for _, weight in pool)
-        for index, (source, weight) in enumerate(pool):
-            roll -= weight
-            if roll < 0 or index == len(pool) - 1:
-                chosen.append(source)
-                del pool[index]
-                break
-    return chosen
+def _source_orders() -> _Weighted[tuple[str, ...]]:
+    """Which sources a firm is in, in which order: 1-4 sources (N_SOURCES_WEIGHTS) drawn one
+    after another by SOURCE_WEIGHTS without replacement. Every ordered draw gets its exact
+    probability once, so one weighted choice per firm replaces the loop."""
+    orders: list[tuple[str, ...]] = []
+    probabilities: list[float] = []
+    total_n = sum(N_SOURCES_WEIGHTS)
+    for n, weight_n in zip((1, 2, 3, 4), N_SOURCES_WEIGHTS, strict=True):
+        for order in permutations(SOURCE_WEIGHTS, n):
+            p = weight_n / total_n
+            left = sum(SOURCE_WEIGHTS.values())
+            for source in order:
+                p *= SOURCE_WEIGHTS[source] / left
+                left -= SOURCE_WEIGHTS[source]
+            orders.append(order)
+            probabilities.append(p)
+    return _Weighted(orders, probabilities)
+
+
+_SOURCE_ORDERS = _source_orders()
 
 
 def generate(
@@ -1060,7 +1093,7 @@ def generate(
     for firm_id in range(n_firms):
         firm = namer.firm(firm_id)
         out.firm(firm)
-        for source in _choose_sources(rng):
+        for source in _SOURCE_ORDERS(rng):
             if source == "sat69b":
                 count = _SAT_PER_SOURCE(rng)
                 writers.sat(firm, [_render(firm, source, rng) for _ in range(count)])

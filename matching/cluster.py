@@ -7,13 +7,14 @@ judgements are applied first and may join different RFCs (a firm that changed RF
 mistyped RFC the near-test misses).
 
 Pure Python, sized for a million records and a few million edges on one core: records are
-integer indices, union-find keeps plain lists, and per-cluster state (RFC sets, "different"
+integer indices, union-find keeps flat arrays, and per-cluster state (RFC sets, "different"
 counterparts) lives in sparse dicts keyed by root, because most clusters have neither.
 """
 
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,10 +41,10 @@ class ClusterResult:
     cluster_of: dict[str, int]
     # cluster index -> sorted member keys; clusters ordered by their smallest key.
     members: list[list[str]]
-    # (a, b, probability) with a < b, in processing order: edges that merged two clusters
+    # (a, b, probability) with a <= b, in processing order: edges that merged two clusters
     # or already lay inside one.
     accepted: list[tuple[str, str, float]]
-    # (a, b, probability, reason) with a < b: edges at/above the threshold that were refused,
+    # (a, b, probability, reason) with a <= b: edges at/above the threshold that were refused,
     # and `same` judgements refused for joining a `different` pair (probability 1.0).
     refused: list[tuple[str, str, float, str]]
 
@@ -95,8 +96,10 @@ class _Clusters:
     """
 
     def __init__(self, size: int, names: list[str], near: Callable[[str, str], bool]) -> None:
-        self.parent = list(range(size))
-        self.size = [1] * size
+        # Machine integers, not lists of int objects: one memory access less per step, which
+        # is a tenth of the hot loop at a million records.
+        self.parent = array("q", range(size))
+        self.size = array("q", [1]) * size
         self.code = [_NO_RFC] * size
         self.many: dict[int, set[int]] = {}
         self.apart: dict[int, set[int]] = {}
@@ -242,7 +245,7 @@ def cluster(
     work.sort()
 
     # The hot loop. Memory latency dominates at this size (every step lands on a random
-    # record), so it reads plain lists through local names and inlines find(); the RFC
+    # record), so it reads flat arrays through local names and inlines find(); the RFC
     # check needs no set unless both clusters hold RFCs and they differ, and none for the
     # common one-RFC-each case.
     accepted: list[tuple[str, str, float]] = []

@@ -65,12 +65,12 @@ def _null(column: str) -> Level:
     )
 
 
-def _exact(column: str, label: str = "exact", tf: bool = False) -> Level:
+def _exact(column: str, label: str = "exact", tf: str | None = None) -> Level:
     return Level(
         label,
         f'"{column}_l" = "{column}_r"',
         lambda left, right: left[column] is not None and left[column] == right[column],
-        tf_column=column if tf else None,
+        tf_column=tf,
     )
 
 
@@ -78,7 +78,7 @@ def _else() -> Level:
     return Level("else", "ELSE", lambda left, right: True)
 
 
-def _jw(column: str, threshold: float) -> Level:
+def _jw(column: str, threshold: float, tf: str | None = None) -> Level:
     def test(left: Row, right: Row) -> bool:
         a, b = left[column], right[column]
         return a is not None and b is not None and JaroWinkler.similarity(a, b) >= threshold
@@ -87,6 +87,7 @@ def _jw(column: str, threshold: float) -> Level:
         f"jaro-winkler >= {threshold}",
         f'jaro_winkler_similarity("{column}_l", "{column}_r") >= {threshold}',
         test,
+        tf_column=tf,
     )
 
 
@@ -102,12 +103,38 @@ def _prefix(left: Row, right: Row) -> bool:
     a, b = left["name"], right["name"]
     if a is None or b is None:
         return False
-    return (len(a) >= 12 and b.startswith(a)) or (len(b) >= 12 and a.startswith(b))
+    return (left["name_cut"] == "1" and len(a) >= 12 and b.startswith(a)) or (
+        right["name_cut"] == "1" and len(b) >= 12 and a.startswith(b)
+    )
+
+
+def _edits(limit: int, min_length: int) -> Test:
+    def test(left: Row, right: Row) -> bool:
+        a, b = left["name"], right["name"]
+        return (
+            a is not None
+            and b is not None
+            and len(a) >= min_length
+            and len(b) >= min_length
+            and DamerauLevenshtein.distance(a, b) <= limit
+        )
+
+    return test
 
 
 def _family(left: Row, right: Row) -> bool:
     a, b = left["legal_form"], right["legal_form"]
     return a is not None and b is not None and a.split(" ")[0] == b.split(" ")[0]
+
+
+def _typos(limit: int, min_length: int) -> Level:
+    return Level(
+        f"{limit} typo{'s' if limit > 1 else ''} apart",
+        f'length("name_l") >= {min_length} AND length("name_r") >= {min_length} AND '
+        f'damerau_levenshtein("name_l", "name_r") <= {limit}',
+        _edits(limit, min_length),
+        tf_column="name",
+    )
 
 
 RFC = Comparison(
@@ -137,19 +164,33 @@ RFC = Comparison(
 
 NAME = Comparison(
     "name",
-    "Name without legal form, accents or punctuation; exact agreement is adjusted for how many "
-    "firms share the name",
+    "Name without legal form, accents or punctuation. The strong levels are adjusted for how many "
+    "other firms carry the name (or, without generic words, its core): a distinctive name "
+    "agreeing is strong evidence, a common one is not",
     (
         _null("name"),
-        _exact("name", tf=True),
-        _exact("name_sorted", "same words in another order"),
-        _jw("name", 0.97),
-        _exact("name_core", "same once generic words are dropped"),
+        _exact("name", tf="name"),
+        _exact("name_sorted", "same words in another order", tf="name"),
+        _typos(1, 8),
+        _exact("name_core", "same once generic words are dropped", tf="name_core"),
+        _typos(2, 16),
         Level(
             "one is a truncation of the other",
-            '(length("name_l") >= 12 AND starts_with("name_r", "name_l")) OR '
-            '(length("name_r") >= 12 AND starts_with("name_l", "name_r"))',
+            '("name_cut_l" = \'1\' AND length("name_l") >= 12 AND starts_with("name_r", "name_l"))'
+            ' OR ("name_cut_r" = \'1\' AND length("name_r") >= 12 '
+            'AND starts_with("name_l", "name_r"))',
             _prefix,
+            tf_column="name",
+        ),
+        _jw("name", 0.97),
+        Level(
+            "similar words in another order",
+            'jaro_winkler_similarity("name_sorted_l", "name_sorted_r") >= 0.92',
+            lambda left, right: (
+                left["name_sorted"] is not None
+                and right["name_sorted"] is not None
+                and JaroWinkler.similarity(left["name_sorted"], right["name_sorted"]) >= 0.92
+            ),
         ),
         _jw("name", 0.92),
         _jw("name", 0.85),

@@ -9,7 +9,10 @@ from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from matching import names, rfc
+from matching.legal_forms import match_suffix
 
 # Columns the model reads, in a fixed order (the Splink input table and the real-time index).
 COLUMNS = (
@@ -25,16 +28,23 @@ COLUMNS = (
     "rfc_conf",
     "postal_code",
     "name_rare",
+    "name_rare2",
     "name_skel",
     "name_prefix",
+    "name_cut",
     "tf_name",
+    "tf_name_core",
 )
+# Columns whose agreement is weighed by how many other firms share the value.
+TF_COLUMNS = ("name", "name_core")
 
 _STEM = re.compile(r"^[A-ZÑ&]{3,4}\d{6}$")
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1"})
 _POSTAL = re.compile(r"\d{4,5}")
 # A token shared by more firms than this is no blocking key: it would make huge blocks.
-MAX_RARE_TOKEN_FIRMS = 2000
+MAX_RARE_TOKEN_FIRMS = 500
+# Publishers cut names at 35 (CDMX) or 40 characters: a raw name this long may be truncated.
+CUT_LENGTHS = range(30, 41)
 PREFIX_LEN = 16
 PLACEHOLDER_TAIL = "010101000"
 
@@ -47,6 +57,16 @@ class RawRecord:
     rfc_raw: str | None
     postal_code: str | None = None
     person_kind: str | None = None  # company | person, when the source says
+
+
+def _looks_cut(raw: str | None, legal_form: str | None) -> bool:
+    """A raw name of a cut-off length that does not end in a whole legal form may be truncated
+    ("TIENDAS COMERCIAL MEXICANA S.A DE C"); one ending "S.A. DE C.V." is complete."""
+    if not raw or len(raw.strip()) not in CUT_LENGTHS:
+        return False
+    if legal_form is None:
+        return True
+    return match_suffix(names.normalise_text(raw).split(), allow_cut=False) is None
 
 
 def rfc_features(raw: str | None) -> tuple[str | None, str | None, str | None, int | None]:
@@ -86,7 +106,9 @@ def features(record: RawRecord) -> dict[str, Any]:
         kind = record.person_kind
     else:
         kind = {True: "person", False: "company"}.get(parts.is_person)  # type: ignore[arg-type]
-    core = " ".join(t for t in parts.tokens if t not in names.GENERIC_WORDS) or None
+    core_tokens = [t for t in parts.tokens if t not in names.GENERIC_WORDS]
+    # A core of one word ("REYES", "DURANGO") is a surname or a place, not a firm: no core.
+    core = " ".join(core_tokens) if len(core_tokens) >= 2 else None
     return {
         "unique_id": record.unique_id,
         "source": record.source,
@@ -101,9 +123,12 @@ def features(record: RawRecord) -> dict[str, Any]:
         "rfc_conf": conf,
         "postal_code": postal(record.postal_code),
         "name_rare": None,
+        "name_rare2": None,
         "name_skel": names.skeleton_key(parts.norm),
         "name_prefix": parts.norm[:PREFIX_LEN] if parts.norm and len(parts.norm) >= 10 else None,
+        "name_cut": "1" if _looks_cut(record.name, parts.legal_form) else None,
         "tf_name": None,
+        "tf_name_core": None,
         "_tokens": parts.tokens,
     }
 
@@ -116,53 +141,88 @@ def firm_key(row: MutableMapping[str, Any]) -> str:
     return str(row["rfc"] or f"{row['source']}|{row['name']}")
 
 
+def _new_firm(known: list[str], value: str) -> bool:
+    """Whether `value` is another firm than the RFCs already seen under one name: a mistyped
+    RFC (one edit, O/0, I/1) of a known one is the same firm, not a second one."""
+    folded = value.translate(_CONFUSABLE)
+    for other in known:
+        if other.translate(_CONFUSABLE) == folded or DamerauLevenshtein.distance(other, value) <= 1:
+            return False
+    known.append(value)
+    return True
+
+
+# How likely two different firms are to carry one exact, distinctive name. Company names are
+# authorised one at a time: in the SAT 69-B list no normalised name belongs to two RFCs among
+# 12,500 firms (DOMAIN.md), i.e. well under one collision in 1e7 pairs.
+UNIQUE_NAME_COLLISION = 1e-8
+
+
 @dataclass(slots=True)
 class Corpus:
-    """Name and token frequencies over distinct firms, for TF adjustment and rare-token keys."""
+    """Name frequencies for TF adjustment, and token frequencies for rare-token blocking keys.
+
+    A name's term frequency is the chance that a record of *another* firm carries it: the number
+    of other firms (distinct RFCs) known under the name, over all firms, plus the collision floor
+    for names only one firm carries. Counting distinct firms, not records, keeps a supplier
+    with 500 awards from making its own name common; counting by RFC keeps one firm seen
+    without its RFC in two sources from looking like two firms."""
 
     name_firms: Counter[str]
+    core_firms: Counter[str]
     token_firms: Counter[str]
     firms: int
 
     @classmethod
     def build(cls, rows: Iterable[MutableMapping[str, Any]]) -> Corpus:
         seen: set[tuple[str, str]] = set()
+        name_rfcs: dict[str, list[str]] = {}
+        core_rfcs: dict[str, list[str]] = {}
         name_firms: Counter[str] = Counter()
+        core_firms: Counter[str] = Counter()
         token_firms: Counter[str] = Counter()
         firms: set[str] = set()
         for row in rows:
-            if not row["name"]:
+            name = row["name"]
+            if not name:
                 continue
             key = firm_key(row)
             firms.add(key)
-            if (key, row["name"]) in seen:
-                continue
-            seen.add((key, row["name"]))
-            name_firms[row["name"]] += 1
-            token_firms.update(set(row["_tokens"]))
-        return cls(name_firms, token_firms, max(len(firms), 1))
+            rfc_value = row["rfc"]
+            if rfc_value:
+                if _new_firm(name_rfcs.setdefault(name, []), rfc_value):
+                    name_firms[name] += 1
+                core = row["name_core"]
+                if core and _new_firm(core_rfcs.setdefault(core, []), rfc_value):
+                    core_firms[core] += 1
+            if (key, name) not in seen:
+                seen.add((key, name))
+                token_firms.update(set(row["_tokens"]))
+        return cls(name_firms, core_firms, token_firms, max(len(firms), 1))
+
+    def _tf(self, counts: Counter[str], value: str | None) -> float | None:
+        if not value:
+            return None
+        return max(counts.get(value, 0) - 1, 0) / self.firms + UNIQUE_NAME_COLLISION
 
     def tf(self, name: str | None) -> float | None:
-        if not name:
-            return None
-        return max(self.name_firms.get(name, 0), 1) / self.firms
+        return self._tf(self.name_firms, name)
 
-    def rare_token(self, tokens: Iterable[str]) -> str | None:
-        best: tuple[int, str] | None = None
-        for token in tokens:
-            if len(token) < 3:
-                continue
-            count = self.token_firms.get(token, 0)
-            if best is None or (count, token) < best:
-                best = (count, token)
-        if best is None or best[0] > MAX_RARE_TOKEN_FIRMS:
-            return None
-        return best[1]
+    def tf_core(self, core: str | None) -> float | None:
+        return self._tf(self.core_firms, core)
+
+    def rare_tokens(self, tokens: Iterable[str]) -> tuple[str | None, str | None]:
+        """The two rarest words of a name (by firms using them), each a blocking key: a typo
+        in one still leaves the other. Words too common to block on are left out."""
+        ranked = sorted((self.token_firms.get(t, 0), t) for t in set(tokens) if len(t) >= 3)
+        usable = [t for count, t in ranked if count <= MAX_RARE_TOKEN_FIRMS]
+        return (usable[0] if usable else None, usable[1] if len(usable) > 1 else None)
 
 
 def with_corpus(row: MutableMapping[str, Any], corpus: Corpus) -> dict[str, Any]:
     """The row completed with its corpus-level features, ready for the model."""
     out = {k: row[k] for k in COLUMNS}
     out["tf_name"] = corpus.tf(row["name"])
-    out["name_rare"] = corpus.rare_token(row["_tokens"])
+    out["tf_name_core"] = corpus.tf_core(row["name_core"])
+    out["name_rare"], out["name_rare2"] = corpus.rare_tokens(row["_tokens"])
     return out

@@ -22,14 +22,14 @@ from matching import model as splink_model
 from matching import store
 from matching.backend import BackendConfig
 from matching.comparisons import COMPARISONS
-from matching.features import COLUMNS, Corpus, features, with_corpus
+from matching.features import COLUMNS, TF_COLUMNS, Corpus, features, with_corpus
 from matching.profiles import features_hash, group
 from matching.records import SourceRecord, load
 from matching.weights import ModelWeights
 
 log = structlog.get_logger(__name__)
 
-SCHEMA = pa.schema([(c, pa.float64() if c == "tf_name" else pa.string()) for c in COLUMNS])
+SCHEMA = pa.schema([(c, pa.float64() if c.startswith("tf_") else pa.string()) for c in COLUMNS])
 
 
 @dataclass(slots=True)
@@ -236,9 +236,8 @@ def _pairs(scored: pa.Table | None, weights: ModelWeights) -> list[Pair]:
     for i in range(scored.num_rows):
         a, b = str(columns["unique_id_l"][i]), str(columns["unique_id_r"][i])
         gammas = {g: weights.gamma_of(g, columns[f"mw_{g}"][i]) for g in gamma_names}
-        evidence = weights.evidence(
-            gammas, {"name": (columns["tf_name_l"][i], columns["tf_name_r"][i])}
-        )
+        tf = {c: (columns[f"tf_{c}_l"][i], columns[f"tf_{c}_r"][i]) for c in TF_COLUMNS}
+        evidence = weights.evidence(gammas, tf)
         p, mw = float(columns["match_probability"][i]), float(columns["match_weight"][i])
         out.append((a, b, p, mw, evidence) if a < b else (b, a, p, mw, evidence))
     return out

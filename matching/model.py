@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from matching.backend import BackendConfig, db_api
 from matching.comparisons import COMPARISONS, RFC
+from matching.features import TF_COLUMNS
 
 MODEL_FORMAT = 1
 M_FLOOR = 1e-3
@@ -30,7 +31,9 @@ BLOCKING_RULES: tuple[str, ...] = (
     'l."name" = r."name"',
     'l."name_sorted" = r."name_sorted"',
     'l."name_core" = r."name_core"',
-    'l."name_rare" = r."name_rare" AND l."name_skel" = r."name_skel"',
+    'l."name_rare" = r."name_rare"',
+    'l."name_rare2" = r."name_rare2"',
+    'l."name_skel" = r."name_skel" AND l."legal_form" = r."legal_form"',
     'l."name_prefix" = r."name_prefix"',
 )
 
@@ -190,13 +193,16 @@ def predict_between(
     api = db_api(backend)
     # Splink 5's between/within path joins a registered TF lookup and breaks on hardcoded
     # tf_* columns, so the TF values move from the records into a lookup of the same values.
-    lookup = _tf_lookup(pa.concat_tables([existing, new]))
-    old_frame = api.register(existing.drop(["tf_name"]), dataset_display_name="existing")
-    new_frame = api.register(new.drop(["tf_name"]), dataset_display_name="new")
+    both = pa.concat_tables([existing, new])
+    tf_columns = [f"tf_{c}" for c in TF_COLUMNS]
+    old_frame = api.register(existing.drop(tf_columns), dataset_display_name="existing")
+    new_frame = api.register(new.drop(tf_columns), dataset_display_name="new")
     # The linker is built on the new records alone (dedupe_only takes one table); the
     # existing ones only enter as the other side of predict_between.
     linker = Linker(new_frame, splink_settings(model))
-    linker.table_management.register_term_frequency_lookup(api.register(lookup), "name")
+    for column in TF_COLUMNS:
+        lookup = api.register(_tf_lookup(both, column))
+        linker.table_management.register_term_frequency_lookup(lookup, column)
     between = linker.inference.predict_between(
         old_frame, new_frame, threshold_match_probability=threshold
     )
@@ -207,14 +213,14 @@ def predict_between(
     return pa.concat_tables(tables)
 
 
-def _tf_lookup(table: pa.Table) -> pa.Table:
+def _tf_lookup(table: pa.Table, column: str) -> pa.Table:
     values: dict[str, float] = {}
-    for name, tf in zip(
-        table.column("name").to_pylist(), table.column("tf_name").to_pylist(), strict=True
+    for value, tf in zip(
+        table.column(column).to_pylist(), table.column(f"tf_{column}").to_pylist(), strict=True
     ):
-        if name is not None and tf is not None:
-            values[name] = tf
-    return pa.table({"name": list(values), "tf_name": list(values.values())})
+        if value is not None and tf is not None:
+            values[value] = tf
+    return pa.table({column: list(values), f"tf_{column}": list(values.values())})
 
 
 PAIR_COLUMNS: Sequence[str] = (
@@ -222,8 +228,7 @@ PAIR_COLUMNS: Sequence[str] = (
     "unique_id_r",
     "match_probability",
     "match_weight",
-    "tf_name_l",
-    "tf_name_r",
+    *(f"tf_{c}_{side}" for c in TF_COLUMNS for side in ("l", "r")),
     *(f"mw_{c.name}" for c in COMPARISONS),
 )
 

@@ -75,7 +75,9 @@ def test_python_levels_and_weights_equal_splink(scored: tuple) -> None:  # type:
             assert python_level == splink_level, (comparison.name, left, right)
             gammas[comparison.name] = python_level
             seen.add((comparison.name, python_level))
-        evidence = weights.evidence(gammas, {"name": (left["tf_name"], right["tf_name"])})
+        evidence = weights.evidence(
+            gammas, {c: (left[f"tf_{c}"], right[f"tf_{c}"]) for c in ("name", "name_core")}
+        )
         match_weight, probability = weights.score(evidence)
         assert match_weight == pytest.approx(columns["match_weight"][i], abs=1e-6)
         assert probability == pytest.approx(columns["match_probability"][i], abs=1e-6)
