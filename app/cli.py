@@ -273,6 +273,120 @@ def export_entities(
         engine.dispose()
 
 
+@cli.command("check")
+def check_cmd(
+    name: Annotated[str | None, typer.Option(help="The supplier's name")] = None,
+    rfc: Annotated[str | None, typer.Option(help="The supplier's RFC")] = None,
+    on: Annotated[
+        str | None, typer.Option(help="The award date, YYYY-MM-DD (default today)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """May I award to this supplier on this day? The same answer as GET /v1/check."""
+    from datetime import date
+
+    from app import audit
+    from app.db import make_engine
+    from matching.check import check
+    from matching.model import load_latest
+    from matching.score import Index
+
+    if not name and not rfc:
+        typer.echo("error: give --name, --rfc or both", err=True)
+        raise typer.Exit(2)
+    try:
+        day = date.fromisoformat(on) if on else date.today()
+    except ValueError as exc:
+        typer.echo(f"error: --on must be a date like 2026-11-24, not {on!r}", err=True)
+        raise typer.Exit(2) from exc
+    settings = _settings()
+    model = load_latest(settings.model_dir)
+    if model is None:
+        typer.echo("error: no trained model yet: run `testigo link` first", err=True)
+        raise typer.Exit(1)
+    engine = make_engine(settings)
+    try:
+        index = Index.build(engine, model)
+        result = check(
+            index,
+            name=name,
+            rfc=rfc,
+            on=day,
+            auto=settings.link_auto_threshold,
+            review=settings.link_review_threshold,
+        )
+        audit.record(engine, None, "check", result["query"], result["verdict"], index.model_version)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(f"{result['verdict'].upper()} on {result['as_of']}")
+    for m in result["matches"]:
+        names = "; ".join(sorted({r["name"] or "" for r in m["records"]}))[:120]
+        typer.echo(f"  {m['entity_id']}  p={m['probability']:.3f}  {names}")
+    for s in result["sanctions"]:
+        typer.echo(f"  {s['registry']} {s['kind']} {s['start']}..{s['end']} {s['authority']}")
+
+
+apikey_cli = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
+cli.add_typer(apikey_cli, name="apikey")
+
+
+@apikey_cli.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help="officer | auditor | admin")],
+    name: Annotated[str, typer.Option(help="Who holds the key")],
+) -> None:
+    """Create a key; prints the key alone on stdout (it is stored only as a hash)."""
+    from app import keys
+    from app.db import make_engine
+
+    engine = make_engine(_settings())
+    try:
+        key_id, key = keys.create(engine, role=role, name=name)
+    except keys.KeyError_ as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(key)
+    typer.echo(f"key {key_id} for {name} ({role}); keep it: it cannot be shown again", err=True)
+
+
+@apikey_cli.command("revoke")
+def apikey_revoke(
+    key: Annotated[str, typer.Argument(help="The key's id, or the key itself")],
+) -> None:
+    """Revoke a key by id or by the key itself."""
+    from app import keys
+    from app.db import make_engine
+
+    engine = make_engine(_settings())
+    try:
+        count = keys.revoke(engine, key)
+    finally:
+        engine.dispose()
+    if not count:
+        typer.echo(f"error: no active key matches {key!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {count} key(s)", err=True)
+
+
+@apikey_cli.command("list")
+def apikey_list() -> None:
+    """The keys (never the keys themselves): id, holder, role, prefix, created, revoked."""
+    from app import keys
+    from app.db import make_engine
+
+    engine = make_engine(_settings())
+    try:
+        for row in keys.listing(engine):
+            typer.echo(json.dumps(row))
+    finally:
+        engine.dispose()
+
+
 @cli.command("stats")
 def show_stats() -> None:
     """Print what is loaded, as JSON."""

@@ -1,13 +1,18 @@
-"""Request dependencies: the settings and the engine, created once per app."""
+"""Request dependencies: settings, engine, the real-time index and the authenticated caller."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from app import keys
+from app.errors import Forbidden, NotReady, Unauthorised
+from app.index_holder import IndexHolder
 from app.settings import Settings
+from matching.score import Index
 
 
 def get_engine(request: Request) -> Engine:
@@ -20,5 +25,40 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def get_index(request: Request) -> Index:
+    holder: IndexHolder = request.app.state.index
+    index = holder.index
+    if index is None:
+        raise NotReady(f"not ready: {holder.problem}")
+    return index
+
+
+def _presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def get_caller(request: Request) -> keys.Caller:
+    key = _presented_key(request)
+    if key is None:
+        raise Unauthorised("send an API key: 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+    caller = keys.verify(request.app.state.engine, key)
+    if caller is None:
+        raise Unauthorised("this API key is unknown or revoked")
+    return caller
+
+
+def allowed(action: str) -> Callable[..., keys.Caller]:
+    def dependency(caller: Annotated[keys.Caller, Depends(get_caller)]) -> keys.Caller:
+        if not caller.may(action):
+            raise Forbidden(f"the {caller.role} role may not {action}")
+        return caller
+
+    return dependency
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+IndexDep = Annotated[Index, Depends(get_index)]

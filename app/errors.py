@@ -13,9 +13,25 @@ class TestigoError(Exception):
             self.status = status
 
 
-class NotReady(TestigoError):
-    status = 503
+class BadRequest(TestigoError):
+    status = 422
+
+
+class Unauthorised(TestigoError):
+    status = 401
+
+
+class Forbidden(TestigoError):
+    status = 403
 
 
 class NotFound(TestigoError):
     status = 404
+
+
+class TooLarge(TestigoError):
+    status = 413
+
+
+class NotReady(TestigoError):
+    status = 503

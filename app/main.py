@@ -7,22 +7,27 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import make_engine
 from app.errors import TestigoError
-from app.routes import health
+from app.index_holder import IndexHolder
+from app.routes import check, entities, health
 from app.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, load_index: bool = True) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if load_index:
+            app.state.index.start()
         yield
         app.state.engine.dispose()
 
@@ -35,11 +40,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
+    app.state.index = IndexHolder(app.state.engine, settings)
     app.include_router(health.router)
+    app.include_router(check.router)
+    app.include_router(entities.router)
 
     @app.exception_handler(TestigoError)
     async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc'] if p not in ('query', 'body', 'path'))}: "
+            f"{e['msg']}"
+            for e in exc.errors()
+        ]
+        return JSONResponse(
+            {
+                "detail": "invalid request: " + "; ".join(problems),
+                "errors": jsonable_encoder(exc.errors(), exclude={"ctx", "url", "input"}),
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # No stack trace or SQL reaches a client; the log keeps it for the operator.
+        log.error("request.failed", error=repr(exc))
+        return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
 
     @app.exception_handler(SQLAlchemyError)
     async def _db_error(_: Request, exc: SQLAlchemyError) -> JSONResponse:

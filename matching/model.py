@@ -51,6 +51,11 @@ RFC_M_PROBABILITIES = {
 # Random pairs almost never share a stem, so sampled u is tiny and would make this level
 # strong evidence *for* a match; it is set to mild evidence against instead (m = u / 4).
 RFC_AGAINST_LEVEL = "same letters and date, other homoclave"
+# Random sampling counts duplicate records of one firm as "non-matching" pairs that share an
+# RFC, which overstates u for RFC agreement many times over. An RFC identifies one taxpayer:
+# two firms share one only when a publisher files a wrong RFC (a buyer's, a placeholder), about
+# one record in a thousand, so u(exact) is that rate over the number of firms.
+WRONG_RFC_RATE = 1e-3
 
 
 def settings_dict(probability_two_random_records_match: float = 1e-5) -> dict[str, Any]:
@@ -106,6 +111,7 @@ def train(
 
 
 def _finalise(model: dict[str, Any], *, records: int) -> dict[str, Any]:
+    rfc_u_exact = WRONG_RFC_RATE / max(records, 1)
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
         seen_u = [float(lv["u_probability"]) for lv in levels if _is_set(lv.get("u_probability"))]
@@ -125,6 +131,8 @@ def _finalise(model: dict[str, Any], *, records: int) -> dict[str, Any]:
             label = level.get("label_for_charts", "")
             if label in RFC_M_PROBABILITIES:
                 level["m_probability"] = RFC_M_PROBABILITIES[label]
+            if label == "exact":
+                level["u_probability"] = min(float(level["u_probability"]), rfc_u_exact)
             elif label == RFC_AGAINST_LEVEL:
                 level["m_probability"] = float(level["u_probability"]) / 4
     body = json.dumps(model, sort_keys=True)

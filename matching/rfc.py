@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from stdnum.mx import rfc as stdnum_rfc
 
@@ -88,6 +89,12 @@ def _normalise_once(text: str) -> str:
     return text
 
 
+# The functions below are pure and the same firms recur across releases and registries: their
+# results are cached (bounded). Only immutable values are cached; `split` hands out a new list.
+_CACHE_SIZE = 32768
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
 def normalise(raw: str) -> str:
     """Upper case, separators and "RFC"/"MX-RFC" prefixes removed, HTML entities decoded."""
     # Repeat to a fixed point so that normalise is idempotent: removing separators can
@@ -118,6 +125,7 @@ def _invalid(value: str, *warnings: str) -> Rfc:
     return Rfc(value, RfcKind.INVALID, None, warnings)
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def parse(raw: str) -> Rfc:
     """Classify one candidate RFC."""
     value = normalise(raw)
@@ -160,8 +168,11 @@ def _pieces(field: str) -> list[str]:
 
 def split(raw: str | None) -> list[Rfc]:
     """Every RFC in a field that may hold several; placeholders and empties dropped."""
-    if raw is None:
-        return []
+    return list(_split(raw)) if raw is not None else []
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _split(raw: str) -> tuple[Rfc, ...]:
     field = _decode_entities(raw)
     found: list[Rfc] = []
     seen: set[str] = set()
@@ -171,10 +182,12 @@ def split(raw: str | None) -> list[Rfc]:
             continue
         seen.add(parsed.value)
         found.append(parsed)
-    return found
+    return tuple(found)
 
 
 def best(raw: str | None) -> Rfc | None:
     """The first usable RFC in the field, else the first candidate, else None."""
-    candidates = split(raw)
+    if raw is None:
+        return None
+    candidates = _split(raw)
     return next((c for c in candidates if c.usable), candidates[0] if candidates else None)

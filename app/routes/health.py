@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app import stats
@@ -17,6 +18,21 @@ def healthz(engine: EngineDep) -> dict[str, str]:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"])
+def readyz(request: Request) -> JSONResponse:
+    """Readiness: 200 only when the trained model and the real-time index are loaded."""
+    holder = request.app.state.index
+    if holder.index is None:
+        return JSONResponse({"status": "not ready", "reason": holder.problem}, status_code=503)
+    return JSONResponse(
+        {
+            "status": "ready",
+            "model_version": holder.index.model_version,
+            "profiles": len(holder.index.rows),
+        }
+    )
 
 
 @router.get("/v1/stats", tags=["health"])

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app import audit
+from app.deps import EngineDep, IndexDep, SettingsDep, allowed
+from app.errors import BadRequest, TooLarge
+from app.keys import Caller
+from app.schemas import CheckOut, MatchRequest, MatchResponse
+from matching.check import check, match_many
+
+router = APIRouter(prefix="/v1", tags=["check"])
+MAX_MATCH_RECORDS = 1000
+
+
+@router.get("/check", response_model=CheckOut)
+def get_check(
+    engine: EngineDep,
+    settings: SettingsDep,
+    index: IndexDep,
+    caller: Annotated[Caller, Depends(allowed("check"))],
+    rfc: Annotated[str | None, Query(max_length=100, description="The supplier's RFC")] = None,
+    name: Annotated[str | None, Query(max_length=500, description="The supplier's name")] = None,
+    on: Annotated[date | None, Query(description="The award date (default: today)")] = None,
+) -> CheckOut:
+    """May I award to this supplier on this day? Resolves the supplier (by RFC, name or both)
+    to firms in every dataset and answers `barred`, `warning`, `review` or `clear`, with the
+    evidence for each match and every sanction with its source file and retrieval date. Every
+    check is written to the audit log."""
+    if not (rfc and rfc.strip()) and not (name and name.strip()):
+        raise BadRequest("give at least one of `rfc` or `name`")
+    day = on or date.today()
+    result = check(
+        index,
+        name=name,
+        rfc=rfc,
+        on=day,
+        auto=settings.link_auto_threshold,
+        review=settings.link_review_threshold,
+    )
+    audit.record(engine, caller, "check", result["query"], result["verdict"], index.model_version)
+    return CheckOut.model_validate(result)
+
+
+@router.post("/match", response_model=MatchResponse)
+def post_match(
+    body: MatchRequest,
+    engine: EngineDep,
+    settings: SettingsDep,
+    index: IndexDep,
+    caller: Annotated[Caller, Depends(allowed("match"))],
+) -> MatchResponse:
+    """Match up to 1,000 records against the resolved firms, in request order, each with its
+    best candidates (probability, evidence, records)."""
+    if len(body.records) > MAX_MATCH_RECORDS:
+        raise TooLarge(f"{len(body.records)} records: send at most {MAX_MATCH_RECORDS} per request")
+    records = [r.model_dump(exclude_none=True) for r in body.records]
+    results = match_many(
+        index,
+        records,
+        limit=body.limit,
+        threshold=body.threshold,
+        auto=settings.link_auto_threshold,
+    )
+    audit.record(
+        engine,
+        caller,
+        "match",
+        {"records": len(records), "limit": body.limit, "threshold": body.threshold},
+        None,
+        index.model_version,
+    )
+    return MatchResponse.model_validate({"results": results})

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import StreamingResponse
+
+from app import audit
+from app.deps import EngineDep, allowed
+from app.errors import BadRequest, NotFound
+from app.keys import Caller
+from app.schemas import JudgementIn, JudgementOut
+from matching import entities, export
+from matching.judgements import JudgementError, record
+
+router = APIRouter(prefix="/v1", tags=["auditors"])
+Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
+PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]
+
+
+@router.get("/entities/{entity_id}")
+def get_entity(
+    engine: EngineDep,
+    _: Annotated[Caller, Depends(allowed("entities"))],
+    entity_id: Annotated[str, Path(max_length=64)],
+) -> dict[str, Any]:
+    """One resolved firm: every member record, the links among them with their evidence, its
+    sanctions and the awards and contracts it won."""
+    found = entities.detail(engine, entity_id)
+    if found is None:
+        raise NotFound(f"no entity {entity_id!r}; search with GET /v1/entities?q=")
+    return found
+
+
+@router.get("/entities")
+def search_entities(
+    engine: EngineDep,
+    _: Annotated[Caller, Depends(allowed("entities"))],
+    q: Annotated[str, Query(min_length=1, max_length=200, description="A name or an RFC")],
+    page: Page = 1,
+    per_page: PerPage = 20,
+) -> dict[str, Any]:
+    """Resolved firms whose records carry the RFC, or whose names contain the words, of `q`."""
+    return entities.search(engine, q, page=page, per_page=per_page)
+
+
+@router.post("/judgements", response_model=JudgementOut, status_code=201)
+def post_judgement(
+    body: JudgementIn,
+    engine: EngineDep,
+    caller: Annotated[Caller, Depends(allowed("judge"))],
+) -> JudgementOut:
+    """Assert that two records are (or are not) the same firm. Stored with the caller as author;
+    overrides the model from the next link on, and survives relinks."""
+    try:
+        done = record(
+            engine, body.decision, body.record_a, body.record_b, author=caller.name, note=body.note
+        )
+    except JudgementError as exc:
+        raise BadRequest(str(exc)) from exc
+    return JudgementOut(
+        id=done.id,
+        record_a=done.record_a,
+        record_b=done.record_b,
+        decision=done.decision,
+        author=done.author,
+        note=done.note,
+        created_at=done.created_at.isoformat(),
+    )
+
+
+@router.get("/review")
+def get_review(
+    engine: EngineDep,
+    _: Annotated[Caller, Depends(allowed("review"))],
+    page: Page = 1,
+    per_page: PerPage = 50,
+) -> dict[str, Any]:
+    """Links waiting for a person (between the review and auto thresholds) and links refused
+    for different RFCs: those touching a sanction first, then the most probable."""
+    return entities.review_queue(engine, page=page, per_page=per_page)
+
+
+@router.get("/audit")
+def get_audit(
+    engine: EngineDep,
+    _: Annotated[Caller, Depends(allowed("audit"))],
+    page: Page = 1,
+    per_page: PerPage = 50,
+) -> dict[str, Any]:
+    """Every check and match: key, time, query and verdict, newest first."""
+    return audit.page(engine, page=page, per_page=per_page)
+
+
+@router.get("/export/entities")
+def export_entities(
+    engine: EngineDep,
+    _: Annotated[Caller, Depends(allowed("export"))],
+    format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
+) -> StreamingResponse:
+    """Every resolved firm, one per line, streamed (JSON Lines or CSV)."""
+    if format not in ("jsonl", "csv"):
+        raise BadRequest("format must be jsonl or csv")
+    lines: Iterator[str] = export.jsonl(engine) if format == "jsonl" else export.csv_lines(engine)
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
+    return StreamingResponse(
+        lines,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="entities-{stamp}.{format}"'},
+    )

@@ -1,0 +1,163 @@
+"""Request and response models: they validate input and become the OpenAPI documentation."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Evidence(BaseModel):
+    comparison: str = Field(description="rfc, name, legal_form, kind or postal_code")
+    level: str = Field(description="Which level of the comparison held, e.g. 'exact'")
+    match_weight: float = Field(description="log2 Bayes factor: + for a match, - against")
+
+
+class RecordOut(BaseModel):
+    source: str
+    source_key: str
+    name: str | None
+    rfc: str | None
+
+
+class MatchOut(BaseModel):
+    entity_id: str
+    probability: float = Field(ge=0, le=1)
+    match_weight: float
+    status: Literal["linked", "review"]
+    evidence: list[Evidence]
+    records: list[RecordOut]
+
+
+class SanctionOut(BaseModel):
+    entity_id: str
+    registry: str
+    case_number: str | None
+    kind: str
+    authority: str | None
+    start: str | None
+    end: str | None
+    status: str | None
+    source_file: str
+    retrieved_at: str | None
+
+
+class CheckQuery(BaseModel):
+    name: str | None
+    rfc: str | None
+    on: str
+
+
+class CheckOut(BaseModel):
+    verdict: Literal["barred", "warning", "review", "clear"] = Field(
+        description="barred: debarred on that day; warning: 69-B listing, recent debarment or "
+        "fine; review: only an uncertain match would be barred or warned; clear: nothing found"
+    )
+    as_of: str
+    query: CheckQuery
+    matches: list[MatchOut]
+    sanctions: list[SanctionOut]
+    model_version: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "verdict": "barred",
+                    "as_of": "2026-11-24",
+                    "query": {"name": "GARZA GAS SA DE CV", "rfc": None, "on": "2026-11-24"},
+                    "matches": [
+                        {
+                            "entity_id": "tg_3f2a9c1d7e4b",
+                            "probability": 0.9991,
+                            "match_weight": 10.1,
+                            "status": "linked",
+                            "evidence": [
+                                {"comparison": "name", "level": "exact", "match_weight": 26.2}
+                            ],
+                            "records": [
+                                {
+                                    "source": "sfp",
+                                    "source_key": "sfp:09451PA-0001/2026:...",
+                                    "name": "GARZA GAS, S.A. DE C.V.",
+                                    "rfc": "GGA8306134F4",
+                                }
+                            ],
+                        }
+                    ],
+                    "sanctions": [],
+                    "model_version": "ea85777ffa9e",
+                }
+            ]
+        }
+    )
+
+
+class MatchRecordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=500)
+    rfc: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    street: str | None = Field(default=None, max_length=500)
+    locality: str | None = Field(default=None, max_length=200)
+    region: str | None = Field(default=None, max_length=200)
+
+
+class MatchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "records": [{"name": "Garza Gas S.A. de C.V."}, {"rfc": "GGA8306134F4"}],
+                    "limit": 5,
+                    "threshold": 0.5,
+                }
+            ]
+        },
+    )
+
+    records: list[MatchRecordIn] = Field(description="Up to 1,000 records to match")
+    limit: int = Field(default=5, ge=1, le=50)
+    threshold: float = Field(default=0.5, ge=0, le=1)
+
+
+class MatchResult(BaseModel):
+    query: dict[str, Any]
+    candidates: list[MatchOut]
+
+
+class MatchResponse(BaseModel):
+    results: list[MatchResult]
+
+
+class JudgementIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "different",
+                    "record_a": "sanction:sfp:...",
+                    "record_b": "party:ocds-.../...",
+                    "note": "different RFC",
+                }
+            ]
+        },
+    )
+
+    decision: Literal["same", "different"]
+    record_a: str = Field(min_length=1, max_length=600)
+    record_b: str = Field(min_length=1, max_length=600)
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class JudgementOut(BaseModel):
+    id: int
+    record_a: str
+    record_b: str
+    decision: str
+    author: str
+    note: str | None
+    created_at: str

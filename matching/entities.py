@@ -1,0 +1,233 @@
+"""Entity pages and search, read from the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, or_, select
+
+from app.models import (
+    Award,
+    AwardSupplier,
+    Entity,
+    EntityMember,
+    IngestRun,
+    Link,
+    LinkRecord,
+    Sanction,
+)
+from matching import names, rfc
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def detail(engine: Engine, entity_id: str) -> dict[str, Any] | None:
+    """All member records, the links among them with evidence, sanctions and awards won."""
+    with engine.connect() as conn:
+        entity = conn.execute(select(Entity).where(Entity.id == entity_id)).first()
+        if entity is None:
+            return None
+        members = conn.execute(
+            select(
+                LinkRecord.record_key,
+                LinkRecord.source,
+                LinkRecord.source_key,
+                LinkRecord.name,
+                LinkRecord.rfc_raw,
+                LinkRecord.record_type,
+                EntityMember.probability,
+            )
+            .join(EntityMember, EntityMember.record_key == LinkRecord.record_key)
+            .where(EntityMember.entity_id == entity_id)
+            .order_by(LinkRecord.record_key)
+        ).all()
+        keys = [m.record_key for m in members]
+        links = (
+            conn.execute(
+                select(Link)
+                .where(or_(Link.record_a.in_(keys), Link.record_b.in_(keys)))
+                .order_by(Link.probability.desc())
+            ).all()
+            if keys
+            else []
+        )
+        sanction_keys = [m.source_key for m in members if m.record_type == "sanction"]
+        sanctions = (
+            conn.execute(
+                select(Sanction, IngestRun.retrieved_at)
+                .join(IngestRun, IngestRun.id == Sanction.run_id)
+                .where(Sanction.source_key.in_(sanction_keys))
+                .order_by(Sanction.start_date)
+            ).all()
+            if sanction_keys
+            else []
+        )
+        party_keys = [m.source_key for m in members if m.record_type == "party"]
+        awards = (
+            conn.execute(
+                select(
+                    Award,
+                    AwardSupplier.name.label("supplier_name"),
+                    AwardSupplier.rfc_raw.label("supplier_rfc"),
+                )
+                .join(AwardSupplier, AwardSupplier.award_pk == Award.id)
+                .where(AwardSupplier.party_key.in_(party_keys))
+                .order_by(Award.date, Award.date_signed)
+            ).all()
+            if party_keys
+            else []
+        )
+    return {
+        "entity_id": entity.id,
+        "display_name": entity.display_name,
+        "rfcs": entity.rfcs.split() if entity.rfcs else [],
+        "size": entity.size,
+        "records": [
+            {
+                "record_key": m.record_key,
+                "source": m.source,
+                "source_key": m.source_key,
+                "name": m.name,
+                "rfc": m.rfc_raw,
+                "probability": None if m.probability is None else float(m.probability),
+            }
+            for m in members
+        ],
+        "links": [
+            {
+                "record_a": link.record_a,
+                "record_b": link.record_b,
+                "probability": float(link.probability),
+                "match_weight": float(link.match_weight),
+                "status": link.status,
+                "reason": link.reason,
+                "evidence": link.evidence,
+            }
+            for link in links
+        ],
+        "sanctions": [
+            {
+                "registry": s.registry,
+                "case_number": s.case_number,
+                "kind": s.kind,
+                "authority": s.authority,
+                "start": _iso(s.start_date),
+                "end": _iso(s.end_date),
+                "status": s.raw_status,
+                "withdrawn": s.status != "active",
+                "source_file": s.source_file,
+                "position": s.position,
+                "retrieved_at": _iso(retrieved),
+            }
+            for s, retrieved in ((row[0], row[1]) for row in sanctions)
+        ],
+        "awards": [
+            {
+                "ocid": a.ocid,
+                "kind": a.kind,
+                "id": a.item_id,
+                "award_id": a.award_id,
+                "title": a.title,
+                "date": _iso(a.date),
+                "date_signed": _iso(a.date_signed),
+                "period_start": _iso(a.period_start),
+                "period_end": _iso(a.period_end),
+                "value": None if a.value_amount is None else float(a.value_amount),
+                "currency": a.currency,
+                "buyer": a.buyer_name,
+                "supplier_name": supplier_name,
+                "supplier_rfc": supplier_rfc,
+                "source_file": a.source_file,
+            }
+            for a, supplier_name, supplier_rfc in ((row[0], row[1], row[2]) for row in awards)
+        ],
+    }
+
+
+def search(engine: Engine, q: str, *, page: int, per_page: int) -> dict[str, Any]:
+    """Entities whose records carry the RFC `q`, or whose names contain its words."""
+    found = rfc.best(q)
+    if found is not None and found.usable:
+        condition = LinkRecord.rfc == found.value
+    else:
+        norm = names.parse_name(q).norm or names.normalise_text(q)
+        if not norm:
+            return {"total": 0, "page": page, "per_page": per_page, "items": []}
+        condition = LinkRecord.name_norm.like(f"%{norm}%")
+    matching = (
+        select(EntityMember.entity_id)
+        .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
+        .where(condition)
+        .distinct()
+        .subquery()
+    )
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(matching)).scalar_one()
+        rows = conn.execute(
+            select(Entity)
+            .where(Entity.id.in_(select(matching.c.entity_id)))
+            .order_by(Entity.size.desc(), Entity.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+    return {
+        "total": int(total),
+        "page": page,
+        "per_page": per_page,
+        "items": [
+            {
+                "entity_id": r.id,
+                "display_name": r.display_name,
+                "rfcs": r.rfcs.split() if r.rfcs else [],
+                "size": r.size,
+            }
+            for r in rows
+        ],
+    }
+
+
+def review_queue(engine: Engine, *, page: int, per_page: int) -> dict[str, Any]:
+    """Uncertain and refused links, those touching a sanction first, then the most probable."""
+    touches_sanction = or_(Link.record_a.like("sanction:%"), Link.record_b.like("sanction:%"))
+    with engine.connect() as conn:
+        base = select(Link).where(Link.status.in_(["review", "refused"]))
+        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        rows = conn.execute(
+            base.order_by(touches_sanction.desc(), Link.probability.desc(), Link.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+        keys = {k for r in rows for k in (r.record_a, r.record_b)}
+        published = (
+            {
+                r.record_key: {
+                    "source": r.source,
+                    "source_key": r.source_key,
+                    "name": r.name,
+                    "rfc": r.rfc_raw,
+                }
+                for r in conn.execute(select(LinkRecord).where(LinkRecord.record_key.in_(keys)))
+            }
+            if keys
+            else {}
+        )
+    return {
+        "total": int(total),
+        "page": page,
+        "per_page": per_page,
+        "items": [
+            {
+                "record_a": r.record_a,
+                "record_b": r.record_b,
+                "status": r.status,
+                "reason": r.reason,
+                "probability": float(r.probability),
+                "evidence": r.evidence,
+                "a": published.get(r.record_a),
+                "b": published.get(r.record_b),
+            }
+            for r in rows
+        ],
+    }

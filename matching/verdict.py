@@ -1,0 +1,102 @@
+"""May this supplier be awarded on a given day? The verdict from matched firms and sanctions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+BARRED, WARNING, REVIEW, CLEAR = "barred", "warning", "review", "clear"
+WARNING_EFOS = ("efos_definitivo", "efos_presunto")
+RECENT_DEBARMENT_YEARS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class SanctionFact:
+    record_key: str
+    registry: str
+    case_number: str | None
+    kind: str
+    authority: str | None
+    start: date | None
+    end: date | None
+    raw_status: str | None
+    status: str  # active | withdrawn
+    source_file: str
+    retrieved_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "registry": self.registry,
+            "case_number": self.case_number,
+            "kind": self.kind,
+            "authority": self.authority,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "status": self.raw_status,
+            "source_file": self.source_file,
+            "retrieved_at": self.retrieved_at.isoformat() if self.retrieved_at else None,
+        }
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def covers(fact: SanctionFact, on: date) -> bool:
+    """A debarment in force on `on` (an open end means still in force)."""
+    return (
+        fact.kind == "debarment"
+        and fact.status == "active"
+        and (fact.start is None or fact.start <= on)
+        and (fact.end is None or on <= fact.end)
+    )
+
+
+def warns(fact: SanctionFact, on: date) -> bool:
+    """69-B Definitivo or Presunto listed by `on`, a debarment ended in the last two years, or a
+    fine."""
+    if fact.status != "active":
+        return False
+    if fact.kind in WARNING_EFOS:
+        return fact.start is None or fact.start <= on
+    if fact.kind == "debarment" and fact.end is not None and fact.end < on:
+        return on <= _years_after(fact.end, RECENT_DEBARMENT_YEARS)
+    return fact.kind == "fine" and (fact.start is None or fact.start <= on)
+
+
+def severity(facts: Sequence[SanctionFact], on: date) -> str:
+    if any(covers(f, on) for f in facts):
+        return BARRED
+    if any(warns(f, on) for f in facts):
+        return WARNING
+    return CLEAR
+
+
+def verdict(
+    matches: Sequence[tuple[float, Sequence[SanctionFact]]],
+    on: date,
+    *,
+    auto: float,
+    review: float,
+) -> str:
+    """`matches`: (probability, sanctions of that firm), strongest first."""
+    outcome = CLEAR
+    for probability, facts in matches:
+        if probability < auto:
+            continue
+        found = severity(facts, on)
+        if found == BARRED:
+            return BARRED
+        if found == WARNING:
+            outcome = WARNING
+    if outcome != CLEAR or not matches:
+        return outcome
+    probability, facts = matches[0]
+    if review <= probability < auto and severity(facts, on) != CLEAR:
+        return REVIEW
+    return CLEAR
