@@ -20,7 +20,9 @@ def make_engine(settings: Settings) -> Engine:
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # The driver caches prepared statements per distinct SQL text (about 1 MB each for a
+        # long IN list); a small cache keeps a long-lived process's memory flat.
+        engine = create_engine(url, connect_args={"timeout": 30, "cached_statements": 32}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

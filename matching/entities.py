@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.orm import Session
 
 from app.models import (
     Award,
@@ -25,8 +26,8 @@ def _iso(value: Any) -> Any:
 
 def detail(engine: Engine, entity_id: str) -> dict[str, Any] | None:
     """All member records, the links among them with evidence, sanctions and awards won."""
-    with engine.connect() as conn:
-        entity = conn.execute(select(Entity).where(Entity.id == entity_id)).first()
+    with Session(engine) as conn:
+        entity = conn.execute(select(Entity).where(Entity.id == entity_id)).scalar()
         if entity is None:
             return None
         members = conn.execute(
@@ -49,7 +50,9 @@ def detail(engine: Engine, entity_id: str) -> dict[str, Any] | None:
                 select(Link)
                 .where(or_(Link.record_a.in_(keys), Link.record_b.in_(keys)))
                 .order_by(Link.probability.desc())
-            ).all()
+            )
+            .scalars()
+            .all()
             if keys
             else []
         )
@@ -109,7 +112,7 @@ def detail(engine: Engine, entity_id: str) -> dict[str, Any] | None:
         ],
         "sanctions": [
             {
-                "registry": s.registry,
+                "registry": s.registry_code,
                 "case_number": s.case_number,
                 "kind": s.kind,
                 "authority": s.authority,

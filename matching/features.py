@@ -104,8 +104,12 @@ def features(record: RawRecord) -> dict[str, Any]:
         kind = "company"
     elif record.person_kind in ("person", "company"):
         kind = record.person_kind
+    elif parts.legal_form is not None:
+        kind = "company"
     else:
-        kind = {True: "person", False: "company"}.get(parts.is_person)  # type: ignore[arg-type]
+        # Guessing a person from the words of a name ("GARZA GAS") is wrong too often to weigh
+        # against a match: without an RFC or a legal form, the kind is unknown.
+        kind = None
     core_tokens = [t for t in parts.tokens if t not in names.GENERIC_WORDS]
     # A core of one word ("REYES", "DURANGO") is a surname or a place, not a firm: no core.
     core = " ".join(core_tokens) if len(core_tokens) >= 2 else None

@@ -121,3 +121,34 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 SFP_FILE = "sfp_directorio_sancionados_2026-06-11.json"
 SAT_FILE = "sat_69b_listado_completo_2021-05-18.csv"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """Like `db_settings`, but one database per test module: for modules whose tests only read
+    what an expensive fixture (ingest + link) prepared once."""
+    tmp = tmp_path_factory.mktemp("module")
+    if request.param == "sqlite":
+        settings = make_settings(tmp)
+        migrations.upgrade(settings)
+        yield settings
+        return
+    if _PG_PROBLEM:
+        if os.environ.get("TESTIGO_REQUIRE_POSTGRES") == "1":
+            pytest.fail(_PG_PROBLEM + " (required: TESTIGO_REQUIRE_POSTGRES=1)")
+        pytest.skip(_PG_PROBLEM)
+    name = f"testigo_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    settings = make_settings(tmp, url)
+    migrations.upgrade(settings)
+    try:
+        yield settings
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

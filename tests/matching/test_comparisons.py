@@ -40,10 +40,13 @@ def _records() -> list[RawRecord]:
     rng = random.Random(5)
     sfp = json.loads((DATA / "sanctions/sfp_directorio_sancionados_2026-06-11.json").read_text())
     sample = rng.sample(sfp, 25)
-    out = [RawRecord(f"v{i}", "test", name, rfc, "06700" if i % 3 else None)
-           for i, (name, rfc) in enumerate(VARIANTS)]
-    out += [RawRecord(f"s{i}", "sfp", r["nombre_razon_social"], r["rfc"]) for i, r in
-            enumerate(sample)]
+    out = [
+        RawRecord(f"v{i}", "test", name, rfc, "06700" if i % 3 else None)
+        for i, (name, rfc) in enumerate(VARIANTS)
+    ]
+    out += [
+        RawRecord(f"s{i}", "sfp", r["nombre_razon_social"], r["rfc"]) for i, r in enumerate(sample)
+    ]
     return out
 
 

@@ -1,0 +1,235 @@
+"""The officer and auditor API over the ASGI client, on SQLite and PostgreSQL, with the real SFP
+directory and SAT 69-B list linked by the session's trained model."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import keys
+from app.db import make_engine
+from app.main import create_app
+from app.settings import Settings
+from matching.model import load_latest
+from matching.score import Index
+from tests.factories import rows
+from tests.matching.test_link import _ingest, _link
+
+GARZA = {"name": "GARZA GAS SA DE CV"}  # SFP: debarred 2026-06-10 to 2028-03-28
+
+
+@pytest.fixture(scope="module")
+def linked(module_settings: Settings, trained_model: Path) -> Settings:
+    """SFP and 69-B ingested and linked once per module and engine; tests only add keys,
+    checks and judgements, which no other test depends on."""
+    from ingest.jobs import sanctions_job
+    from tests.factories import SAT, SFP
+
+    module_settings.model_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(trained_model, module_settings.model_dir / trained_model.name)
+    _ingest(module_settings, (sanctions_job("sfp"), SFP), (sanctions_job("sat-69b"), SAT))
+    _link(module_settings)
+    return module_settings
+
+
+def _key(settings: Settings, role: str) -> dict[str, str]:
+    engine = make_engine(settings)
+    try:
+        _, key = keys.create(engine, role=role, name=f"{role} tester")
+    finally:
+        engine.dispose()
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def api(linked: Settings) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    app = create_app(linked, load_index=False)
+    app.state.index.load()
+    headers = {role: _key(linked, role) for role in keys.ROLES}
+    with TestClient(app) as client:
+        yield client, headers
+
+
+def test_barred_then_warning_after_the_window_then_clear_before_it(api: Any) -> None:
+    client, h = api
+    today = client.get("/v1/check", params={**GARZA, "on": "2026-11-24"}, headers=h["officer"])
+    assert today.status_code == 200
+    body = today.json()
+    assert body["verdict"] == "barred"
+    best = body["matches"][0]
+    assert best["probability"] >= 0.9 and best["status"] == "linked"
+    assert {e["comparison"] for e in best["evidence"]} == {
+        "rfc",
+        "name",
+        "legal_form",
+        "kind",
+        "postal_code",
+    }
+    assert any(r["rfc"] == "GGA8306134F4" for r in best["records"])
+    (sanction,) = [s for s in body["sanctions"] if s["registry"] == "sfp"]
+    assert (sanction["start"], sanction["end"], sanction["kind"]) == (
+        "2026-06-10",
+        "2028-03-28",
+        "debarment",
+    )
+    assert sanction["source_file"].endswith(".json") and sanction["retrieved_at"]
+    later = client.get("/v1/check", params={**GARZA, "on": "2029-01-01"}, headers=h["officer"])
+    assert later.json()["verdict"] == "warning"  # ended within the last two years
+    before = client.get("/v1/check", params={**GARZA, "on": "2020-01-01"}, headers=h["officer"])
+    assert before.json()["verdict"] == "clear"
+    by_rfc = client.get("/v1/check", params={"rfc": "gga-830613-4f4"}, headers=h["officer"])
+    assert by_rfc.json()["verdict"] == "barred"
+
+
+def test_69b_definitivo_is_a_warning_and_unknown_is_clear(api: Any, linked: Settings) -> None:
+    client, h = api
+    (definitivo,) = rows(
+        linked,
+        "SELECT name, rfc FROM sanctions WHERE kind = 'efos_definitivo'"
+        " AND rfc IS NOT NULL ORDER BY rfc LIMIT 1",
+    )
+    answer = client.get("/v1/check", params={"rfc": definitivo.rfc}, headers=h["officer"]).json()
+    assert answer["verdict"] == "warning"
+    unknown = client.get(
+        "/v1/check", params={"name": "Panaderia Zyxwv Inexistente"}, headers=h["officer"]
+    ).json()
+    assert unknown["verdict"] == "clear" and unknown["matches"] == []
+
+
+def test_real_time_scores_equal_batch_scores(linked: Settings) -> None:
+    engine = make_engine(linked)
+    try:
+        model = load_latest(linked.model_dir)
+        assert model is not None
+        index = Index.build(engine, model)
+        pairs = rows(
+            linked,
+            "SELECT l.record_a, l.record_b, l.probability, a.name AS name_a, "
+            "a.rfc_raw AS rfc_a FROM links l JOIN link_records a ON "
+            "a.record_key = l.record_a ORDER BY l.record_a LIMIT 40",
+        )
+    finally:
+        engine.dispose()
+    assert len(pairs) >= 20
+    row_of = {members[0]: index.rows[i] for i, members in enumerate(index.profile_members)}
+    for pair in pairs:
+        query = index.query_row(name=pair.name_a, rfc=pair.rfc_a)
+        probability, _, _ = index.score_pair(query, row_of[pair.record_b])
+        assert probability == pytest.approx(float(pair.probability), abs=1e-6)
+
+
+def test_access_control(api: Any, linked: Settings) -> None:
+    client, h = api
+    assert client.get("/v1/check", params=GARZA).status_code == 401
+    assert (
+        client.get("/v1/check", params=GARZA, headers={"Authorization": "Bearer nope"}).status_code
+        == 401
+    )
+    key = h["officer"]["Authorization"].split()[1]
+    assert client.get("/v1/check", params=GARZA, headers={"X-API-Key": key}).status_code == 200
+    assert (
+        client.post("/v1/match", json={"records": [GARZA]}, headers=h["officer"]).status_code == 403
+    )
+    assert (
+        client.get("/v1/entities", params={"q": "GARZA"}, headers=h["officer"]).status_code == 403
+    )
+    assert client.get("/v1/audit", headers=h["auditor"]).status_code == 200
+    engine = make_engine(linked)
+    try:
+        assert keys.revoke(engine, key) == 1
+    finally:
+        engine.dispose()
+    assert client.get("/v1/check", params=GARZA, headers=h["officer"]).status_code == 401
+
+
+def test_every_check_is_in_the_audit_log(api: Any) -> None:
+    client, h = api
+    client.get("/v1/check", params={**GARZA, "on": "2026-11-24"}, headers=h["officer"])
+    log = client.get("/v1/audit", headers=h["auditor"]).json()
+    entry = next(e for e in log["items"] if e["key_name"] == "officer tester")
+    assert entry["action"] == "check" and entry["verdict"] == "barred"
+    assert entry["key_name"] == "officer tester" and entry["query"]["name"] == GARZA["name"]
+
+
+def test_match_in_request_order_and_limits(api: Any) -> None:
+    client, h = api
+    body = {"records": [GARZA, {"rfc": "GGA8306134F4"}, {"name": "Zyxwv Qwerty"}], "limit": 3}
+    results = client.post("/v1/match", json=body, headers=h["auditor"]).json()["results"]
+    assert [r["query"] for r in results] == body["records"]
+    assert results[0]["candidates"][0]["entity_id"] == results[1]["candidates"][0]["entity_id"]
+    assert results[2]["candidates"] == []
+    too_many = client.post("/v1/match", json={"records": [GARZA] * 1001}, headers=h["auditor"])
+    assert too_many.status_code == 413 and "1000" in too_many.json()["detail"]
+
+
+def test_invalid_input_is_422_with_a_message(api: Any) -> None:
+    client, h = api
+    nothing = client.get("/v1/check", headers=h["officer"])
+    assert nothing.status_code == 422 and "rfc" in nothing.json()["detail"]
+    bad_date = client.get("/v1/check", params={**GARZA, "on": "31/12/2026"}, headers=h["officer"])
+    assert bad_date.status_code == 422 and "on" in bad_date.json()["detail"]
+    bad_body = client.post("/v1/match", json={"records": "x"}, headers=h["auditor"])
+    assert bad_body.status_code == 422 and "Traceback" not in bad_body.text
+
+
+def test_entities_search_detail_judgement_review_export(api: Any) -> None:
+    client, h = api
+    found = client.get("/v1/entities", params={"q": "GGA8306134F4"}, headers=h["auditor"]).json()
+    assert found["total"] == 1
+    entity_id = found["items"][0]["entity_id"]
+    detail = client.get(f"/v1/entities/{entity_id}", headers=h["auditor"]).json()
+    assert detail["sanctions"][0]["kind"] == "debarment"
+    assert detail["records"][0]["source"] == "sfp"
+    assert client.get("/v1/entities/tg_nope", headers=h["auditor"]).status_code == 404
+    by_name = client.get("/v1/entities", params={"q": "garza gas"}, headers=h["auditor"]).json()
+    assert entity_id in {e["entity_id"] for e in by_name["items"]}
+
+    review = client.get("/v1/review", headers=h["auditor"]).json()
+    assert "items" in review
+    record_a = detail["records"][0]["record_key"]
+    other = client.get("/v1/entities", params={"q": "CONSTRUCTORA"}, headers=h["auditor"]).json()
+    other_detail = client.get(
+        f"/v1/entities/{other['items'][0]['entity_id']}", headers=h["auditor"]
+    ).json()
+    judged = client.post(
+        "/v1/judgements",
+        headers=h["auditor"],
+        json={
+            "decision": "different",
+            "record_a": record_a,
+            "record_b": other_detail["records"][0]["record_key"],
+            "note": "checked by hand",
+        },
+    )
+    assert judged.status_code == 201 and judged.json()["author"] == "auditor tester"
+    unknown = client.post(
+        "/v1/judgements",
+        headers=h["auditor"],
+        json={"decision": "same", "record_a": record_a, "record_b": "sanction:nope"},
+    )
+    assert unknown.status_code == 422
+
+    export = client.get("/v1/export/entities", params={"format": "jsonl"}, headers=h["auditor"])
+    assert export.status_code == 200 and export.headers["content-type"].startswith(
+        "application/x-ndjson"
+    )
+    assert export.text.count("\n") == rows_count(export.text)
+
+
+def rows_count(text: str) -> int:
+    return sum(1 for line in text.splitlines() if line.startswith("{"))
+
+
+def test_readyz_only_when_the_index_is_loaded(linked: Settings) -> None:
+    app = create_app(linked, load_index=False)
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 503
+        app.state.index.load()
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["model_version"]
