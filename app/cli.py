@@ -176,8 +176,28 @@ def demo(as_json: JsonOpt = False) -> None:
             from app.progress import print_summary
 
             print_summary(summary)
+    _demo_key(settings)
     if any(s.failed for s in summaries):
         raise typer.Exit(1)
+
+
+def _demo_key(settings: Settings) -> None:
+    """On a fresh demo database, an auditor key for trying the API (saved under the data dir)."""
+    from app import keys
+    from app.db import make_engine
+
+    path = settings.data_dir / "demo-api-key"
+    engine = make_engine(settings)
+    try:
+        if any(k["revoked_at"] is None for k in keys.listing(engine)):
+            if path.exists():
+                typer.echo(f"demo API key (auditor): {path.read_text().strip()}", err=True)
+            return
+        _, key = keys.create(engine, role="auditor", name="demo")
+    finally:
+        engine.dispose()
+    path.write_text(key + "\n")
+    typer.echo(f"demo API key (auditor), saved in {path}: {key}", err=True)
 
 
 @cli.command("link")
