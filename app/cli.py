@@ -349,6 +349,73 @@ def check_cmd(
         typer.echo(f"  {s['registry']} {s['kind']} {s['start']}..{s['end']} {s['authority']}")
 
 
+@cli.command("subscribe")
+def subscribe_cmd(
+    email: Annotated[str, typer.Argument(help="Where to send the alert digest")],
+    buyer: Annotated[
+        list[str] | None,
+        typer.Option(help="Only alerts of buyers whose name contains this (repeatable)."),
+    ] = None,
+    min_severity: Annotated[str, typer.Option(help="high | medium | low")] = "low",
+) -> None:
+    """Send EMAIL the alert digest, from now on (earlier alerts are not sent). Again: update."""
+    from app.alerts.subscriptions import SubscriptionError, subscribe
+    from app.db import make_engine
+
+    engine = make_engine(_settings())
+    try:
+        sub = subscribe(engine, email, buyers=buyer or [], min_severity=min_severity)
+    except SubscriptionError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(sub, ensure_ascii=False))
+
+
+@cli.command("unsubscribe")
+def unsubscribe_cmd(
+    email: Annotated[str, typer.Argument(help="The subscribed address")],
+) -> None:
+    """Stop sending the digest to EMAIL (the subscription is kept, inactive)."""
+    from app.alerts.subscriptions import unsubscribe
+    from app.db import make_engine
+
+    engine = make_engine(_settings())
+    try:
+        found = unsubscribe(engine, email)
+    finally:
+        engine.dispose()
+    if not found:
+        typer.echo(f"error: no subscription for {email}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"unsubscribed {email}", err=True)
+
+
+@cli.command("digest")
+def digest_cmd(as_json: JsonOpt = False) -> None:
+    """Queue each subscription's new alerts and send everything queued (SMTP); exits 1 when a
+    message could not be sent (it stays queued for the next run)."""
+    from app.alerts.digest import run_digest
+    from app.db import make_engine
+
+    settings = _settings()
+    engine = make_engine(settings)
+    try:
+        counts = run_digest(engine, settings)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(counts))
+    else:
+        typer.echo(
+            f"digest: {counts['queued']} queued, {counts['sent']} sent, "
+            f"{counts['failed']} failed, {counts['queued_left']} still queued"
+        )
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
 apikey_cli = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
 cli.add_typer(apikey_cli, name="apikey")
 
@@ -405,6 +472,109 @@ def apikey_list() -> None:
             typer.echo(json.dumps(row))
     finally:
         engine.dispose()
+
+
+alerts_cli = typer.Typer(help="Barred-winner alerts.", no_args_is_help=True)
+cli.add_typer(alerts_cli, name="alerts")
+
+
+@alerts_cli.command("scan")
+def alerts_scan(as_json: JsonOpt = False) -> None:
+    """Check every award against the sanctions of the firm its supplier resolves to."""
+    from dataclasses import asdict
+
+    from app.alerts.detect import scan
+    from app.db import make_engine
+
+    engine = make_engine(_settings())
+    try:
+        summary = scan(engine)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(asdict(summary)))
+    else:
+        typer.echo(
+            f"alerts: {summary.alerts_new} new, {summary.alerts_updated} updated, "
+            f"{summary.alerts_unchanged} unchanged ({summary.awards_checked:,} award suppliers "
+            f"checked, {summary.seconds:.1f} s)"
+        )
+
+
+@alerts_cli.command("list")
+def alerts_list(
+    status: Annotated[str | None, typer.Option(help="new | confirmed | dismissed")] = None,
+    severity: Annotated[str | None, typer.Option(help="minimum: high | medium | low")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The alerts; with --json one JSON object per line."""
+    from app.alerts.review import listing
+    from app.db import make_engine
+
+    engine = make_engine(_settings())
+    try:
+        for alert in listing(engine, status=status, severity=severity):
+            if as_json:
+                s = alert["sanction"]
+                typer.echo(
+                    json.dumps(
+                        {
+                            "id": alert["id"],
+                            "severity": alert["severity"],
+                            "status": alert["status"],
+                            "ocid": alert["ocid"],
+                            "award_id": alert["award_id"],
+                            "date": alert["date"],
+                            "supplier_name": alert["supplier_name"],
+                            "supplier_rfc": alert["supplier_rfc"],
+                            "sanction": {
+                                k: s.get(k) for k in ("registry", "case_number", "start", "end")
+                            },
+                            "probability": alert["probability"],
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+            else:
+                typer.echo(
+                    f"{alert['id']:>6} {alert['severity']:<6} {alert['status']:<9} "
+                    f"{alert['date']} {alert['ocid']} {alert['supplier_name']}"
+                )
+    finally:
+        engine.dispose()
+
+
+@alerts_cli.command("review")
+def alerts_review(
+    alert_id: int,
+    decision: Annotated[str, typer.Argument(help="confirm | dismiss")],
+    note: Annotated[str | None, typer.Option(help="Why")] = None,
+    not_same_firm: Annotated[bool, typer.Option(help="Dismiss: not the sanctioned firm")] = False,
+    reviewer: Annotated[str | None, typer.Option(help="Who reviews (default: $USER)")] = None,
+) -> None:
+    """Confirm or dismiss an alert."""
+    import getpass
+
+    from app.alerts.review import review
+    from app.db import make_engine
+    from app.errors import TestigoError
+
+    engine = make_engine(_settings())
+    try:
+        done = review(
+            engine,
+            alert_id,
+            decision=decision,
+            reviewer=reviewer or getpass.getuser(),
+            note=note,
+            not_same_firm=not_same_firm,
+        )
+    except TestigoError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"alert {done['id']}: {done['status']}", err=True)
 
 
 @cli.command("stats")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import make_engine
 from app.errors import TestigoError
 from app.index_holder import IndexHolder
-from app.routes import check, entities, health
+from app.routes import alerts, check, entities, health
 from app.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     app.include_router(health.router)
     app.include_router(check.router)
     app.include_router(entities.router)
+    app.include_router(alerts.router)
 
     @app.exception_handler(TestigoError)
     async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:

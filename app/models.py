@@ -326,3 +326,72 @@ class AuditEntry(Base):
     query: Mapped[dict[str, object]] = mapped_column(JSON)
     verdict: Mapped[str | None] = mapped_column(String(16))
     model_version: Mapped[str | None] = mapped_column(String(64))
+
+
+class Alert(Base):
+    """A barred (or listed) firm that won an award: one per (award, sanction), never deleted."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    award_key: Mapped[str] = mapped_column(String(600))  # "{ocid}/{award or contract id}"
+    sanction_key: Mapped[str] = mapped_column(String(512))  # sanctions.source_key
+    severity: Mapped[str] = mapped_column(String(8), index=True)  # high | medium | low
+    status: Mapped[str] = mapped_column(String(16), index=True)  # new | confirmed | dismissed
+    entity_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    probability: Mapped[float | None] = mapped_column(Double)
+    evidence: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
+    ocid: Mapped[str] = mapped_column(String(256))
+    award_id: Mapped[str] = mapped_column(String(256))  # award id, or the contract's id
+    award_kind: Mapped[str] = mapped_column(String(8))  # award | contract
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    date_basis: Mapped[str] = mapped_column(String(16))  # award date | date signed | period start
+    value_amount: Mapped[Decimal | None] = mapped_column(Numeric(20, 2))
+    currency: Mapped[str | None] = mapped_column(String(8))
+    buyer_name: Mapped[str | None] = mapped_column(Text, index=True)
+    supplier_name: Mapped[str | None] = mapped_column(Text)
+    supplier_rfc: Mapped[str | None] = mapped_column(Text)
+    supplier_key: Mapped[str] = mapped_column(String(600))  # the party's record key
+    sanction: Mapped[dict[str, object]] = mapped_column(JSON)  # registry, case, kind, dates...
+    sources: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # files and retrieval dates
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewer: Mapped[str | None] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("award_key", "sanction_key", name="uq_alerts_pair"),)
+
+
+class Subscription(Base):
+    """Who receives the digest, and of which alerts (all, some buyers, a minimum severity)."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    buyers: Mapped[list[str]] = mapped_column(JSON)  # empty: every buyer
+    min_severity: Mapped[str] = mapped_column(String(8))  # low | medium | high
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_alert_id: Mapped[int] = mapped_column(Integer, default=0)  # digests cover alerts after
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxMessage(Base):
+    """A digest waiting to be sent, or sent: kept so a failed send is retried, never dropped,
+    and never sent twice."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(Integer, index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    alert_ids: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued | sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,22 @@ class Settings(BaseSettings):
     )
     duckdb_threads: int | None = Field(default=None, description="Threads for linking (all).")
     duckdb_memory_limit: str | None = Field(default=None, description="e.g. 8GB (DuckDB default).")
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server for the digest.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(default="none")
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    mail_from: str = Field(default="testigo@localhost", description="From: of the digest.")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base URL for links to alerts in emails."
+    )
+    digest_when_empty: bool = Field(
+        default=False, description="Send a digest even when there is nothing new."
+    )
+    sources: Path | None = Field(
+        default=None, description="TOML file of [[sources]] refreshed by `testigo nightly`."
+    )
     log_level: str = Field(default="WARNING", description="Log level for the CLI (stderr).")
     demo_dir: Path = Field(
         default=REPO_ROOT / "data", description="Bundled real public files loaded by `make run`."

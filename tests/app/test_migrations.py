@@ -26,6 +26,11 @@ TABLES = {
     "links",
     "judgements",
     "link_runs",
+    "api_keys",
+    "audit_log",
+    "alerts",
+    "subscriptions",
+    "outbox",
 }
 
 

@@ -1,0 +1,382 @@
+"""`testigo alerts scan`: awards won by firms that were sanctioned on the award's date.
+
+The supplier of every award or contract resolves (through its party record) to a firm; the
+firm's sanctions are checked against the award date, else the contract's signature date, else
+the start of its period. One alert per (award, sanction), however many scans run; a relink that
+moves records updates open alerts in place; alerts are never deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from app.models import (
+    Alert,
+    Award,
+    AwardSupplier,
+    EntityMember,
+    IngestRun,
+    Link,
+    Sanction,
+)
+from matching.records import record_key
+
+log = structlog.get_logger(__name__)
+HIGH, MEDIUM, LOW = "high", "medium", "low"
+
+
+@dataclass(slots=True)
+class ScanSummary:
+    awards_checked: int = 0
+    candidates: int = 0
+    alerts_new: int = 0
+    alerts_updated: int = 0
+    alerts_unchanged: int = 0
+    by_severity: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SanctionInfo:
+    key: str
+    registry: str
+    case_number: str | None
+    kind: str
+    authority: str | None
+    start: date | None
+    end: date | None
+    raw_status: str | None
+    source_file: str
+    retrieved_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "registry": self.registry,
+            "case_number": self.case_number,
+            "kind": self.kind,
+            "authority": self.authority,
+            "status": self.raw_status,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+        }
+
+
+def severity(sanction: SanctionInfo, on: date, *, linked: bool) -> str | None:
+    """The alert a sanction raises for an award on `on`: linked is True at or above `auto`,
+    False for a link only in the review band."""
+    if sanction.kind == "debarment":
+        in_force = (sanction.start is None or sanction.start <= on) and (
+            sanction.end is None or on <= sanction.end
+        )
+        if not in_force or sanction.start is None:
+            return None
+        return HIGH if linked else MEDIUM
+    if not linked or sanction.start is None or sanction.start > on:
+        return None
+    if sanction.kind == "efos_definitivo":
+        return MEDIUM
+    if sanction.kind == "efos_presunto":
+        return LOW
+    return None
+
+
+def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionInfo]]:
+    out: dict[str, list[SanctionInfo]] = defaultdict(list)
+    query = (
+        select(
+            EntityMember.entity_id,
+            Sanction.source_key,
+            Sanction.registry_code,
+            Sanction.case_number,
+            Sanction.kind,
+            Sanction.authority,
+            Sanction.start_date,
+            Sanction.end_date,
+            Sanction.raw_status,
+            Sanction.source_file,
+            IngestRun.retrieved_at,
+        )
+        .join(EntityMember, EntityMember.record_key == "sanction:" + Sanction.source_key)
+        .join(IngestRun, IngestRun.id == Sanction.run_id)
+        .where(
+            Sanction.status == "active",
+            Sanction.kind.in_(["debarment", "efos_definitivo", "efos_presunto"]),
+        )
+    )
+    for entity, *rest in conn.execute(query):
+        out[entity].append(SanctionInfo(*rest))
+    return dict(out)
+
+
+def _review_links(conn: Connection) -> dict[str, list[tuple[str, float, Any]]]:
+    """Party record -> (entity of the other side, probability, evidence) for review-band links."""
+    other_entity = {
+        k: e for k, e in conn.execute(select(EntityMember.record_key, EntityMember.entity_id))
+    }
+    out: dict[str, list[tuple[str, float, Any]]] = defaultdict(list)
+    for a, b, p, evidence in conn.execute(
+        select(Link.record_a, Link.record_b, Link.probability, Link.evidence).where(
+            Link.status == "review"
+        )
+    ):
+        for party, other in ((a, b), (b, a)):
+            if party.startswith("party:") and other in other_entity:
+                out[party].append((other_entity[other], float(p), evidence))
+    return dict(out)
+
+
+def _strongest_evidence(conn: Connection, keys: set[str]) -> dict[str, Any]:
+    best: dict[str, tuple[float, Any]] = {}
+    keys_list = sorted(keys)
+    for start in range(0, len(keys_list), 2000):
+        chunk = keys_list[start : start + 2000]
+        for a, b, p, evidence in conn.execute(
+            select(Link.record_a, Link.record_b, Link.probability, Link.evidence).where(
+                Link.status == "linked", (Link.record_a.in_(chunk)) | (Link.record_b.in_(chunk))
+            )
+        ):
+            for key in (a, b):
+                if key in keys and float(p) > best.get(key, (-1.0, None))[0]:
+                    best[key] = (float(p), evidence)
+    return {k: v[1] for k, v in best.items()}
+
+
+@dataclass(slots=True)
+class _Row:
+    award_pk: int
+    ocid: str
+    kind: str
+    item_id: str
+    award_id: str | None
+    date: dt.date | None
+    date_signed: dt.date | None
+    period_start: dt.date | None
+    value: Any
+    currency: str | None
+    buyer: str | None
+    source_file: str
+    retrieved_at: datetime | None
+    party_key: str
+    supplier_name: str | None
+    supplier_rfc: str | None
+    entity_id: str | None
+    probability: float | None
+
+
+def _award_rows(conn: Connection, wanted_parties: set[str] | None) -> Iterator[_Row]:
+    query = (
+        select(
+            Award.id,
+            Award.ocid,
+            Award.kind,
+            Award.item_id,
+            Award.award_id,
+            Award.date,
+            Award.date_signed,
+            Award.period_start,
+            Award.value_amount,
+            Award.currency,
+            Award.buyer_name,
+            Award.source_file,
+            IngestRun.retrieved_at,
+            AwardSupplier.party_key,
+            AwardSupplier.name,
+            AwardSupplier.rfc_raw,
+            EntityMember.entity_id,
+            EntityMember.probability,
+        )
+        .join(AwardSupplier, AwardSupplier.award_pk == Award.id)
+        .join(IngestRun, IngestRun.id == Award.run_id)
+        .join(
+            EntityMember,
+            EntityMember.record_key == "party:" + AwardSupplier.party_key,
+            isouter=True,
+        )
+        .where(AwardSupplier.party_key.is_not(None))
+    )
+    for row in conn.execution_options(yield_per=20_000).execute(query):
+        yield _Row(*row)  # type: ignore[call-arg]
+
+
+def _award_keys(rows: list[_Row]) -> list[tuple[_Row, str]]:
+    """Each row with the award it belongs to: an award and its contract are one award. A
+    contract names its award by awardID; the airport's contracts name none, and their process
+    has a single award, which is then theirs."""
+    awards = {r.item_id for r in rows if r.kind == "award"}
+    single = next(iter(awards)) if len(awards) == 1 else None
+    out = []
+    for row in rows:
+        own = row.item_id if row.kind == "award" else (row.award_id or single or row.item_id)
+        out.append((row, f"{row.ocid}/{own}"))
+    return out
+
+
+def _date_used(rows: list[_Row]) -> tuple[date, str, _Row] | None:
+    """The award date, else the contract's signature date, else its period start."""
+    for attribute, basis in (
+        ("date", "award date"),
+        ("date_signed", "date signed"),
+        ("period_start", "period start"),
+    ):
+        for row in rows:
+            if row.kind == ("award" if attribute == "date" else "contract"):
+                value = getattr(row, attribute)
+                if value is not None:
+                    return value, basis, row
+    return None
+
+
+def scan(engine: Engine, *, now: datetime | None = None) -> ScanSummary:
+    started = time.perf_counter()
+    summary = ScanSummary()
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        sanctioned = _sanctions_by_entity(conn)
+        review = _review_links(conn)
+        by_process: dict[tuple[str, str], list[_Row]] = defaultdict(list)
+        for row in _award_rows(conn, None):
+            summary.awards_checked += 1
+            key = record_key("party", row.party_key)
+            if (row.entity_id in sanctioned) or key in review:
+                by_process[(row.ocid, key)].append(row)
+        groups: dict[tuple[str, str], list[_Row]] = defaultdict(list)
+        for (_, key), rows_of_process in by_process.items():
+            for row, award_key in _award_keys(rows_of_process):
+                groups[(award_key, key)].append(row)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        parties = {party for _, party in groups}
+        evidence_of = _strongest_evidence(conn, parties)
+        for (award_key, party), rows in groups.items():
+            chosen = _date_used(rows)
+            if chosen is None:
+                continue
+            on, basis, row = chosen
+            options: list[tuple[str | None, float | None, Any, bool]] = []
+            if row.entity_id in sanctioned:
+                options.append((row.entity_id, row.probability, evidence_of.get(party), True))
+            options.extend((entity, p, ev, False) for entity, p, ev in review.get(party, []))
+            for entity, p, ev, linked in options:
+                for sanction in sanctioned.get(entity or "", []):
+                    level = severity(sanction, on, linked=linked)
+                    if level is None:
+                        continue
+                    summary.candidates += 1
+                    pair = (award_key, sanction.key)
+                    current = found.get(pair)
+                    rank = {HIGH: 3, MEDIUM: 2, LOW: 1}[level]
+                    if current is not None and current["_rank"] >= rank:
+                        continue
+                    found[pair] = _alert_values(
+                        award_key, sanction, level, rank, entity, p, ev, on, basis, row, now
+                    )
+        _store(conn, found, summary, now)
+    summary.seconds = round(time.perf_counter() - started, 2)
+    log.info("alerts.scan", **asdict(summary))
+    return summary
+
+
+def _alert_values(
+    award_key: str,
+    sanction: SanctionInfo,
+    level: str,
+    rank: int,
+    entity: str | None,
+    probability: float | None,
+    evidence: Any,
+    on: date,
+    basis: str,
+    row: _Row,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "_rank": rank,
+        "award_key": award_key,
+        "sanction_key": sanction.key,
+        "severity": level,
+        "entity_id": entity,
+        "probability": probability if probability is not None else 1.0,
+        "evidence": evidence or [],
+        "ocid": row.ocid,
+        "award_id": row.item_id,
+        "award_kind": row.kind,
+        "date": on,
+        "date_basis": basis,
+        "value_amount": row.value,
+        "currency": row.currency,
+        "buyer_name": row.buyer,
+        "supplier_name": row.supplier_name,
+        "supplier_rfc": row.supplier_rfc,
+        "supplier_key": record_key("party", row.party_key),
+        "sanction": sanction.as_dict(),
+        "sources": [
+            {
+                "what": "award",
+                "file": row.source_file,
+                "retrieved_at": row.retrieved_at.isoformat() if row.retrieved_at else None,
+            },
+            {
+                "what": "sanction",
+                "file": sanction.source_file,
+                "retrieved_at": sanction.retrieved_at.isoformat()
+                if sanction.retrieved_at
+                else None,
+            },
+        ],
+    }
+
+
+_COMPARED = ("severity", "entity_id", "probability", "date", "date_basis", "supplier_key")
+
+
+def _store(
+    conn: Connection,
+    found: dict[tuple[str, str], dict[str, Any]],
+    summary: ScanSummary,
+    now: datetime,
+) -> None:
+    existing = {
+        (r.award_key, r.sanction_key): r
+        for r in conn.execute(
+            select(
+                Alert.id,
+                Alert.award_key,
+                Alert.sanction_key,
+                Alert.status,
+                *(getattr(Alert, c) for c in _COMPARED),
+            )
+        )
+    }
+    inserts = []
+    for pair, values in found.items():
+        values.pop("_rank")
+        summary.by_severity[values["severity"]] = summary.by_severity.get(values["severity"], 0) + 1
+        old = existing.get(pair)
+        if old is None:
+            inserts.append({**values, "status": "new", "created_at": now, "updated_at": now})
+            continue
+        same = all(
+            getattr(old, c) == values[c]
+            or (
+                c == "probability"
+                and old.probability is not None
+                and abs(float(old.probability) - values[c]) < 1e-9
+            )
+            for c in _COMPARED
+        )
+        if same or old.status != "new":
+            # Reviewed alerts keep what the reviewer saw; only open ones follow a relink.
+            summary.alerts_unchanged += 1
+            continue
+        conn.execute(update(Alert).where(Alert.id == old.id).values(**values, updated_at=now))
+        summary.alerts_updated += 1
+    for start in range(0, len(inserts), 2000):
+        conn.execute(insert(Alert), inserts[start : start + 2000])
+    summary.alerts_new = len(inserts)

@@ -1,0 +1,225 @@
+"""The alert digest: for each subscription, one message listing the alerts it has not been sent.
+
+Queueing and sending are separate steps joined by the outbox table. `queue_digests` writes each
+message AND moves its subscription's position (`last_alert_id`) in one transaction, so an alert
+is queued once and only once whatever fails later; `app.alerts.mail.send_queued` then delivers
+what is queued and keeps what it could not deliver for the next run.
+
+Alerts a reviewer has already dismissed are left out: a person has said the firm is not the
+sanctioned one, and mailing it would only be noise. Confirmed and open ("new") alerts are sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import structlog
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from app.alerts.mail import send_queued
+from app.alerts.subscriptions import SEVERITIES, lock_alerts, severities_from
+from app.db import unit_of_work
+from app.models import Alert, OutboxMessage, Subscription
+from app.settings import Settings
+from matching.names import normalise_text
+
+log = structlog.get_logger(__name__)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+MISSING = "—"  # shown for a value the source did not publish
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    # Autoescape for .html only: the text part must show "&" and "<" as they are. StrictUndefined
+    # turns a typo in a template into an error in the tests instead of a silent blank.
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a subscription wants: normalised buyer fragments (empty: all) and severities."""
+
+    buyers: tuple[str, ...]
+    severities: tuple[str, ...]
+
+    @classmethod
+    def of(cls, sub: Subscription) -> Filters:
+        fragments = (normalise_text(b) for b in sub.buyers or [])
+        return cls(tuple(f for f in fragments if f), tuple(severities_from(sub.min_severity)))
+
+    def accepts(self, alert: Alert) -> bool:
+        if alert.severity not in self.severities:
+            return False
+        if not self.buyers:
+            return True
+        # Case, accents and punctuation ignored, as in the rest of Testigo's name matching.
+        buyer = normalise_text(alert.buyer_name or "")
+        return any(fragment in buyer for fragment in self.buyers)
+
+
+def new_alerts(session: Session, sub: Subscription) -> list[Alert]:
+    """The alerts after the subscription's position that pass its filters, oldest first."""
+    filters = Filters.of(sub)
+    query = (
+        select(Alert)
+        .where(
+            Alert.id > sub.last_alert_id,
+            Alert.severity.in_(filters.severities),
+            Alert.status != "dismissed",
+        )
+        .order_by(Alert.id)
+    )
+    # The buyer filter runs here, not in SQL: accent-insensitive containment is not portable.
+    return [a for a in session.scalars(query) if filters.accepts(a)]
+
+
+def _text(value: object) -> str:
+    return MISSING if value is None or value == "" else str(value)
+
+
+def _amount(value: Decimal | None, currency: str | None) -> str:
+    if value is None:
+        return MISSING
+    return f"{value:,.2f} {currency or ''}".strip()
+
+
+def _weight(value: object) -> str:
+    return f"{value:+.2f}" if isinstance(value, int | float) else _text(value)
+
+
+def _view(alert: Alert, public_url: str) -> dict[str, Any]:
+    """One alert as the templates show it: every value already a display string."""
+    sanction = alert.sanction or {}
+    return {
+        "id": alert.id,
+        "link": f"{public_url.rstrip('/')}/alerts/{alert.id}",
+        "severity": alert.severity,
+        "status": alert.status,
+        "ocid": alert.ocid,
+        "award_id": alert.award_id,
+        "award_kind": alert.award_kind,
+        "date": alert.date.isoformat(),
+        "date_basis": alert.date_basis,
+        "value": _amount(alert.value_amount, alert.currency),
+        "buyer": _text(alert.buyer_name),
+        "supplier_name": _text(alert.supplier_name),
+        "supplier_rfc": _text(alert.supplier_rfc),
+        "probability": MISSING if alert.probability is None else f"{alert.probability:.3f}",
+        "evidence": [
+            {
+                "comparison": _text(e.get("comparison")),
+                "level": _text(e.get("level")),
+                "match_weight": _weight(e.get("match_weight")),
+            }
+            for e in alert.evidence or []
+        ],
+        "sanction": {
+            key: _text(sanction.get(key))
+            for key in ("registry", "case_number", "kind", "start", "end", "authority")
+        },
+        "sources": [
+            {
+                "what": _text(s.get("what")),
+                "file": _text(s.get("file")),
+                "retrieved_at": _text(s.get("retrieved_at")),
+            }
+            for s in alert.sources or []
+        ],
+    }
+
+
+def subject_for(alerts: list[Alert]) -> str:
+    if not alerts:
+        return "Testigo: no new alerts"
+    high = sum(1 for a in alerts if a.severity == "high")
+    plural = "" if len(alerts) == 1 else "s"
+    return f"Testigo: {len(alerts)} new alert{plural}" + (f" ({high} high)" if high else "")
+
+
+def render(
+    sub: Subscription, alerts: list[Alert], settings: Settings, now: datetime
+) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of one digest. Most severe first, then oldest first."""
+    rank = {level: i for i, level in enumerate(SEVERITIES)}
+    ordered = sorted(alerts, key=lambda a: (-rank.get(a.severity, -1), a.id))
+    subject = subject_for(alerts)
+    context = {
+        "subject": subject,
+        "recipient": sub.email,
+        "buyers": list(sub.buyers or []),
+        "min_severity": sub.min_severity,
+        "generated_at": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "public_url": settings.public_url.rstrip("/"),
+        "alerts": [_view(a, settings.public_url) for a in ordered],
+    }
+    env = _environment()
+    text = env.get_template("digest.txt").render(context)
+    html = env.get_template("digest.html").render(context)
+    return subject, text, html
+
+
+def queue_digests(engine: Engine, settings: Settings, *, now: datetime | None = None) -> int:
+    """Queue one message per active subscription with new alerts; returns how many."""
+    now = now or datetime.now(UTC)
+    queued = 0
+    with unit_of_work(engine) as session:
+        lock_alerts(session)
+        subs = session.scalars(
+            select(Subscription).where(Subscription.active.is_(True)).order_by(Subscription.id)
+        ).all()
+        for sub in subs:
+            alerts = new_alerts(session, sub)
+            if not alerts and not settings.digest_when_empty:
+                continue
+            if alerts:
+                # Compare-and-set: a digest run in another process that got here first has
+                # already queued these alerts; this one then queues nothing for the subscription.
+                moved = session.connection().execute(
+                    update(Subscription)
+                    .where(
+                        Subscription.id == sub.id,
+                        Subscription.last_alert_id == sub.last_alert_id,
+                    )
+                    .values(last_alert_id=max(a.id for a in alerts))
+                )
+                if moved.rowcount != 1:
+                    log.warning("digest.raced", subscription=sub.id)
+                    continue
+            subject, body_text, body_html = render(sub, alerts, settings, now)
+            session.add(
+                OutboxMessage(
+                    subscription_id=sub.id,
+                    recipient=sub.email,
+                    subject=subject,
+                    body_text=body_text,
+                    body_html=body_html,
+                    alert_ids=[a.id for a in alerts],
+                    status="queued",
+                    attempts=0,
+                    created_at=now,
+                )
+            )
+            queued += 1
+    log.info("digest.queued", messages=queued)
+    return queued
+
+
+def run_digest(engine: Engine, settings: Settings) -> dict[str, int]:
+    """Queue the new digests, then send everything queued (this run's and earlier failures)."""
+    queued = queue_digests(engine, settings)
+    report = send_queued(engine, settings)
+    return {"queued": queued, **report.as_dict()}

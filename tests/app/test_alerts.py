@@ -1,0 +1,151 @@
+"""Barred-winner alerts on the real airport contracts and the real SFP directory, on SQLite and
+PostgreSQL: the airport suppliers whose contracts fall outside their SFP windows are true
+negatives; a sanction window moved over a contract raises one high alert, once; 69-B listings
+raise medium (Definitivo) and low (Presunto); review and dismissal feed the judgements."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import keys
+from app.alerts.detect import scan
+from app.alerts.review import listing, review
+from app.db import make_engine
+from app.main import create_app
+from app.settings import Settings
+from ingest.jobs import ocds_job, sanctions_job
+from tests.factories import SFP, rows, sat_lines, set_cell, write_lines
+from tests.matching.test_link import _ingest, _link
+
+AIRPORT = Path(__file__).resolve().parents[2] / "data/ocds/grupo-aeroportuario"
+SOPORTE = "SCA000222H7A"  # SFP 2016-10-26..2017-10-26; airport contract signed 2014-11-01
+SIGA = "SIG9806044B1"  # SFP 2007; airport award 2015-02-04
+
+
+def _scan(settings: Settings) -> Any:
+    engine = make_engine(settings)
+    try:
+        return scan(engine)
+    finally:
+        engine.dispose()
+
+
+def _alerts(settings: Settings, **filters: Any) -> list[dict[str, Any]]:
+    engine = make_engine(settings)
+    try:
+        return list(listing(engine, **filters))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def airport(db_settings: Settings, trained_model: Path) -> Settings:
+    db_settings.model_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(trained_model, db_settings.model_dir / trained_model.name)
+    _ingest(db_settings, (ocds_job(), AIRPORT), (sanctions_job("sfp"), SFP))
+    _link(db_settings)
+    return db_settings
+
+
+def _sfp_with_window(tmp: Path, rfc: str, start: str, end: str) -> Path:
+    records = json.loads(SFP.read_text(encoding="utf-8"))
+    for record in records:
+        if record["rfc"] == rfc:
+            record["plazo"] = {"plazo_inha": "2 años", "fecha_inicial": start, "fecha_final": end}
+    out = tmp / "sfp_moved.json"
+    out.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def test_contracts_outside_the_sanction_window_raise_nothing(airport: Settings) -> None:
+    # The suppliers do resolve to their sanctioned firms: this is a true negative, not a miss.
+    for rfc in (SOPORTE, SIGA):
+        shared = rows(airport, "SELECT COUNT(DISTINCT m.entity_id) FROM link_records r JOIN "
+                      "entity_members m ON m.record_key = r.record_key WHERE r.rfc = :rfc", rfc=rfc)
+        assert shared[0][0] == 1
+    summary = _scan(airport)
+    assert summary.awards_checked > 300
+    assert summary.alerts_new == 0 and _alerts(airport) == []
+
+
+def test_a_debarment_covering_the_contract_alerts_once(airport: Settings, tmp_path: Path) -> None:
+    _ingest(airport, (sanctions_job("sfp"), _sfp_with_window(tmp_path, SOPORTE, "2014-06-01",
+                                                            "2015-06-01")))
+    _link(airport)
+    first = _scan(airport)
+    assert first.alerts_new == 1
+    (alert,) = _alerts(airport)
+    assert alert["severity"] == "high" and alert["status"] == "new"
+    assert (alert["ocid"], alert["date"], alert["date_basis"]) == ("325", "2014-11-01",
+                                                                   "date signed")
+    assert alert["supplier_rfc"] == SOPORTE and alert["probability"] >= 0.9
+    assert alert["sanction"]["start"] == "2014-06-01" and alert["sanction"]["registry"] == "sfp"
+    assert {s["what"] for s in alert["sources"]} == {"award", "sanction"}
+    assert all(s["retrieved_at"] for s in alert["sources"])
+    again = _scan(airport)
+    assert again.alerts_new == 0 and len(_alerts(airport)) == 1
+
+    engine = make_engine(airport)
+    try:
+        done = review(engine, alert["id"], decision="dismiss", reviewer="auditor",
+                      note="another firm", not_same_firm=True)
+    finally:
+        engine.dispose()
+    assert done["status"] == "dismissed" and done["reviewer"] == "auditor"
+    judged = rows(airport, "SELECT decision, record_a, record_b FROM judgements")
+    assert [j.decision for j in judged] == ["different"]
+    _link(airport)
+    _scan(airport)
+    kept = _alerts(airport)
+    assert [a["status"] for a in kept] == ["dismissed"]  # never deleted, never duplicated
+
+
+def test_69b_definitivo_is_medium_and_presunto_is_low(airport: Settings, tmp_path: Path) -> None:
+    header, data = sat_lines(2)[:3], sat_lines(2)[3:]
+    definitivo = set_cell(set_cell(set_cell(data[0], 1, SIGA), 3, "Definitivo"), 15, "01/01/2015")
+    definitivo = set_cell(set_cell(definitivo, 2, "SISTEMAS INTEGRALES DE GESTION AMBIENTAL SC"),
+                          13, "01/01/2015")
+    presunto = set_cell(set_cell(data[1], 1, SOPORTE), 2, "SOPORTE Y CAPACITACION SA DE CV")
+    presunto = set_cell(set_cell(set_cell(presunto, 3, "Presunto"), 5, "01/01/2014"), 7,
+                        "01/01/2014")
+    _ingest(airport, (sanctions_job("sat-69b"),
+                      write_lines(tmp_path / "69b.csv", [*header, definitivo, presunto])))
+    _link(airport)
+    _scan(airport)
+    found = {(a["supplier_rfc"], a["severity"], a["sanction"]["kind"]) for a in _alerts(airport)}
+    assert (SIGA, "medium", "efos_definitivo") in found
+    assert (SOPORTE, "low", "efos_presunto") in found
+    assert {a["severity"] for a in _alerts(airport, severity="medium")} == {"medium"}
+
+
+def test_alert_endpoints(airport: Settings, tmp_path: Path) -> None:
+    _ingest(airport, (sanctions_job("sfp"), _sfp_with_window(tmp_path, SOPORTE, "2014-06-01",
+                                                            "2015-06-01")))
+    _link(airport)
+    _scan(airport)
+    engine = make_engine(airport)
+    try:
+        _, auditor = keys.create(engine, role="auditor", name="auditor one")
+        _, officer = keys.create(engine, role="officer", name="officer one")
+    finally:
+        engine.dispose()
+    with TestClient(create_app(airport, load_index=False)) as client:
+        auth = {"Authorization": f"Bearer {auditor}"}
+        listed = client.get("/v1/alerts", params={"status": "new", "severity": "high"},
+                            headers=auth).json()["items"]
+        assert len(listed) == 1
+        assert client.get("/v1/alerts", headers={"X-API-Key": officer}).status_code == 403
+        reviewed = client.post(f"/v1/alerts/{listed[0]['id']}/review", headers=auth,
+                               json={"decision": "confirm", "note": "checked the contract"})
+        assert reviewed.status_code == 200 and reviewed.json()["status"] == "confirmed"
+        assert reviewed.json()["reviewer"] == "auditor one"
+        assert client.post("/v1/alerts/999999/review", headers=auth,
+                           json={"decision": "confirm"}).status_code == 404
+        assert client.get("/v1/alerts", params={"status": "new"},
+                          headers=auth).json()["items"] == []
