@@ -416,6 +416,31 @@ def digest_cmd(as_json: JsonOpt = False) -> None:
         raise typer.Exit(1)
 
 
+@cli.command("nightly")
+def nightly_cmd(
+    no_mail: Annotated[bool, typer.Option("--no-mail", help="Do not send the digest.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Refresh the sources in $TESTIGO_SOURCES, link, scan, send the digest. Exit 1 when a
+    source or a message failed (the rest still ran), 2 when the run could not start."""
+    from dataclasses import asdict
+
+    from app.db import make_engine
+    from app.nightly import NightlyError, run
+
+    settings = _settings()
+    engine = make_engine(settings)
+    try:
+        report = run(engine, settings, send_mail=not no_mail)
+    except NightlyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(asdict(report)) if as_json else report.line())
+    raise typer.Exit(report.exit_code)
+
+
 apikey_cli = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
 cli.add_typer(apikey_cli, name="apikey")
 
