@@ -18,11 +18,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: migrate the embedded database, load and link the bundled demo data, serve on http://$(HOST):$(PORT)
+## run: migrate the embedded database, load, link and scan the demo data, serve on http://$(HOST):$(PORT)
 run: install
 	$(BIN)/testigo db upgrade
 	$(BIN)/testigo demo
 	$(BIN)/testigo link
+	$(BIN)/testigo alerts scan
+	$(BIN)/testigo alerts list
 	$(BIN)/testigo serve --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (PostgreSQL tests are skipped, and say so, when no server answers)
