@@ -47,6 +47,7 @@ MAX_RARE_TOKEN_FIRMS = 500
 CUT_LENGTHS = range(30, 41)
 PREFIX_LEN = 16
 PLACEHOLDER_TAIL = "010101000"
+PARTICLES = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "EL", "Y", "E", "EN", "A", "&"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,12 @@ def features(record: RawRecord) -> dict[str, Any]:
         # Guessing a person from the words of a name ("GARZA GAS") is wrong too often to weigh
         # against a match: without an RFC or a legal form, the kind is unknown.
         kind = None
-    core_tokens = [t for t in parts.tokens if t not in names.GENERIC_WORDS]
+    core_tokens = [
+        t for t in parts.tokens if t not in names.GENERIC_WORDS and t not in PARTICLES
+    ]
+    # Blocking keys start after the generic words: "COMERCIALIZADORA …" and "GRUPO COMERCIAL …"
+    # would otherwise make blocks of thousands of unrelated firms.
+    distinct = " ".join(core_tokens) or None
     # A core of one word ("REYES", "DURANGO") is a surname or a place, not a firm: no core.
     core = " ".join(core_tokens) if len(core_tokens) >= 2 else None
     return {
@@ -128,8 +134,8 @@ def features(record: RawRecord) -> dict[str, Any]:
         "postal_code": postal(record.postal_code),
         "name_rare": None,
         "name_rare2": None,
-        "name_skel": names.skeleton_key(parts.norm),
-        "name_prefix": parts.norm[:PREFIX_LEN] if parts.norm and len(parts.norm) >= 10 else None,
+        "name_skel": names.skeleton_key(distinct),
+        "name_prefix": distinct[:PREFIX_LEN] if distinct and len(distinct) >= 10 else None,
         "name_cut": "1" if _looks_cut(record.name, parts.legal_form) else None,
         "tf_name": None,
         "tf_name_core": None,

@@ -33,6 +33,9 @@ BLOCKING_RULES: tuple[str, ...] = (
     'l."name_core" = r."name_core"',
     'l."name_rare" = r."name_rare"',
     'l."name_rare2" = r."name_rare2"',
+    # A typo makes a word the rarest of its name, pushing the real rare word to second place.
+    'l."name_rare" = r."name_rare2"',
+    'l."name_rare2" = r."name_rare"',
     'l."name_skel" = r."name_skel" AND l."legal_form" = r."legal_form"',
     'l."name_prefix" = r."name_prefix"',
 )
