@@ -62,7 +62,7 @@ def review_alert(
     body: ReviewIn,
     engine: EngineDep,
     caller: Annotated[Caller, Depends(allowed("alerts"))],
-    alert_id: Annotated[int, Path(ge=1, le=2**62)],
+    alert_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> dict[str, Any]:
     """Confirm or dismiss an alert, with the caller as reviewer and a note."""
     return alerts.review(
