@@ -42,7 +42,7 @@ _STEM = re.compile(r"^[A-ZÑ&]{3,4}\d{6}$")
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1"})
 _POSTAL = re.compile(r"\d{4,5}")
 # A token shared by more firms than this is no blocking key: it would make huge blocks.
-MAX_RARE_TOKEN_FIRMS = 500
+MAX_RARE_TOKEN_FIRMS = 50
 # Publishers cut names at 35 (CDMX) or 40 characters: a raw name this long may be truncated.
 CUT_LENGTHS = range(30, 41)
 PREFIX_LEN = 16
