@@ -5,18 +5,30 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from ingest.rows import AwardRow, PartyRow, SanctionRow, SupplierEntryRow
-from ingest.store import rfc_columns
+from ingest.store import rfc_columns, rfc_values
 from matching import rfc as rfcs
 
 
-def _clean(text: str | None) -> str | None:
+def _collapse(text: str | None) -> str | None:
     if text is None:
         return None
     collapsed = " ".join(str(text).split())
     return collapsed or None
+
+
+# Names, addresses and buyers recur across releases: collapse each text once.
+_clean = lru_cache(maxsize=65536)(_collapse)
+
+
+@lru_cache(maxsize=32768)
+def _usable_rfc(raw: str | None) -> str | None:
+    """The first usable RFC in a field, normalised; None when there is none."""
+    found = rfcs.best(raw)
+    return found.value if found is not None and found.usable else None
 
 
 def _utc(instant: datetime | None) -> datetime | None:
@@ -41,6 +53,8 @@ def party_key(ocid: str, party_id: str) -> str:
 
 
 def party_values(row: PartyRow, source_file: str) -> dict[str, Any]:
+    rfc_raw, rfc, rfc_all, rfc_kind, rfc_check_ok = rfc_values(row.rfc_raw)
+    address = row.address
     return {
         "source_key": party_key(row.ocid, row.party_id),
         "ocid": row.ocid,
@@ -51,19 +65,22 @@ def party_values(row: PartyRow, source_file: str) -> dict[str, Any]:
         "roles": " ".join(row.roles),
         "identifier_scheme": row.identifier_scheme,
         "identifier_id": row.identifier_id,
-        **rfc_columns(row.rfc_raw),
-        "street": _clean(row.address.street),
-        "locality": _clean(row.address.locality),
-        "region": _clean(row.address.region),
-        "postal_code": _clean(row.address.postal_code),
-        "country": _clean(row.address.country),
+        "rfc_raw": rfc_raw,
+        "rfc": rfc,
+        "rfc_all": rfc_all,
+        "rfc_kind": rfc_kind,
+        "rfc_check_ok": rfc_check_ok,
+        "street": _clean(address.street),
+        "locality": _clean(address.locality),
+        "region": _clean(address.region),
+        "postal_code": _clean(address.postal_code),
+        "country": _clean(address.country),
         "source_file": source_file,
         "position": row.position,
     }
 
 
 def award_values(row: AwardRow, source_file: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    buyer = rfcs.best(row.buyer_rfc_raw)
     award = {
         "source_key": bounded(f"{row.ocid}/{row.kind}/{row.item_id}"),
         "ocid": row.ocid,
@@ -82,21 +99,19 @@ def award_values(row: AwardRow, source_file: str) -> tuple[dict[str, Any], list[
         "currency": row.currency,
         "buyer_id": row.buyer_id,
         "buyer_name": _clean(row.buyer_name),
-        "buyer_rfc": buyer.value if buyer is not None and buyer.usable else None,
+        "buyer_rfc": _usable_rfc(row.buyer_rfc_raw),
         "source_file": source_file,
         "position": row.position,
     }
-    suppliers = []
-    for ref in row.suppliers:
-        best = rfcs.best(ref.rfc_raw)
-        suppliers.append(
-            {
-                "party_key": party_key(row.ocid, ref.party_id) if ref.party_id else None,
-                "name": _clean(ref.name),
-                "rfc_raw": ref.rfc_raw,
-                "rfc": best.value if best is not None and best.usable else None,
-            }
-        )
+    suppliers = [
+        {
+            "party_key": party_key(row.ocid, ref.party_id) if ref.party_id else None,
+            "name": _clean(ref.name),
+            "rfc_raw": ref.rfc_raw,
+            "rfc": _usable_rfc(ref.rfc_raw),
+        }
+        for ref in row.suppliers
+    ]
     return award, suppliers
 
 
@@ -104,14 +119,14 @@ def sanction_values(row: SanctionRow, source_file: str) -> dict[str, Any]:
     return {
         "source_key": bounded(row.source_key),
         "registry": row.registry,
-        "case_number": _clean(row.case_number),
-        "name": _clean(row.name),
+        "case_number": _collapse(row.case_number),
+        "name": _collapse(row.name),
         "person_kind": row.person_kind,
         "kind": row.kind,
         "start_date": row.start_date,
         "end_date": row.end_date,
-        "authority": _clean(row.authority),
-        "raw_status": _clean(row.raw_status),
+        "authority": _collapse(row.authority),
+        "raw_status": _collapse(row.raw_status),
         "amount": row.amount,
         "currency": row.currency,
         "details": row.details,
@@ -127,12 +142,12 @@ def supplier_values(row: SupplierEntryRow, source_file: str) -> dict[str, Any]:
         "source_key": bounded(row.source_key),
         "register": row.register,
         "register_id": row.register_id,
-        "name": _clean(row.name),
+        "name": _collapse(row.name),
         **rfc_columns(row.rfc_raw),
-        "street": _clean(address["street"]),
-        "locality": _clean(address["locality"]),
-        "region": _clean(address["region"]),
-        "postal_code": _clean(address["postal_code"]),
+        "street": _collapse(address["street"]),
+        "locality": _collapse(address["locality"]),
+        "region": _collapse(address["region"]),
+        "postal_code": _collapse(address["postal_code"]),
         "source_file": source_file,
         "position": row.position,
     }

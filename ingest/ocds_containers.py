@@ -200,13 +200,23 @@ def _array(path: Path) -> Iterator[Candidate | Rejected]:
             yield from _dispatch(value, f"[{index}]")
 
 
+# Decimals, as ijson gives. One decoder for all lines: json.loads(..., parse_float=...) would
+# build a new one per line.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _loads(line: bytes) -> object:
+    """json.loads(line, parse_float=Decimal), reusing one decoder."""
+    return _DECODER.decode(line.decode(json.detect_encoding(line), "surrogatepass"))
+
+
 def _lines(path: Path) -> Iterator[Candidate | Rejected]:
     with open_ocds(path) as stream:
         for number, line in enumerate(stream, 1):
-            if not line.strip():
+            if not line or line.isspace():  # blank: without copying the line as strip() would
                 continue
             try:
-                value = json.loads(line, parse_float=Decimal)  # Decimals, as ijson gives
+                value = _loads(line)
             except ValueError as exc:  # also UnicodeDecodeError
                 raw = line.decode("utf-8", "replace")[:RAW_LIMIT]
                 yield Rejected(f"line {number}", raw, f"invalid JSON on this line: {exc}")

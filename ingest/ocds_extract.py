@@ -7,11 +7,12 @@ named; `ingest.ocds` turns that into a `Rejected` row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from ingest.dates import ocds_date, parse_instant
-from ingest.ocds_fields import MalformedRelease, amount, obj, objects, text
+from ingest.ocds_fields import MalformedRelease, amount, obj, objects, text, text_at
 from ingest.ocds_parties import PartyTable
 from ingest.rows import AwardRow, OcdsItem, SupplierRef
 
@@ -51,6 +52,16 @@ def extract_release(release: dict[str, Any], *, position: str) -> OcdsItem:
     return OcdsItem(parties=parties.rows(), awards=rows)
 
 
+_day_of_text = lru_cache(maxsize=8192)(ocds_date)  # award and contract days recur
+
+
+def _day(value: object) -> date | None:
+    """`ocds_date`, cached for the usual case of a string."""
+    if value is None:
+        return None
+    return _day_of_text(value) if value.__class__ is str else ocds_date(value)
+
+
 _Buyer = tuple[str | None, str | None, str | None]  # id, name, RFC as published
 
 
@@ -77,7 +88,10 @@ def _supplier_refs(value: object, where: str, parties: PartyTable) -> tuple[Supp
         if found is None:
             continue
         party, rfc = found
-        name = text(entry.get("name"), f"{where}.suppliers[{index}].name") or party.name
+        v = entry.get("name")
+        name: str | None = v
+        if not (v.__class__ is str and v.strip()):
+            name = text_at(v, where, f".suppliers[{index}].name") or party.name
         refs.append(SupplierRef(party_id=party.party_id, name=name, rfc_raw=rfc or party.rfc_raw))
     return tuple(refs)
 
@@ -143,20 +157,32 @@ def _row(
         or obj(item.get("valueWithTax"), f"{where}.valueWithTax")
         or {}
     )
+    # Inline fast path of `text` (most fields are plain strings): see ocds_fields.text_at.
+    v = item.get("id")
+    # Some airport awards have no id: their place in the release is the stable key left.
+    item_id = (v if v.__class__ is str and v.strip() else text_at(v, where, ".id")) or where
+    v = item.get("title")
+    title = v if v.__class__ is str and v.strip() else text_at(v, where, ".title")
+    v = item.get("status")
+    status = v if v.__class__ is str and v.strip() else text_at(v, where, ".status")
+    day, day_signed = _day(date), _day(date_signed)
+    start, end = _day(period.get("startDate")), _day(period.get("endDate"))
+    value_amount = amount(value.get("amount"), f"{where}.value.amount")
+    v = value.get("currency")
+    currency = v if v.__class__ is str and v.strip() else text_at(v, where, ".value.currency")
     return AwardRow(
         ocid=ctx.ocid,
         kind=kind,
-        # Some airport awards have no id: their place in the release is the stable key left.
-        item_id=text(item.get("id"), f"{where}.id") or where,
+        item_id=item_id,
         award_id=award_id,
-        title=text(item.get("title"), f"{where}.title"),
-        status=text(item.get("status"), f"{where}.status"),
-        date=ocds_date(date),
-        date_signed=ocds_date(date_signed),
-        period_start=ocds_date(period.get("startDate")),
-        period_end=ocds_date(period.get("endDate")),
-        value_amount=amount(value.get("amount"), f"{where}.value.amount"),
-        currency=text(value.get("currency"), f"{where}.value.currency"),
+        title=title,
+        status=status,
+        date=day,
+        date_signed=day_signed,
+        period_start=start,
+        period_end=end,
+        value_amount=value_amount,
+        currency=currency,
         buyer_id=ctx.buyer_id,
         buyer_name=ctx.buyer_name,
         buyer_rfc_raw=ctx.buyer_rfc_raw,

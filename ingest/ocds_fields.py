@@ -44,6 +44,16 @@ def text(value: object, where: str) -> str | None:
     raise MalformedRelease(f"{where} is {_kind(value)}, expected text")
 
 
+def text_at(value: object, where: str, field: str) -> str | None:
+    """`text` for the slow cases, naming the field `where + field` only if it must complain.
+
+    Hot paths test for the common case inline and call this for the rest:
+    `v if v.__class__ is str and v.strip() else text_at(v, where, ".name")`."""
+    if value is None:
+        return None
+    return text(value, where + field)
+
+
 def obj(value: object, where: str) -> dict[str, Any] | None:
     """An object field; null means absent."""
     if value is None:
@@ -107,15 +117,21 @@ def address(value: object, where: str) -> Address:
     found = obj(value, where)
     if found is None:
         return Address()
-    return Address(
-        street=text(found.get("streetAddress"), f"{where}.streetAddress"),
-        locality=text(found.get("locality"), f"{where}.locality"),
-        region=text(found.get("region"), f"{where}.region"),
-        # INAI publishes postal codes as ints (4530 for 04530): kept as published, the
-        # pipeline's normalisation decides about the lost leading zero.
-        postal_code=text(found.get("postalCode"), f"{where}.postalCode"),
-        country=text(found.get("countryName"), f"{where}.countryName"),
-    )
+    # Inline fast path of `text` (most fields are plain strings): see text_at.
+    get = found.get
+    v = get("streetAddress")
+    street = v if v.__class__ is str and v.strip() else text_at(v, where, ".streetAddress")
+    v = get("locality")
+    locality = v if v.__class__ is str and v.strip() else text_at(v, where, ".locality")
+    v = get("region")
+    region = v if v.__class__ is str and v.strip() else text_at(v, where, ".region")
+    # INAI publishes postal codes as ints (4530 for 04530): kept as published, the
+    # pipeline's normalisation decides about the lost leading zero.
+    v = get("postalCode")
+    postal_code = v if v.__class__ is str and v.strip() else text_at(v, where, ".postalCode")
+    v = get("countryName")
+    country = v if v.__class__ is str and v.strip() else text_at(v, where, ".countryName")
+    return Address(street, locality, region, postal_code, country)
 
 
 def _kind(value: object) -> str:

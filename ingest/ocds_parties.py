@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from ingest.ocds_fields import address, obj, objects, text
+from ingest.ocds_fields import address, obj, objects, text, text_at
 from ingest.rows import PartyRow
 
 _CODES = (
@@ -86,7 +86,10 @@ def _roles(value: object, where: str) -> tuple[str, ...]:
     listed = value if isinstance(value, list) else [value]
     roles: list[str] = []
     for index, entry in enumerate(listed):
-        raw = text(entry, f"{where}[{index}]")
+        if entry.__class__ is str and entry.strip():
+            raw: str | None = entry
+        else:
+            raw = text_at(entry, where, f"[{index}]")
         role = canonical_role(raw) if raw is not None else None
         if role is not None and role not in roles:
             roles.append(role)
@@ -94,11 +97,18 @@ def _roles(value: object, where: str) -> tuple[str, ...]:
 
 
 def _identifier(org: dict[str, Any], where: str) -> tuple[str | None, str | None]:
-    ident = obj(org.get("identifier"), f"{where}.identifier") or {}
-    scheme = text(ident.get("scheme"), f"{where}.identifier.scheme")
-    return scheme, text(ident.get("id"), f"{where}.identifier.id")
+    ident = org.get("identifier")
+    if ident is None:
+        return None, None
+    if ident.__class__ is not dict:
+        ident = obj(ident, f"{where}.identifier") or {}
+    v = ident.get("scheme")
+    scheme = v if v.__class__ is str and v.strip() else text_at(v, where, ".identifier.scheme")
+    v = ident.get("id")
+    return scheme, v if v.__class__ is str and v.strip() else text_at(v, where, ".identifier.id")
 
 
+@lru_cache(maxsize=1024)  # a publisher uses a handful of schemes
 def _is_rfc_scheme(scheme: str | None) -> bool:
     return scheme is None or _RFC_SCHEME.fullmatch(scheme.strip()) is not None
 
@@ -106,6 +116,13 @@ def _is_rfc_scheme(scheme: str | None) -> bool:
 def find_rfc(org: dict[str, Any], where: str) -> str | None:
     """The RFC an organisation object (party, buyer, supplier reference) carries, as published."""
     scheme, ident_id = _identifier(org, where)
+    return _rfc_of(org, where, scheme, ident_id)
+
+
+def _rfc_of(
+    org: dict[str, Any], where: str, scheme: str | None, ident_id: str | None
+) -> str | None:
+    """`find_rfc` once the organisation's identifier (scheme, id) has been read."""
     if ident_id is not None and _is_rfc_scheme(scheme):
         return ident_id
     for index, extra in objects(org.get("additionalIdentifiers"), f"{where}.additionalIdentifiers"):
@@ -115,7 +132,8 @@ def find_rfc(org: dict[str, Any], where: str) -> str | None:
         # Here an explicit RFC scheme is required: INAI fills these with address parts.
         if extra_scheme is not None and extra_id is not None and _is_rfc_scheme(extra_scheme):
             return extra_id
-    org_id = text(org.get("id"), f"{where}.id")
+    v = org.get("id")
+    org_id = v if v.__class__ is str and v.strip() else text_at(v, where, ".id")
     match = _RFC_PARTY_ID.fullmatch(org_id.strip()) if org_id is not None else None
     return match.group(1) if match else None
 
@@ -150,14 +168,17 @@ class PartyTable:
         """A `parties[index]` entry."""
         where = f"parties[{index}]"
         scheme, ident_id = _identifier(party, where)
-        name = text(party.get("name"), f"{where}.name")
-        party_id = text(party.get("id"), f"{where}.id")
+        v = party.get("name")
+        name = v if v.__class__ is str and v.strip() else text_at(v, where, ".name")
+        v = party.get("id")
+        party_id = v if v.__class__ is str and v.strip() else text_at(v, where, ".id")
         if party_id is None:  # OCDS builds party ids from the identifier; so do we
             if ident_id is not None:
                 party_id = f"{scheme}-{ident_id}" if scheme else f"identifier:{ident_id}"
             else:
                 party_id = f"name:{name}" if name is not None else where
-        row = self._new(party_id, name, party, where, scheme, ident_id)
+        rfc = _rfc_of(party, where, scheme, ident_id)
+        row = self._new(party_id, name, party, where, scheme, ident_id, rfc)
         row.roles = _roles(party.get("roles"), f"{where}.roles")
         existing = self._rows.get(party_id)
         if existing is None:
@@ -174,10 +195,12 @@ class PartyTable:
         """The party an award/contract supplier or the buyer points at, created when it is
         not in `parties[]`. Returns it with the RFC the reference itself carries; None when
         the reference names nobody."""
-        ref_id = text(ref.get("id"), f"{where}.id")
-        name = text(ref.get("name"), f"{where}.name")
+        v = ref.get("id")
+        ref_id = v if v.__class__ is str and v.strip() else text_at(v, where, ".id")
+        v = ref.get("name")
+        name = v if v.__class__ is str and v.strip() else text_at(v, where, ".name")
         scheme, ident_id = _identifier(ref, where)
-        rfc = find_rfc(ref, where)
+        rfc = _rfc_of(ref, where, scheme, ident_id)
         if ref_id is not None:
             party = self._rows.get(ref_id)
         elif ident_id is not None:
@@ -191,7 +214,7 @@ class PartyTable:
             if ref_id is None and ident_id is None and name is None:
                 return None
             party_id = ref_id if ref_id is not None else self._free_id(ident_id, name)
-            party = self._new(party_id, name, ref, where, scheme, ident_id)
+            party = self._new(party_id, name, ref, where, scheme, ident_id, rfc)
             self._add(party)
         if role not in party.roles:
             party.roles += (role,)
@@ -219,13 +242,15 @@ class PartyTable:
         where: str,
         scheme: str | None,
         ident_id: str | None,
+        rfc: str | None,
     ) -> PartyRow:
+        """A party row for `org`, whose RFC (`find_rfc(org, where)`) the caller has read."""
         return PartyRow(
             ocid=self.ocid,
             party_id=party_id,
             name=name,
             roles=(),
-            rfc_raw=find_rfc(org, where),
+            rfc_raw=rfc,
             identifier_scheme=scheme,
             identifier_id=ident_id,
             address=address(org.get("address"), f"{where}.address"),

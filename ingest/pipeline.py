@@ -130,6 +130,11 @@ def run_job(
             summary.files.append(FileResult(location, location, status="failed", error=str(exc)))
             log.error("ingest.source_failed", origin=location, error=str(exc))
             continue
+        except Exception as exc:  # a bug, not a bad source: still only this location fails
+            log.exception("ingest.source_failed", origin=location)
+            error = f"{location}: unexpected error {exc.__class__.__name__}: {_first_line(exc)}"
+            summary.files.append(FileResult(location, location, status="failed", error=error))
+            continue
         for local in files:
             summary.files.append(
                 _ingest_file(
@@ -253,10 +258,17 @@ def _ingest_file(
         return _record_failure(engine, run, result, f"{source_file}: {exc}")
     except SQLAlchemyError as exc:
         log.error("ingest.db_error", source=source_file, error=str(exc))
-        message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        message = _first_line(getattr(exc, "orig", None) or exc)
         return _record_failure(
             engine, run, result, f"{source_file}: the database refused a batch: {message}"
         )
+    except Exception as exc:
+        # A bug (a TypeError in a reader, say) must not take the other files down with it: the
+        # transaction rolled back, the failure is recorded and the next file is read.
+        # KeyboardInterrupt and SystemExit are not Exceptions: they still stop the ingest.
+        log.exception("ingest.unexpected_error", source=source_file)
+        message = f"unexpected error {exc.__class__.__name__}: {_first_line(exc)}"
+        return _record_failure(engine, run, result, f"{source_file}: {message}")
     finally:
         progress.finish()
     log.info(
@@ -270,6 +282,11 @@ def _ingest_file(
         withdrawn=result.withdrawn,
     )
     return result
+
+
+def _first_line(exc: object) -> str:
+    lines = str(exc).splitlines()
+    return lines[0] if lines else ""
 
 
 def _insert_run(conn: Connection, values: dict[str, Any]) -> int:
@@ -286,11 +303,14 @@ def _record_failure(
         sha256=result.sha256,
         error=error,
     )
-    with engine.begin() as conn:
-        fresh.run_id = _insert_run(
-            conn, {**run, "status": "failed", "error": error, "finished_at": datetime.now(UTC)}
-        )
-    log.error("ingest.file_failed", source=result.source_file, error=error)
+    try:
+        with engine.begin() as conn:
+            fresh.run_id = _insert_run(
+                conn, {**run, "status": "failed", "error": error, "finished_at": datetime.now(UTC)}
+            )
+    except SQLAlchemyError as exc:  # the database itself is gone: report, do not crash
+        fresh.error = f"{error} (and the failure could not be recorded: {_first_line(exc)})"
+    log.error("ingest.file_failed", source=result.source_file, error=fresh.error)
     return fresh
 
 
@@ -363,12 +383,14 @@ def _store_releases(conn: Connection, items: list[Any], source_file: str, run_id
         assert isinstance(item, OcdsItem)
         keys: list[str] = []
         for p in item.parties:
-            values = {**party_values(p, source_file), "run_id": run_id}
+            values = party_values(p, source_file)
+            values["run_id"] = run_id
             parties.append(values)
             keys.append(values["source_key"])
         for a in item.awards:
             award, suppliers = award_values(a, source_file)
-            awards.append(({**award, "run_id": run_id}, suppliers))
+            award["run_id"] = run_id
+            awards.append((award, suppliers))
             keys.append(award["source_key"])
         keys_per_release.append(keys)
     party_changes = upsert_parties(conn, parties)

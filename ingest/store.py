@@ -1,17 +1,37 @@
 """Batched, portable upserts (SQLite and PostgreSQL alike): select the keys a batch already has,
 insert the new rows, update the changed ones, and count the unchanged. No dialect-specific
-ON CONFLICT, so the same code and the same counts hold on both engines."""
+ON CONFLICT, so the same code and the same counts hold on both engines.
+
+The hot paths (the key lookup and the inserts) go to the driver directly, since SQLAlchemy's
+per-row work would cost more than the database does: one statement with the keys as a single
+parameter (`json_each` on SQLite, `= ANY(array)` on PostgreSQL), then `executemany` on SQLite
+and `COPY` on PostgreSQL. Values are converted with the same bind processors SQLAlchemy would
+use, so what is stored is the same either way. Updates (rare: a changed record) stay on
+SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Table,
+    bindparam,
+    delete,
+    update,
+)
 
 from app.models import Award, AwardSupplier, Party, RecordHistory, Sanction, SupplierEntry
 from matching import rfc as rfcs
@@ -23,7 +43,7 @@ SANCTIONS: Table = Sanction.__table__  # type: ignore[assignment]
 SUPPLIER_ENTRIES: Table = SupplierEntry.__table__  # type: ignore[assignment]
 HISTORY: Table = RecordHistory.__table__  # type: ignore[assignment]
 
-PROVENANCE = ("run_id", "source_file", "position", "content_hash")
+PROVENANCE = frozenset({"run_id", "source_file", "position", "content_hash"})
 
 
 @dataclass(slots=True)
@@ -46,31 +66,295 @@ class Changed:
     updated: set[str]
 
 
-def content_hash(values: dict[str, Any]) -> str:
-    """A fingerprint of what a record says (not where it came from), to spot real changes."""
+# --- content hashes ------------------------------------------------------------------------------
+# Per dict shape (its keys in order, and which of them hold JSON): the content keys in a fixed
+# (sorted) order, a getter for their values, the positions of the JSON ones, and the names' repr,
+# which goes into the hash so that a renamed field counts.
+_Shape = tuple[Callable[[dict[str, Any]], Any], tuple[int, ...], bytes]
+_SHAPES: dict[tuple[tuple[str, ...], frozenset[str]], _Shape] = {}
+
+
+def _shape(keys: tuple[str, ...], json_keys: frozenset[str]) -> _Shape:
+    found = _SHAPES.get((keys, json_keys))
+    if found is None:
+        names = tuple(sorted(k for k in keys if k not in PROVENANCE))
+        getter: Callable[[dict[str, Any]], Any] = (
+            itemgetter(*names) if len(names) > 1 else (lambda d: tuple(d[k] for k in names))
+        )
+        nested = tuple(i for i, name in enumerate(names) if name in json_keys)
+        if len(_SHAPES) > 256:  # shapes are a handful per table; never let this grow
+            _SHAPES.clear()
+        found = _SHAPES[(keys, json_keys)] = (getter, nested, repr(names).encode())
+    return found
+
+
+def content_hash(values: dict[str, Any], json_keys: frozenset[str] = frozenset()) -> str:
+    """A fingerprint of what a record says (not where it came from), to spot real changes.
+
+    md5 of the repr of the content values in sorted-key order: deterministic across processes
+    (no `hash()`, whose strings are salted per process) and several times cheaper than JSON.
+    The values of `json_keys` (JSON columns, whose objects come in the publisher's key order)
+    are hashed as sorted-key JSON, so that reordered keys are not a change."""
+    getter, nested, names = _shape(tuple(values), json_keys)
+    content = getter(values)
+    if nested:
+        content = list(content)
+        for i in nested:
+            content[i] = json.dumps(content[i], sort_keys=True, default=str)
+    digest = hashlib.md5(names, usedforsecurity=False)
+    digest.update(repr(content).encode("utf-8", "backslashreplace"))
+    return digest.hexdigest()
+
+
+def json_keys(table: Table) -> frozenset[str]:
+    """The keys of `table`'s JSON columns (for `content_hash`)."""
+    return frozenset(c.key for c in table.columns if isinstance(c.type, JSON))
+
+
+def legacy_content_hash(values: dict[str, Any]) -> str:
+    """The fingerprint earlier versions stored (sorted-key JSON). Only consulted when a stored
+    hash differs from `content_hash`, so that a database loaded before the change does not see
+    every record as changed on its next ingest."""
     data = {k: v for k, v in values.items() if k not in PROVENANCE}
     text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def rfc_columns(raw: str | None) -> dict[str, Any]:
-    """The RFC columns every linkable record has: as published, best usable, all, kind, check."""
+def _changed(stored: str, row: dict[str, Any], extra: dict[str, Any] | None = None) -> bool:
+    """Whether the hash stored for a record says that `row` (with `extra`, hashed alongside)
+    says something else. A hash in the legacy form is recomputed that way to compare."""
+    if stored == row["content_hash"]:
+        return False
+    return stored != legacy_content_hash({**row, **extra} if extra else row)
+
+
+# --- RFC columns ---------------------------------------------------------------------------------
+RFC_COLUMNS = ("rfc_raw", "rfc", "rfc_all", "rfc_kind", "rfc_check_ok")
+
+
+@lru_cache(maxsize=32768)  # the same firms recur across releases and registries
+def rfc_values(raw: str | None) -> tuple[Any, ...]:
+    """`rfc_columns` as a tuple in `RFC_COLUMNS` order (cached: do not build on it in place)."""
     found = rfcs.split(raw)
     usable = [r for r in found if r.usable]
     best = usable[0] if usable else (found[0] if found else None)
-    return {
-        "rfc_raw": raw.strip() if raw else None,
-        "rfc": best.value if best is not None and best.usable else None,
-        "rfc_all": " ".join(r.value for r in usable) or None,
-        "rfc_kind": best.kind.value if best is not None else None,
-        "rfc_check_ok": best.check_ok if best is not None else None,
+    return (
+        raw.strip() if raw else None,
+        best.value if best is not None and best.usable else None,
+        " ".join(r.value for r in usable) or None,
+        best.kind.value if best is not None else None,
+        best.check_ok if best is not None else None,
+    )
+
+
+def rfc_columns(raw: str | None) -> dict[str, Any]:
+    """The RFC columns every linkable record has: as published, best usable, all, kind, check."""
+    return dict(zip(RFC_COLUMNS, rfc_values(raw), strict=True))
+
+
+# --- driver-level bulk operations ----------------------------------------------------------------
+def _driver(conn: Connection) -> Any:
+    """The DB-API connection under `conn`, inside the same transaction."""
+    return conn.connection.driver_connection
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return str(conn.dialect.identifier_preparer.quote(name))
+
+
+def _existing(
+    conn: Connection, table: Table, keys: Sequence[str], *extra: str
+) -> dict[str, tuple[Any, ...]]:
+    """source_key -> (id, content_hash, *extra) for the keys the table already has.
+
+    The keys travel as one parameter (a JSON array on SQLite, an array on PostgreSQL), so the
+    statement text is the same for every batch: one prepared statement, and no per-length
+    entries piling up in the driver's statement cache."""
+    if not keys:
+        return {}
+    names = ["source_key", "id", "content_hash", *extra]
+    columns = ", ".join(_quote(conn, table.c[n].name) for n in names)
+    name = _quote(conn, table.name)
+    cursor = _driver(conn).cursor()
+    try:
+        if _is_sqlite(conn):
+            cursor.execute(
+                f"SELECT {columns} FROM {name} WHERE source_key IN "
+                "(SELECT value FROM json_each(?))",
+                (json.dumps(list(keys)),),
+            )
+        else:
+            cursor.execute(
+                f"SELECT {columns} FROM {name} WHERE source_key = ANY(%s)", (list(keys),)
+            )
+        fetched = cursor.fetchall()
+    finally:
+        cursor.close()
+    processors = [
+        (i + 3, p)
+        for i, n in enumerate(extra)
+        if (p := table.c[n].type.dialect_impl(conn.dialect).result_processor(conn.dialect, None))
+    ]
+    found: dict[str, tuple[Any, ...]] = {}
+    for row in fetched:
+        if processors:
+            values = list(row)
+            for index, process in processors:
+                values[index] = process(values[index])
+            row = tuple(values)
+        found[row[0]] = tuple(row[1:])
+    return found
+
+
+def _next_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """`count` fresh primary keys for `table`, so that children can point at rows inserted in
+    bulk. SQLite: this transaction holds the write lock, and max(id) + 1 is what SQLite itself
+    would assign. PostgreSQL: drawn from the column's sequence."""
+    if count <= 0:
+        return []
+    cursor = _driver(conn).cursor()
+    try:
+        if _is_sqlite(conn):
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {_quote(conn, table.name)}")
+            start = int(cursor.fetchone()[0]) + 1
+            return list(range(start, start + count))
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table.name, count),
+        )
+        return sorted(int(row[0]) for row in cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+_Converter = Callable[[list[Any]], list[Any]]
+_SAMPLE_DAYS = (date(2021, 8, 30), date(999, 1, 2), None)
+_SAMPLE_INSTANTS = (
+    datetime(2021, 8, 29, 14, 3, 43, tzinfo=UTC),
+    datetime(2021, 8, 29, 8, 3, 43, 5, tzinfo=timezone(timedelta(hours=-6))),
+    datetime(999, 1, 2, 3, 4, 5),
+    None,
+)
+
+
+def _days(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    return [
+        None if v is None else v.isoformat() if v.__class__ is date else process(v) for v in values
+    ]
+
+
+def _instants(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    return [
+        None
+        if v is None
+        else v.replace(tzinfo=None).isoformat(" ", "microseconds")
+        if v.__class__ is datetime
+        else process(v)
+        for v in values
+    ]
+
+
+def _agrees(process: Callable[[Any], Any], convert: _Converter, samples: Sequence[Any]) -> bool:
+    try:
+        return convert(list(samples)) == [process(v) for v in samples]
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def _converter(column: Any, dialect: Any) -> _Converter | None:
+    """How a column's Python values become what the driver takes (None: as they are).
+
+    SQLAlchemy's own bind processor, except where an equivalent runs in C: dates and datetimes
+    that SQLite stores as text (checked against the processor on sample values, so a dialect
+    that stores them otherwise keeps its processor), and booleans that are already bools."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return None
+    if isinstance(column.type, DateTime):
+
+        def instants(values: list[Any]) -> list[Any]:
+            return _instants(values, process)
+
+        if _agrees(process, instants, _SAMPLE_INSTANTS):
+            return instants
+    elif isinstance(column.type, Date):
+
+        def days(values: list[Any]) -> list[Any]:
+            return _days(values, process)
+
+        if _agrees(process, days, _SAMPLE_DAYS):
+            return days
+    elif isinstance(column.type, Boolean) and _agrees(process, list, (True, False, None)):
+        # The driver stores a bool as the processor's output would be stored.
+        def bools(values: list[Any]) -> list[Any]:
+            if set(map(type, values)) <= {bool, type(None)}:
+                return values
+            return list(map(process, values))
+
+        return bools
+    return lambda values: list(map(process, values))
+
+
+def _tuples(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    if len(keys) > 1:
+        return itemgetter(*keys)
+    return lambda row: tuple(row[k] for k in keys)
+
+
+def bulk_insert(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    json_text: Iterable[str] = (),
+) -> None:
+    """Insert dict rows (keyed by column key, all of one shape) through the driver: DB-API
+    `executemany` on SQLite, `COPY ... FROM STDIN` on PostgreSQL.
+
+    A column missing from the rows gets its scalar default, else NULL; the primary key is
+    inserted only when the rows carry it. `json_text` names JSON columns whose values are
+    already serialised."""
+    if not rows:
+        return
+    first = rows[0]
+    columns = [c for c in table.columns if c.key in first or not c.primary_key]
+    skip = set(json_text)
+    converters = {
+        c.key: found
+        for c in columns
+        if c.key not in skip and (found := _converter(c, conn.dialect)) is not None
     }
-
-
-def _existing(conn: Connection, table: Table, keys: Sequence[str], *extra: str) -> dict[str, Any]:
-    cols = [table.c.source_key, table.c.id, table.c.content_hash, *(table.c[e] for e in extra)]
-    rows = conn.execute(select(*cols).where(table.c.source_key.in_(keys)))
-    return {row[0]: row for row in rows}
+    # Values that go as they are come straight out of each row (C-level); the converted ones
+    # are converted a column at a time, then appended to each row's tuple.
+    plain = [c for c in columns if c.key in first and c.key not in converters]
+    converted = [c for c in columns if c.key in first and c.key in converters]
+    missing = [c for c in columns if c.key not in first]
+    tail: list[list[Any]] = [converters[c.key]([row[c.key] for row in rows]) for c in converted]
+    for c in missing:  # its scalar default, else NULL
+        default = c.default.arg if c.default is not None and c.default.is_scalar else None  # type: ignore[attr-defined]
+        if c.key in converters:
+            default = converters[c.key]([default])[0]
+        tail.append([default] * len(rows))
+    head = map(_tuples([c.key for c in plain]), rows)
+    params = list(map(tuple.__add__, head, zip(*tail, strict=True))) if tail else list(head)
+    order = [*plain, *converted, *missing]
+    names = ", ".join(_quote(conn, c.name) for c in order)
+    target = _quote(conn, table.name)
+    cursor = _driver(conn).cursor()
+    try:
+        if _is_sqlite(conn):
+            marks = ", ".join("?" * len(order))
+            cursor.executemany(f"INSERT INTO {target} ({names}) VALUES ({marks})", params)
+        else:
+            with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                for values in params:
+                    copy.write_row(values)
+    finally:
+        cursor.close()
 
 
 def _update_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -83,6 +367,7 @@ def _update_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     conn.execute(stmt, rows)
 
 
+# --- registries ----------------------------------------------------------------------------------
 def upsert_registry_rows(
     conn: Connection,
     table: Table,
@@ -94,8 +379,9 @@ def upsert_registry_rows(
 ) -> Counts:
     """Sanctions and supplier-register entries: keyed by source_key, history kept for changes."""
     by_key: dict[str, dict[str, Any]] = {}
+    nested = json_keys(table)
     for row in rows:
-        row["content_hash"] = content_hash(row)
+        row["content_hash"] = content_hash(row, nested)
         by_key[row["source_key"]] = row  # a repeated key in one batch: the later row wins
     if not by_key:
         return Counts()
@@ -109,18 +395,18 @@ def upsert_registry_rows(
             inserts.append(row)
             history.append(_history(record_type, key, run_id, now, "created", row))
             counts.loaded += 1
-        elif old.content_hash != row["content_hash"] or old.status != "active":
-            change = "restored" if old.status != "active" else "updated"
-            updates.append({**row, "_id": old.id, "status": "active", "withdrawn_at": None})
-            history.append(_history(record_type, key, run_id, now, change, row))
-            counts.updated += 1
-        else:
+            continue
+        old_id, old_hash, old_status = old
+        if old_status == "active" and not _changed(old_hash, row):
             counts.unchanged += 1
-    if inserts:
-        conn.execute(insert(table), inserts)
+            continue
+        change = "restored" if old_status != "active" else "updated"
+        updates.append({**row, "_id": old_id, "status": "active", "withdrawn_at": None})
+        history.append(_history(record_type, key, run_id, now, change, row))
+        counts.updated += 1
+    bulk_insert(conn, table, inserts)
     _update_many(conn, table, updates)
-    if history:
-        conn.execute(insert(HISTORY), history)
+    bulk_insert(conn, HISTORY, history, json_text=("data",))
     return counts
 
 
@@ -134,7 +420,8 @@ def _history(
         "run_id": run_id,
         "observed_at": now,
         "change": change,
-        "data": json.loads(json.dumps(data, default=str)),
+        # The JSON text the column stores: dates and amounts as strings.
+        "data": json.dumps(data, default=str),
     }
 
 
@@ -150,6 +437,8 @@ def withdraw_missing(
     now: datetime,
 ) -> int:
     """Mark records of this registry that the new snapshot no longer lists: kept, not deleted."""
+    from sqlalchemy import select
+
     active = conn.execute(
         select(table.c.id, table.c.source_key).where(
             table.c[scope_column] == scope, table.c.status == "active"
@@ -163,16 +452,19 @@ def withdraw_missing(
             .where(table.c.id.in_([pk for pk, _ in chunk]))
             .values(status="withdrawn", withdrawn_at=now)
         )
-        conn.execute(
-            insert(HISTORY),
+        bulk_insert(
+            conn,
+            HISTORY,
             [
                 _history(record_type, key, run_id, now, "withdrawn", {"status": "withdrawn"})
                 for _, key in chunk
             ],
+            json_text=("data",),
         )
     return len(gone)
 
 
+# --- OCDS ----------------------------------------------------------------------------------------
 def _newer(incoming: datetime | None, stored: datetime | None) -> bool:
     """Whether a release may overwrite what an earlier one stored.
 
@@ -191,7 +483,6 @@ def _newer(incoming: datetime | None, stored: datetime | None) -> bool:
 def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:
     by_key: dict[str, dict[str, Any]] = {}
     for row in rows:
-        row["content_hash"] = content_hash(row)
         prior = by_key.get(row["source_key"])
         if prior is None or _newer(row["release_date"], prior["release_date"]):
             by_key[row["source_key"]] = row
@@ -200,15 +491,15 @@ def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:
     existing = _existing(conn, PARTIES, list(by_key), "release_date")
     inserts, updates = [], []
     for key, row in by_key.items():
+        row["content_hash"] = content_hash(row)
         old = existing.get(key)
         if old is None:
             inserts.append(row)
-        elif old.content_hash != row["content_hash"] and _newer(
-            row["release_date"], old.release_date
-        ):
-            updates.append({**row, "_id": old.id})
-    if inserts:
-        conn.execute(insert(PARTIES), inserts)
+            continue
+        old_id, old_hash, old_date = old
+        if _newer(row["release_date"], old_date) and _changed(old_hash, row):
+            updates.append({**row, "_id": old_id})
+    bulk_insert(conn, PARTIES, inserts)
     _update_many(conn, PARTIES, updates)
     return Changed({r["source_key"] for r in inserts}, {r["source_key"] for r in updates})
 
@@ -219,7 +510,6 @@ def upsert_awards(
     """Awards and contracts with their suppliers (replaced as a whole when the award changes)."""
     by_key: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for award, suppliers in rows:
-        award["content_hash"] = content_hash({**award, "suppliers": suppliers})
         prior = by_key.get(award["source_key"])
         if prior is None or _newer(award["release_date"], prior[0]["release_date"]):
             by_key[award["source_key"]] = (award, suppliers)
@@ -227,38 +517,32 @@ def upsert_awards(
         return Changed(set(), set())
     existing = _existing(conn, AWARDS, list(by_key), "release_date")
     inserts, updates = [], []
-    for key, (award, _) in by_key.items():
+    for key, (award, suppliers) in by_key.items():
+        award["content_hash"] = content_hash({**award, "suppliers": suppliers})
         old = existing.get(key)
         if old is None:
             inserts.append(award)
-        elif old.content_hash != award["content_hash"] and _newer(
-            award["release_date"], old.release_date
+            continue
+        old_id, old_hash, old_date = old
+        if _newer(award["release_date"], old_date) and _changed(
+            old_hash, award, {"suppliers": suppliers}
         ):
-            updates.append({**award, "_id": old.id})
-    if inserts:
-        conn.execute(insert(AWARDS), inserts)
+            updates.append({**award, "_id": old_id})
+    for award, pk in zip(inserts, _next_ids(conn, AWARDS, len(inserts)), strict=True):
+        award["id"] = pk
+    bulk_insert(conn, AWARDS, inserts)
     _update_many(conn, AWARDS, updates)
-    changed_keys = [a["source_key"] for a in inserts] + [a["source_key"] for a in updates]
-    if changed_keys:
-        ids = {
-            key: pk
-            for key, pk in conn.execute(
-                select(AWARDS.c.source_key, AWARDS.c.id).where(
-                    AWARDS.c.source_key.in_(changed_keys)
-                )
+    if updates:
+        conn.execute(
+            delete(AWARD_SUPPLIERS).where(
+                AWARD_SUPPLIERS.c.award_pk.in_([u["_id"] for u in updates])
             )
-        }
-        if updates:
-            conn.execute(
-                delete(AWARD_SUPPLIERS).where(
-                    AWARD_SUPPLIERS.c.award_pk.in_([u["_id"] for u in updates])
-                )
-            )
-        children = [
-            {**supplier, "award_pk": ids[key]}
-            for key in changed_keys
-            for supplier in by_key[key][1]
-        ]
-        if children:
-            conn.execute(insert(AWARD_SUPPLIERS), children)
+        )
+    children = []
+    for award in (*inserts, *updates):
+        pk = award["id"] if "id" in award else award["_id"]
+        for supplier in by_key[award["source_key"]][1]:
+            supplier["award_pk"] = pk  # hashed already: the rows are this batch's own
+            children.append(supplier)
+    bulk_insert(conn, AWARD_SUPPLIERS, children)
     return Changed({a["source_key"] for a in inserts}, {a["source_key"] for a in updates})

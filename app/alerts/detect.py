@@ -202,7 +202,9 @@ def _award_rows(conn: Connection, wanted_parties: set[str] | None) -> Iterator[_
         )
         .where(AwardSupplier.party_key.is_not(None))
     )
-    for row in conn.execution_options(yield_per=20_000).execute(query):
+    # Per statement: on a Connection, execution_options() would stay set for the INSERTs that
+    # follow, and PostgreSQL cannot run an INSERT through a server-side cursor.
+    for row in conn.execute(query, execution_options={"yield_per": 20_000}):
         yield _Row(*row)  # type: ignore[call-arg]
 
 

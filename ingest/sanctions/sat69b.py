@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,18 +48,33 @@ def read_sat_69b(path: Path) -> Iterator[SanctionRow | Rejected]:
     """One `SanctionRow` per listed taxpayer; `Rejected` for rows that cannot be read."""
     suffixes = _duplicate_suffixes(path)
     with open_table(path) as (layout, rows):
+        plan = _plan(layout)
         for index, (line, cells) in enumerate(rows):
-            yield _row(layout, cells, f"line {line}", suffixes.get(index, ""))
+            yield _row(layout, plan, cells, f"line {line}", suffixes.get(index, ""))
 
 
 def _duplicate_suffixes(path: Path) -> dict[int, str]:
     # 52 RFCs appear twice in the 2021-05-18 list: a firm with two separate 69-B procedures
     # (e.g. a 2017 one that ended in Sentencia Favorable and a 2020 one now Definitivo). The
     # listing whose presuncion was published first keeps the plain key.
-    keys = DuplicateKeys()
+    #
+    # A first pass finds the base keys that repeat (keys only: cheap); only when some do, a
+    # second one reads the presuncion dates of just those rows to rank them.
+    first: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
     with open_table(path) as (layout, rows):
         for index, (_, cells) in enumerate(rows):
             if _shape_problem(layout, cells) is None and (base := _base_key(layout, cells)):
+                earliest = first.setdefault(base, index)
+                if earliest != index:
+                    repeated.setdefault(base, [earliest]).append(index)
+    if not repeated:
+        return {}
+    base_of = {index: base for base, members in repeated.items() for index in members}
+    keys = DuplicateKeys()
+    with open_table(path) as (layout, rows):
+        for index, (_, cells) in enumerate(rows):
+            if (base := base_of.get(index)) is not None:
                 keys.add(base, date_order(_lenient_presuncion(layout, cells)), index)
     return keys.suffixes()
 
@@ -74,8 +91,11 @@ def _is_suppressed(rfc: str | None) -> bool:
     return rfc is not None and _SUPPRESSED_RFC.fullmatch(rfc.upper()) is not None
 
 
-def _base_key(layout: Layout, cells: list[str]) -> str | None:
-    rfc = clean_text(cells[layout.rfc])
+def _base_key(layout: Layout, cells: list[str], rfc: str | None = None) -> str | None:
+    """The row's source key before any duplicate suffix; `rfc`: its cleaned RFC cell, when the
+    caller has it already."""
+    if rfc is None:
+        rfc = clean_text(cells[layout.rfc])
     if rfc and not _is_suppressed(rfc):
         return f"{REGISTRY}:{key_part(rfc)}"
     name = clean_text(cells[layout.name])
@@ -109,6 +129,7 @@ def _first_date(text: str) -> date | None:
         return dates[0]
 
 
+@lru_cache(maxsize=4096)  # global notices: the same text on thousands of rows
 def _oficio_number(text: str | None) -> str | None:
     """ "500-05-2018-16632 de fecha 01 de junio de 2018" -> "500-05-2018-16632"."""
     if not text:
@@ -116,32 +137,57 @@ def _oficio_number(text: str | None) -> str | None:
     return clean_text(_OFICIO_END.split(text, maxsplit=1)[0])
 
 
-def _stages(layout: Layout, cells: list[str]) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    stage: str
+    column: int
+    key: str  # the name in details["stages"][stage]
+    notice: bool  # an oficio (text kept) rather than a publication date
+
+
+def _plan(layout: Layout) -> tuple[_Slot, ...]:
+    """Every stage column of a file's layout, in the order `_stages` reads them."""
+    return tuple(
+        _Slot(stage, column, _SLOT_KEYS[slot], slot.startswith("oficio"))
+        for stage in STAGES
+        for slot, column in layout.stages.get(stage, {}).items()
+    )
+
+
+@lru_cache(maxsize=8192)  # publication dates repeat across the whole list
+def _publication(raw: str) -> tuple[str | None, bool, str | None]:
+    """A publication cell (stripped) -> (ISO date or None, whether it is a plain DD/MM/YYYY,
+    the error when it cannot be read)."""
+    try:
+        published = _first_date(raw)
+    except ValueError as exc:
+        return None, False, str(exc)
+    iso = published.isoformat() if published else None
+    return iso, _PLAIN_DATE.fullmatch(raw) is not None, None
+
+
+def _stages(layout: Layout, cells: list[str], plan: tuple[_Slot, ...]) -> dict[str, Any]:
     """Every stage's notices and publication dates (ISO). Raises ValueError naming the column."""
     stages: dict[str, dict[str, Any]] = {}
-    for stage in STAGES:
-        entry: dict[str, Any] = {}
-        for slot, column in layout.stages.get(stage, {}).items():
-            text = clean_text(cells[column])
-            if text is None:
-                continue
-            key = _SLOT_KEYS[slot]
-            if slot.startswith("oficio"):
-                entry[key] = text
-                continue
-            raw = cells[column].strip()  # not collapsed: two spaces can separate two dates
-            try:
-                published = _first_date(raw)
-            except ValueError as exc:
-                raise ValueError(f"{layout.headers[column].strip()}: {exc}") from None
-            entry[key] = published.isoformat() if published else None
-            if not _PLAIN_DATE.fullmatch(raw):
-                entry[f"{key}_raw"] = raw  # a range, a serial number, a short year
-        if entry:
-            stages[stage] = entry
+    for slot in plan:
+        cell = cells[slot.column]
+        if not cell or cell.isspace():  # what clean_text reads as empty
+            continue
+        if slot.notice:
+            stages.setdefault(slot.stage, {})[slot.key] = clean_text(cell)
+            continue
+        raw = cell.strip()  # not collapsed: two spaces can separate two dates
+        iso, plain, error = _publication(raw)
+        if error is not None:
+            raise ValueError(f"{layout.headers[slot.column].strip()}: {error}")
+        entry = stages.setdefault(slot.stage, {})
+        entry[slot.key] = iso
+        if not plain:
+            entry[f"{slot.key}_raw"] = raw  # a range, a serial number, a short year
     return stages
 
 
+@lru_cache(maxsize=256)  # a handful of statuses
 def _stage_of(status: str | None) -> str | None:
     folded = fold(status or "")
     for prefix, stage in (
@@ -155,22 +201,24 @@ def _stage_of(status: str | None) -> str | None:
     return None
 
 
-def _row(layout: Layout, cells: list[str], position: str, suffix: str) -> SanctionRow | Rejected:
+def _row(
+    layout: Layout, plan: tuple[_Slot, ...], cells: list[str], position: str, suffix: str
+) -> SanctionRow | Rejected:
     problem = _shape_problem(layout, cells)
     if problem is not None:
         return Rejected(position, as_csv(cells), problem)
-    base = _base_key(layout, cells)
+    rfc = clean_text(cells[layout.rfc])
+    base = _base_key(layout, cells, rfc)
     if base is None:
         return Rejected(position, as_csv(cells), "row has neither RFC nor name")
     try:
-        stages = _stages(layout, cells)
+        stages = _stages(layout, cells, plan)
     except ValueError as exc:
         return Rejected(position, as_csv(cells), str(exc))
 
     details: dict[str, Any] = {"stages": stages}
     if layout.number is not None:
         details["no"] = clean_text(cells[layout.number])
-    rfc = clean_text(cells[layout.rfc])
     name = clean_text(cells[layout.name])
     if _is_suppressed(rfc):
         rfc = None

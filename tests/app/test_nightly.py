@@ -20,7 +20,8 @@ def _sources(tmp: Path, *extra: str) -> Path:
         "\n".join(
             [
                 f'[[sources]]\nkind = "sanctions"\nformat = "sfp"\nlocation = "{SFP}"\n',
-                f'[[sources]]\nkind = "suppliers"\nformat = "cdmx-sefin"\nlocation = "{CDMX_SUPPLIERS}"\n',
+                '[[sources]]\nkind = "suppliers"\nformat = "cdmx-sefin"\n'
+                f'location = "{CDMX_SUPPLIERS}"\n',
                 *extra,
             ]
         ),
