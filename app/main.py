@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
@@ -45,6 +46,18 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     app.include_router(check.router)
     app.include_router(entities.router)
     app.include_router(alerts.router)
+
+    @app.middleware("http")
+    async def _refuse_nul(request: Request, call_next: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; refuse it up front with a 422 rather than fail later.
+        query = request.url.query.lower()
+        body = await request.body() if request.method in ("POST", "PUT", "PATCH") else b""
+        if "%00" in query or "\x00" in request.url.path or b"\\u0000" in body or b"\x00" in body:
+            return JSONResponse(
+                {"detail": "invalid request: text may not contain NUL (\\u0000) characters"},
+                status_code=422,
+            )
+        return await call_next(request)
 
     @app.exception_handler(TestigoError)
     async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:
