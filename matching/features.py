@@ -111,9 +111,7 @@ def features(record: RawRecord) -> dict[str, Any]:
         # Guessing a person from the words of a name ("GARZA GAS") is wrong too often to weigh
         # against a match: without an RFC or a legal form, the kind is unknown.
         kind = None
-    core_tokens = [
-        t for t in parts.tokens if t not in names.GENERIC_WORDS and t not in PARTICLES
-    ]
+    core_tokens = [t for t in parts.tokens if t not in names.GENERIC_WORDS and t not in PARTICLES]
     # Blocking keys start after the generic words: "COMERCIALIZADORA …" and "GRUPO COMERCIAL …"
     # would otherwise make blocks of thousands of unrelated firms.
     distinct = " ".join(core_tokens) or None

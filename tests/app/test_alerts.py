@@ -66,8 +66,12 @@ def _sfp_with_window(tmp: Path, rfc: str, start: str, end: str) -> Path:
 def test_contracts_outside_the_sanction_window_raise_nothing(airport: Settings) -> None:
     # The suppliers do resolve to their sanctioned firms: this is a true negative, not a miss.
     for rfc in (SOPORTE, SIGA):
-        shared = rows(airport, "SELECT COUNT(DISTINCT m.entity_id) FROM link_records r JOIN "
-                      "entity_members m ON m.record_key = r.record_key WHERE r.rfc = :rfc", rfc=rfc)
+        shared = rows(
+            airport,
+            "SELECT COUNT(DISTINCT m.entity_id) FROM link_records r JOIN "
+            "entity_members m ON m.record_key = r.record_key WHERE r.rfc = :rfc",
+            rfc=rfc,
+        )
         assert shared[0][0] == 1
     summary = _scan(airport)
     assert summary.awards_checked > 300
@@ -75,15 +79,20 @@ def test_contracts_outside_the_sanction_window_raise_nothing(airport: Settings) 
 
 
 def test_a_debarment_covering_the_contract_alerts_once(airport: Settings, tmp_path: Path) -> None:
-    _ingest(airport, (sanctions_job("sfp"), _sfp_with_window(tmp_path, SOPORTE, "2014-06-01",
-                                                            "2015-06-01")))
+    _ingest(
+        airport,
+        (sanctions_job("sfp"), _sfp_with_window(tmp_path, SOPORTE, "2014-06-01", "2015-06-01")),
+    )
     _link(airport)
     first = _scan(airport)
     assert first.alerts_new == 1
     (alert,) = _alerts(airport)
     assert alert["severity"] == "high" and alert["status"] == "new"
-    assert (alert["ocid"], alert["date"], alert["date_basis"]) == ("325", "2014-11-01",
-                                                                   "date signed")
+    assert (alert["ocid"], alert["date"], alert["date_basis"]) == (
+        "325",
+        "2014-11-01",
+        "date signed",
+    )
     assert alert["supplier_rfc"] == SOPORTE and alert["probability"] >= 0.9
     assert alert["sanction"]["start"] == "2014-06-01" and alert["sanction"]["registry"] == "sfp"
     assert {s["what"] for s in alert["sources"]} == {"award", "sanction"}
@@ -93,8 +102,14 @@ def test_a_debarment_covering_the_contract_alerts_once(airport: Settings, tmp_pa
 
     engine = make_engine(airport)
     try:
-        done = review(engine, alert["id"], decision="dismiss", reviewer="auditor",
-                      note="another firm", not_same_firm=True)
+        done = review(
+            engine,
+            alert["id"],
+            decision="dismiss",
+            reviewer="auditor",
+            note="another firm",
+            not_same_firm=True,
+        )
     finally:
         engine.dispose()
     assert done["status"] == "dismissed" and done["reviewer"] == "auditor"
@@ -109,13 +124,20 @@ def test_a_debarment_covering_the_contract_alerts_once(airport: Settings, tmp_pa
 def test_69b_definitivo_is_medium_and_presunto_is_low(airport: Settings, tmp_path: Path) -> None:
     header, data = sat_lines(2)[:3], sat_lines(2)[3:]
     definitivo = set_cell(set_cell(set_cell(data[0], 1, SIGA), 3, "Definitivo"), 15, "01/01/2015")
-    definitivo = set_cell(set_cell(definitivo, 2, "SISTEMAS INTEGRALES DE GESTION AMBIENTAL SC"),
-                          13, "01/01/2015")
+    definitivo = set_cell(
+        set_cell(definitivo, 2, "SISTEMAS INTEGRALES DE GESTION AMBIENTAL SC"), 13, "01/01/2015"
+    )
     presunto = set_cell(set_cell(data[1], 1, SOPORTE), 2, "SOPORTE Y CAPACITACION SA DE CV")
-    presunto = set_cell(set_cell(set_cell(presunto, 3, "Presunto"), 5, "01/01/2014"), 7,
-                        "01/01/2014")
-    _ingest(airport, (sanctions_job("sat-69b"),
-                      write_lines(tmp_path / "69b.csv", [*header, definitivo, presunto])))
+    presunto = set_cell(
+        set_cell(set_cell(presunto, 3, "Presunto"), 5, "01/01/2014"), 7, "01/01/2014"
+    )
+    _ingest(
+        airport,
+        (
+            sanctions_job("sat-69b"),
+            write_lines(tmp_path / "69b.csv", [*header, definitivo, presunto]),
+        ),
+    )
     _link(airport)
     _scan(airport)
     found = {(a["supplier_rfc"], a["severity"], a["sanction"]["kind"]) for a in _alerts(airport)}
@@ -125,8 +147,10 @@ def test_69b_definitivo_is_medium_and_presunto_is_low(airport: Settings, tmp_pat
 
 
 def test_alert_endpoints(airport: Settings, tmp_path: Path) -> None:
-    _ingest(airport, (sanctions_job("sfp"), _sfp_with_window(tmp_path, SOPORTE, "2014-06-01",
-                                                            "2015-06-01")))
+    _ingest(
+        airport,
+        (sanctions_job("sfp"), _sfp_with_window(tmp_path, SOPORTE, "2014-06-01", "2015-06-01")),
+    )
     _link(airport)
     _scan(airport)
     engine = make_engine(airport)
@@ -137,15 +161,24 @@ def test_alert_endpoints(airport: Settings, tmp_path: Path) -> None:
         engine.dispose()
     with TestClient(create_app(airport, load_index=False)) as client:
         auth = {"Authorization": f"Bearer {auditor}"}
-        listed = client.get("/v1/alerts", params={"status": "new", "severity": "high"},
-                            headers=auth).json()["items"]
+        listed = client.get(
+            "/v1/alerts", params={"status": "new", "severity": "high"}, headers=auth
+        ).json()["items"]
         assert len(listed) == 1
         assert client.get("/v1/alerts", headers={"X-API-Key": officer}).status_code == 403
-        reviewed = client.post(f"/v1/alerts/{listed[0]['id']}/review", headers=auth,
-                               json={"decision": "confirm", "note": "checked the contract"})
+        reviewed = client.post(
+            f"/v1/alerts/{listed[0]['id']}/review",
+            headers=auth,
+            json={"decision": "confirm", "note": "checked the contract"},
+        )
         assert reviewed.status_code == 200 and reviewed.json()["status"] == "confirmed"
         assert reviewed.json()["reviewer"] == "auditor one"
-        assert client.post("/v1/alerts/999999/review", headers=auth,
-                           json={"decision": "confirm"}).status_code == 404
-        assert client.get("/v1/alerts", params={"status": "new"},
-                          headers=auth).json()["items"] == []
+        assert (
+            client.post(
+                "/v1/alerts/999999/review", headers=auth, json={"decision": "confirm"}
+            ).status_code
+            == 404
+        )
+        assert (
+            client.get("/v1/alerts", params={"status": "new"}, headers=auth).json()["items"] == []
+        )

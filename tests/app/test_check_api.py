@@ -175,8 +175,11 @@ def test_invalid_input_is_422_with_a_message(api: Any) -> None:
     assert bad_date.status_code == 422 and "on" in bad_date.json()["detail"]
     nul = client.get("/v1/check", params={"name": "A\x00B"}, headers=h["officer"])
     assert nul.status_code == 422 and "NUL" in nul.json()["detail"]
-    nul_body = client.post("/v1/judgements", headers=h["auditor"], json={
-        "decision": "same", "record_a": "\x00a", "record_b": "b"})
+    nul_body = client.post(
+        "/v1/judgements",
+        headers=h["auditor"],
+        json={"decision": "same", "record_a": "\x00a", "record_b": "b"},
+    )
     assert nul_body.status_code == 422
     bad_body = client.post("/v1/match", json={"records": "x"}, headers=h["auditor"])
     assert bad_body.status_code == 422 and "Traceback" not in bad_body.text
