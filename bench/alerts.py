@@ -57,7 +57,6 @@ import logging
 import os
 import platform
 import random
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -73,6 +72,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # `ingest` package: the repository root goes first instead.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
 sys.path.insert(0, str(REPO_ROOT))
+
+from bench.link import _loadavg, _memory_mb  # noqa: E402  (one copy of the probes)
 
 OUT_FILE = REPO_ROOT / "bench" / "out" / "alerts.json"
 WORK_DIR = REPO_ROOT / "bench" / "out" / "alerts-work"
@@ -157,20 +158,6 @@ BATCH = 50_000
 
 
 # --- in the child --------------------------------------------------------------------------
-def _memory_mb() -> tuple[float, float]:
-    """(peak, current) resident memory of this process in MB: VmHWM and VmRSS from /proc
-    (ru_maxrss is the fallback off Linux)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    current = 0.0
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
-            elif line.startswith("VmRSS:"):
-                current = int(line.split()[1]) / 1024
-    return round(peak, 1), round(current, 1)
-
-
 def child_scan(data_dir: Path, *, profile: bool) -> dict[str, Any]:
     import structlog
 
@@ -590,13 +577,6 @@ def compare(db: Path, base: set[tuple[str, str, str]]) -> dict[str, Any]:
 
 
 # --- in the parent -------------------------------------------------------------------------
-def _loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
 def machine() -> dict[str, Any]:
     info: dict[str, Any] = {
         "node": platform.node(),
