@@ -419,7 +419,8 @@ def explain_pairs(
     try:
         from matching import model as splink_model
         from matching.comparisons import COMPARISONS
-        from matching.features import Corpus, features, with_corpus
+        from matching.corpus import Corpus, with_corpus
+        from matching.features import features
         from matching.records import load
         from matching.weights import ModelWeights
 

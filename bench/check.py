@@ -351,7 +351,8 @@ def splink_baseline(data_dir: Path, queries: Sequence[Query], budget_s: float) -
 
     from app.db import make_engine
     from app.settings import Settings
-    from matching.features import TF_COLUMNS, Corpus, RawRecord, features, with_corpus
+    from matching.corpus import Corpus, with_corpus
+    from matching.features import TF_COLUMNS, RawRecord, features
     from matching.link import SCHEMA
     from matching.model import _tf_lookup, load_latest, splink_settings
     from matching.profiles import group

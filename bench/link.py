@@ -198,7 +198,8 @@ def child_blocks(data_dir: Path) -> dict[str, Any]:
     import pyarrow as pa
 
     from app.db import make_engine
-    from matching.features import Corpus, features, with_corpus
+    from matching.corpus import Corpus, with_corpus
+    from matching.features import features
     from matching.link import SCHEMA
     from matching.model import BLOCKING_RULES
     from matching.profiles import group

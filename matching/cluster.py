@@ -312,6 +312,7 @@ def assign_ids(
     previous: Mapping[str, str],
     *,
     prefix: str = "tg_",
+    reserved: Iterable[str] = (),
 ) -> list[str]:
     """One entity id per cluster, stable across runs.
 
@@ -324,7 +325,8 @@ def assign_ids(
     largest overlap, ties broken by the smaller old id. An entity scattered with no majority
     piece gives its id to nobody: an id promises "the same firm as before".
     Other clusters get prefix + sha1(smallest member key)[:12], re-hashed with a counter
-    when taken, so a brand-new cluster's id depends only on its members.
+    when taken, so a brand-new cluster's id depends only on its members. `reserved` ids are
+    taken already (entities an incremental run does not touch).
     """
     present: dict[str, str] = {}
     for cluster_members in members:
@@ -343,7 +345,7 @@ def assign_ids(
     candidates.sort()
 
     ids: list[str | None] = [None] * len(members)
-    taken: set[str] = set()
+    taken: set[str] = set(reserved)
     for _, old, n in candidates:
         if ids[n] is None and old not in taken:
             ids[n] = old

@@ -4,12 +4,8 @@ real-time scoring, so that both see exactly the same values."""
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
-
-from rapidfuzz.distance import DamerauLevenshtein
 
 from matching import names, rfc
 from matching.legal_forms import match_suffix
@@ -39,7 +35,7 @@ COLUMNS = (
 TF_COLUMNS = ("name", "name_core")
 
 _STEM = re.compile(r"^[A-ZÑ&]{3,4}\d{6}$")
-_CONFUSABLE = str.maketrans({"O": "0", "I": "1"})
+CONFUSABLE = str.maketrans({"O": "0", "I": "1"})
 _POSTAL = re.compile(r"\d{4,5}")
 # A token shared by more firms than this is no blocking key: it would make huge blocks.
 MAX_RARE_TOKEN_FIRMS = 50
@@ -80,7 +76,7 @@ def rfc_features(raw: str | None) -> tuple[str | None, str | None, str | None, i
     usable = [r for r in found if r.usable and not r.value.endswith(PLACEHOLDER_TAIL)]
     if usable:
         value = usable[0].value
-        return value, value[:-3], value.translate(_CONFUSABLE), len(value)
+        return value, value[:-3], value.translate(CONFUSABLE), len(value)
     for r in found:
         if _STEM.match(r.value):
             return None, r.value, None, len(r.value) + 3
@@ -139,98 +135,3 @@ def features(record: RawRecord) -> dict[str, Any]:
         "tf_name_core": None,
         "_tokens": parts.tokens,
     }
-
-
-def firm_key(row: MutableMapping[str, Any]) -> str:
-    """Who a record stands for when counting firms: its RFC, else its name within its source.
-
-    Term frequencies count distinct firms per name, not records: a supplier with 500 awards
-    does not make its own name common."""
-    return str(row["rfc"] or f"{row['source']}|{row['name']}")
-
-
-def _new_firm(known: list[str], value: str) -> bool:
-    """Whether `value` is another firm than the RFCs already seen under one name: a mistyped
-    RFC (one edit, O/0, I/1) of a known one is the same firm, not a second one."""
-    folded = value.translate(_CONFUSABLE)
-    for other in known:
-        if other.translate(_CONFUSABLE) == folded or DamerauLevenshtein.distance(other, value) <= 1:
-            return False
-    known.append(value)
-    return True
-
-
-# How likely two different firms are to carry one exact, distinctive name. Company names are
-# authorised one at a time: in the SAT 69-B list no normalised name belongs to two RFCs among
-# 12,500 firms (DOMAIN.md), i.e. well under one collision in 1e7 pairs.
-UNIQUE_NAME_COLLISION = 1e-8
-
-
-@dataclass(slots=True)
-class Corpus:
-    """Name frequencies for TF adjustment, and token frequencies for rare-token blocking keys.
-
-    A name's term frequency is the chance that a record of *another* firm carries it: the number
-    of other firms (distinct RFCs) known under the name, over all firms, plus the collision floor
-    for names only one firm carries. Counting distinct firms, not records, keeps a supplier
-    with 500 awards from making its own name common; counting by RFC keeps one firm seen
-    without its RFC in two sources from looking like two firms."""
-
-    name_firms: Counter[str]
-    core_firms: Counter[str]
-    token_firms: Counter[str]
-    firms: int
-
-    @classmethod
-    def build(cls, rows: Iterable[MutableMapping[str, Any]]) -> Corpus:
-        seen: set[tuple[str, str]] = set()
-        name_rfcs: dict[str, list[str]] = {}
-        core_rfcs: dict[str, list[str]] = {}
-        name_firms: Counter[str] = Counter()
-        core_firms: Counter[str] = Counter()
-        token_firms: Counter[str] = Counter()
-        firms: set[str] = set()
-        for row in rows:
-            name = row["name"]
-            if not name:
-                continue
-            key = firm_key(row)
-            firms.add(key)
-            rfc_value = row["rfc"]
-            if rfc_value:
-                if _new_firm(name_rfcs.setdefault(name, []), rfc_value):
-                    name_firms[name] += 1
-                core = row["name_core"]
-                if core and _new_firm(core_rfcs.setdefault(core, []), rfc_value):
-                    core_firms[core] += 1
-            if (key, name) not in seen:
-                seen.add((key, name))
-                token_firms.update(set(row["_tokens"]))
-        return cls(name_firms, core_firms, token_firms, max(len(firms), 1))
-
-    def _tf(self, counts: Counter[str], value: str | None) -> float | None:
-        if not value:
-            return None
-        return max(counts.get(value, 0) - 1, 0) / self.firms + UNIQUE_NAME_COLLISION
-
-    def tf(self, name: str | None) -> float | None:
-        return self._tf(self.name_firms, name)
-
-    def tf_core(self, core: str | None) -> float | None:
-        return self._tf(self.core_firms, core)
-
-    def rare_tokens(self, tokens: Iterable[str]) -> tuple[str | None, str | None]:
-        """The two rarest words of a name (by firms using them), each a blocking key: a typo
-        in one still leaves the other. Words too common to block on are left out."""
-        ranked = sorted((self.token_firms.get(t, 0), t) for t in set(tokens) if len(t) >= 3)
-        usable = [t for count, t in ranked if count <= MAX_RARE_TOKEN_FIRMS]
-        return (usable[0] if usable else None, usable[1] if len(usable) > 1 else None)
-
-
-def with_corpus(row: MutableMapping[str, Any], corpus: Corpus) -> dict[str, Any]:
-    """The row completed with its corpus-level features, ready for the model."""
-    out = {k: row[k] for k in COLUMNS}
-    out["tf_name"] = corpus.tf(row["name"])
-    out["tf_name_core"] = corpus.tf_core(row["name_core"])
-    out["name_rare"], out["name_rare2"] = corpus.rare_tokens(row["_tokens"])
-    return out

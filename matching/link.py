@@ -1,8 +1,11 @@
 """`testigo link`: features -> profiles -> Splink scores -> constrained clusters -> entities.
 
-Full mode scores every blocked pair; incremental mode scores only profiles holding new or changed
-records against the rest, then re-clusters from the stored links (clustering is cheap; scoring
-is not). Judgements override the model in both."""
+A full run reads every record, scores every blocked pair and clusters everything; it trains a
+model first when there is none. Every run leaves the link state (`matching.state`) beside the
+model, so that the next run can be incremental (`matching.incremental`): it reads, scores and
+clusters only what changed. A run is full when asked (`--full`, `--retrain`), when there is no
+model or no usable state, or when the state is not the latest run's or was scored by another
+model. Judgements override the model in both."""
 
 from __future__ import annotations
 
@@ -18,18 +21,19 @@ import structlog
 from sqlalchemy import Engine
 
 from matching import cluster as clustering
+from matching import incremental, store
 from matching import model as splink_model
-from matching import store
+from matching import state as link_state
 from matching.backend import BackendConfig
-from matching.comparisons import COMPARISONS
-from matching.features import COLUMNS, TF_COLUMNS, Corpus, features, with_corpus
-from matching.profiles import features_hash, group
+from matching.corpus import Corpus, with_corpus
+from matching.features import features
+from matching.pairs import SCHEMA, pairs_of, profile_table, strongest
+from matching.profiles import Profile, bucket_digest, bucket_key, features_hash, group
 from matching.records import SourceRecord, load
+from matching.state import LinkState
 from matching.weights import ModelWeights
 
 log = structlog.get_logger(__name__)
-
-SCHEMA = pa.schema([(c, pa.float64() if c.startswith("tf_") else pa.string()) for c in COLUMNS])
 
 
 @dataclass(slots=True)
@@ -41,6 +45,11 @@ class LinkOptions:
     retrain: bool = False
     backend: BackendConfig | None = None
     seed: int = 42
+    state_dir: Path | None = None  # default: "link" beside model_dir
+
+    @property
+    def state_path(self) -> Path:
+        return self.state_dir or self.model_dir.parent / "link"
 
 
 @dataclass(slots=True)
@@ -71,7 +80,8 @@ class _Clock:
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
-        self.summary.timings[name] = round(now - self.last, 2)
+        # Laps of one name add up (the store phase ends with the state files).
+        self.summary.timings[name] = round(self.summary.timings.get(name, 0) + now - self.last, 2)
         self.last = now
 
 
@@ -81,8 +91,54 @@ def link(
     say = say or (lambda _: None)
     summary = LinkSummary()
     clock = _Clock(summary)
-    judgements = store.latest_judgements(engine)
-    judged = {k for pair in judgements for k in pair}
+    # What this run covers is fixed before it reads: records of a run that commits meanwhile
+    # are read again by the next run, which finds them unchanged.
+    runs = store.ok_ingest_runs(engine)
+    judgements = store.judgements(engine)
+    model = None if options.retrain else splink_model.load_latest(options.model_dir)
+    previous = None if options.full or model is None else link_state.load(options.state_path)
+    if (
+        previous is not None
+        and model is not None
+        and previous.model_version == splink_model.version_of(model)
+        and previous.link_run_id == store.latest_link_run(engine)
+    ):
+        summary.model_version = previous.model_version
+        summary.mode = "incremental"
+        state, unchanged = incremental.run(
+            engine,
+            state=previous,
+            model=model,
+            runs=runs,
+            judgements=judgements,
+            auto=options.auto,
+            review=options.review,
+            backend=options.backend,
+            summary=summary,
+            lap=clock.lap,
+            say=say,
+        )
+    else:
+        state, unchanged = _full(engine, options, model, runs, judgements, summary, clock, say)
+    link_state.save(state, options.state_path, unchanged=unchanged)
+    clock.lap("store")
+    summary.seconds = round(time.perf_counter() - clock.start, 2)
+    log.info("link.done", **{k: v for k, v in summary.as_dict().items() if k != "timings"})
+    return summary
+
+
+def _full(
+    engine: Engine,
+    options: LinkOptions,
+    model: dict[str, Any] | None,
+    runs: list[int],
+    judgements: store.Judgements,
+    summary: LinkSummary,
+    clock: _Clock,
+    say: Callable[[str], None],
+) -> tuple[LinkState, frozenset[str]]:
+    latest = judgements.latest
+    judged = judgements.keys()
 
     say("reading records")
     records = list(load(engine))
@@ -96,62 +152,37 @@ def link(
     table_rows = [with_corpus(rows[p.representative], corpus) for p in profiles]
     summary.profiles = len(profiles)
     hashes = [features_hash(row) for row in rows]
+    table = profile_table(table_rows)
     clock.lap("features")
 
-    model = None if options.retrain else splink_model.load_latest(options.model_dir)
     if model is None:
         say(f"training the model on {len(table_rows):,} profiles")
-        model = splink_model.train(_table(table_rows), seed=options.seed, backend=options.backend)
+        model = splink_model.train(table, seed=options.seed, backend=options.backend)
         splink_model.save(model, options.model_dir)
         summary.trained = True
         clock.lap("train")
     summary.model_version = splink_model.version_of(model)
     weights = ModelWeights.from_model(model)
-
     previous = store.previous_state(engine)
-    incremental = (
-        not options.full
-        and not summary.trained
-        and previous.model_version == summary.model_version
-        and bool(previous.hashes)
-    )
-    summary.mode = "incremental" if incremental else "full"
-    if incremental:
-        fresh = {i for i, k in enumerate(keys) if previous.hashes.get(k) != hashes[i]}
-        summary.new_or_changed = len(fresh)
-        new_profiles = [n for n, p in enumerate(profiles) if any(m in fresh for m in p.members)]
-        say(f"scoring {len(new_profiles):,} new or changed profiles against the rest")
-        scored = _score_incremental(table_rows, new_profiles, model, options)
-        gone = set(previous.hashes) - set(keys)
-        old_links = [
-            pair
-            for pair in store.stored_links(engine)
-            if pair[0] not in gone and pair[1] not in gone
-        ]
-    else:
-        summary.new_or_changed = len(records)
-        say(f"scoring blocked pairs among {len(table_rows):,} profiles")
-        scored = splink_model.predict(
-            _table(table_rows), model, threshold=options.review, backend=options.backend
-        )
-        old_links = []
-    pairs = _pairs(scored, weights)
+    summary.new_or_changed = len(records)
+
+    say(f"scoring blocked pairs among {len(table_rows):,} profiles")
+    scored = splink_model.predict(table, model, threshold=options.review, backend=options.backend)
+    pairs = pairs_of(scored, weights)
     summary.pairs_scored = len(pairs)
     clock.lap("score")
 
     say("clustering")
-    all_pairs = {(a, b): (p, mw, ev) for a, b, p, mw, ev in old_links}
-    all_pairs.update({(a, b): (p, mw, ev) for a, b, p, mw, ev in pairs})
     identical = [(keys[p.representative], keys[m], 1.0) for p in profiles for m in p.members[1:]]
-    scored_edges = [(a, b, v[0]) for (a, b), v in all_pairs.items()]
+    scored_edges = [(a, b, p) for a, b, p, _, _ in pairs]
     rfcs = {keys[i]: row["rfc"] for i, row in enumerate(rows) if row["rfc"]}
     result = clustering.cluster(
         keys,
         [*identical, *scored_edges],
         threshold=options.auto,
         rfcs=rfcs,
-        same=[pair for pair, decision in judgements.items() if decision == "same"],
-        different=[pair for pair, decision in judgements.items() if decision == "different"],
+        same=[pair for pair, decision in latest.items() if decision == "same"],
+        different=[pair for pair, decision in latest.items() if decision == "different"],
     )
     ids = clustering.assign_ids(result.members, previous.entity_of)
     clock.lap("cluster")
@@ -159,7 +190,7 @@ def link(
     say("storing entities")
     refused = {(a, b): reason for a, b, _, reason in result.refused}
     link_rows = []
-    for (a, b), (p, mw, ev) in all_pairs.items():
+    for a, b, p, mw, ev in pairs:
         reason = refused.get((a, b)) or refused.get((b, a))
         if reason is not None:
             status = "refused"
@@ -171,8 +202,8 @@ def link(
     summary.links = sum(1 for r in link_rows if r[5] == "linked")
     summary.review_queue = sum(1 for r in link_rows if r[5] == "review")
     summary.refused = len(refused)
-    strongest = _strongest(result.accepted)
-    stats = store.write(
+    summary.entities = len(result.members)
+    run_id, summary.entities_changed = store.write(
         engine,
         records=records,
         hashes=hashes,
@@ -180,80 +211,53 @@ def link(
         rfc_values=[row["rfc"] for row in rows],
         members=result.members,
         ids=ids,
-        strongest=strongest,
+        strongest=strongest(result.accepted),
         links=link_rows,
-        full=not incremental,
+        full=True,
         previous=previous,
         model_version=summary.model_version,
         summary=summary.as_dict(),
     )
-    summary.entities = len(result.members)
-    summary.entities_changed = stats
-    clock.lap("store")
-    summary.seconds = round(time.perf_counter() - clock.start, 2)
-    log.info("link.done", **{k: v for k, v in summary.as_dict().items() if k != "timings"})
-    return summary
-
-
-def _table(rows: list[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=SCHEMA)
-
-
-def _score_incremental(
-    table_rows: list[dict[str, Any]],
-    new_profiles: list[int],
-    model: dict[str, Any],
-    options: LinkOptions,
-) -> pa.Table | None:
-    if not new_profiles:
-        return None
-    wanted = set(new_profiles)
-    new_rows = [table_rows[i] for i in new_profiles]
-    old_rows = [row for i, row in enumerate(table_rows) if i not in wanted]
-    if not old_rows:
-        return splink_model.predict(
-            _table(new_rows), model, threshold=options.review, backend=options.backend
-        )
-    return splink_model.predict_between(
-        _table(old_rows),
-        _table(new_rows),
-        model,
-        threshold=options.review,
-        backend=options.backend,
+    state = LinkState(
+        link_run_id=run_id,
+        model_version=summary.model_version,
+        ingest_runs=runs,
+        judgement_id=judgements.max_id,
+        firms=corpus.firms,
+        profiles=_stored_profiles(table, profiles, rows, keys, judged),
+        names=link_state.counts_table(corpus.name_firms),
+        cores=link_state.counts_table(corpus.core_firms),
+        tokens=link_state.counts_table(corpus.token_firms),
     )
+    return state, frozenset()
 
 
-Pair = tuple[str, str, float, float, list[dict[str, Any]]]
-
-
-def _pairs(scored: pa.Table | None, weights: ModelWeights) -> list[Pair]:
-    """Scored pairs as (a, b, probability, match weight, evidence), with a < b."""
-    if scored is None or scored.num_rows == 0:
-        return []
-    columns = scored.to_pydict()
-    gamma_names = [c.name for c in COMPARISONS]
-    out: list[Pair] = []
-    for i in range(scored.num_rows):
-        a, b = str(columns["unique_id_l"][i]), str(columns["unique_id_r"][i])
-        gammas = {g: weights.gamma_of(g, columns[f"mw_{g}"][i]) for g in gamma_names}
-        tf = {c: (columns[f"tf_{c}_l"][i], columns[f"tf_{c}_r"][i]) for c in TF_COLUMNS}
-        evidence = weights.evidence(gammas, tf)
-        p, mw = float(columns["match_probability"][i]), float(columns["match_weight"][i])
-        out.append((a, b, p, mw, evidence) if a < b else (b, a, p, mw, evidence))
-    return out
-
-
-def _strongest(accepted: list[tuple[str, str, float]]) -> dict[str, float]:
-    best: dict[str, float] = {}
-    for a, b, p in accepted:
-        for key in (a, b):
-            if p > best.get(key, -1.0):
-                best[key] = p
-    return best
+def _stored_profiles(
+    table: pa.Table,
+    profiles: list[Profile],
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    judged: set[str],
+) -> pa.Table:
+    """The scored table with what the next run needs to place records: words, members and
+    the bucket newcomers with identical features join (none for a judged record's profile)."""
+    tokens, members, buckets = [], [], []
+    for p in profiles:
+        row = rows[p.representative]
+        tokens.append(row["_tokens"])
+        members.append([keys[m] for m in p.members])
+        bucket = bucket_key(row)
+        alone = len(p.members) == 1 and keys[p.representative] in judged
+        buckets.append(None if bucket is None or alone else bucket_digest(bucket))
+    return (
+        table.append_column("tokens", pa.array(tokens, pa.list_(pa.string())))
+        .append_column("members", pa.array(members, pa.list_(pa.string())))
+        .append_column("bucket", pa.array(buckets, pa.string()))
+    )
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-__all__ = ["LinkOptions", "LinkSummary", "SourceRecord", "link"]
+__all__ = ["SCHEMA", "LinkOptions", "LinkSummary", "SourceRecord", "link"]

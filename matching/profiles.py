@@ -30,6 +30,20 @@ def features_hash(row: dict[str, Any]) -> str:
     return hashlib.md5(json.dumps(data).encode(), usedforsecurity=False).hexdigest()
 
 
+def bucket_key(row: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What records must share to be one profile; None for a record that stays alone for lack
+    of a name and an RFC. Without an RFC, identical names are one firm only within a source."""
+    if not row["name"] and not row["rfc"]:
+        return None
+    scope = None if row["rfc"] else row["source"]
+    return (scope, *(row[c] for c in _KEY_COLUMNS))
+
+
+def bucket_digest(key: tuple[Any, ...]) -> str:
+    """`bucket_key` as a short stable string, to find a profile by it in a stored table."""
+    return hashlib.md5(json.dumps(key).encode(), usedforsecurity=False).hexdigest()
+
+
 def group(
     keys: Sequence[str], rows: Sequence[dict[str, Any]], *, alone: Collection[str] = ()
 ) -> list[Profile]:
@@ -37,12 +51,11 @@ def group(
     buckets: dict[tuple[Any, ...], list[int]] = {}
     singles: list[list[int]] = []
     for index, row in enumerate(rows):
-        if keys[index] in alone or (not row["name"] and not row["rfc"]):
+        key = bucket_key(row)
+        if key is None or keys[index] in alone:
             singles.append([index])
             continue
-        scope = None if row["rfc"] else row["source"]
-        bucket_key = (scope, *(row[c] for c in _KEY_COLUMNS))
-        buckets.setdefault(bucket_key, []).append(index)
+        buckets.setdefault(key, []).append(index)
     profiles = []
     for members in [*buckets.values(), *singles]:
         members.sort(key=keys.__getitem__)

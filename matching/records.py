@@ -3,8 +3,9 @@ payees), every sanction listing and every supplier-register entry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -31,49 +32,76 @@ def record_key(record_type: str, source_key: str) -> str:
     return f"{record_type}:{source_key}"
 
 
-def load(engine: Engine, *, chunk: int = 50_000) -> Iterator[SourceRecord]:
+def load(
+    engine: Engine,
+    *,
+    runs: Collection[int] | None = None,
+    keys: Collection[str] | None = None,
+    chunk: int = 50_000,
+) -> Iterator[SourceRecord]:
+    """Every linkable record; with `runs`, only those the given ingest runs wrote (new or
+    changed by them); with `keys`, only those record keys."""
+    by_type: dict[str, list[str]] = {}
+    for key in keys or ():
+        record_type, _, source_key = key.partition(":")
+        by_type.setdefault(record_type, []).append(source_key)
+
+    def queries(query: Any, table: Any, record_type: str) -> Iterator[Any]:
+        if runs is not None:
+            query = query.where(table.run_id.in_(sorted(runs)))
+        if keys is None:
+            yield query
+            return
+        wanted = by_type.get(record_type, [])
+        for start in range(0, len(wanted), 1000):
+            yield query.where(table.source_key.in_(wanted[start : start + 1000]))
+
+    if runs is not None and not runs:
+        return
     with engine.connect() as conn:
-        parties = conn.execution_options(yield_per=chunk).execute(
-            select(
-                Party.id,
-                Party.source_key,
-                Party.name,
-                Party.rfc_raw,
-                Party.rfc_all,
-                Party.roles,
-                Party.postal_code,
-            )
+        parties = select(
+            Party.id,
+            Party.source_key,
+            Party.name,
+            Party.rfc_raw,
+            Party.rfc_all,
+            Party.roles,
+            Party.postal_code,
         )
-        for pid, key, name, rfc_raw, rfc_all, roles, postal in parties:
-            if roles and set(roles.split()) <= BUYER_ONLY:
-                continue
-            yield _record("party", pid, "ocds", key, name, rfc_raw, rfc_all, postal, None)
-        sanctions = conn.execution_options(yield_per=chunk).execute(
-            select(
-                Sanction.id,
-                Sanction.registry_code,
-                Sanction.source_key,
-                Sanction.name,
-                Sanction.rfc_raw,
-                Sanction.rfc_all,
-                Sanction.person_kind,
-            )
+        for query in queries(parties, Party, "party"):
+            found = conn.execution_options(yield_per=chunk).execute(query)
+            for pid, key, name, rfc_raw, rfc_all, roles, postal in found:
+                if roles and set(roles.split()) <= BUYER_ONLY:
+                    continue
+                yield _record("party", pid, "ocds", key, name, rfc_raw, rfc_all, postal, None)
+        sanctions = select(
+            Sanction.id,
+            Sanction.registry_code,
+            Sanction.source_key,
+            Sanction.name,
+            Sanction.rfc_raw,
+            Sanction.rfc_all,
+            Sanction.person_kind,
         )
-        for sid, registry, key, name, rfc_raw, rfc_all, person_kind in sanctions:
-            yield _record("sanction", sid, registry, key, name, rfc_raw, rfc_all, None, person_kind)
-        entries = conn.execution_options(yield_per=chunk).execute(
-            select(
-                SupplierEntry.id,
-                SupplierEntry.register,
-                SupplierEntry.source_key,
-                SupplierEntry.name,
-                SupplierEntry.rfc_raw,
-                SupplierEntry.rfc_all,
-                SupplierEntry.postal_code,
-            )
+        for query in queries(sanctions, Sanction, "sanction"):
+            found = conn.execution_options(yield_per=chunk).execute(query)
+            for sid, registry, key, name, rfc_raw, rfc_all, person_kind in found:
+                yield _record(
+                    "sanction", sid, registry, key, name, rfc_raw, rfc_all, None, person_kind
+                )
+        entries = select(
+            SupplierEntry.id,
+            SupplierEntry.register,
+            SupplierEntry.source_key,
+            SupplierEntry.name,
+            SupplierEntry.rfc_raw,
+            SupplierEntry.rfc_all,
+            SupplierEntry.postal_code,
         )
-        for eid, register, key, name, rfc_raw, rfc_all, postal in entries:
-            yield _record("supplier", eid, register, key, name, rfc_raw, rfc_all, postal, None)
+        for query in queries(entries, SupplierEntry, "supplier"):
+            found = conn.execution_options(yield_per=chunk).execute(query)
+            for eid, register, key, name, rfc_raw, rfc_all, postal in found:
+                yield _record("supplier", eid, register, key, name, rfc_raw, rfc_all, postal, None)
 
 
 def _record(

@@ -16,14 +16,8 @@ from sqlalchemy import Engine, select
 
 from app.models import EntityMember, IngestRun, LinkRecord, Sanction
 from matching.comparisons import COMPARISONS
-from matching.features import (
-    MAX_RARE_TOKEN_FIRMS,
-    TF_COLUMNS,
-    Corpus,
-    RawRecord,
-    features,
-    with_corpus,
-)
+from matching.corpus import Corpus, with_corpus
+from matching.features import MAX_RARE_TOKEN_FIRMS, TF_COLUMNS, RawRecord, features
 from matching.profiles import group
 from matching.records import load, record_key
 from matching.store import latest_judgements

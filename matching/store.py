@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 
-from app.models import Entity, EntityMember, Judgement, Link, LinkRecord, LinkRun
+from app.models import Entity, EntityMember, IngestRun, Judgement, Link, LinkRecord, LinkRun
 from matching.records import SourceRecord
 
 ENTITIES: Table = Entity.__table__  # type: ignore[assignment]
@@ -57,17 +57,57 @@ def previous_state(engine: Engine) -> PreviousState:
     return state
 
 
+@dataclass(slots=True)
+class Judgements:
+    """Every judgement, oldest first: the latest decision per pair overrides the model."""
+
+    entries: list[tuple[int, str, str, str]]  # (id, a, b, decision) with a < b
+
+    @property
+    def latest(self) -> dict[tuple[str, str], str]:
+        return {(a, b): decision for _, a, b, decision in self.entries}
+
+    @property
+    def max_id(self) -> int:
+        return self.entries[-1][0] if self.entries else 0
+
+    def keys(self) -> set[str]:
+        return {k for _, a, b, _ in self.entries for k in (a, b)}
+
+    def since(self, judgement_id: int) -> set[str]:
+        """The records judged after `judgement_id`."""
+        return {k for jid, a, b, _ in self.entries if jid > judgement_id for k in (a, b)}
+
+
+def judgements(engine: Engine) -> Judgements:
+    entries = []
+    with engine.connect() as conn:
+        for jid, a, b, decision in conn.execute(
+            select(
+                Judgement.id, Judgement.record_a, Judgement.record_b, Judgement.decision
+            ).order_by(Judgement.id)
+        ):
+            entries.append((int(jid), *((a, b) if a < b else (b, a)), decision))
+    return Judgements(entries)
+
+
 def latest_judgements(engine: Engine) -> dict[tuple[str, str], str]:
     """(a, b) with a < b -> the latest decision on that pair."""
-    out: dict[tuple[str, str], str] = {}
+    return judgements(engine).latest
+
+
+def ok_ingest_runs(engine: Engine) -> list[int]:
+    """The ingest runs that stored records (a failed or skipped run stored none)."""
     with engine.connect() as conn:
-        for a, b, decision in conn.execute(
-            select(Judgement.record_a, Judgement.record_b, Judgement.decision).order_by(
-                Judgement.id
-            )
-        ):
-            out[(a, b) if a < b else (b, a)] = decision
-    return out
+        return [int(r) for r in conn.scalars(select(IngestRun.id).where(IngestRun.status == "ok"))]
+
+
+def latest_link_run(engine: Engine) -> int | None:
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(RUNS.c.id).where(RUNS.c.status == "ok").order_by(RUNS.c.id.desc()).limit(1)
+        ).scalar()
+    return None if found is None else int(found)
 
 
 def stored_links(engine: Engine) -> list[tuple[str, str, float, float, list[dict[str, Any]]]]:
@@ -82,7 +122,7 @@ def stored_links(engine: Engine) -> list[tuple[str, str, float, float, list[dict
         ]
 
 
-def _chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
+def chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
     return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
 
 
@@ -101,8 +141,8 @@ def write(
     previous: PreviousState,
     model_version: str,
     summary: dict[str, Any],
-) -> int:
-    """Store one link run in one transaction; returns how many entities changed."""
+) -> tuple[int, int]:
+    """Store one link run in one transaction; returns its id and how many entities changed."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
         run_id = int(
@@ -128,7 +168,7 @@ def write(
             .where(RUNS.c.id == run_id)
             .values(status="ok", finished_at=datetime.now(UTC), summary=summary)
         )
-    return changed
+    return run_id, changed
 
 
 def _write_records(
@@ -141,7 +181,7 @@ def _write_records(
 ) -> None:
     current = {r.record_key for r in records}
     gone = [k for k in previous.hashes if k not in current]
-    for chunk in _chunks(gone):
+    for chunk in chunks(gone):
         conn.execute(delete(RECORDS).where(RECORDS.c.record_key.in_(chunk)))
     fresh: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
@@ -162,21 +202,24 @@ def _write_records(
             "name_norm": names[i],
         }
         (fresh if old is None else changed).append(row)
-    for chunk in _chunks(fresh):
+    for chunk in chunks(fresh):
         conn.execute(insert(RECORDS), list(chunk))
-    for chunk in _chunks(changed):
+    for chunk in chunks(changed):
         keys = [row["record_key"] for row in chunk]
         conn.execute(delete(RECORDS).where(RECORDS.c.record_key.in_(keys)))
         conn.execute(insert(RECORDS), list(chunk))
 
 
-def _display(records_by_key: Mapping[str, SourceRecord], keys: Sequence[str]) -> str | None:
-    # The name most members publish; sanctions and registers spell names better than OCDS.
+def display_name(
+    published: Mapping[str, tuple[str | None, str]], keys: Sequence[str]
+) -> str | None:
+    """The name most of `keys` publish (`published`: key -> (name, record type)); sanctions and
+    registers spell names better than OCDS, so they count double."""
     counts: Counter[str] = Counter()
     for key in keys:
-        record = records_by_key.get(key)
-        if record is not None and record.name:
-            counts[" ".join(record.name.split())] += 2 if record.record_type != "party" else 1
+        name, record_type = published.get(key, (None, ""))
+        if name:
+            counts[" ".join(name.split())] += 2 if record_type != "party" else 1
     if not counts:
         return None
     return max(counts.items(), key=lambda item: (item[1], len(item[0]), item[0]))[0]
@@ -193,7 +236,7 @@ def _write_members(
     records: Sequence[SourceRecord],
     rfc_of: Mapping[str, str],
 ) -> int:
-    by_key = {r.record_key: r for r in records}
+    published = {r.record_key: (r.name, r.record_type) for r in records}
     new_of: dict[str, str] = {}
     changed_entities: set[str] = set()
     entity_rows: dict[str, dict[str, Any]] = {}
@@ -213,19 +256,19 @@ def _write_members(
             changed_entities.update({entity_id, old})
     removed = [k for k in previous.entity_of if k not in new_of]
     changed_entities.update(previous.entity_of[k] for k in removed)
-    for chunk in _chunks(removed):
+    for chunk in chunks(removed):
         conn.execute(delete(MEMBERS).where(MEMBERS.c.record_key.in_(chunk)))
-    for chunk in _chunks(member_updates):
+    for chunk in chunks(member_updates):
         conn.execute(
             delete(MEMBERS).where(MEMBERS.c.record_key.in_([r["record_key"] for r in chunk]))
         )
         conn.execute(insert(MEMBERS), list(chunk))
-    for chunk in _chunks(member_inserts):
+    for chunk in chunks(member_inserts):
         conn.execute(insert(MEMBERS), list(chunk))
     # Entities whose membership changed are rewritten; ids that no longer exist are removed.
     stale = sorted(changed_entities)
     created: dict[str, datetime] = {}
-    for chunk in _chunks(stale):
+    for chunk in chunks(stale):
         created.update(
             (eid, at)
             for eid, at in conn.execute(
@@ -243,7 +286,7 @@ def _write_members(
         rows.append(
             {
                 "id": entity_id,
-                "display_name": _display(by_key, keys),
+                "display_name": display_name(published, keys),
                 "rfcs": " ".join(rfcs) or None,
                 "size": len(keys),
                 "created_at": created.get(entity_id, now),
@@ -251,7 +294,7 @@ def _write_members(
                 "link_run_id": run_id,
             }
         )
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows):
         conn.execute(insert(ENTITIES), list(chunk))
     return len(rows)
 
@@ -291,5 +334,5 @@ def _write_links(
         stale = [pair for pair in stale if pair in before]
     for a, b in stale:
         conn.execute(delete(LINKS).where(LINKS.c.record_a == a, LINKS.c.record_b == b))
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows):
         conn.execute(insert(LINKS), list(chunk))

@@ -12,7 +12,8 @@ import pytest
 
 from matching import model as splink_model
 from matching.comparisons import COMPARISONS
-from matching.features import Corpus, RawRecord, features, with_corpus
+from matching.corpus import Corpus, with_corpus
+from matching.features import RawRecord, features
 from matching.link import SCHEMA
 from matching.weights import ModelWeights
 from tests.conftest import DATA

@@ -16,12 +16,18 @@ import pytest
 from app.db import make_engine
 from app.linking import link_options
 from app.settings import Settings
-from ingest.jobs import sanctions_job, suppliers_job
+from ingest.jobs import ocds_job, sanctions_job, suppliers_job
 from ingest.pipeline import run_job
 from matching import export
 from matching.judgements import JudgementError, record
 from matching.link import LinkSummary, link
-from tests.factories import CDMX_SUPPLIERS, SAT, SFP, rows
+from tests.factories import (
+    CDMX_SUPPLIERS,
+    OCDS,
+    SAT,
+    SFP,
+    rows,
+)
 
 
 def _ingest(settings: Settings, *jobs: tuple[object, Path]) -> None:
@@ -179,3 +185,109 @@ def test_export_streams_one_entity_per_line(registries: Settings) -> None:
     assert {"source", "source_key", "name", "rfc", "probability"} == set(multi["records"][0])
     assert any(r["probability"] is not None for r in multi["records"])
     assert json.loads(table[0]["records"])
+
+
+# --- incremental linking against the stored link state --------------------------------------
+
+
+def _partition(settings: Settings) -> set[frozenset[str]]:
+    return {frozenset(members) for members in _entities(settings).values()}
+
+
+def test_incremental_link_resolves_what_a_full_link_resolves(registries: Settings) -> None:
+    """New OCDS suppliers and a supplier register, linked incrementally, end in the same firms
+    as when everything is linked again from scratch."""
+    _ingest(
+        registries,
+        (suppliers_job("cdmx-sefin"), CDMX_SUPPLIERS),
+        (ocds_job(), OCDS / "administracion-publica-federal"),
+        (ocds_job(), OCDS / "inai"),
+    )
+    stored = len(rows(registries, "SELECT record_key FROM link_records"))
+    summary = _link(registries)
+    assert summary.mode == "incremental"
+    assert summary.new_or_changed == summary.records - stored > 500
+    incremental = _partition(registries)
+    assert summary.entities == len(incremental)
+    full = _link(registries, full=True)
+    assert full.mode == "full" and full.records == summary.records
+    assert _partition(registries) == incremental
+
+
+def test_records_that_change_move_between_firms(registries: Settings, tmp_path: Path) -> None:
+    """A newer SFP snapshot changes two records: X, one firm with a 69-B listing through their
+    RFC, now names another firm; Y now names the firm of a 69-B listing Z."""
+
+    def owner() -> dict[str, str]:
+        return {k: e for e, members in _entities(registries).items() for k in members}
+
+    x = rows(
+        registries,
+        "SELECT f.source_key AS x, s.source_key AS partner FROM sanctions f JOIN sanctions s "
+        "ON s.rfc = f.rfc WHERE f.registry = 'sfp' AND s.registry = 'sat-69b' "
+        "ORDER BY f.source_key LIMIT 1",
+    )[0]
+    z = rows(
+        registries,
+        "SELECT source_key, name, rfc FROM sanctions WHERE registry = 'sat-69b' "
+        "AND rfc_kind = 'company' AND rfc NOT IN (SELECT rfc FROM sanctions "
+        "WHERE registry = 'sfp' AND rfc IS NOT NULL) ORDER BY source_key LIMIT 1",
+    )[0]
+    y = rows(
+        registries,
+        "SELECT source_key FROM sanctions WHERE registry = 'sfp' AND source_key <> :x "
+        "AND rfc IS NOT NULL ORDER BY source_key DESC LIMIT 1",
+        x=x.x,
+    )[0]
+    keys = {k: f"sanction:{v}" for k, v in (("x", x.x), ("p", x.partner), ("y", y.source_key))}
+    keys["z"] = f"sanction:{z.source_key}"
+    before = owner()
+    assert before[keys["x"]] == before[keys["p"]] and before[keys["y"]] != before[keys["z"]]
+    positions = {
+        r.source_key: int(r.position.removeprefix("item "))
+        for r in rows(
+            registries,
+            "SELECT source_key, position FROM sanctions WHERE source_key IN (:x, :y)",
+            x=x.x,
+            y=y.source_key,
+        )
+    }
+    directory = json.loads(SFP.read_text(encoding="utf-8"))
+    directory[positions[x.x]].update(rfc="ZZZ010203AB1", nombre_razon_social="OTRA FIRMA SA")
+    directory[positions[y.source_key]].update(rfc=z.rfc, nombre_razon_social=z.name)
+    newer = tmp_path / "sfp-newer.json"
+    newer.write_text(json.dumps(directory, ensure_ascii=False), encoding="utf-8")
+    _ingest(registries, (sanctions_job("sfp"), newer))
+
+    summary = _link(registries)
+    assert summary.mode == "incremental" and summary.new_or_changed == 2
+    after = owner()
+    assert after[keys["x"]] != after[keys["p"]]
+    assert after[keys["y"]] == after[keys["z"]]
+    stored = rows(
+        registries,
+        "SELECT record_key, rfc FROM link_records WHERE record_key IN (:x, :y)",
+        x=keys["x"],
+        y=keys["y"],
+    )
+    assert {r.record_key: r.rfc for r in stored} == {keys["x"]: "ZZZ010203AB1", keys["y"]: z.rfc}
+    incremental = _partition(registries)
+    _link(registries, full=True)
+    assert _partition(registries) == incremental
+
+
+def test_without_a_usable_link_state_the_next_link_is_full(registries: Settings) -> None:
+    state_dir = registries.data_dir / "link"
+    manifest = state_dir / "state.json"
+    assert manifest.exists()
+    before = _partition(registries)
+    manifest.write_text("{not json")
+    assert _link(registries).mode == "full"  # unreadable
+    shutil.rmtree(state_dir)
+    assert _link(registries).mode == "full"  # missing
+    assert _link(registries).mode == "incremental"
+    # A state left by an older run (a restored data directory) is stale.
+    current = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**current, "link_run_id": current["link_run_id"] - 1}))
+    assert _link(registries).mode == "full"
+    assert _partition(registries) == before

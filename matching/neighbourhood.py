@@ -1,0 +1,257 @@
+"""The part of the store an incremental link touches: the entities that new links, moved
+records and new judgements reach, their records and the links among them. Read and written
+by key, so a run over a large store costs what changed, not what is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from matching.records import SourceRecord
+from matching.store import (
+    ENTITIES,
+    LINKS,
+    MEMBERS,
+    RECORDS,
+    RUNS,
+    chunks,
+    display_name,
+)
+
+LinkRow = tuple[str, str, float, float, list[dict[str, Any]], str, str | None]
+
+
+@dataclass(slots=True)
+class Neighbourhood:
+    """Stored records of the touched entities, with what the store says of them."""
+
+    entity_of: dict[str, str] = field(default_factory=dict)  # record -> its entity now
+    probability: dict[str, float | None] = field(default_factory=dict)
+    created: dict[str, datetime] = field(default_factory=dict)  # entity -> created_at
+    rfc: dict[str, str | None] = field(default_factory=dict)  # record -> normalised RFC
+    published: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # name, type
+    # Stored links with both ends in the neighbourhood: (a, b) -> (probability, status).
+    links: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+
+
+def _in(conn: Connection, query: Any, column: Any, values: Iterable[str]) -> list[Any]:
+    found: list[Any] = []
+    for chunk in chunks(sorted(set(values))):
+        found.extend(conn.execute(query.where(column.in_(chunk))).all())
+    return found
+
+
+def record_hashes(engine: Engine, keys: Collection[str]) -> dict[str, str]:
+    """record key -> features hash the last link stored, for the keys it knows."""
+    query = select(RECORDS.c.record_key, RECORDS.c.content_hash)
+    with engine.connect() as conn:
+        return dict(_in(conn, query, RECORDS.c.record_key, keys))
+
+
+def entities_of(engine: Engine, keys: Collection[str]) -> set[str]:
+    query = select(MEMBERS.c.entity_id)
+    with engine.connect() as conn:
+        return {row[0] for row in _in(conn, query, MEMBERS.c.record_key, keys)}
+
+
+def gather(engine: Engine, entity_ids: Collection[str]) -> Neighbourhood:
+    """Every record of `entity_ids`, and the stored links among them."""
+    hood = Neighbourhood()
+    with engine.connect() as conn:
+        for key, entity, p in _in(
+            conn,
+            select(MEMBERS.c.record_key, MEMBERS.c.entity_id, MEMBERS.c.probability),
+            MEMBERS.c.entity_id,
+            entity_ids,
+        ):
+            hood.entity_of[key] = entity
+            hood.probability[key] = p
+        for entity, created in _in(
+            conn, select(ENTITIES.c.id, ENTITIES.c.created_at), ENTITIES.c.id, entity_ids
+        ):
+            hood.created[entity] = created
+        keys = list(hood.entity_of)
+        for key, rfc, name, record_type in _in(
+            conn,
+            select(RECORDS.c.record_key, RECORDS.c.rfc, RECORDS.c.name, RECORDS.c.record_type),
+            RECORDS.c.record_key,
+            keys,
+        ):
+            hood.rfc[key] = rfc
+            hood.published[key] = (name, record_type)
+        links = select(LINKS.c.record_a, LINKS.c.record_b, LINKS.c.probability, LINKS.c.status)
+        for a, b, p, status in _in(conn, links, LINKS.c.record_a, keys):
+            if b in hood.entity_of:
+                hood.links[(a, b)] = (float(p), status)
+    return hood
+
+
+def taken_ids(engine: Engine, candidates: Collection[str], besides: Collection[str]) -> set[str]:
+    """The `candidates` that name entities other than `besides` (fresh ids must not)."""
+    query = select(ENTITIES.c.id)
+    with engine.connect() as conn:
+        found = {row[0] for row in _in(conn, query, ENTITIES.c.id, candidates)}
+    return found - set(besides)
+
+
+@dataclass(slots=True)
+class LocalResult:
+    """What an incremental run decided, for `write`."""
+
+    records: Sequence[SourceRecord]  # new or changed records
+    hashes: Mapping[str, str]
+    names: Mapping[str, str | None]  # normalised names
+    rfcs: Mapping[str, str | None]
+    changed: Collection[str]  # stored records whose features changed
+    stale: Collection[str]  # records whose stored links no longer hold (moved)
+    members: Sequence[Sequence[str]]  # the neighbourhood's clusters
+    ids: Sequence[str]
+    strongest: Mapping[str, float]
+    links: Sequence[LinkRow]  # new links
+    # Stored links whose status the new clusters change: (a, b, status, reason).
+    status_changes: Sequence[tuple[str, str, str, str | None]]
+    touched_entities: Collection[str]  # entity ids before the run
+
+
+def write(
+    engine: Engine,
+    hood: Neighbourhood,
+    result: LocalResult,
+    *,
+    model_version: str,
+    summary: dict[str, Any],
+) -> tuple[int, int, dict[str, int]]:
+    """Store one incremental link run in one transaction; returns its id, how many entities
+    it wrote and the totals after it (links, review queue, entities)."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        run_id = int(
+            conn.execute(
+                insert(RUNS)
+                .values(
+                    mode="incremental",
+                    model_version=model_version,
+                    started_at=now,
+                    status="running",
+                )
+                .returning(RUNS.c.id)
+            ).scalar_one()
+        )
+        _write_records(conn, result)
+        written = _write_entities(conn, hood, result, run_id, now)
+        _write_links(conn, result, run_id)
+        counts = _counts(conn)
+        conn.execute(
+            update(RUNS)
+            .where(RUNS.c.id == run_id)
+            .values(status="ok", finished_at=datetime.now(UTC), summary={**summary, **counts})
+        )
+    return run_id, written, counts
+
+
+def _write_records(conn: Connection, result: LocalResult) -> None:
+    for chunk in chunks(sorted(result.changed)):
+        conn.execute(delete(RECORDS).where(RECORDS.c.record_key.in_(chunk)))
+    rows = [
+        {
+            "record_key": r.record_key,
+            "record_type": r.record_type,
+            "record_id": r.record_id,
+            "source": r.source,
+            "source_key": r.source_key,
+            "name": r.name,
+            "rfc_raw": r.rfc_raw,
+            "content_hash": result.hashes[r.record_key],
+            "rfc": result.rfcs[r.record_key],
+            "name_norm": result.names[r.record_key],
+        }
+        for r in result.records
+    ]
+    for chunk in chunks(rows):
+        conn.execute(insert(RECORDS), list(chunk))
+
+
+def _write_entities(
+    conn: Connection, hood: Neighbourhood, result: LocalResult, run_id: int, now: datetime
+) -> int:
+    nodes = [k for keys in result.members for k in keys]
+    for chunk in chunks(nodes):
+        conn.execute(delete(MEMBERS).where(MEMBERS.c.record_key.in_(chunk)))
+    stale = set(result.touched_entities) | set(result.ids)
+    for chunk in chunks(sorted(stale)):
+        conn.execute(delete(ENTITIES).where(ENTITIES.c.id.in_(chunk)))
+    published = dict(hood.published)
+    published.update((r.record_key, (r.name, r.record_type)) for r in result.records)
+    rfc_of = {**hood.rfc, **result.rfcs}
+    members, entities = [], []
+    for keys, entity_id in zip(result.members, result.ids, strict=True):
+        for key in keys:
+            members.append(
+                {
+                    "record_key": key,
+                    "entity_id": entity_id,
+                    "probability": result.strongest.get(key),
+                }
+            )
+        rfcs = sorted({rfc for k in keys if (rfc := rfc_of.get(k))})
+        entities.append(
+            {
+                "id": entity_id,
+                "display_name": display_name(published, keys),
+                "rfcs": " ".join(rfcs) or None,
+                "size": len(keys),
+                "created_at": hood.created.get(entity_id, now),
+                "updated_at": now,
+                "link_run_id": run_id,
+            }
+        )
+    for chunk in chunks(members):
+        conn.execute(insert(MEMBERS), list(chunk))
+    for chunk in chunks(entities):
+        conn.execute(insert(ENTITIES), list(chunk))
+    return len(entities)
+
+
+def _write_links(conn: Connection, result: LocalResult, run_id: int) -> None:
+    stale = sorted(result.stale)
+    for chunk in chunks(stale):
+        conn.execute(delete(LINKS).where(LINKS.c.record_a.in_(chunk)))
+        conn.execute(delete(LINKS).where(LINKS.c.record_b.in_(chunk)))
+    for a, b, status, reason in result.status_changes:
+        conn.execute(
+            update(LINKS)
+            .where(LINKS.c.record_a == a, LINKS.c.record_b == b)
+            .values(status=status, reason=reason, link_run_id=run_id)
+        )
+    rows = [
+        {
+            "record_a": a,
+            "record_b": b,
+            "probability": p,
+            "match_weight": mw,
+            "evidence": ev,
+            "status": status,
+            "reason": reason,
+            "link_run_id": run_id,
+        }
+        for a, b, p, mw, ev, status, reason in result.links
+    ]
+    for chunk in chunks(rows):
+        conn.execute(insert(LINKS), list(chunk))
+
+
+def _counts(conn: Connection) -> dict[str, int]:
+    """Totals after the run, for its summary."""
+    by_status: dict[str, int] = dict(
+        conn.execute(select(LINKS.c.status, func.count()).group_by(LINKS.c.status)).all()
+    )
+    entities = conn.execute(select(func.count()).select_from(ENTITIES)).scalar_one()
+    return {
+        "links": int(by_status.get("linked", 0)),
+        "review_queue": int(by_status.get("review", 0)),
+        "entities": int(entities),
+    }
