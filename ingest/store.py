@@ -2,12 +2,9 @@
 insert the new rows, update the changed ones, and count the unchanged. No dialect-specific
 ON CONFLICT, so the same code and the same counts hold on both engines.
 
-The hot paths (the key lookup and the inserts) go to the driver directly, since SQLAlchemy's
-per-row work would cost more than the database does: one statement with the keys as a single
-parameter (`json_each` on SQLite, `= ANY(array)` on PostgreSQL), then `executemany` on SQLite
-and `COPY` on PostgreSQL. Values are converted with the same bind processors SQLAlchemy would
-use, so what is stored is the same either way. Updates (rare: a changed record) stay on
-SQLAlchemy.
+The hot paths go to the driver directly: the key lookup is one statement with the keys as a
+single parameter (`json_each` on SQLite, `= ANY(array)` on PostgreSQL), and inserts go through
+`app.bulk`. Updates (rare: a changed record) stay on SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -16,23 +13,21 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Connection,
-    Date,
-    DateTime,
     Table,
     bindparam,
     delete,
     update,
 )
 
+from app.bulk import driver, insert_rows, is_sqlite, quote
 from app.models import Award, AwardSupplier, Party, RecordHistory, Sanction, SupplierEntry
 from matching import rfc as rfcs
 
@@ -153,19 +148,6 @@ def rfc_columns(raw: str | None) -> dict[str, Any]:
 
 
 # --- driver-level bulk operations ----------------------------------------------------------------
-def _driver(conn: Connection) -> Any:
-    """The DB-API connection under `conn`, inside the same transaction."""
-    return conn.connection.driver_connection
-
-
-def _is_sqlite(conn: Connection) -> bool:
-    return conn.dialect.name == "sqlite"
-
-
-def _quote(conn: Connection, name: str) -> str:
-    return str(conn.dialect.identifier_preparer.quote(name))
-
-
 def _existing(
     conn: Connection, table: Table, keys: Sequence[str], *extra: str
 ) -> dict[str, tuple[Any, ...]]:
@@ -177,11 +159,11 @@ def _existing(
     if not keys:
         return {}
     names = ["source_key", "id", "content_hash", *extra]
-    columns = ", ".join(_quote(conn, table.c[n].name) for n in names)
-    name = _quote(conn, table.name)
-    cursor = _driver(conn).cursor()
+    columns = ", ".join(quote(conn, table.c[n].name) for n in names)
+    name = quote(conn, table.name)
+    cursor = driver(conn).cursor()
     try:
-        if _is_sqlite(conn):
+        if is_sqlite(conn):
             cursor.execute(
                 f"SELECT {columns} FROM {name} WHERE source_key IN "
                 "(SELECT value FROM json_each(?))",
@@ -216,10 +198,10 @@ def _next_ids(conn: Connection, table: Table, count: int) -> list[int]:
     would assign. PostgreSQL: drawn from the column's sequence."""
     if count <= 0:
         return []
-    cursor = _driver(conn).cursor()
+    cursor = driver(conn).cursor()
     try:
-        if _is_sqlite(conn):
-            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {_quote(conn, table.name)}")
+        if is_sqlite(conn):
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {quote(conn, table.name)}")
             start = int(cursor.fetchone()[0]) + 1
             return list(range(start, start + count))
         cursor.execute(
@@ -227,132 +209,6 @@ def _next_ids(conn: Connection, table: Table, count: int) -> list[int]:
             (table.name, count),
         )
         return sorted(int(row[0]) for row in cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-_Converter = Callable[[list[Any]], list[Any]]
-_SAMPLE_DAYS = (date(2021, 8, 30), date(999, 1, 2), None)
-_SAMPLE_INSTANTS = (
-    datetime(2021, 8, 29, 14, 3, 43, tzinfo=UTC),
-    datetime(2021, 8, 29, 8, 3, 43, 5, tzinfo=timezone(timedelta(hours=-6))),
-    datetime(999, 1, 2, 3, 4, 5),
-    None,
-)
-
-
-def _days(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
-    return [
-        None if v is None else v.isoformat() if v.__class__ is date else process(v) for v in values
-    ]
-
-
-def _instants(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
-    return [
-        None
-        if v is None
-        else v.replace(tzinfo=None).isoformat(" ", "microseconds")
-        if v.__class__ is datetime
-        else process(v)
-        for v in values
-    ]
-
-
-def _agrees(process: Callable[[Any], Any], convert: _Converter, samples: Sequence[Any]) -> bool:
-    try:
-        return convert(list(samples)) == [process(v) for v in samples]
-    except (TypeError, ValueError, AttributeError):
-        return False
-
-
-def _converter(column: Any, dialect: Any) -> _Converter | None:
-    """How a column's Python values become what the driver takes (None: as they are).
-
-    SQLAlchemy's own bind processor, except where an equivalent runs in C: dates and datetimes
-    that SQLite stores as text (checked against the processor on sample values, so a dialect
-    that stores them otherwise keeps its processor), and booleans that are already bools."""
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return None
-    if isinstance(column.type, DateTime):
-
-        def instants(values: list[Any]) -> list[Any]:
-            return _instants(values, process)
-
-        if _agrees(process, instants, _SAMPLE_INSTANTS):
-            return instants
-    elif isinstance(column.type, Date):
-
-        def days(values: list[Any]) -> list[Any]:
-            return _days(values, process)
-
-        if _agrees(process, days, _SAMPLE_DAYS):
-            return days
-    elif isinstance(column.type, Boolean) and _agrees(process, list, (True, False, None)):
-        # The driver stores a bool as the processor's output would be stored.
-        def bools(values: list[Any]) -> list[Any]:
-            if set(map(type, values)) <= {bool, type(None)}:
-                return values
-            return list(map(process, values))
-
-        return bools
-    return lambda values: list(map(process, values))
-
-
-def _tuples(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    if len(keys) > 1:
-        return itemgetter(*keys)
-    return lambda row: tuple(row[k] for k in keys)
-
-
-def bulk_insert(
-    conn: Connection,
-    table: Table,
-    rows: list[dict[str, Any]],
-    *,
-    json_text: Iterable[str] = (),
-) -> None:
-    """Insert dict rows (keyed by column key, all of one shape) through the driver: DB-API
-    `executemany` on SQLite, `COPY ... FROM STDIN` on PostgreSQL.
-
-    A column missing from the rows gets its scalar default, else NULL; the primary key is
-    inserted only when the rows carry it. `json_text` names JSON columns whose values are
-    already serialised."""
-    if not rows:
-        return
-    first = rows[0]
-    columns = [c for c in table.columns if c.key in first or not c.primary_key]
-    skip = set(json_text)
-    converters = {
-        c.key: found
-        for c in columns
-        if c.key not in skip and (found := _converter(c, conn.dialect)) is not None
-    }
-    # Values that go as they are come straight out of each row (C-level); the converted ones
-    # are converted a column at a time, then appended to each row's tuple.
-    plain = [c for c in columns if c.key in first and c.key not in converters]
-    converted = [c for c in columns if c.key in first and c.key in converters]
-    missing = [c for c in columns if c.key not in first]
-    tail: list[list[Any]] = [converters[c.key]([row[c.key] for row in rows]) for c in converted]
-    for c in missing:  # its scalar default, else NULL
-        default = c.default.arg if c.default is not None and c.default.is_scalar else None  # type: ignore[attr-defined]
-        if c.key in converters:
-            default = converters[c.key]([default])[0]
-        tail.append([default] * len(rows))
-    head = map(_tuples([c.key for c in plain]), rows)
-    params = list(map(tuple.__add__, head, zip(*tail, strict=True))) if tail else list(head)
-    order = [*plain, *converted, *missing]
-    names = ", ".join(_quote(conn, c.name) for c in order)
-    target = _quote(conn, table.name)
-    cursor = _driver(conn).cursor()
-    try:
-        if _is_sqlite(conn):
-            marks = ", ".join("?" * len(order))
-            cursor.executemany(f"INSERT INTO {target} ({names}) VALUES ({marks})", params)
-        else:
-            with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-                for values in params:
-                    copy.write_row(values)
     finally:
         cursor.close()
 
@@ -404,9 +260,9 @@ def upsert_registry_rows(
         updates.append({**row, "_id": old_id, "status": "active", "withdrawn_at": None})
         history.append(_history(record_type, key, run_id, now, change, row))
         counts.updated += 1
-    bulk_insert(conn, table, inserts)
+    insert_rows(conn, table, inserts)
     _update_many(conn, table, updates)
-    bulk_insert(conn, HISTORY, history, json_text=("data",))
+    insert_rows(conn, HISTORY, history, json_text=("data",))
     return counts
 
 
@@ -452,7 +308,7 @@ def withdraw_missing(
             .where(table.c.id.in_([pk for pk, _ in chunk]))
             .values(status="withdrawn", withdrawn_at=now)
         )
-        bulk_insert(
+        insert_rows(
             conn,
             HISTORY,
             [
@@ -499,7 +355,7 @@ def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:
         old_id, old_hash, old_date = old
         if _newer(row["release_date"], old_date) and _changed(old_hash, row):
             updates.append({**row, "_id": old_id})
-    bulk_insert(conn, PARTIES, inserts)
+    insert_rows(conn, PARTIES, inserts)
     _update_many(conn, PARTIES, updates)
     return Changed({r["source_key"] for r in inserts}, {r["source_key"] for r in updates})
 
@@ -530,7 +386,7 @@ def upsert_awards(
             updates.append({**award, "_id": old_id})
     for award, pk in zip(inserts, _next_ids(conn, AWARDS, len(inserts)), strict=True):
         award["id"] = pk
-    bulk_insert(conn, AWARDS, inserts)
+    insert_rows(conn, AWARDS, inserts)
     _update_many(conn, AWARDS, updates)
     if updates:
         conn.execute(
@@ -544,5 +400,5 @@ def upsert_awards(
         for supplier in by_key[award["source_key"]][1]:
             supplier["award_pk"] = pk  # hashed already: the rows are this batch's own
             children.append(supplier)
-    bulk_insert(conn, AWARD_SUPPLIERS, children)
+    insert_rows(conn, AWARD_SUPPLIERS, children)
     return Changed({a["source_key"] for a in inserts}, {a["source_key"] for a in updates})

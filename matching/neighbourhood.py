@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from app.bulk import insert_rows
 from matching.records import SourceRecord
 from matching.store import (
     ENTITIES,
@@ -172,7 +173,7 @@ def _write_records(conn: Connection, result: LocalResult) -> None:
         for r in result.records
     ]
     for chunk in chunks(rows):
-        conn.execute(insert(RECORDS), list(chunk))
+        insert_rows(conn, RECORDS, list(chunk))
 
 
 def _write_entities(
@@ -210,9 +211,9 @@ def _write_entities(
             }
         )
     for chunk in chunks(members):
-        conn.execute(insert(MEMBERS), list(chunk))
+        insert_rows(conn, MEMBERS, list(chunk))
     for chunk in chunks(entities):
-        conn.execute(insert(ENTITIES), list(chunk))
+        insert_rows(conn, ENTITIES, list(chunk))
     return len(entities)
 
 
@@ -241,7 +242,7 @@ def _write_links(conn: Connection, result: LocalResult, run_id: int) -> None:
         for a, b, p, mw, ev, status, reason in result.links
     ]
     for chunk in chunks(rows):
-        conn.execute(insert(LINKS), list(chunk))
+        insert_rows(conn, LINKS, list(chunk))
 
 
 def _counts(conn: Connection) -> dict[str, int]:

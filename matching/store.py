@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 
+from app.bulk import insert_rows
 from app.models import Entity, EntityMember, IngestRun, Judgement, Link, LinkRecord, LinkRun
 from matching.records import SourceRecord
 
@@ -22,7 +23,7 @@ LINKS: Table = Link.__table__  # type: ignore[assignment]
 RECORDS: Table = LinkRecord.__table__  # type: ignore[assignment]
 JUDGEMENTS: Table = Judgement.__table__  # type: ignore[assignment]
 RUNS: Table = LinkRun.__table__  # type: ignore[assignment]
-CHUNK = 5000
+CHUNK = 5000  # keys per IN list, rows per insert
 
 
 @dataclass(slots=True)
@@ -203,11 +204,11 @@ def _write_records(
         }
         (fresh if old is None else changed).append(row)
     for chunk in chunks(fresh):
-        conn.execute(insert(RECORDS), list(chunk))
+        insert_rows(conn, RECORDS, list(chunk))
     for chunk in chunks(changed):
         keys = [row["record_key"] for row in chunk]
         conn.execute(delete(RECORDS).where(RECORDS.c.record_key.in_(keys)))
-        conn.execute(insert(RECORDS), list(chunk))
+        insert_rows(conn, RECORDS, list(chunk))
 
 
 def display_name(
@@ -262,9 +263,9 @@ def _write_members(
         conn.execute(
             delete(MEMBERS).where(MEMBERS.c.record_key.in_([r["record_key"] for r in chunk]))
         )
-        conn.execute(insert(MEMBERS), list(chunk))
+        insert_rows(conn, MEMBERS, list(chunk))
     for chunk in chunks(member_inserts):
-        conn.execute(insert(MEMBERS), list(chunk))
+        insert_rows(conn, MEMBERS, list(chunk))
     # Entities whose membership changed are rewritten; ids that no longer exist are removed.
     stale = sorted(changed_entities)
     created: dict[str, datetime] = {}
@@ -295,7 +296,7 @@ def _write_members(
             }
         )
     for chunk in chunks(rows):
-        conn.execute(insert(ENTITIES), list(chunk))
+        insert_rows(conn, ENTITIES, list(chunk))
     return len(rows)
 
 
@@ -335,4 +336,4 @@ def _write_links(
     for a, b in stale:
         conn.execute(delete(LINKS).where(LINKS.c.record_a == a, LINKS.c.record_b == b))
     for chunk in chunks(rows):
-        conn.execute(insert(LINKS), list(chunk))
+        insert_rows(conn, LINKS, list(chunk))

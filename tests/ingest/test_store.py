@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from app.bulk import insert_rows
 from app.db import make_engine
 from app.settings import Settings
 from ingest import store
@@ -25,7 +26,6 @@ from ingest.rows import SanctionRow
 from ingest.store import (
     AWARDS,
     SANCTIONS,
-    bulk_insert,
     content_hash,
     json_keys,
     legacy_content_hash,
@@ -92,7 +92,7 @@ def _sanction(key: str, run_id: int, **changes: Any) -> dict[str, Any]:
     return {**row, **changes}
 
 
-def test_bulk_insert_stores_what_sqlalchemy_stores(db_settings: Settings) -> None:
+def test_insert_rows_stores_what_sqlalchemy_stores(db_settings: Settings) -> None:
     engine = make_engine(db_settings)
     try:
         with engine.begin() as conn:
@@ -111,12 +111,12 @@ def test_bulk_insert_stores_what_sqlalchemy_stores(db_settings: Settings) -> Non
                 sa.insert(SANCTIONS),
                 [_sanction(f"orm:{i}", run_id, **v) for i, v in enumerate(variants)],
             )
-            bulk_insert(
+            insert_rows(
                 conn,
                 SANCTIONS,
                 [_sanction(f"bulk:{i}", run_id, **v) for i, v in enumerate(variants)],
             )
-            bulk_insert(conn, SANCTIONS, [])  # nothing to do
+            insert_rows(conn, SANCTIONS, [])  # nothing to do
             # As the database holds them (no SQLAlchemy type conversion on the way back), and
             # which type each one has (text, a JSON 'null', a number, NULL...).
             columns = [c.name for c in SANCTIONS.columns if c.name != "id"]
@@ -132,14 +132,14 @@ def test_bulk_insert_stores_what_sqlalchemy_stores(db_settings: Settings) -> Non
         engine.dispose()
 
 
-def test_bulk_insert_fills_defaults_and_keeps_given_ids(db_settings: Settings) -> None:
+def test_insert_rows_fills_defaults_and_keeps_given_ids(db_settings: Settings) -> None:
     engine = make_engine(db_settings)
     try:
         with engine.begin() as conn:
             run_id = _run(conn)
             row = _sanction("x:1", run_id)
             del row["status"], row["withdrawn_at"]  # default 'active', and NULL
-            bulk_insert(conn, SANCTIONS, [row])
+            insert_rows(conn, SANCTIONS, [row])
             found = conn.execute(
                 sa.select(SANCTIONS.c.status, SANCTIONS.c.withdrawn_at, SANCTIONS.c.id)
             ).one()
@@ -156,7 +156,7 @@ def test_bulk_insert_fills_defaults_and_keeps_given_ids(db_settings: Settings) -
                 "position": "line 1",
                 "content_hash": "0" * 32,
             }
-            bulk_insert(conn, AWARDS, [award])
+            insert_rows(conn, AWARDS, [award])
             assert conn.execute(sa.select(AWARDS.c.id)).scalar_one() == 4242
     finally:
         engine.dispose()
