@@ -10,6 +10,8 @@ from sqlalchemy import Engine, func, insert, select
 from app.keys import Caller
 from app.models import AuditEntry
 
+_INSERT = insert(AuditEntry)  # built once: per-check cost
+
 
 def record(
     engine: Engine,
@@ -21,15 +23,16 @@ def record(
 ) -> None:
     with engine.begin() as conn:
         conn.execute(
-            insert(AuditEntry).values(
-                key_id=caller.key_id if caller else None,
-                key_name=caller.name if caller else None,
-                at=datetime.now(UTC),
-                action=action,
-                query=query,
-                verdict=verdict,
-                model_version=model_version,
-            )
+            _INSERT,
+            {
+                "key_id": caller.key_id if caller else None,
+                "key_name": caller.name if caller else None,
+                "at": datetime.now(UTC),
+                "action": action,
+                "query": query,
+                "verdict": verdict,
+                "model_version": model_version,
+            },
         )
 
 

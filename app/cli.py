@@ -307,9 +307,8 @@ def check_cmd(
 
     from app import audit
     from app.db import make_engine
+    from app.index_holder import IndexUnavailable, open_index
     from matching.check import check
-    from matching.model import load_latest
-    from matching.score import Index
 
     if not name and not rfc:
         typer.echo("error: give --name, --rfc or both", err=True)
@@ -320,15 +319,16 @@ def check_cmd(
         typer.echo(f"error: --on must be a date like 2026-11-24, not {on!r}", err=True)
         raise typer.Exit(2) from exc
     settings = _settings()
-    model = load_latest(settings.model_dir)
-    if model is None:
-        typer.echo("error: no trained model yet: run `testigo link` first", err=True)
-        raise typer.Exit(1)
     engine = make_engine(settings)
     try:
-        index = Index.build(engine, model)
+        try:
+            index = open_index(engine, settings)
+        except IndexUnavailable as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
         result = check(
             index,
+            engine,
             name=name,
             rfc=rfc,
             on=day,

@@ -1,5 +1,6 @@
-"""The real-time index, built in the background at start-up so the process answers /healthz at
-once and /readyz only when the model and index are loaded."""
+"""The real-time index, loaded in the background so the process answers /healthz at once and
+/readyz only when the index is loaded, and loaded again when a link run leaves a newer state:
+checks keep being answered from the previous index meanwhile."""
 
 from __future__ import annotations
 
@@ -10,10 +11,31 @@ import structlog
 from sqlalchemy import Engine
 
 from app.settings import Settings
-from matching.model import load_latest
+from matching import state as link_state
+from matching.model import load_version
 from matching.score import Index
 
 log = structlog.get_logger(__name__)
+
+RECHECK_SECONDS = 5.0  # how often a request may look for a newer link state
+
+
+class IndexUnavailable(Exception):
+    """No index can be loaded yet; the message says what to run."""
+
+
+def open_index(engine: Engine, settings: Settings) -> Index:
+    """The index of the latest link state, with the model that state was scored with."""
+    state = link_state.load(settings.link_state_dir)
+    if state is None:
+        raise IndexUnavailable("no link state yet: run `testigo link`")
+    model = load_version(settings.model_dir, state.model_version)
+    if model is None:
+        raise IndexUnavailable(
+            f"model {state.model_version} of the last link run is missing from "
+            f"{settings.model_dir}: run `testigo link --full`"
+        )
+    return Index.load(engine, model, state)
 
 
 class IndexHolder:
@@ -23,9 +45,12 @@ class IndexHolder:
         self._index: Index | None = None
         self._error: str | None = None
         self._lock = threading.Lock()
+        self._loading = False
+        self._checked = 0.0
 
     @property
     def index(self) -> Index | None:
+        self._refresh_if_stale()
         return self._index
 
     @property
@@ -35,27 +60,46 @@ class IndexHolder:
         return self._error or "loading the model and index"
 
     def load(self) -> None:
+        """Load the latest link state with the model it was scored with; on failure keep the
+        index there was, and say why."""
         started = time.perf_counter()
         try:
-            model = load_latest(self._settings.model_dir)
-            if model is None:
-                self._error = "no trained model yet: run `testigo link`"
-                return
-            index = Index.build(self._engine, model)
+            index = open_index(self._engine, self._settings)
             with self._lock:
                 self._index = index
                 self._error = None
             log.info(
                 "index.loaded",
                 profiles=len(index.rows),
+                link_run=index.link_run_id,
                 model=index.model_version,
                 seconds=round(time.perf_counter() - started, 2),
             )
+        except IndexUnavailable as exc:
+            self._error = str(exc)
         except Exception as exc:  # the API keeps answering; /readyz says what went wrong
             self._error = f"index failed to load: {exc.__class__.__name__}: {exc}"
             log.error("index.failed", error=str(exc))
+        finally:
+            self._loading = False
 
     def start(self) -> threading.Thread:
+        self._loading = True
+        self._checked = time.monotonic()
         thread = threading.Thread(target=self.load, name="index-loader", daemon=True)
         thread.start()
         return thread
+
+    def _refresh_if_stale(self) -> None:
+        now = time.monotonic()
+        if self._loading or now - self._checked < RECHECK_SECONDS:
+            return
+        with self._lock:
+            if self._loading or now - self._checked < RECHECK_SECONDS:
+                return
+            self._checked = now
+            current = self._index.link_run_id if self._index is not None else None
+            if link_state.stamp(self._settings.link_state_dir) in (None, current):
+                return
+            log.info("index.newer_state", loaded=current)
+        self.start()

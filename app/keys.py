@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 
 from app.models import ApiKey
 
@@ -76,13 +76,14 @@ def revoke(engine: Engine, key_id_or_prefix: str) -> int:
         return int(result.rowcount or 0)
 
 
+_VERIFY = select(ApiKey.id, ApiKey.name, ApiKey.role).where(
+    ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)
+)
+
+
 def verify(engine: Engine, key: str) -> Caller | None:
     with engine.connect() as conn:
-        row = conn.execute(
-            select(ApiKey.id, ApiKey.name, ApiKey.role).where(
-                ApiKey.key_hash == _hash(key), ApiKey.revoked_at.is_(None)
-            )
-        ).first()
+        row = conn.execute(_VERIFY, {"key_hash": _hash(key)}).first()
     return Caller(int(row[0]), row[1], row[2]) if row else None
 
 

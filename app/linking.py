@@ -17,6 +17,7 @@ def link_options(
 ) -> LinkOptions:
     return LinkOptions(
         model_dir=settings.model_dir,
+        state_dir=settings.link_state_dir,
         auto=auto if auto is not None else settings.link_auto_threshold,
         review=review if review is not None else settings.link_review_threshold,
         full=full,

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         return self.data_dir / "models"
 
     @property
+    def link_state_dir(self) -> Path:
+        return self.data_dir / "link"
+
+    @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
 

@@ -12,26 +12,33 @@ For each size (records; default 100,000 and 1,000,000) it
    letter of an existing name changed);
 3. serves the database with `testigo serve --workers 2` on a loopback port, waits for /readyz
    (and for every worker to finish building its index), then drives `GET /v1/check` with an
-   officer key from 8 client threads, each with its own keep-alive httpx client: a warm-up, then
-   the timed queries. Latency is the client's, from sending the request to reading the whole
-   answer (HTTP, auth, matching, verdict and the audit-log write included); checks/s is the
-   timed queries over the wall time. The first `--splink-queries` of them are also sent one at a
-   time (one client, no queueing): Testigo's per-query latency for the comparison;
+   officer key: a warm-up, then the timed queries twice. **Saturated**: 8 client threads
+   (`--clients`), each with its own keep-alive httpx client, sending as fast as answers come
+   back: the most checks/s the server gives. **Steady**: the same queries at a fixed rate
+   (`--rate`, default 250/s, above the 200/s target) from 16 threads, an open loop where query
+   i is due at start + i/rate: the latency an officer sees at that load. Latency is the
+   client's, from sending (steady: from when the query was due) to reading the whole answer
+   (HTTP, auth, matching, verdict and the audit-log write included). The first
+   `--splink-queries` are also sent one at a time (one client, no queueing): Testigo's
+   per-query latency for the comparison;
 4. stops the server and times the baseline on those same queries: Splink's real-time path. The
-   profile table the linker scores (records -> features -> profiles -> corpus frequencies,
-   matching.link.SCHEMA) is registered with `splink.DuckDBAPI`, a Linker is built from the
-   trained model's JSON, with term frequencies as registered lookups (as
+   profile table the last link scored (read from its link state, matching.state) is registered
+   with `splink.DuckDBAPI`, a Linker is built from that run's model JSON, with term frequencies
+   as registered lookups (as
    matching.model.predict_between does), and for each query its feature row is built as
    `Index.query_row` builds it, registered, and scored with
    `linker.inference.predict_between(existing, query, threshold_match_probability=0.5)`,
    results fetched. The best pair's entity is compared with Testigo's best match.
 
-Targets: p99 < 20 ms, >= 200 checks/s, and >= 5x faster than the Splink baseline per query
-(p50 against p50). The machine is shared by the server, the clients and (in step 4) DuckDB: on a
-2-core machine the client threads take CPU from the server's workers. As a guard on a shared
-machine, an ingest or link child, or the server, is stopped past --max-rss-gb (16 GB) resident
-and that size is reported as failed. Figures go to bench/out/check.json; the work lives in
-bench/out/check-work/ (deleted unless --keep).
+Targets: p99 < 20 ms at a steady load of >= 200 checks/s, >= 200 checks/s saturated, and >= 5x
+faster than the Splink baseline per query (p50 against p50). The p99 target is judged on the
+steady run: with N clients in a closed loop at saturation every check waits N / throughput on
+average (Little's law), so the saturated p99 measures the queue the benchmark builds, not the
+server; it is printed too. The machine is shared by the server, the clients and (in step 4)
+DuckDB: on a 2-core machine the client threads take CPU from the server's workers. As a guard on
+a shared machine, an ingest or link child, or the server, is stopped past --max-rss-gb (16 GB)
+resident and that size is reported as failed. Figures go to bench/out/check.json; the work lives
+in bench/out/check-work/ (deleted unless --keep).
 
     python bench/check.py [--records 100000 1000000] [--seed 11] [--queries 2000] [--warmup 100]
                           [--clients 8] [--workers 2] [--splink-queries 200] [--max-rss-gb 16]
@@ -318,6 +325,47 @@ def drive(url: str, key: str, queries: Sequence[Query], clients: int, *, keep: b
     return run
 
 
+def drive_paced(url: str, key: str, queries: Sequence[Query], rate: float, clients: int) -> Run:
+    """Send the queries at a fixed rate (an open loop: query i is due at start + i / rate,
+    whatever the answers to earlier ones), from `clients` threads. Latency runs from when a
+    query was due, so a server that falls behind is charged for the wait too (no coordinated
+    omission)."""
+    run = Run(latencies=[0.0] * len(queries), statuses=[0] * len(queries))
+    lock = threading.Lock()
+    position = iter(range(len(queries)))
+    errors: list[BaseException] = []
+    start = time.perf_counter() + 0.2
+
+    def worker() -> None:
+        headers = {"Authorization": f"Bearer {key}"}
+        try:
+            with httpx.Client(base_url=url, headers=headers, timeout=60.0) as client:
+                while True:
+                    with lock:
+                        i = next(position, None)
+                    if i is None:
+                        return
+                    due = start + i / rate
+                    if (wait := due - time.perf_counter()) > 0:
+                        time.sleep(wait)
+                    answer = client.get("/v1/check", params=queries[i].params())
+                    answer.read()
+                    run.latencies[i] = time.perf_counter() - due
+                    run.statuses[i] = answer.status_code
+        except BaseException as exc:  # reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.wall = time.perf_counter() - start
+    if errors:
+        raise RuntimeError(f"a client failed: {errors[0]!r}")
+    return run
+
+
 def _pct(values: Sequence[float], q: float) -> float:
     """The q-th percentile (nearest rank) of `values`, in ms."""
     ordered = sorted(values)
@@ -351,24 +399,26 @@ def splink_baseline(data_dir: Path, queries: Sequence[Query], budget_s: float) -
 
     from app.db import make_engine
     from app.settings import Settings
-    from matching.corpus import Corpus, with_corpus
-    from matching.features import TF_COLUMNS, RawRecord, features
+    from matching import state as link_state
+    from matching.corpus import with_corpus
+    from matching.features import COLUMNS, TF_COLUMNS, RawRecord, features
     from matching.link import SCHEMA
-    from matching.model import _tf_lookup, load_latest, splink_settings
-    from matching.profiles import group
-    from matching.records import load
-    from matching.store import latest_judgements
+    from matching.model import _tf_lookup, load_version, splink_settings
 
     _quiet_logs()
     settings = Settings(data_dir=data_dir, database_url=None)
-    model = load_latest(settings.model_dir)
-    if model is None:
-        raise RuntimeError(f"no trained model under {settings.model_dir}")
     clock = time.perf_counter()
+    # The profiles exactly as the last link scored them, and the model it scored them with.
+    state = link_state.load(settings.link_state_dir)
+    if state is None:
+        raise RuntimeError(f"no link state under {settings.link_state_dir}")
+    model = load_version(settings.model_dir, state.model_version)
+    if model is None:
+        raise RuntimeError(f"model {state.model_version} missing from {settings.model_dir}")
+    corpus = link_state.corpus_of(state)
+    table = state.profiles.select(list(COLUMNS))
     engine = make_engine(settings)
     try:
-        records = list(load(engine))
-        judged = {k for pair in latest_judgements(engine) for k in pair}
         with engine.connect() as conn:
             from sqlalchemy import text
 
@@ -376,15 +426,6 @@ def splink_baseline(data_dir: Path, queries: Sequence[Query], budget_s: float) -
             entity_of = {str(k): str(e) for k, e in members}
     finally:
         engine.dispose()
-    rows = [features(r.raw) for r in records]
-    keys = [r.record_key for r in records]
-    del records
-    profiles = group(keys, rows, alone=judged)
-    corpus = Corpus.build(rows)
-    table = pa.Table.from_pylist(
-        [with_corpus(rows[p.representative], corpus) for p in profiles], schema=SCHEMA
-    )
-    del rows, keys, profiles
     tf_columns = [f"tf_{c}" for c in TF_COLUMNS]
     api = splink.DuckDBAPI()
     existing = api.register(table.drop(tf_columns), dataset_display_name="existing")
@@ -513,6 +554,8 @@ def measure(data_dir: Path, args: argparse.Namespace, row: dict[str, Any]) -> No
         server_cpu = _cpu_seconds(pids) - server_cpu
         client_cpu = time.process_time() - client_cpu
         failed = [s for s in run.statuses if s != 200]
+        paced = drive_paced(server.url, key, timed, args.rate, args.paced_clients)
+        failed += [s for s in paced.statuses if s != 200]
         one = drive(server.url, key, subset, 1, keep=True)
         failed += [s for s in one.statuses if s != 200]
     finally:
@@ -533,6 +576,12 @@ def measure(data_dir: Path, args: argparse.Namespace, row: dict[str, Any]) -> No
             for k in KINDS
         },
         "sequential": latency(one.latencies),
+        "paced": {
+            "rate": args.rate,
+            "achieved_per_s": round(len(timed) / paced.wall, 1),
+            "clients": args.paced_clients,
+            **latency(paced.latencies),
+        },
         "cpu_ms_per_check": {
             "server": round(server_cpu / len(timed) * 1000, 2),
             "client": round(client_cpu / len(timed) * 1000, 2),
@@ -553,6 +602,13 @@ def measure(data_dir: Path, args: argparse.Namespace, row: dict[str, Any]) -> No
     for k in KINDS:
         b = t["by_kind"][k]
         print(f"    {k:<10} ({mix[k]:,}): p50 {b['p50_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms")
+    pc = t["paced"]
+    print(
+        f"  testigo at a steady {pc['rate']:,.0f} checks/s (open loop, achieved "
+        f"{pc['achieved_per_s']:,.0f}/s): p50 {pc['p50_ms']:.2f} ms, p95 {pc['p95_ms']:.2f} ms, "
+        f"p99 {pc['p99_ms']:.2f} ms, max {pc['max_ms']:.1f} ms",
+        flush=True,
+    )
     s = t["sequential"]
     print(
         f"  testigo, 1 client, first {len(subset)} queries: p50 {s['p50_ms']:.2f} ms, "
@@ -598,13 +654,16 @@ def measure(data_dir: Path, args: argparse.Namespace, row: dict[str, Any]) -> No
     )
     for d in a["differences"][:5]:
         print(f"    differ: {d['kind']} {d['query']}: Testigo {d['testigo']}, Splink {d['splink']}")
+    # p99 is judged at a steady load of at least the target rate: a closed loop of N clients
+    # at saturation waits N / throughput per check by Little's law, whatever the server does.
     row["targets"] = {
-        "p99": t["p99_ms"] < TARGET_P99_MS,
+        "p99": pc["p99_ms"] < TARGET_P99_MS and pc["achieved_per_s"] >= TARGET_CHECKS_PER_S,
         "checks_per_s": rate >= TARGET_CHECKS_PER_S,
         "speedup": speed_p50 >= TARGET_SPEEDUP,
     }
     print(
-        f"  {_mark(row['targets']['p99'])} p99 {t['p99_ms']:.2f} ms (target < {TARGET_P99_MS:.0f})"
+        f"  {_mark(row['targets']['p99'])} p99 {pc['p99_ms']:.2f} ms at "
+        f"{pc['achieved_per_s']:,.0f} checks/s (target < {TARGET_P99_MS:.0f})"
         f" | {_mark(row['targets']['checks_per_s'])} {rate:,.0f} checks/s (target >= "
         f"{TARGET_CHECKS_PER_S:.0f}) | {_mark(row['targets']['speedup'])} {speed_p50:,.1f}x "
         f"faster than Splink at p50 ({speed_mean:,.1f}x on the mean; target >= "
@@ -621,17 +680,22 @@ def _loadavg() -> list[float] | None:
 
 
 def summary_table(sizes: list[dict[str, Any]]) -> Iterator[str]:
-    yield "records    checks/s   p50 ms   p95 ms   p99 ms   splink p50 ms   speedup(p50)"
+    yield (
+        "records  saturated: checks/s  p50 ms  p99 ms | steady: checks/s  p50 ms  p95 ms  "
+        "p99 ms | splink p50 ms  speedup(p50)"
+    )
     for row in sizes:
         t, s = row.get("testigo"), row.get("splink")
         if not t:
             records = row.get("records", row.get("target_records", 0))
             yield f"{records:>9,}  FAILED: {row.get('error')}"
             continue
+        pc = t["paced"]
         yield (
-            f"{row['records']:>9,}  {t['checks_per_s']:>8,.0f}  {t['p50_ms']:>7.2f}  "
-            f"{t['p95_ms']:>7.2f}  {t['p99_ms']:>7.2f}  "
-            f"{(s or {}).get('p50_ms', float('nan')):>14.1f}  {row['speedup']['p50']:>11.1f}x"
+            f"{row['records']:>7,}  {t['checks_per_s']:>19,.0f}  {t['p50_ms']:>6.2f}  "
+            f"{t['p99_ms']:>6.2f} | {pc['achieved_per_s']:>15,.0f}  {pc['p50_ms']:>6.2f}  "
+            f"{pc['p95_ms']:>6.2f}  {pc['p99_ms']:>6.2f} | "
+            f"{(s or {}).get('p50_ms', float('nan')):>13.1f}  {row['speedup']['p50']:>11.1f}x"
         )
 
 
@@ -645,6 +709,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--clients", type=int, default=8, help="client threads (keep-alive)")
     parser.add_argument("--workers", type=int, default=2, help="testigo serve --workers")
+    parser.add_argument(
+        "--rate", type=float, default=250.0, help="checks/s of the steady (open-loop) run"
+    )
+    parser.add_argument(
+        "--paced-clients", type=int, default=16, help="client threads of the steady run"
+    )
     parser.add_argument("--splink-queries", type=int, default=200)
     parser.add_argument(
         "--splink-budget", type=float, default=900.0, help="seconds of Splink predictions, at most"

@@ -173,6 +173,14 @@ def load_latest(directory: Path) -> dict[str, Any] | None:
     return model
 
 
+def load_version(directory: Path, version: str) -> dict[str, Any] | None:
+    """The saved model of that version (the one a link state was scored with)."""
+    for path in sorted(directory.glob(f"model-*-{version}.json"), reverse=True):
+        model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return model
+    return None
+
+
 def splink_settings(model: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in model.items() if k != "testigo"}
 

@@ -1,32 +1,39 @@
-"""Real-time scoring: one query against the linked index, with the trained model.
+"""Real-time scoring: one query against the linked profiles, with the trained model.
 
-The index holds the same profiles, features and corpus frequencies as the last batch link, and
-scores with the same comparison levels and weights (`comparisons`, `weights`), so a pair scores
-the same here as in `testigo link`. Candidates come from key lookups (RFC, RFC stem, folded RFC,
-name, sorted name, core name, rare words, prefix), never from a scan of the index."""
+The index is loaded from the link state the last `testigo link` left (`matching.state`): the
+same profiles, features and term frequencies that run scored, so a pair scores the same here as
+in batch (the same comparison levels and weights: `comparisons`, `weights`). Candidates come
+from key lookups, never from a scan: the batch blocking keys (RFC, RFC stem, folded RFC, name,
+sorted name, core name, prefix, skeleton with legal form) and every rare word of the name.
+
+What a check reports about a matched firm (its records, its sanctions) is read from the store
+when asked, so it is as fresh as the store; the profiles are as fresh as the last link run, and
+`IndexHolder` reloads them when another run has left a newer state."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 
 from app.models import EntityMember, IngestRun, LinkRecord, Sanction
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus
-from matching.features import MAX_RARE_TOKEN_FIRMS, TF_COLUMNS, RawRecord, features
-from matching.profiles import group
-from matching.records import load, record_key
-from matching.store import latest_judgements
+from matching.features import COLUMNS, MAX_RARE_TOKEN_FIRMS, TF_COLUMNS, RawRecord, features
+from matching.records import record_key
+from matching.state import LinkState, corpus_of
 from matching.verdict import SanctionFact
 from matching.weights import ModelWeights
 
+# Single-column keys, and keys made of several columns (all must agree), as in batch blocking.
 KEY_COLUMNS = ("rfc", "rfc_stem", "rfc_conf", "name", "name_sorted", "name_core", "name_prefix")
+COMPOUND_KEYS = (("name_skel", "legal_form"),)
 # A key shared by more profiles than this is no evidence of identity: skip it as a lookup.
 MAX_BUCKET = 2000
+_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,82 +51,48 @@ class Match:
     probability: float
     match_weight: float
     evidence: list[dict[str, Any]]
-    record_key: str  # the member whose features scored best
+    record_key: str  # the profile representative that scored best
 
 
 @dataclass(slots=True)
 class Index:
     weights: ModelWeights
     model_version: str
+    link_run_id: int
     corpus: Corpus
-    rows: list[dict[str, Any]]  # one per profile, as the model sees it
-    profile_members: list[list[str]]
+    rows: list[dict[str, Any]]  # one per profile, as the model saw it
     entity_of_profile: list[str | None]
-    lookups: dict[str, dict[str, list[int]]]
+    lookups: dict[str, dict[Any, list[int]]]
     tokens: dict[str, list[int]]
-    members_of: dict[str, list[str]] = field(default_factory=dict)  # entity -> record keys
-    published: dict[str, PublishedRecord] = field(default_factory=dict)
-    sanctions_of: dict[str, list[SanctionFact]] = field(default_factory=dict)  # by entity
 
     @classmethod
-    def build(cls, engine: Engine, model: dict[str, Any]) -> Index:
-        records = list(load(engine))
-        raw_rows = [features(r.raw) for r in records]
-        keys = [r.record_key for r in records]
-        corpus = Corpus.build(raw_rows)
-        judged = {k for pair in latest_judgements(engine) for k in pair}
-        profiles = group(keys, raw_rows, alone=judged)
+    def load(cls, engine: Engine, model: dict[str, Any], state: LinkState) -> Index:
+        """The index of `state`, with each profile's entity from the store."""
+        rows = state.profiles.select(list(COLUMNS)).to_pylist()
+        corpus = corpus_of(state)
         entity_of: dict[str, str] = {}
-        published: dict[str, PublishedRecord] = {}
         with engine.connect() as conn:
             for key, entity in conn.execute(
                 select(EntityMember.record_key, EntityMember.entity_id)
             ):
                 entity_of[key] = entity
-            for key, source, source_key, name, rfc_raw in conn.execute(
-                select(
-                    LinkRecord.record_key,
-                    LinkRecord.source,
-                    LinkRecord.source_key,
-                    LinkRecord.name,
-                    LinkRecord.rfc_raw,
-                )
-            ):
-                published[key] = PublishedRecord(key, source, source_key, name, rfc_raw)
-        rows, members, entities = [], [], []
-        lookups: dict[str, dict[str, list[int]]] = {c: defaultdict(list) for c in KEY_COLUMNS}
+        lookups: dict[str, dict[Any, list[int]]] = {c: defaultdict(list) for c in _key_names()}
         tokens: dict[str, list[int]] = defaultdict(list)
-        for number, profile in enumerate(profiles):
-            row = with_corpus(raw_rows[profile.representative], corpus)
-            rows.append(row)
-            members.append([keys[m] for m in profile.members])
-            entities.append(entity_of.get(keys[profile.representative]))
-            for column in KEY_COLUMNS:
-                if row[column]:
-                    lookups[column][row[column]].append(number)
-            for token in set(raw_rows[profile.representative]["_tokens"]):
+        for number, row in enumerate(rows):
+            for name, value in _keys(row):
+                lookups[name][value].append(number)
+            for token in set(row["name"].split()) if row["name"] else ():
                 if corpus.token_firms.get(token, 0) <= MAX_RARE_TOKEN_FIRMS and len(token) >= 3:
                     tokens[token].append(number)
-        members_of: dict[str, list[str]] = defaultdict(list)
-        for key, entity in entity_of.items():
-            members_of[entity].append(key)
-        sanctions_of: dict[str, list[SanctionFact]] = defaultdict(list)
-        for fact in _sanctions(engine):
-            owner = entity_of.get(fact.record_key)
-            if owner is not None:
-                sanctions_of[owner].append(fact)
         return cls(
             weights=ModelWeights.from_model(model),
             model_version=str(model["testigo"]["version"]),
+            link_run_id=state.link_run_id,
             corpus=corpus,
             rows=rows,
-            profile_members=members,
-            entity_of_profile=entities,
+            entity_of_profile=[entity_of.get(row["unique_id"]) for row in rows],
             lookups={c: dict(v) for c, v in lookups.items()},
             tokens=dict(tokens),
-            members_of=dict(members_of),
-            published=published,
-            sanctions_of=dict(sanctions_of),
         )
 
     def query_row(
@@ -130,12 +103,10 @@ class Index:
 
     def candidates(self, row: dict[str, Any]) -> set[int]:
         found: set[int] = set()
-        for column in KEY_COLUMNS:
-            value = row.get(column)
-            if value:
-                bucket = self.lookups[column].get(value, ())
-                if len(bucket) <= MAX_BUCKET:
-                    found.update(bucket)
+        for name, value in _keys(row):
+            bucket = self.lookups[name].get(value, ())
+            if len(bucket) <= MAX_BUCKET:
+                found.update(bucket)
         for token in row["_tokens"]:
             bucket = self.tokens.get(token, ())
             if len(bucket) <= MAX_BUCKET:
@@ -143,7 +114,7 @@ class Index:
         return found
 
     def score_pair(
-        self, left: dict[str, Any], right: dict[str, Any]
+        self, left: Mapping[str, Any], right: Mapping[str, Any]
     ) -> tuple[float, float, list[dict[str, Any]]]:
         gammas = {c.name: c.level_of(left, right) for c in COMPARISONS}
         tf = {c: (left[f"tf_{c}"], right[f"tf_{c}"]) for c in TF_COLUMNS}
@@ -173,24 +144,45 @@ class Index:
             current = best.get(entity)
             if current is None or probability > current.probability:
                 best[entity] = Match(
-                    entity, probability, weight, evidence, self.profile_members[number][0]
+                    entity, probability, weight, evidence, self.rows[number]["unique_id"]
                 )
         ranked = sorted(best.values(), key=lambda m: (-m.probability, m.entity_id))
         return ranked[:limit]
 
-    def records_of(self, entity_id: str) -> list[PublishedRecord]:
-        return [
-            self.published[k]
-            for k in sorted(self.members_of.get(entity_id, ()))
-            if k in self.published
-        ]
 
-    def entity_ids(self) -> Iterable[str]:
-        return self.members_of.keys()
+def _key_names() -> list[str]:
+    return [*KEY_COLUMNS, *("+".join(k) for k in COMPOUND_KEYS)]
 
 
-def _sanctions(engine: Engine) -> Iterable[SanctionFact]:
-    query = select(
+def _keys(row: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
+    """(key name, value) for every lookup key the row has."""
+    for column in KEY_COLUMNS:
+        value = row.get(column)
+        if value:
+            yield column, value
+    for parts in COMPOUND_KEYS:
+        values = tuple(row.get(c) for c in parts)
+        if all(values):
+            yield "+".join(parts), values
+
+
+# Built once: constructing a statement costs more than running it on a warm database.
+_RECORDS = (
+    select(
+        EntityMember.entity_id,
+        LinkRecord.record_key,
+        LinkRecord.source,
+        LinkRecord.source_key,
+        LinkRecord.name,
+        LinkRecord.rfc_raw,
+    )
+    .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
+    .where(EntityMember.entity_id.in_(bindparam("entities", expanding=True)))
+    .order_by(LinkRecord.record_key)
+)
+_SANCTIONS = (
+    select(
+        EntityMember.entity_id,
         Sanction.source_key,
         Sanction.registry_code,
         Sanction.case_number,
@@ -202,7 +194,36 @@ def _sanctions(engine: Engine) -> Iterable[SanctionFact]:
         Sanction.status,
         Sanction.source_file,
         IngestRun.retrieved_at,
-    ).join(IngestRun, IngestRun.id == Sanction.run_id)
+    )
+    .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
+    .join(Sanction, Sanction.id == LinkRecord.record_id)
+    .join(IngestRun, IngestRun.id == Sanction.run_id)
+    .where(
+        LinkRecord.record_type == "sanction",
+        EntityMember.entity_id.in_(bindparam("entities", expanding=True)),
+    )
+    .order_by(Sanction.start_date, Sanction.source_key)
+)
+
+
+def _by_entity(engine: Engine, statement: Any, entity_ids: Collection[str]) -> Iterable[Any]:
+    wanted = sorted(set(entity_ids))
     with engine.connect() as conn:
-        for key, *rest in conn.execute(query):
-            yield SanctionFact(record_key("sanction", key), *rest)
+        for start in range(0, len(wanted), _CHUNK):
+            yield from conn.execute(statement, {"entities": wanted[start : start + _CHUNK]})
+
+
+def records_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[PublishedRecord]]:
+    """Each entity's records as published, sorted by record key."""
+    out: dict[str, list[PublishedRecord]] = defaultdict(list)
+    for entity, key, source, source_key, name, rfc in _by_entity(engine, _RECORDS, entity_ids):
+        out[entity].append(PublishedRecord(key, source, source_key, name, rfc))
+    return dict(out)
+
+
+def sanctions_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[SanctionFact]]:
+    """Each entity's sanction listings, with their source file and retrieval date."""
+    out: dict[str, list[SanctionFact]] = defaultdict(list)
+    for entity, key, *rest in _by_entity(engine, _SANCTIONS, entity_ids):
+        out[entity].append(SanctionFact(record_key("sanction", key), *rest))
+    return dict(out)

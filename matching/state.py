@@ -116,6 +116,15 @@ def save(state: LinkState, directory: Path, *, unchanged: frozenset[str] = froze
             path.unlink(missing_ok=True)
 
 
+def stamp(directory: Path) -> int | None:
+    """The link run the stored state belongs to, read from its manifest alone (cheap enough to
+    ask often); None when there is no usable manifest."""
+    manifest = _manifest(directory)
+    if manifest is None or manifest.get("format") != STATE_FORMAT:
+        return None
+    return int(manifest["link_run_id"])
+
+
 def _manifest(directory: Path) -> dict[str, Any] | None:
     try:
         found: dict[str, Any] = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))

@@ -35,6 +35,7 @@ def get_check(
     day = on or date.today()
     result = check(
         index,
+        engine,
         name=name,
         rfc=rfc,
         on=day,
@@ -60,6 +61,7 @@ def post_match(
     records = [r.model_dump(exclude_none=True) for r in body.records]
     results = match_many(
         index,
+        engine,
         records,
         limit=body.limit,
         threshold=body.threshold,

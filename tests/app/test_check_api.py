@@ -13,10 +13,9 @@ from fastapi.testclient import TestClient
 
 from app import keys
 from app.db import make_engine
+from app.index_holder import open_index
 from app.main import create_app
 from app.settings import Settings
-from matching.model import load_latest
-from matching.score import Index
 from tests.factories import rows
 from tests.matching.test_link import _ingest, _link
 
@@ -104,9 +103,7 @@ def test_69b_definitivo_is_a_warning_and_unknown_is_clear(api: Any, linked: Sett
 def test_real_time_scores_equal_batch_scores(linked: Settings) -> None:
     engine = make_engine(linked)
     try:
-        model = load_latest(linked.model_dir)
-        assert model is not None
-        index = Index.build(engine, model)
+        index = open_index(engine, linked)
         pairs = rows(
             linked,
             "SELECT l.record_a, l.record_b, l.probability, a.name AS name_a, "
@@ -116,7 +113,7 @@ def test_real_time_scores_equal_batch_scores(linked: Settings) -> None:
     finally:
         engine.dispose()
     assert len(pairs) >= 20
-    row_of = {members[0]: index.rows[i] for i, members in enumerate(index.profile_members)}
+    row_of = {row["unique_id"]: row for row in index.rows}
     for pair in pairs:
         query = index.query_row(name=pair.name_a, rfc=pair.rfc_a)
         probability, _, _ = index.score_pair(query, row_of[pair.record_b])
@@ -241,3 +238,45 @@ def test_readyz_only_when_the_index_is_loaded(linked: Settings) -> None:
         app.state.index.load()
         ready = client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["model_version"]
+
+
+def test_the_index_follows_a_newer_link_run(
+    db_settings: Settings, trained_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checks are answered from the loaded index while a link run writes a newer one, then
+    from the newer one, without a restart."""
+    import time
+
+    from app import index_holder
+    from ingest.jobs import sanctions_job
+    from tests.factories import SAT, SFP
+
+    db_settings.model_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(trained_model, db_settings.model_dir / trained_model.name)
+    _ingest(db_settings, (sanctions_job("sfp"), SFP))
+    _link(db_settings)
+    app = create_app(db_settings, load_index=False)
+    app.state.index.load()
+    officer = _key(db_settings, "officer")
+    with TestClient(app) as client:
+        _ingest(db_settings, (sanctions_job("sat-69b"), SAT))
+        definitivo = rows(
+            db_settings,
+            "SELECT rfc FROM sanctions WHERE kind = 'efos_definitivo' AND rfc NOT IN "
+            "(SELECT rfc FROM sanctions WHERE registry = 'sfp' AND rfc IS NOT NULL) "
+            "ORDER BY rfc LIMIT 1",
+        )[0]
+        query = {"rfc": definitivo.rfc}
+        assert client.get("/v1/check", params=query, headers=officer).json()["verdict"] == "clear"
+        loaded = app.state.index.index.link_run_id
+        assert _link(db_settings).mode == "incremental"
+        monkeypatch.setattr(index_holder, "RECHECK_SECONDS", 0.0)
+        deadline = time.monotonic() + 60
+        while app.state.index.index.link_run_id == loaded:
+            assert time.monotonic() < deadline, "the index did not follow the new link run"
+            answer = client.get("/v1/check", params=query, headers=officer)
+            assert answer.status_code == 200  # the previous index answers meanwhile
+            time.sleep(0.05)
+        answer = client.get("/v1/check", params=query, headers=officer).json()
+        assert answer["verdict"] == "warning"
+        assert {s["registry"] for s in answer["sanctions"]} == {"sat-69b"}
