@@ -7,6 +7,40 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class ErrorOut(BaseModel):
+    """Every error answer: what went wrong and what to do next."""
+
+    detail: str = Field(description="What went wrong, and what to send instead")
+
+
+class InvalidOut(ErrorOut):
+    """An invalid request (422): the message, and each invalid field."""
+
+    errors: list[dict[str, Any]] = Field(
+        default_factory=list, description="Each invalid field: where it is and what is wrong"
+    )
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error answers a route can give."""
+    described = {
+        400: "The body could not be read (not JSON, or not UTF-8)",
+        401: "No API key, or an unknown or revoked one",
+        403: "The key's role may not do this",
+        404: "Nothing by that id",
+        413: "Too many records in one request",
+        422: "Invalid input: the message says which field and why",
+        503: "Not ready (no linked index yet) or the database is unavailable",
+    }
+    return {
+        status: {
+            "model": InvalidOut if status == 422 else ErrorOut,
+            "description": described[status],
+        }
+        for status in statuses
+    }
+
+
 class Evidence(BaseModel):
     comparison: str = Field(description="rfc, name, legal_form, kind or postal_code")
     level: str = Field(description="Which level of the comparison held, e.g. 'exact'")

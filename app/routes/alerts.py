@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.alerts import review as alerts
 from app.deps import EngineDep, allowed
 from app.keys import Caller
+from app.schemas import errors
 
-router = APIRouter(prefix="/v1", tags=["alerts"])
+router = APIRouter(prefix="/v1", tags=["alerts"], responses=errors(401, 403, 422, 503))
 
 
 class ReviewIn(BaseModel):
@@ -57,7 +58,7 @@ def get_alerts(
     return {"page": page, "per_page": per_page, "items": items}
 
 
-@router.post("/alerts/{alert_id}/review")
+@router.post("/alerts/{alert_id}/review", responses=errors(400, 404))
 def review_alert(
     body: ReviewIn,
     engine: EngineDep,

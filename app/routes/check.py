@@ -9,10 +9,10 @@ from app import audit
 from app.deps import EngineDep, IndexDep, SettingsDep, allowed
 from app.errors import BadRequest, TooLarge
 from app.keys import Caller
-from app.schemas import CheckOut, MatchRequest, MatchResponse
+from app.schemas import CheckOut, MatchRequest, MatchResponse, errors
 from matching.check import check, match_many
 
-router = APIRouter(prefix="/v1", tags=["check"])
+router = APIRouter(prefix="/v1", tags=["check"], responses=errors(401, 403, 422, 503))
 MAX_MATCH_RECORDS = 1000
 
 
@@ -46,7 +46,7 @@ def get_check(
     return CheckOut.model_validate(result)
 
 
-@router.post("/match", response_model=MatchResponse)
+@router.post("/match", response_model=MatchResponse, responses=errors(400, 413))
 def post_match(
     body: MatchRequest,
     engine: EngineDep,

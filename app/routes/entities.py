@@ -11,16 +11,16 @@ from app import audit
 from app.deps import EngineDep, allowed
 from app.errors import BadRequest, NotFound
 from app.keys import Caller
-from app.schemas import JudgementIn, JudgementOut
+from app.schemas import JudgementIn, JudgementOut, errors
 from matching import entities, export
 from matching.judgements import JudgementError, record
 
-router = APIRouter(prefix="/v1", tags=["auditors"])
+router = APIRouter(prefix="/v1", tags=["auditors"], responses=errors(401, 403, 422, 503))
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 
 
-@router.get("/entities/{entity_id}")
+@router.get("/entities/{entity_id}", responses=errors(404))
 def get_entity(
     engine: EngineDep,
     _: Annotated[Caller, Depends(allowed("entities"))],
@@ -46,7 +46,7 @@ def search_entities(
     return entities.search(engine, q, page=page, per_page=per_page)
 
 
-@router.post("/judgements", response_model=JudgementOut, status_code=201)
+@router.post("/judgements", response_model=JudgementOut, status_code=201, responses=errors(400))
 def post_judgement(
     body: JudgementIn,
     engine: EngineDep,
@@ -94,7 +94,19 @@ def get_audit(
     return audit.page(engine, page=page, per_page=per_page)
 
 
-@router.get("/export/entities")
+@router.get(
+    "/export/entities",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "One resolved firm per line",
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def export_entities(
     engine: EngineDep,
     _: Annotated[Caller, Depends(allowed("export"))],

@@ -8,11 +8,12 @@ from sqlalchemy import text
 
 from app import stats
 from app.deps import EngineDep
+from app.schemas import errors
 
 router = APIRouter()
 
 
-@router.get("/healthz", tags=["health"])
+@router.get("/healthz", tags=["health"], responses=errors(503))
 def healthz(engine: EngineDep) -> dict[str, str]:
     """Liveness: the process answers and its database is reachable."""
     with engine.connect() as conn:
@@ -20,7 +21,25 @@ def healthz(engine: EngineDep) -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["health"])
+@router.get(
+    "/readyz",
+    tags=["health"],
+    responses={
+        200: {"description": "Ready: the model and the index of the last link run are loaded"},
+        503: {
+            "description": "Not ready yet, and why",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"status": {"type": "string"}, "reason": {"type": "string"}},
+                        "required": ["status", "reason"],
+                    }
+                }
+            },
+        },
+    },
+)
 def readyz(request: Request) -> JSONResponse:
     """Readiness: 200 only when the trained model and the real-time index are loaded."""
     holder = request.app.state.index
@@ -35,7 +54,7 @@ def readyz(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/v1/stats", tags=["health"])
+@router.get("/v1/stats", tags=["health"], responses=errors(503))
 def get_stats(engine: EngineDep) -> dict[str, Any]:
     """A summary of what is loaded: parties, awards, sanctions per registry and kind, supplier
     registers, quarantined rows and ingest runs."""
