@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
@@ -12,7 +11,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.audit import AuditWriter
 from app.db import make_engine
 from app.errors import TestigoError
 from app.index_holder import IndexHolder
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
         if load_index:
             app.state.index.start()
         yield
+        app.state.audit.close()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -42,22 +44,13 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.index = IndexHolder(app.state.engine, settings)
+    app.state.audit = AuditWriter(app.state.engine)
     app.include_router(health.router)
     app.include_router(check.router)
     app.include_router(entities.router)
     app.include_router(alerts.router)
 
-    @app.middleware("http")
-    async def _refuse_nul(request: Request, call_next: Any) -> Any:
-        # PostgreSQL text cannot hold NUL; refuse it up front with a 422 rather than fail later.
-        query = request.url.query.lower()
-        body = await request.body() if request.method in ("POST", "PUT", "PATCH") else b""
-        if "%00" in query or "\x00" in request.url.path or b"\\u0000" in body or b"\x00" in body:
-            return JSONResponse(
-                {"detail": "invalid request: text may not contain NUL (\\u0000) characters"},
-                status_code=422,
-            )
-        return await call_next(request)
+    app.add_middleware(RefuseNul)
 
     @app.exception_handler(TestigoError)
     async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:
@@ -91,6 +84,63 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
         return JSONResponse({"detail": "database unavailable; try again shortly"}, status_code=503)
 
     return app
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+    answer = JSONResponse(
+        {"detail": "invalid request: text may not contain NUL (\\u0000) characters"},
+        status_code=422,
+    )
+    await answer(scope, receive, send)
+
+
+class RefuseNul:
+    """PostgreSQL text cannot hold NUL: refuse it up front with a 422 rather than fail later.
+
+    A plain ASGI middleware: Starlette's `@app.middleware("http")` wraps every request in
+    extra tasks and streams, which costs more than a whole check's matching."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            await _refuse(scope, receive, send)
+            return
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        # Read the body to look at it, then hand the same bytes on.
+        chunks = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if b"\\u0000" in body or b"\x00" in body:
+            await _refuse(scope, receive, send)
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 def app_factory() -> FastAPI:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from app import audit
-from app.deps import EngineDep, allowed
+from app.deps import AuditDep, EngineDep, allowed
 from app.errors import BadRequest, NotFound
 from app.keys import Caller
 from app.schemas import JudgementIn, JudgementOut, errors
@@ -86,11 +86,13 @@ def get_review(
 @router.get("/audit")
 def get_audit(
     engine: EngineDep,
+    log: AuditDep,
     _: Annotated[Caller, Depends(allowed("audit"))],
     page: Page = 1,
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
     """Every check and match: key, time, query and verdict, newest first."""
+    log.flush()  # this process's own entries first
     return audit.page(engine, page=page, per_page=per_page)
 
 
