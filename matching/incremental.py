@@ -41,7 +41,7 @@ from matching.pairs import Pair, pairs_of, profile_table, strongest
 from matching.profiles import bucket_digest, bucket_key, features_hash
 from matching.records import SourceRecord, load
 from matching.state import LinkState
-from matching.store import Judgements
+from matching.store import Judgements, LinkRow
 from matching.weights import ModelWeights
 
 
@@ -347,7 +347,7 @@ class Reclustered:
     members: list[list[str]]
     ids: list[str]
     strongest: dict[str, float]
-    links: list[neighbourhood.LinkRow]
+    links: list[LinkRow]
     status_changes: list[tuple[str, str, str, str | None]]
 
 

@@ -213,7 +213,6 @@ def _full(
         ids=ids,
         strongest=strongest(result.accepted),
         links=link_rows,
-        full=True,
         previous=previous,
         model_version=summary.model_version,
         summary=summary.as_dict(),

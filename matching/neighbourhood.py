@@ -19,11 +19,11 @@ from matching.store import (
     MEMBERS,
     RECORDS,
     RUNS,
+    LinkRow,
     chunks,
     display_name,
+    link_rows,
 )
-
-LinkRow = tuple[str, str, float, float, list[dict[str, Any]], str, str | None]
 
 
 @dataclass(slots=True)
@@ -228,19 +228,7 @@ def _write_links(conn: Connection, result: LocalResult, run_id: int) -> None:
             .where(LINKS.c.record_a == a, LINKS.c.record_b == b)
             .values(status=status, reason=reason, link_run_id=run_id)
         )
-    rows = [
-        {
-            "record_a": a,
-            "record_b": b,
-            "probability": p,
-            "match_weight": mw,
-            "evidence": ev,
-            "status": status,
-            "reason": reason,
-            "link_run_id": run_id,
-        }
-        for a, b, p, mw, ev, status, reason in result.links
-    ]
+    rows = link_rows(result.links, run_id)
     for chunk in chunks(rows):
         insert_rows(conn, LINKS, list(chunk))
 

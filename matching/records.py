@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, literal, null, select
 
 from app.models import Party, Sanction, SupplierEntry
 from matching.features import RawRecord
@@ -59,49 +59,66 @@ def load(
     if runs is not None and not runs:
         return
     with engine.connect() as conn:
-        parties = select(
+        for record_type, table, query in _QUERIES:
+            for part in queries(query, table, record_type):
+                found = conn.execution_options(yield_per=chunk).execute(part)
+                for rid, source, key, name, rfc_raw, rfc_all, roles, postal, kind in found:
+                    if roles and set(roles.split()) <= BUYER_ONLY:
+                        continue
+                    yield _record(
+                        record_type, rid, source, key, name, rfc_raw, rfc_all, postal, kind
+                    )
+
+
+# Per record type: its table, and the same nine columns from each (id, source, key, name, RFC as
+# published and as found, roles, postal code, person kind), NULL where a table has none.
+_QUERIES: tuple[tuple[str, Any, Any], ...] = (
+    (
+        "party",
+        Party,
+        select(
             Party.id,
+            literal("ocds"),
             Party.source_key,
             Party.name,
             Party.rfc_raw,
             Party.rfc_all,
             Party.roles,
             Party.postal_code,
-        )
-        for query in queries(parties, Party, "party"):
-            found = conn.execution_options(yield_per=chunk).execute(query)
-            for pid, key, name, rfc_raw, rfc_all, roles, postal in found:
-                if roles and set(roles.split()) <= BUYER_ONLY:
-                    continue
-                yield _record("party", pid, "ocds", key, name, rfc_raw, rfc_all, postal, None)
-        sanctions = select(
+            null(),
+        ),
+    ),
+    (
+        "sanction",
+        Sanction,
+        select(
             Sanction.id,
             Sanction.registry_code,
             Sanction.source_key,
             Sanction.name,
             Sanction.rfc_raw,
             Sanction.rfc_all,
+            null(),
+            null(),
             Sanction.person_kind,
-        )
-        for query in queries(sanctions, Sanction, "sanction"):
-            found = conn.execution_options(yield_per=chunk).execute(query)
-            for sid, registry, key, name, rfc_raw, rfc_all, person_kind in found:
-                yield _record(
-                    "sanction", sid, registry, key, name, rfc_raw, rfc_all, None, person_kind
-                )
-        entries = select(
+        ),
+    ),
+    (
+        "supplier",
+        SupplierEntry,
+        select(
             SupplierEntry.id,
             SupplierEntry.register,
             SupplierEntry.source_key,
             SupplierEntry.name,
             SupplierEntry.rfc_raw,
             SupplierEntry.rfc_all,
+            null(),
             SupplierEntry.postal_code,
-        )
-        for query in queries(entries, SupplierEntry, "supplier"):
-            found = conn.execution_options(yield_per=chunk).execute(query)
-            for eid, register, key, name, rfc_raw, rfc_all, postal in found:
-                yield _record("supplier", eid, register, key, name, rfc_raw, rfc_all, postal, None)
+            null(),
+        ),
+    ),
+)
 
 
 def _record(

@@ -32,7 +32,6 @@ class PreviousState:
     hashes: dict[str, str] = field(default_factory=dict)  # record key -> features hash
     entity_of: dict[str, str] = field(default_factory=dict)  # record key -> entity id
     probability: dict[str, float | None] = field(default_factory=dict)
-    links: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)  # -> status, p
 
 
 def previous_state(engine: Engine) -> PreviousState:
@@ -51,10 +50,6 @@ def previous_state(engine: Engine) -> PreviousState:
         ):
             state.entity_of[key] = entity
             state.probability[key] = p
-        for a, b, status, p in conn.execute(
-            select(Link.record_a, Link.record_b, Link.status, Link.probability)
-        ):
-            state.links[(a, b)] = (status, float(p))
     return state
 
 
@@ -111,18 +106,6 @@ def latest_link_run(engine: Engine) -> int | None:
     return None if found is None else int(found)
 
 
-def stored_links(engine: Engine) -> list[tuple[str, str, float, float, list[dict[str, Any]]]]:
-    with engine.connect() as conn:
-        return [
-            (a, b, float(p), float(mw), ev)
-            for a, b, p, mw, ev in conn.execute(
-                select(
-                    Link.record_a, Link.record_b, Link.probability, Link.match_weight, Link.evidence
-                )
-            )
-        ]
-
-
 def chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
     return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
 
@@ -137,8 +120,7 @@ def write(
     members: Sequence[Sequence[str]],
     ids: Sequence[str],
     strongest: Mapping[str, float],
-    links: Sequence[tuple[str, str, float, float, list[dict[str, Any]], str, str | None]],
-    full: bool,
+    links: Sequence[LinkRow],
     previous: PreviousState,
     model_version: str,
     summary: dict[str, Any],
@@ -163,7 +145,9 @@ def write(
         changed = _write_members(
             conn, members, ids, strongest, previous, run_id, now, records, rfc_of
         )
-        _write_links(conn, links, full, run_id, previous.links)
+        conn.execute(delete(LINKS))  # a full run rewrites every link
+        for chunk in chunks(link_rows(links, run_id)):
+            insert_rows(conn, LINKS, list(chunk))
         conn.execute(
             update(RUNS)
             .where(RUNS.c.id == run_id)
@@ -300,40 +284,21 @@ def _write_members(
     return len(rows)
 
 
-def _write_links(
-    conn: Connection,
-    links: Sequence[tuple[str, str, float, float, list[dict[str, Any]], str, str | None]],
-    full: bool,
-    run_id: int,
-    before: Mapping[tuple[str, str], tuple[str, float]],
-) -> None:
-    """Full runs rewrite the links; incremental runs write only new pairs and changed statuses."""
-    if full:
-        conn.execute(delete(LINKS))
-    keep: set[tuple[str, str]] = set()
-    rows: list[dict[str, Any]] = []
-    for a, b, p, mw, ev, status, reason in links:
-        keep.add((a, b))
-        if not full and before.get((a, b)) == (status, p):
-            continue
-        rows.append(
-            {
-                "record_a": a,
-                "record_b": b,
-                "probability": p,
-                "match_weight": mw,
-                "evidence": ev,
-                "status": status,
-                "reason": reason,
-                "link_run_id": run_id,
-            }
-        )
-    stale: list[tuple[str, str]] = []
-    if not full:
-        stale = [pair for pair in before if pair not in keep]
-        stale += [(str(r["record_a"]), str(r["record_b"])) for r in rows]
-        stale = [pair for pair in stale if pair in before]
-    for a, b in stale:
-        conn.execute(delete(LINKS).where(LINKS.c.record_a == a, LINKS.c.record_b == b))
-    for chunk in chunks(rows):
-        insert_rows(conn, LINKS, list(chunk))
+LinkRow = tuple[str, str, float, float, list[dict[str, Any]], str, str | None]
+
+
+def link_rows(links: Sequence[LinkRow], run_id: int) -> list[dict[str, Any]]:
+    """(a, b, probability, match weight, evidence, status, reason) as `links` table rows."""
+    return [
+        {
+            "record_a": a,
+            "record_b": b,
+            "probability": p,
+            "match_weight": mw,
+            "evidence": ev,
+            "status": status,
+            "reason": reason,
+            "link_run_id": run_id,
+        }
+        for a, b, p, mw, ev, status, reason in links
+    ]
