@@ -25,6 +25,7 @@ run: install
 	$(BIN)/testigo link
 	$(BIN)/testigo alerts scan
 	$(BIN)/testigo alerts list
+	@echo "open http://$(HOST):$(PORT)/ (the supplier check) and sign in with the key in var/demo-api-key"
 	$(BIN)/testigo serve --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (PostgreSQL tests are skipped, and say so, when no server answers)

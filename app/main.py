@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,8 +18,9 @@ from app.audit import AuditWriter
 from app.db import make_engine
 from app.errors import TestigoError
 from app.index_holder import IndexHolder
-from app.routes import alerts, check, entities, health
+from app.routes import alerts, check, entities, health, reconcile
 from app.settings import Settings, get_settings
+from app.web import pages
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +51,11 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     app.include_router(check.router)
     app.include_router(entities.router)
     app.include_router(alerts.router)
+    app.include_router(reconcile.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
+    app.add_exception_handler(pages.PageError, pages.error_page)
 
     app.add_middleware(RefuseNul)
 

@@ -13,6 +13,7 @@ from app.models import (
     Entity,
     EntityMember,
     IngestRun,
+    Judgement,
     Link,
     LinkRecord,
     Sanction,
@@ -216,6 +217,15 @@ def review_queue(engine: Engine, *, page: int, per_page: int) -> dict[str, Any]:
             if keys
             else {}
         )
+        # The latest decision a person already made on a listed pair (applied at the next link).
+        judged: dict[tuple[str, str], dict[str, str]] = {}
+        if keys:
+            for a, b, decision, author in conn.execute(
+                select(Judgement.record_a, Judgement.record_b, Judgement.decision, Judgement.author)
+                .where(Judgement.record_a.in_(keys), Judgement.record_b.in_(keys))
+                .order_by(Judgement.id)
+            ):
+                judged[(a, b) if a < b else (b, a)] = {"decision": decision, "author": author}
     return {
         "total": int(total),
         "page": page,
@@ -230,6 +240,7 @@ def review_queue(engine: Engine, *, page: int, per_page: int) -> dict[str, Any]:
                 "evidence": r.evidence,
                 "a": published.get(r.record_a),
                 "b": published.get(r.record_b),
+                "judged": judged.get((r.record_a, r.record_b)),
             }
             for r in rows
         ],

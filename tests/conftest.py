@@ -87,8 +87,14 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     return settings
 
 
-def pytest_report_header() -> str:
-    return "postgresql: " + ("available" if not _PG_PROBLEM else f"SKIPPED ({_PG_PROBLEM})")
+def pytest_report_header() -> list[str]:
+    import shutil
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    return [
+        "postgresql: " + ("available" if not _PG_PROBLEM else f"SKIPPED ({_PG_PROBLEM})"),
+        "chromium: " + (browser or "SKIPPED (not installed: apt-get install chromium)"),
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +73,44 @@ def rows(settings: Settings, sql: str, **params: Any) -> list[Any]:
             return list(conn.execute(sa.text(sql), params))
     finally:
         engine.dispose()
+
+
+def write_award(
+    path: Path,
+    *,
+    ocid: str,
+    supplier: str,
+    rfc: str,
+    day: str,
+    buyer: str = "SECRETARIA DE SALUD",
+    amount: float = 125000.0,
+) -> Path:
+    """One OCDS release: `buyer` awards `supplier` (with its RFC, under scheme MX-RFC) on `day`."""
+    release = {
+        "ocid": ocid,
+        "id": f"{ocid}-1",
+        "date": f"{day}T10:00:00-06:00",
+        "tag": ["award"],
+        "buyer": {"id": "B1", "name": buyer},
+        "parties": [
+            {"id": "B1", "name": buyer, "roles": ["buyer"]},
+            {
+                "id": "S1",
+                "name": supplier,
+                "identifier": {"scheme": "MX-RFC", "id": rfc},
+                "roles": ["supplier"],
+            },
+        ],
+        "awards": [
+            {
+                "id": f"{ocid}-A1",
+                "title": "Suministro de material de curación",
+                "status": "active",
+                "date": f"{day}T00:00:00-06:00",
+                "value": {"amount": amount, "currency": "MXN"},
+                "suppliers": [{"id": "S1", "name": supplier}],
+            }
+        ],
+    }
+    path.write_text(json.dumps({"releases": [release]}, ensure_ascii=False), encoding="utf-8")
+    return path

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from app.errors import BadRequest, NotFound
 from app.models import Alert
@@ -56,10 +56,14 @@ def listing(
     status: str | None = None,
     since: date | None = None,
     severity: str | None = None,
+    buyer: str | None = None,
     limit: int | None = None,
     offset: int = 0,
+    newest_first: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    query = select(Alert).order_by(Alert.id)
+    """Alerts, oldest first (or newest), filtered by status, creation day, minimum severity and
+    words of the buyer's name (any case)."""
+    query = select(Alert).order_by(Alert.id.desc() if newest_first else Alert.id)
     if status:
         query = query.where(Alert.status == status)
     if since:
@@ -69,6 +73,10 @@ def listing(
     if severity:
         allowed = [s for s, rank in SEVERITY_RANK.items() if rank >= SEVERITY_RANK[severity]]
         query = query.where(Alert.severity.in_(allowed))
+    if buyer and buyer.strip():
+        query = query.where(
+            func.lower(Alert.buyer_name).contains(buyer.strip().lower(), autoescape=True)
+        )
     if limit is not None:
         query = query.offset(offset).limit(limit)
     with engine.connect() as conn:

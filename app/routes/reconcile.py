@@ -1,0 +1,183 @@
+"""OpenRefine reconciliation (W3C Reconciliation Service API 0.2) at /v1/reconcile.
+
+The manifest is public; queries, suggest and preview need a key that may match (auditor or
+admin), sent as a header like the rest of the API or, for OpenRefine, which cannot send one, as
+`?api_key=` on the service URL: the manifest then repeats it in the URLs OpenRefine calls back.
+Add `http://HOST:8000/v1/reconcile?api_key=KEY` as a service in OpenRefine."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import Engine
+
+from app import audit, keys
+from app.audit import AuditWriter
+from app.deps import AuditDep, EngineDep, IndexDep, SettingsDep, get_caller, get_index
+from app.errors import BadRequest, Forbidden, NotFound, Unauthorised
+from app.keys import Caller
+from app.schemas import errors
+from matching import entities
+from matching import reconcile as service
+from matching.score import Index
+
+router = APIRouter(prefix="/v1/reconcile", tags=["reconciliation"])
+Prefix = Annotated[str, Query(max_length=200, description="What the user has typed so far")]
+
+
+async def reconciler(
+    request: Request, api_key: Annotated[str | None, Query(max_length=200)] = None
+) -> Caller:
+    """The caller, from the usual headers or from `api_key` (OpenRefine sends no headers)."""
+    if api_key:
+        caller = keys.verify(request.app.state.engine, api_key)
+        if caller is None:
+            raise Unauthorised("this API key is unknown or revoked")
+    else:
+        caller = await get_caller(request)
+    if not caller.may("match"):
+        raise Forbidden(f"the {caller.role} role may not reconcile")
+    return caller
+
+
+ReconcilerDep = Annotated[Caller, Depends(reconciler)]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _manifest(request: Request) -> dict[str, Any]:
+    key = request.query_params.get("api_key")
+    return service.manifest(_base(request), key_param=urlencode({"api_key": key}) if key else "")
+
+
+def _answer(
+    raw: str, *, caller: Caller, index: Index, engine: Engine, auto: float, log: AuditWriter
+) -> dict[str, Any]:
+    try:
+        batch = service.parse(json.loads(raw))
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"queries is not valid JSON: {exc.msg} at position {exc.pos}") from exc
+    except service.ReconcileError as exc:
+        raise BadRequest(str(exc)) from exc
+    results = service.reconcile(index, engine, batch, auto=auto)
+    log.submit(audit.entry(caller, "match", {"reconcile": len(batch)}, None, index.model_version))
+    return results
+
+
+@router.get("", responses=errors(401, 403, 422, 503))
+async def manifest_or_queries(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    log: AuditDep,
+    queries: Annotated[
+        str | None, Query(max_length=1_000_000, description="A JSON batch of queries")
+    ] = None,
+) -> dict[str, Any]:
+    """The service manifest (no key needed); with `queries`, the candidates for each query,
+    as POST answers them."""
+    if queries is None:
+        return _manifest(request)
+    caller = await reconciler(request, request.query_params.get("api_key"))
+    index = await get_index(request)
+    return _answer(
+        queries,
+        caller=caller,
+        index=index,
+        engine=engine,
+        auto=settings.link_auto_threshold,
+        log=log,
+    )
+
+
+@router.post("", responses=errors(400, 401, 403, 422, 503))
+async def queries_batch(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    index: IndexDep,
+    log: AuditDep,
+    caller: ReconcilerDep,
+) -> dict[str, Any]:
+    """Reconcile a batch: `queries={"q0": {"query": "ACME SA DE CV", "properties": [{"pid":
+    "rfc", "v": "AAA010101AAA"}], "limit": 3}}`, form-encoded (as OpenRefine sends it) or as a
+    JSON body. Each answer lists candidates with id, name, score (0-100), match and the model's
+    evidence as features."""
+    if "json" in request.headers.get("content-type", ""):
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise BadRequest("the body is not valid JSON") from exc
+        raw = body.get("queries") if isinstance(body, dict) else None
+        raw = json.dumps(raw) if raw is not None and not isinstance(raw, str) else raw
+    else:
+        form = await request.form()
+        value = form.get("queries")
+        raw = value if isinstance(value, str) else None
+    if raw is None:
+        raise BadRequest("send the queries as a form field or JSON member named 'queries'")
+    return _answer(
+        raw, caller=caller, index=index, engine=engine, auto=settings.link_auto_threshold, log=log
+    )
+
+
+@router.get("/suggest/entity", responses=errors(401, 403, 422, 503))
+async def suggest_entity(
+    engine: EngineDep, _: ReconcilerDep, prefix: Prefix = ""
+) -> dict[str, Any]:
+    """Firms whose names contain, or whose RFC is, what the user typed."""
+    return service.suggest_entities(engine, prefix)
+
+
+@router.get("/suggest/property", responses=errors(401, 403, 422))
+async def suggest_property(_: ReconcilerDep, prefix: Prefix = "") -> dict[str, Any]:
+    """The properties a query may carry: rfc, postal_code."""
+    return service.suggest_properties(prefix)
+
+
+@router.get("/suggest/type", responses=errors(401, 403, 422))
+async def suggest_type(_: ReconcilerDep, prefix: Prefix = "") -> dict[str, Any]:
+    """The one type of this service: a resolved firm."""
+    return service.suggest_types(prefix)
+
+
+@router.get(
+    "/preview",
+    response_class=HTMLResponse,
+    responses={**errors(401, 403, 404, 422, 503), 200: {"content": {"text/html": {}}}},
+)
+async def preview(
+    engine: EngineDep, _: ReconcilerDep, id: Annotated[str, Query(max_length=64)]
+) -> HTMLResponse:
+    """A small HTML card of a firm, for OpenRefine's preview pane."""
+    firm = entities.detail(engine, id)
+    if firm is None:
+        raise NotFound(f"no firm {id!r}")
+    sanctions = "".join(
+        f"<li>{escape(s['registry'])} {escape(s['kind'])}: {escape(s['start'] or '?')} – "
+        f"{escape(s['end'] or 'open')}</li>"
+        for s in firm["sanctions"]
+    )
+    records = "".join(
+        f"<li>{escape(r['source'])}: {escape(r['name'] or '—')} "
+        f"<code>{escape(r['rfc'] or '')}</code></li>"
+        for r in firm["records"][:8]
+    )
+    html = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(firm['display_name'] or id)}</title>"
+        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:8px;color:#1a1a1a}"
+        "h1{font-size:16px;margin:0 0 4px}ul{padding-left:18px;margin:4px 0}</style></head><body>"
+        f"<h1>{escape(firm['display_name'] or id)}</h1>"
+        f"<p>RFC {escape(', '.join(firm['rfcs']) or '—')} · {firm['size']} records</p>"
+        f"<p><strong>Sanctions</strong></p><ul>{sanctions or '<li>none</li>'}</ul>"
+        f"<p><strong>Records</strong></p><ul>{records}</ul></body></html>"
+    )
+    return HTMLResponse(html)

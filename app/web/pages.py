@@ -1,0 +1,429 @@
+"""The pages. Like the API routes, each one checks its input, calls the domain functions the API
+calls (the check, entity detail, alerts, judgements) and renders the answer; officers see the
+supplier check only, auditors everything. Forms are plain HTML posts carrying the session's
+CSRF token; every check made here is written to the audit log, as over the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from app import audit, keys
+from app.alerts import review as alerts
+from app.errors import TestigoError
+from app.web import sessions, timeline
+from app.web.sessions import Session
+from matching import entities, explain, rfc
+from matching.check import check
+from matching.judgements import JudgementError
+from matching.judgements import record as judge
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+REGISTRIES = {
+    "sfp": "SFP sanctioned suppliers",
+    "sat-69b": "SAT Article 69-B list",
+    "pdn-s3": "PDN System 3",
+}
+KINDS = {
+    "debarment": "debarment (inhabilitación)",
+    "fine": "fine (multa)",
+    "efos_definitivo": "shell-invoice firm, definitive (Definitivo)",
+    "efos_presunto": "presumed shell-invoice firm (Presunto)",
+    "efos_desvirtuado": "cleared of the presumption (Desvirtuado)",
+    "efos_sentencia_favorable": "court ruling in its favour (Sentencia favorable)",
+    "other": "other sanction",
+}
+SOURCES = {
+    "ocds": "OCDS contracts",
+    "sfp": "SFP sanctioned suppliers",
+    "sat-69b": "SAT 69-B list",
+    "pdn-s3": "PDN System 3",
+    "cdmx-sefin": "Mexico City supplier register",
+}
+VERDICTS = {
+    "barred": {
+        "badge": "BARRED",
+        "headline": "Do not award: this supplier is barred from public contracts on {on}.",
+        "advice": "A debarment in force on that day covers the firm this supplier resolves to. "
+        "The sanction, its authority and why Testigo thinks it is this firm are below.",
+    },
+    "warning": {
+        "badge": "WARNING",
+        "headline": "Check before awarding.",
+        "advice": "The firm is on the SAT 69-B list of shell-invoice firms, was debarred until "
+        "recently, or was fined. That does not bar an award by itself: read the facts below.",
+    },
+    "review": {
+        "badge": "NEEDS REVIEW",
+        "headline": "A sanctioned firm may be this supplier.",
+        "advice": "Testigo is not sure the supplier is that firm. Compare the records below, or "
+        "ask an auditor, before awarding.",
+    },
+    "clear": {
+        "badge": "CLEAR",
+        "headline": "No sanction found for this supplier on {on}.",
+        "advice": "No debarment, 69-B listing or fine of a firm matching this supplier is in "
+        "the data Testigo holds (as of its last update).",
+    },
+}
+
+
+class SignInRequired(Exception):
+    """No live session: the browser is sent to the sign-in page, and back here after."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__("sign in first")
+        self.next_url = next_url
+
+
+class PageError(Exception):
+    """A page that cannot be shown, rendered as an HTML page that says why (not as JSON)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def sign_in_redirect(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    return RedirectResponse(f"/sign-in?next={quote(exc.next_url)}", status_code=303)
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
+    titles = {403: "Not allowed", 404: "Not found", 422: "Cannot do that"}
+    title = titles.get(exc.status, "Something went wrong")
+    return render("error.html", code=exc.status, title=title, message=exc.message, session=found)
+
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.globals.update(
+    static=lambda name: f"/static/{name}",
+    registries=REGISTRIES,
+    kinds=KINDS,
+    sources=SOURCES,
+)
+
+
+def render(name: str, code: int = 200, **context: Any) -> HTMLResponse:
+    values = {"flash": None, "session": None, "page": None, "title": "Testigo", **context}
+    return HTMLResponse(_env.get_template(name).render(**values), status_code=code)
+
+
+async def current_session(request: Request) -> Session:
+    found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
+    if found is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(target)
+    return found
+
+
+SessionDep = Annotated[Session, Depends(current_session)]
+
+
+def _need(session: Session, action: str) -> None:
+    if not session.caller.may(action):
+        raise PageError(
+            f"This page is for auditors; the {session.caller.role} role may not see it.", 403
+        )
+
+
+def _csrf(session: Session, sent: str | None) -> None:
+    if not session.csrf_ok(sent):
+        raise PageError("This form has expired: go back, reload the page and send it again.", 403)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: never send a signed-in browser elsewhere.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/check"
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/check", status_code=303)
+
+
+@router.get("/sign-in")
+async def sign_in_page(next: str = "/check") -> HTMLResponse:
+    return render("sign_in.html", title="Sign in", next=_safe_next(next), error=None)
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    key: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/check",
+) -> Response:
+    engine = request.app.state.engine
+    caller = keys.verify(engine, key.strip()) if key.strip() else None
+    if caller is None:
+        return render(
+            "sign_in.html",
+            code=401,
+            title="Sign in",
+            next=_safe_next(next),
+            error="That key is unknown or revoked. Check it, or ask an administrator for one.",
+        )
+    token = sessions.open_session(engine, caller)
+    answer = RedirectResponse(_safe_next(next), status_code=303)
+    answer.set_cookie(
+        sessions.COOKIE,
+        token,
+        max_age=int(sessions.LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return answer
+
+
+@router.post("/sign-out")
+async def sign_out(
+    request: Request, session: SessionDep, csrf: Annotated[str | None, Form()] = None
+) -> RedirectResponse:
+    _csrf(session, csrf)
+    sessions.close(request.app.state.engine, request.cookies.get(sessions.COOKIE))
+    answer = RedirectResponse("/sign-in", status_code=303)
+    answer.delete_cookie(sessions.COOKIE, path="/")
+    return answer
+
+
+@router.get("/check")
+async def check_page(request: Request, session: SessionDep, q: str = "", on: str = "") -> Response:
+    context: dict[str, Any] = {
+        "title": "Check a supplier",
+        "page": "check",
+        "session": session,
+        "q": q[:300],
+        "on": on,
+        "result": None,
+        "error": None,
+        "firms": [],
+        "can_see_firms": session.caller.may("entities"),
+    }
+    if not q.strip():
+        return render("check.html", **context)
+    try:
+        day = date.fromisoformat(on) if on.strip() else date.today()
+    except ValueError:
+        context["error"] = f"The award date must look like 2026-11-24, not {on!r}."
+        return render("check.html", code=422, **context)
+    index = request.app.state.index.index
+    if index is None:
+        context["error"] = f"Testigo is not ready to check yet: {request.app.state.index.problem}."
+        return render("check.html", code=503, **context)
+    settings = request.app.state.settings
+    found = rfc.best(q)
+    is_rfc = found is not None and found.usable and len(q.split()) == 1
+    result = check(
+        index,
+        request.app.state.engine,
+        name=None if is_rfc else q.strip(),
+        rfc=q.strip() if is_rfc else None,
+        on=day,
+        auto=settings.link_auto_threshold,
+        review=settings.link_review_threshold,
+    )
+    request.app.state.audit.submit(
+        audit.entry(
+            session.caller, "check", result["query"], result["verdict"], index.model_version
+        )
+    )
+    words = {k: v.format(on=day.isoformat()) for k, v in VERDICTS[result["verdict"]].items()}
+    firms = []
+    for match in result["matches"]:
+        names = [r["name"] for r in match["records"] if r["name"]]
+        firms.append(
+            {
+                "match": match,
+                "name": max(names, key=names.count) if names else None,
+                "certainty": explain.certainty(match["probability"]),
+                "reasons": explain.reasons(match["evidence"]),
+                "sanctions": [
+                    s for s in result["sanctions"] if s["entity_id"] == match["entity_id"]
+                ],
+            }
+        )
+    context.update(result=result, words=words, firms=firms)
+    return render("check.html", **context)
+
+
+@router.get("/firms")
+async def firms_page(request: Request, session: SessionDep, q: str = "") -> HTMLResponse:
+    _need(session, "entities")
+    found = (
+        entities.search(request.app.state.engine, q[:200], page=1, per_page=50)
+        if q.strip()
+        else None
+    )
+    return render("firms.html", title="Firms", page="firms", session=session, q=q, found=found)
+
+
+@router.get("/firms/{entity_id}")
+async def firm_page(request: Request, session: SessionDep, entity_id: str) -> HTMLResponse:
+    _need(session, "entities")
+    firm = entities.detail(request.app.state.engine, entity_id[:64])
+    if firm is None:
+        raise PageError(f"There is no firm {entity_id!r}: search for it on the Firms page.", 404)
+    drawn = timeline.build(firm["awards"], firm["sanctions"], today=date.today())
+    debarments = [
+        (date.fromisoformat(s["start"]), date.fromisoformat(s["end"]) if s["end"] else None)
+        for s in firm["sanctions"]
+        if s["kind"] == "debarment" and s["start"]
+    ]
+    for award in firm["awards"]:
+        day = timeline.award_day(award)
+        award["inside"] = day is not None and any(
+            start <= day and (end is None or day <= end) for start, end in debarments
+        )
+    names = {r["record_key"]: r["name"] or r["record_key"] for r in firm["records"]}
+    links = [
+        {
+            **link,
+            "a_name": names.get(link["record_a"], link["record_a"]),
+            "b_name": names.get(link["record_b"], link["record_b"]),
+            "certainty": explain.certainty(link["probability"]),
+            "reasons": explain.reasons(link["evidence"]),
+        }
+        for link in firm["links"]
+    ]
+    return render(
+        "firm.html",
+        title=firm["display_name"] or entity_id,
+        page="firms",
+        session=session,
+        firm=firm,
+        timeline=drawn,
+        links=links,
+    )
+
+
+@router.get("/alerts")
+async def alerts_page(
+    request: Request,
+    session: SessionDep,
+    status: str = "",
+    severity: str = "",
+    buyer: str = "",
+    done: str = "",
+) -> HTMLResponse:
+    _need(session, "alerts")
+    listed = list(
+        alerts.listing(
+            request.app.state.engine,
+            status=status if status in ("new", "confirmed", "dismissed") else None,
+            severity=severity if severity in alerts.SEVERITY_RANK else None,
+            buyer=buyer[:200] or None,
+            limit=200,
+            newest_first=True,
+        )
+    )
+    for a in listed:
+        a["certainty"] = explain.certainty(a["probability"]) if a["probability"] else ""
+        a["reasons"] = explain.reasons(a["evidence"] or [])
+    flash = {"confirm": "Alert confirmed.", "dismiss": "Alert dismissed."}.get(done)
+    return render(
+        "alerts.html",
+        title="Alerts",
+        page="alerts",
+        session=session,
+        alerts=listed,
+        status=status,
+        severity=severity,
+        buyer=buyer,
+        flash=flash,
+    )
+
+
+@router.post("/alerts/{alert_id}/review")
+async def review_alert(
+    request: Request,
+    session: SessionDep,
+    alert_id: int,
+    decision: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    not_same_firm: Annotated[str | None, Form()] = None,
+    csrf: Annotated[str | None, Form()] = None,
+) -> RedirectResponse:
+    _need(session, "alerts")
+    _csrf(session, csrf)
+    try:
+        alerts.review(
+            request.app.state.engine,
+            alert_id,
+            decision=decision,
+            reviewer=session.caller.name,
+            note=note.strip() or None,
+            not_same_firm=bool(not_same_firm),
+        )
+    except TestigoError as exc:
+        raise PageError(exc.detail, exc.status) from exc
+    return RedirectResponse(f"/alerts?done={quote(decision)}#a{alert_id}", status_code=303)
+
+
+@router.get("/review")
+async def review_page(
+    request: Request, session: SessionDep, page: int = 1, done: str = ""
+) -> HTMLResponse:
+    _need(session, "review")
+    page = max(1, min(page, 100_000))
+    queue = entities.review_queue(request.app.state.engine, page=page, per_page=20)
+    for item in queue["items"]:
+        item["certainty"] = explain.certainty(item["probability"])
+        item["reasons"] = explain.reasons(item["evidence"])
+    flash = {"same": "Recorded: the same firm.", "different": "Recorded: different firms."}
+    return render(
+        "review.html",
+        title="Review queue",
+        page="review",
+        session=session,
+        queue=queue,
+        flash=flash.get(done),
+    )
+
+
+@router.post("/review")
+async def judge_pair(
+    request: Request,
+    session: SessionDep,
+    decision: Annotated[str, Form()] = "",
+    record_a: Annotated[str, Form(max_length=600)] = "",
+    record_b: Annotated[str, Form(max_length=600)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    page: Annotated[int, Form()] = 1,
+    csrf: Annotated[str | None, Form()] = None,
+) -> RedirectResponse:
+    _need(session, "judge")
+    _csrf(session, csrf)
+    try:
+        judge(
+            request.app.state.engine,
+            decision,
+            record_a,
+            record_b,
+            author=session.caller.name,
+            note=note.strip() or None,
+        )
+    except JudgementError as exc:
+        raise PageError(str(exc), 422) from exc
+    return RedirectResponse(f"/review?page={max(page, 1)}&done={quote(decision)}", status_code=303)

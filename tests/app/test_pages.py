@@ -1,0 +1,230 @@
+"""The web pages over the ASGI client, on SQLite and PostgreSQL: sign-in with an API key and
+its role, the supplier check an officer reads, and the auditor's firm, alert and review pages,
+with the real SFP directory and SAT 69-B list linked and one award that a debarred firm won."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import keys
+from app.alerts.detect import scan
+from app.db import make_engine
+from app.main import create_app
+from app.settings import Settings
+from ingest.jobs import ocds_job, sanctions_job
+from tests.factories import SAT, SFP, rows, write_award
+from tests.matching.test_link import _ingest, _link
+
+GARZA_RFC = "GGA8306134F4"  # SFP: debarred 2026-06-10 to 2028-03-28
+
+
+def prepare_site(settings: Settings, trained_model: Path, scratch: Path) -> Settings:
+    """The registries, and GARZA GAS winning an award inside its debarment: linked, scanned."""
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(trained_model, settings.model_dir / trained_model.name)
+    award = write_award(
+        scratch / "award.json",
+        ocid="ocds-test-garza-1",
+        supplier="GARZA GAS, S.A. DE C.V.",
+        rfc=GARZA_RFC,
+        day="2026-08-01",
+    )
+    _ingest(
+        settings,
+        (sanctions_job("sfp"), SFP),
+        (sanctions_job("sat-69b"), SAT),
+        (ocds_job(), award),
+    )
+    _link(settings)
+    engine = make_engine(settings)
+    try:
+        assert scan(engine).alerts_new >= 1
+    finally:
+        engine.dispose()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def site(
+    module_settings: Settings, trained_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return prepare_site(module_settings, trained_model, tmp_path_factory.mktemp("ocds"))
+
+
+def new_key(settings: Settings, role: str) -> str:
+    engine = make_engine(settings)
+    try:
+        _, key = keys.create(engine, role=role, name=f"{role} at the ministry")
+    finally:
+        engine.dispose()
+    return key
+
+
+@pytest.fixture
+def browser(site: Settings) -> Iterator[TestClient]:
+    app = create_app(site, load_index=False)
+    app.state.index.load()
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+
+
+def _sign_in(client: TestClient, key: str, next_url: str = "/check") -> None:
+    answer = client.post("/sign-in", data={"key": key, "next": next_url})
+    assert answer.status_code == 303 and answer.headers["location"] == next_url
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def test_pages_need_a_signed_in_key(browser: TestClient, site: Settings) -> None:
+    away = browser.get("/check?q=ACME")
+    assert away.status_code == 303
+    assert away.headers["location"] == "/sign-in?next=/check%3Fq%3DACME"
+    wrong = browser.post("/sign-in", data={"key": "tg_not-a-key", "next": "/check"})
+    assert wrong.status_code == 401 and "unknown or revoked" in wrong.text
+    assert "set-cookie" not in wrong.headers
+    key = new_key(site, "officer")
+    _sign_in(browser, key)
+    assert browser.get("/check").status_code == 200
+    # Never sent off the site after signing in.
+    off_site = browser.post("/sign-in", data={"key": key, "next": "//evil.example/"})
+    assert off_site.headers["location"] == "/check"
+    # Revoking the key ends its sessions.
+    engine = make_engine(site)
+    try:
+        keys.revoke(engine, key[:10])
+    finally:
+        engine.dispose()
+    assert browser.get("/check").status_code == 303
+
+
+def test_sign_out_ends_the_session(browser: TestClient, site: Settings) -> None:
+    _sign_in(browser, new_key(site, "officer"))
+    page = browser.get("/check").text
+    assert browser.post("/sign-out", data={"csrf": "forged"}).status_code == 403
+    assert browser.post("/sign-out", data={"csrf": _csrf(page)}).status_code == 303
+    assert browser.get("/check").status_code == 303
+
+
+def test_officers_see_the_check_page_only(browser: TestClient, site: Settings) -> None:
+    _sign_in(browser, new_key(site, "officer"))
+    page = browser.get("/check").text
+    assert 'href="/alerts"' not in page and 'href="/review"' not in page
+    for path in ("/firms", "/alerts", "/review"):
+        answer = browser.get(path)
+        assert answer.status_code == 403 and "for auditors" in answer.text, path
+
+
+def test_a_barred_supplier_in_words_with_its_sanction_and_evidence(
+    browser: TestClient, site: Settings
+) -> None:
+    key = new_key(site, "officer")
+    _sign_in(browser, key)
+    page = browser.get("/check", params={"q": "Garza Gas SA de CV", "on": "2026-11-24"})
+    assert page.status_code == 200
+    text = page.text
+    assert 'class="verdict verdict-barred"' in text and "BARRED" in text
+    assert "Do not award" in text
+    assert "2026-06-10 – 2028-03-28" in text  # the debarment's period
+    assert "Aeropuerto" in text  # its authority
+    assert "sfp_directorio_sancionados_2026-06-11.json" in text  # the source file
+    assert "The name is the same" in text  # why it is this firm, in words
+    assert GARZA_RFC in text  # the records as published
+    # As over the API, the check is in the audit log under the officer's key.
+    logged = rows(
+        site,
+        "SELECT key_name, verdict FROM audit_log WHERE key_name = 'officer at the ministry' "
+        "AND verdict = 'barred'",
+    )
+    assert logged
+    # By RFC alone, and before the debarment began.
+    by_rfc = browser.get("/check", params={"q": GARZA_RFC, "on": "2026-11-24"}).text
+    assert "verdict-barred" in by_rfc
+    before = browser.get("/check", params={"q": GARZA_RFC, "on": "2020-01-01"}).text
+    assert "verdict-barred" not in before
+
+
+def test_a_clear_supplier_and_a_bad_date(browser: TestClient, site: Settings) -> None:
+    _sign_in(browser, new_key(site, "officer"))
+    page = browser.get("/check", params={"q": "Panaderia Zyxwv Inexistente"}).text
+    assert "verdict-clear" in page and "No firm in Testigo" in page
+    bad = browser.get("/check", params={"q": "ACME", "on": "31/12/2026"})
+    assert bad.status_code == 422 and "2026-11-24" in bad.text
+
+
+def test_the_firm_page_shows_awards_against_sanction_windows(
+    browser: TestClient, site: Settings
+) -> None:
+    _sign_in(browser, new_key(site, "auditor"))
+    found = browser.get("/firms", params={"q": GARZA_RFC}).text
+    entity = re.search(r'href="/firms/(tg_[0-9a-f]+)"', found)
+    assert entity, found
+    page = browser.get(f"/firms/{entity.group(1)}").text
+    assert "<svg" in page and 'class="debarment"' in page
+    assert 'class="award inside"' in page  # the 2026-08-01 award, inside the debarment
+    assert "ocds-test-garza-1" in page and "Suministro de material" in page
+    assert "2026-06-10 – 2028-03-28" in page
+    assert browser.get("/firms/tg_000000000000").status_code == 404
+
+
+def test_reviewing_an_alert(browser: TestClient, site: Settings) -> None:
+    _sign_in(browser, new_key(site, "auditor"))
+    page = browser.get("/alerts", params={"status": "new", "buyer": "salud"}).text
+    alert = re.search(r'action="/alerts/(\d+)/review"', page)
+    assert alert and "GARZA GAS" in page, page
+    number = alert.group(1)
+    assert browser.get("/alerts", params={"buyer": "no such buyer"}).text.count("<article") == 0
+    forged = browser.post(f"/alerts/{number}/review", data={"decision": "confirm"})
+    assert forged.status_code == 403  # no CSRF token
+    done = browser.post(
+        f"/alerts/{number}/review",
+        data={"decision": "confirm", "note": "contract under debarment", "csrf": _csrf(page)},
+    )
+    assert done.status_code == 303
+    after = browser.get(done.headers["location"]).text
+    assert "Alert confirmed." in after and "contract under debarment" in after
+    stored = rows(site, "SELECT status, reviewer FROM alerts WHERE id = :i", i=int(number))[0]
+    assert (stored.status, stored.reviewer) == ("confirmed", "auditor at the ministry")
+
+
+def test_judging_a_pair_from_the_review_queue(browser: TestClient, site: Settings) -> None:
+    _sign_in(browser, new_key(site, "auditor"))
+    page = browser.get("/review").text
+    pair = re.search(
+        r'name="record_a" value="([^"]+)".*?name="record_b" value="([^"]+)"', page, re.S
+    )
+    assert pair, "the review queue is empty"
+    a, b = pair.groups()
+    done = browser.post(
+        "/review",
+        data={"record_a": a, "record_b": b, "decision": "different", "csrf": _csrf(page)},
+    )
+    assert done.status_code == 303
+    after = browser.get(done.headers["location"]).text
+    assert "Recorded: different firms." in after and "Judged different" in after
+    judged = rows(
+        site,
+        "SELECT decision, author FROM judgements WHERE record_a = :a AND record_b = :b",
+        a=min(a, b),
+        b=max(a, b),
+    )
+    assert [(j.decision, j.author) for j in judged] == [("different", "auditor at the ministry")]
+
+
+def test_pages_are_served_with_everything_they_need(browser: TestClient) -> None:
+    page = browser.get("/sign-in").text
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    css = browser.get("/static/testigo.css")
+    assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+    assert '<label for="key">' in page and 'id="key"' in page
