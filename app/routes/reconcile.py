@@ -150,8 +150,13 @@ async def suggest_type(_: ReconcilerDep, prefix: Prefix = "") -> dict[str, Any]:
 
 @router.get(
     "/preview",
-    response_class=HTMLResponse,
-    responses={**errors(401, 403, 404, 422, 503), 200: {"content": {"text/html": {}}}},
+    responses={
+        **errors(401, 403, 404, 422, 503),
+        200: {
+            "description": "A small HTML card of the firm",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    },
 )
 async def preview(
     engine: EngineDep, _: ReconcilerDep, id: Annotated[str, Query(max_length=64)]
