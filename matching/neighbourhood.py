@@ -23,6 +23,7 @@ from matching.store import (
     chunks,
     display_name,
     link_rows,
+    record_row,
 )
 
 
@@ -158,18 +159,9 @@ def _write_records(conn: Connection, result: LocalResult) -> None:
     for chunk in chunks(sorted(result.changed)):
         conn.execute(delete(RECORDS).where(RECORDS.c.record_key.in_(chunk)))
     rows = [
-        {
-            "record_key": r.record_key,
-            "record_type": r.record_type,
-            "record_id": r.record_id,
-            "source": r.source,
-            "source_key": r.source_key,
-            "name": r.name,
-            "rfc_raw": r.rfc_raw,
-            "content_hash": result.hashes[r.record_key],
-            "rfc": result.rfcs[r.record_key],
-            "name_norm": result.names[r.record_key],
-        }
+        record_row(
+            r, result.hashes[r.record_key], result.rfcs[r.record_key], result.names[r.record_key]
+        )
         for r in result.records
     ]
     for chunk in chunks(rows):

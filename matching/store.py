@@ -156,6 +156,24 @@ def write(
     return run_id, changed
 
 
+def record_row(
+    record: SourceRecord, features_hash: str, rfc: str | None, name_norm: str | None
+) -> dict[str, Any]:
+    """A `link_records` row: the record as published, and what the link saw of it."""
+    return {
+        "record_key": record.record_key,
+        "record_type": record.record_type,
+        "record_id": record.record_id,
+        "source": record.source,
+        "source_key": record.source_key,
+        "name": record.name,
+        "rfc_raw": record.rfc_raw,
+        "content_hash": features_hash,
+        "rfc": rfc,
+        "name_norm": name_norm,
+    }
+
+
 def _write_records(
     conn: Connection,
     records: Sequence[SourceRecord],
@@ -174,18 +192,7 @@ def _write_records(
         old = previous.hashes.get(r.record_key)
         if old == hashes[i]:
             continue
-        row = {
-            "record_key": r.record_key,
-            "record_type": r.record_type,
-            "record_id": r.record_id,
-            "source": r.source,
-            "source_key": r.source_key,
-            "name": r.name,
-            "rfc_raw": r.rfc_raw,
-            "content_hash": hashes[i],
-            "rfc": rfc_values[i],
-            "name_norm": names[i],
-        }
+        row = record_row(r, hashes[i], rfc_values[i], names[i])
         (fresh if old is None else changed).append(row)
     for chunk in chunks(fresh):
         insert_rows(conn, RECORDS, list(chunk))
