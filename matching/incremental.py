@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
@@ -105,13 +105,17 @@ class Profiles:
 
     def after(self, added: list[dict[str, Any]]) -> pa.Table:
         """The table with this run's edits and `added` profiles."""
-        changed = sorted(set(self.edits) | self.dropped)
+        changed = set(self.edits) | self.dropped
         if not changed and not added:
             return self.table
-        keep = pc.invert(pc.is_in(pa.array(range(self.table.num_rows)), pa.array(changed)))
         edited = [row for n, row in sorted(self.edits.items()) if n not in self.dropped]
         extra = pa.Table.from_pylist([*edited, *added], schema=link_state.PROFILE_SCHEMA)
-        return pa.concat_tables([self.table.filter(keep), extra])
+        return pa.concat_tables([self.without(changed), extra])
+
+    def without(self, numbers: Collection[int]) -> pa.Table:
+        """The stored table less the given rows."""
+        rows = pa.array(range(self.table.num_rows))
+        return self.table.filter(pc.invert(pc.is_in(rows, pa.array(sorted(numbers), pa.int64()))))
 
 
 @dataclass(slots=True)
@@ -158,25 +162,16 @@ def run(
     moved = _leave(profiles, set(changed) | (judged_now & set(stored)), judged_now, set(changed))
     placed = _place(profiles, sorted({*new, *moved}), rows, alone)
     corpus, counts = _count(state, profiles, [rows[k] for k in sorted({*new, *changed})])
-    fresh_rows = []
-    for members in placed.new:
-        row = with_corpus(rows[members[0]], corpus)
-        fresh_rows.append(row)
-    rescored = [
-        {k: profiles.row(n)[k] for k in COLUMNS} | {"unique_id": profiles.row(n)["unique_id"]}
-        for n in sorted(profiles.rescore)
-    ]
+    fresh_rows = [with_corpus(rows[members[0]], corpus) for members in placed.new]
+    # Profiles whose representative moved: their stored features, under the next member's key.
+    rescored = [{k: profiles.row(n)[k] for k in COLUMNS} for n in sorted(profiles.rescore)]
     lap("features")
 
     weights = ModelWeights.from_model(model)
     scored: list[Pair] = []
     if fresh_rows or rescored:
         say(f"scoring {len(fresh_rows) + len(rescored):,} new profiles against the stored ones")
-        outside = profiles.dropped | profiles.rescore
-        keep = pc.invert(
-            pc.is_in(pa.array(range(profiles.table.num_rows)), pa.array(sorted(outside)))
-        )
-        existing = profiles.table.filter(keep).select(list(COLUMNS))
+        existing = profiles.without(profiles.dropped | profiles.rescore).select(list(COLUMNS))
         new_table = profile_table([*fresh_rows, *rescored])
         if existing.num_rows:
             found = splink_model.predict_between(
@@ -219,15 +214,15 @@ def run(
         touched_entities=touched,
     )
     summary.entities_changed = len(result.ids)
-    run_id, _, totals = neighbourhood.write(
+    run_id, totals = neighbourhood.write(
         engine, hood, local, model_version=state.model_version, summary=summary.as_dict()
     )
     summary.links = totals["links"]
     summary.review_queue = totals["review_queue"]
     summary.entities = totals["entities"]
-    after = link_state.with_run(
+    after = replace(
         state,
-        run_id,
+        link_run_id=run_id,
         ingest_runs=sorted(set(runs) | set(state.ingest_runs)),
         judgement_id=max(judgements.max_id, state.judgement_id),
         profiles=profiles.after(added),

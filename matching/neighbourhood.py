@@ -21,7 +21,7 @@ from matching.store import (
     RUNS,
     LinkRow,
     chunks,
-    display_name,
+    entity_row,
     link_rows,
     record_row,
 )
@@ -126,9 +126,9 @@ def write(
     *,
     model_version: str,
     summary: dict[str, Any],
-) -> tuple[int, int, dict[str, int]]:
-    """Store one incremental link run in one transaction; returns its id, how many entities
-    it wrote and the totals after it (links, review queue, entities)."""
+) -> tuple[int, dict[str, int]]:
+    """Store one incremental link run in one transaction; returns its id and the totals after
+    it (links, review queue, entities)."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
         run_id = int(
@@ -144,7 +144,7 @@ def write(
             ).scalar_one()
         )
         _write_records(conn, result)
-        written = _write_entities(conn, hood, result, run_id, now)
+        _write_entities(conn, hood, result, run_id, now)
         _write_links(conn, result, run_id)
         counts = _counts(conn)
         conn.execute(
@@ -152,7 +152,7 @@ def write(
             .where(RUNS.c.id == run_id)
             .values(status="ok", finished_at=datetime.now(UTC), summary={**summary, **counts})
         )
-    return run_id, written, counts
+    return run_id, counts
 
 
 def _write_records(conn: Connection, result: LocalResult) -> None:
@@ -170,7 +170,7 @@ def _write_records(conn: Connection, result: LocalResult) -> None:
 
 def _write_entities(
     conn: Connection, hood: Neighbourhood, result: LocalResult, run_id: int, now: datetime
-) -> int:
+) -> None:
     nodes = [k for keys in result.members for k in keys]
     for chunk in chunks(nodes):
         conn.execute(delete(MEMBERS).where(MEMBERS.c.record_key.in_(chunk)))
@@ -190,23 +190,12 @@ def _write_entities(
                     "probability": result.strongest.get(key),
                 }
             )
-        rfcs = sorted({rfc for k in keys if (rfc := rfc_of.get(k))})
-        entities.append(
-            {
-                "id": entity_id,
-                "display_name": display_name(published, keys),
-                "rfcs": " ".join(rfcs) or None,
-                "size": len(keys),
-                "created_at": hood.created.get(entity_id, now),
-                "updated_at": now,
-                "link_run_id": run_id,
-            }
-        )
+        created = hood.created.get(entity_id, now)
+        entities.append(entity_row(entity_id, keys, published, rfc_of, created, now, run_id))
     for chunk in chunks(members):
         insert_rows(conn, MEMBERS, list(chunk))
     for chunk in chunks(entities):
         insert_rows(conn, ENTITIES, list(chunk))
-    return len(entities)
 
 
 def _write_links(conn: Connection, result: LocalResult, run_id: int) -> None:

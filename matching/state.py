@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +156,3 @@ def load(directory: Path) -> LinkState | None:
         files=files,
         **tables,
     )
-
-
-def with_run(state: LinkState, link_run_id: int, **changes: Any) -> LinkState:
-    return replace(state, link_run_id=link_run_id, **changes)

@@ -217,6 +217,28 @@ def display_name(
     return max(counts.items(), key=lambda item: (item[1], len(item[0]), item[0]))[0]
 
 
+def entity_row(
+    entity_id: str,
+    keys: Sequence[str],
+    published: Mapping[str, tuple[str | None, str]],
+    rfc_of: Mapping[str, str | None],
+    created: datetime,
+    now: datetime,
+    run_id: int,
+) -> dict[str, Any]:
+    """An `entities` row for the records `keys`: display name, RFCs, size, and when."""
+    rfcs = sorted({rfc for k in keys if (rfc := rfc_of.get(k))})
+    return {
+        "id": entity_id,
+        "display_name": display_name(published, keys),
+        "rfcs": " ".join(rfcs) or None,
+        "size": len(keys),
+        "created_at": created,
+        "updated_at": now,
+        "link_run_id": run_id,
+    }
+
+
 def _write_members(
     conn: Connection,
     members: Sequence[Sequence[str]],
@@ -273,18 +295,10 @@ def _write_members(
         info = entity_rows.get(entity_id)
         if info is None:
             continue
-        keys = info["keys"]
-        rfcs = sorted({rfc for k in keys if (rfc := rfc_of.get(k))})
         rows.append(
-            {
-                "id": entity_id,
-                "display_name": display_name(published, keys),
-                "rfcs": " ".join(rfcs) or None,
-                "size": len(keys),
-                "created_at": created.get(entity_id, now),
-                "updated_at": now,
-                "link_run_id": run_id,
-            }
+            entity_row(
+                entity_id, info["keys"], published, rfc_of, created.get(entity_id, now), now, run_id
+            )
         )
     for chunk in chunks(rows):
         insert_rows(conn, ENTITIES, list(chunk))
