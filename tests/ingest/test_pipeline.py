@@ -152,3 +152,36 @@ def test_every_bundled_ocds_file_loads_on_both_engines(db_settings: Settings) ->
     forced = ingest(db_settings, ocds_job(), OCDS, force=True)
     assert forced.total("loaded") == 0 and forced.total("updated") == 0
     assert snapshot(db_settings) == before
+
+
+def test_a_load_runs_with_fewer_collections_and_restores_the_collector(
+    db_settings: Settings, tmp_path: Path
+) -> None:
+    """The collector's thresholds are raised while a file loads (the rows hold no cycles) and
+    put back afterwards, also when the file fails half-way."""
+    import gc
+
+    from ingest.pipeline import LOAD_GC_THRESHOLDS
+
+    seen: list[tuple[int, int, int]] = []
+    base = ocds_job()
+
+    def reader(path: Path):  # type: ignore[no-untyped-def]
+        seen.append(gc.get_threshold())
+        yield from base.read(path)
+
+    def broken(path: Path):  # type: ignore[no-untyped-def]
+        seen.append(gc.get_threshold())
+        raise ValueError("half-way")
+        yield  # pragma: no cover
+
+    before = gc.get_threshold()
+    job = Job(kind="ocds", format="ocds", scope="ocds", read=reader, snapshot=False)
+    summary = ingest(db_settings, job, OCDS / "inai/releases/PC-0015-PC-0015.json")
+    failing = Job(kind="ocds", format="ocds", scope="ocds", read=broken, snapshot=False)
+    other = tmp_path / "other.json"
+    other.write_text('{"ocid": "x"}')
+    failed = ingest(db_settings, failing, other)
+    assert summary.total("read") > 0 and failed.failed == 1
+    assert seen == [LOAD_GC_THRESHOLDS, LOAD_GC_THRESHOLDS]
+    assert gc.get_threshold() == before
