@@ -78,7 +78,8 @@ def _decode_entities(text: str) -> str:
 
 
 def _shaped(value: str) -> bool:
-    return bool(_COMPANY.match(value) or _PERSON.match(value))
+    # fullmatch: "$" would also match before a trailing newline.
+    return bool(_COMPANY.fullmatch(value) or _PERSON.fullmatch(value))
 
 
 def _normalise_once(text: str) -> str:
@@ -97,6 +98,11 @@ _CACHE_SIZE = 32768
 @lru_cache(maxsize=_CACHE_SIZE)
 def normalise(raw: str) -> str:
     """Upper case, separators and "RFC"/"MX-RFC" prefixes removed, HTML entities decoded."""
+    if _shaped(raw):
+        # Most fields already hold one clean RFC; every step below leaves such a value as it
+        # is (it has no ";", no separator, no lower case, and no prefix is stripped from a
+        # shaped value), so skip them.
+        return raw
     # Repeat to a fixed point so that normalise is idempotent: removing separators can
     # complete an entity ("&AM P;") and upper-casing can create one ("&aMp;").
     text = raw
@@ -173,6 +179,8 @@ def split(raw: str | None) -> list[Rfc]:
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _split(raw: str) -> tuple[Rfc, ...]:
+    if _shaped(raw):  # one clean RFC: nothing to split, decode or drop (see `normalise`)
+        return (parse(raw),)
     field = _decode_entities(raw)
     found: list[Rfc] = []
     seen: set[str] = set()

@@ -223,3 +223,28 @@ def test_separators_and_case_do_not_matter(
 )
 def test_split_of_joined(values: list[str], sep: str) -> None:
     assert [r.value for r in split(sep.join(values))] == values
+
+
+_digit = st.sampled_from("0123456789")
+
+
+@st.composite
+def shaped(draw: st.DrawFn) -> str:
+    """RFC-shaped text, valid or not: any letters, any six digits (impossible dates too), any
+    homoclave and check character; the generic RFCs among them."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from(sorted(GENERIC_RFCS)))
+    letters = draw(st.lists(_letter, min_size=3, max_size=4))
+    digits = draw(st.lists(_digit, min_size=6, max_size=6))
+    tail = draw(st.lists(_alnum, min_size=3, max_size=3))
+    return "".join(letters + digits + tail)
+
+
+@given(shaped(), st.sampled_from([" {} ", "{}\n", "rfc: {}", "{} / ", "&#32;{}"]), st.booleans())
+def test_a_clean_rfc_reads_as_its_noisy_forms_do(value: str, noise: str, lower: bool) -> None:
+    """A field holding one clean RFC takes a short cut; its noisy forms take the whole path
+    (entities, case, separators, prefixes): both must say the same."""
+    noisy = noise.format(value.lower() if lower else value)
+    assert normalise(value) == value
+    assert split(value) == split(noisy)
+    assert best(value) == best(noisy)
