@@ -300,6 +300,31 @@ def postgres_reachable(admin_url: str) -> tuple[bool, str]:
         engine.dispose()
 
 
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backends", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"]
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("TESTIGO_BENCH_PG_URL", DEFAULT_PG_URL),
+        help="admin URL; a fresh database is created next to it",
+    )
+
+
+def usable_backends(args: argparse.Namespace, info: dict[str, Any]) -> list[str]:
+    """The requested backends, less PostgreSQL (said so) when no server answers."""
+    backends = list(dict.fromkeys(args.backends))
+    if "postgres" in backends:
+        reachable, detail = postgres_reachable(args.pg_url)
+        if reachable:
+            info["postgres"] = detail
+            print(f"postgres: server {detail} at {args.pg_url.rsplit('@', 1)[-1]}")
+        else:
+            print(f"NOTE: PostgreSQL unreachable at {args.pg_url} ({detail}); skipping it")
+            backends.remove("postgres")
+    return backends
+
+
 @contextlib.contextmanager
 def fresh_database(backend: str, admin_url: str) -> Iterator[tuple[str, Path]]:
     """(database URL, data dir) of an empty database, removed afterwards."""
@@ -443,14 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[100_000],
         help="SAT 69-B row counts (default: 100000)",
     )
-    parser.add_argument(
-        "--backends", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"]
-    )
-    parser.add_argument(
-        "--pg-url",
-        default=os.environ.get("TESTIGO_BENCH_PG_URL", DEFAULT_PG_URL),
-        help="admin URL; a fresh database is created next to it",
-    )
+    add_database_options(parser)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--gzip", action="store_true", help="gzip the OCDS file")
     parser.add_argument(
@@ -491,15 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average at start: {info['loadavg_start']} (other work on the machine slows "
         "every line; compare ratios within one run)"
     )
-    backends = list(dict.fromkeys(args.backends))
-    if "postgres" in backends:
-        reachable, detail = postgres_reachable(args.pg_url)
-        if reachable:
-            info["postgres"] = detail
-            print(f"postgres: server {detail} at {args.pg_url.rsplit('@', 1)[-1]}")
-        else:
-            print(f"NOTE: PostgreSQL unreachable at {args.pg_url} ({detail}); skipping it")
-            backends.remove("postgres")
+    backends = usable_backends(args, info)
     print(
         f"targets: ingest rate >= {RATIO_TARGET:.0%} of parse-only, "
         f"peak RSS < {RSS_TARGET_MB:.0f} MB"

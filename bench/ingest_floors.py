@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import sys
 import tempfile
 import time
@@ -37,10 +36,11 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "b
 sys.path.insert(0, str(REPO_ROOT))
 
 from bench.ingest import (  # noqa: E402  (after the path fix above)
-    DEFAULT_PG_URL,
     RATIO_TARGET,
+    _quiet_logs,
+    add_database_options,
     fresh_database,
-    postgres_reachable,
+    usable_backends,
 )
 
 
@@ -78,6 +78,7 @@ def _database(url: str, tmp: Path) -> Any:
     return make_engine(settings)
 
 
+FLOOR_RUN = {"format": "floor", "origin": "floor", "source_file": "floor", "status": "running"}
 Rows = list[tuple[Any, list[dict[str, Any]], tuple[str, ...]]]  # (table, rows, json_text)
 
 
@@ -86,12 +87,14 @@ def write_floors(
 ) -> None:
     """The driver and engine floors of writing `rows` (parents first), on each backend."""
     from app.bulk import insert_rows
+    from ingest.pipeline import _insert_run
 
     for backend, admin_url in backends.items():
         with fresh_database(backend, admin_url) as (url, data_dir):
             engine = _database(url, data_dir)
             with engine.begin() as conn:
-                run_id = _run_id(conn, kind)
+                run = {**FLOOR_RUN, "kind": kind, "scope": kind, "started_at": datetime.now(UTC)}
+                run_id = _insert_run(conn, run)
                 for table, batch, _ in rows:
                     if "run_id" in table.c:
                         for row in batch:
@@ -114,23 +117,6 @@ def write_floors(
             engine.dispose()
 
 
-def _run_id(conn: Any, kind: str) -> int:
-    from sqlalchemy import insert
-
-    from ingest.pipeline import RUNS
-
-    values = {
-        "kind": kind,
-        "format": kind,
-        "scope": kind,
-        "origin": "floor",
-        "source_file": "floor",
-        "status": "running",
-        "started_at": datetime.now(UTC),
-    }
-    return int(conn.execute(insert(RUNS).values(**values).returning(RUNS.c.id)).scalar_one())
-
-
 def _engine_floor(conn: Any, tables: list[str]) -> float:
     """Copy what `tables` hold (parents first) into emptied copies of themselves, inside the
     database: the same indexes and constraints, no Python per row."""
@@ -138,8 +124,9 @@ def _engine_floor(conn: Any, tables: list[str]) -> float:
         conn.exec_driver_sql(f"CREATE TEMP TABLE staged_{name} AS SELECT * FROM {name}")
     if conn.dialect.name == "postgresql":  # fresh storage, as the first load had
         conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)}")
-    for name in reversed(tables):  # children first: a cascade must not empty a staged table
-        conn.exec_driver_sql(f"DELETE FROM {name}")
+    else:
+        for name in reversed(tables):  # children first: a cascade must not empty a staged table
+            conn.exec_driver_sql(f"DELETE FROM {name}")
     started = time.perf_counter()
     for name in tables:
         conn.exec_driver_sql(f"INSERT INTO {name} SELECT * FROM staged_{name}")
@@ -243,15 +230,6 @@ def sat_69b(path: Path, count: int, backends: dict[str, str], tmp: Path) -> None
     write_floors(report, plan, "sanctions", backends, tmp)
 
 
-def _quiet() -> None:
-    import logging
-
-    import structlog
-
-    logging.basicConfig(level=logging.WARNING)
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-
-
 def _inputs(args: argparse.Namespace, tmp: Path) -> Iterator[tuple[str, Path, int]]:
     from bench.generate import write_ocds_jsonl, write_sat_69b_csv
 
@@ -270,22 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ocds", type=int, default=50_000, help="releases (0: skip)")
     parser.add_argument("--sat", type=int, default=100_000, help="69-B rows (0: skip)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--backends", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"]
-    )
-    parser.add_argument(
-        "--pg-url",
-        default=os.environ.get("TESTIGO_BENCH_PG_URL", DEFAULT_PG_URL),
-        help="admin URL; a fresh database is created next to it",
-    )
+    add_database_options(parser)
     args = parser.parse_args(argv)
-    _quiet()
-    backends = {name: args.pg_url for name in args.backends}
-    if "postgres" in backends:
-        reachable, detail = postgres_reachable(args.pg_url)
-        print(f"postgres: {detail}" if reachable else f"NOTE: PostgreSQL skipped ({detail})")
-        if not reachable:
-            del backends["postgres"]
+    _quiet_logs()
+    backends = {name: args.pg_url for name in usable_backends(args, {})}
     from ingest.pipeline import fewer_collections
 
     # The ingest loads under these collector thresholds; the floors keep every row in memory

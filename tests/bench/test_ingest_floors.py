@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-from tests import conftest
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ("--ocds", "300", "--sat", "300")
@@ -29,14 +26,12 @@ def _floors(*args: str) -> str:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_floors_print_the_budget_and_each_floor(backend: str) -> None:
+def test_floors_print_the_budget_and_each_floor(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
     args = ["--backends", backend]
-    if backend == "postgres":
-        if conftest._PG_PROBLEM:
-            if os.environ.get("TESTIGO_REQUIRE_POSTGRES") == "1":
-                pytest.fail(conftest._PG_PROBLEM + " (required: TESTIGO_REQUIRE_POSTGRES=1)")
-            pytest.skip(conftest._PG_PROBLEM)
-        args += ["--pg-url", conftest.PG_ADMIN_URL]
+    if backend == "postgres":  # the fixture skips (or, in CI, fails) without a server
+        args += ["--pg-url", request.getfixturevalue("pg_url")]
     out = _floors(*args)
     for kind, unit in (("OCDS", "release"), ("SAT 69-B", "row")):
         section = out.split(kind, 1)[1]
