@@ -85,6 +85,11 @@ class SanctionRow:
     currency: str | None
     details: dict[str, Any]
     position: str
+    # Fields this layout does not publish at all (the SFP XLSX has no RFC column, the 3-column
+    # 69-B file has no dates): a sparser snapshot must not erase what an earlier one said, so
+    # the store keeps the stored values of these fields. Names are SanctionRow field names;
+    # `details` keys are named "details.<key>".
+    absent: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -96,6 +101,7 @@ class SupplierEntryRow:
     rfc_raw: str | None
     address: Address
     position: str
+    absent: frozenset[str] = frozenset()  # as SanctionRow.absent
 
 
 @dataclass(slots=True)
