@@ -22,7 +22,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
 ingest_cli = typer.Typer(
-    help="Load sources: OCDS, sanctions registries, supplier registers.", no_args_is_help=True
+    help="Load sources: OCDS, contracts, sanctions registries, supplier registers.",
+    no_args_is_help=True,
 )
 cli.add_typer(db_cli, name="db")
 cli.add_typer(ingest_cli, name="ingest")
@@ -107,6 +108,19 @@ def ingest_ocds(
     from ingest.jobs import ocds_job
 
     _run(ocds_job, locations, as_json, force)
+
+
+@ingest_cli.command("contracts")
+def ingest_contracts(
+    locations: Annotated[list[str], typer.Argument(help="Files, directories or http(s) URLs.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="comprasmx")],
+    as_json: JsonOpt = False,
+    force: ForceOpt = False,
+) -> None:
+    """Load contracts published as tables (ComprasMX CSV downloads), stored as OCDS contracts."""
+    from ingest.jobs import contracts_job
+
+    _run(lambda: contracts_job(fmt), locations, as_json, force)
 
 
 @ingest_cli.command("sanctions")

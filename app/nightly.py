@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from app.settings import Settings
 
-KINDS = ("ocds", "sanctions", "suppliers")
+KINDS = ("ocds", "contracts", "sanctions", "suppliers")
 
 
 class NightlyError(Exception):
@@ -113,10 +113,12 @@ def lock(path: Path) -> Iterator[None]:
 
 
 def _job(source: Source) -> Any:
-    from ingest.jobs import ocds_job, sanctions_job, suppliers_job
+    from ingest.jobs import contracts_job, ocds_job, sanctions_job, suppliers_job
 
     if source.kind == "ocds":
         return ocds_job()
+    if source.kind == "contracts":
+        return contracts_job(source.format)
     if source.kind == "sanctions":
         return sanctions_job(source.format)
     return suppliers_job(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from ingest.contracts import read_comprasmx
 from ingest.ocds import read_ocds
 from ingest.pipeline import Job
 from ingest.sanctions import READERS as SANCTION_READERS
@@ -11,6 +12,7 @@ from ingest.suppliers import read_cdmx_sefin, read_csv_register
 
 SANCTION_FORMATS = tuple(SANCTION_READERS)
 SUPPLIER_FORMATS = ("cdmx-sefin", "csv")
+CONTRACT_FORMATS = ("comprasmx",)
 REGISTRY_OF = {"sfp": "sfp", "sat-69b": "sat-69b", "pdn-s3": "pdn-s3"}
 
 
@@ -20,6 +22,16 @@ class JobError(ValueError):
 
 def ocds_job() -> Job:
     return Job(kind="ocds", format="ocds", scope="ocds", read=read_ocds, snapshot=False)
+
+
+def contracts_job(fmt: str = "comprasmx") -> Job:
+    """Contracts published as tables (ComprasMX), stored as OCDS contracts. Not a snapshot: a
+    contract missing from a later download stays, as OCDS releases do."""
+    if fmt not in CONTRACT_FORMATS:
+        raise JobError(
+            f"unknown contracts format {fmt!r}; use one of: {', '.join(CONTRACT_FORMATS)}"
+        )
+    return Job(kind="contracts", format=fmt, scope=fmt, read=read_comprasmx, snapshot=False)
 
 
 def sanctions_job(fmt: str, *, snapshot: bool = True) -> Job:

@@ -45,6 +45,9 @@ RAW_LIMIT = 20_000  # characters of a rejected row kept in quarantine
 # collections cost 10-17% of an OCDS ingest (bench/ingest.py). Fewer, later collections keep
 # the memory bound (each batch still becomes garbage) at a fraction of that cost.
 LOAD_GC_THRESHOLDS = (100_000, 100, 100)
+# Kinds whose readers yield `OcdsItem`s, stored as parties and awards. Contracts (ComprasMX)
+# are stored so, but a download is a whole table, so `_same_as_last` treats it as a registry.
+RELEASE_KINDS = ("ocds", "contracts")
 
 
 class Progress(Protocol):
@@ -111,7 +114,7 @@ class IngestSummary:
 class Job:
     """What one ingest reads and how it stores it."""
 
-    kind: str  # ocds | sanctions | suppliers
+    kind: str  # ocds | contracts | sanctions | suppliers
     format: str
     scope: str  # registry / register name; snapshots replace records within a scope
     read: Callable[[Path], Iterator[Any]]
@@ -165,8 +168,8 @@ def _resolve(
                 retries=settings.http_retries,
             )
         ]
-    patterns = ["*.json", "*.jsonl", "*.ndjson", "*.gz"] if job.kind == "ocds" else None
-    return sources.local_files(location, patterns)
+    patterns = {"ocds": ["*.json", "*.jsonl", "*.ndjson", "*.gz"], "contracts": ["*.csv"]}
+    return sources.local_files(location, patterns.get(job.kind))
 
 
 def _previous_validators(engine: Engine, job: Job, origin: str) -> sources.Validators | None:
@@ -358,7 +361,7 @@ def _load(
         result.updated += counts.updated
         result.unchanged += counts.unchanged
         progress.advance(len(batch))
-    if job.snapshot and job.kind != "ocds":
+    if job.snapshot and job.kind not in RELEASE_KINDS:
         table, record_type, column = (
             (SANCTIONS, "sanction", "registry")
             if job.kind == "sanctions"
@@ -379,7 +382,7 @@ def _store(
     seen: set[str],
 ) -> Counts:
     counts = Counts()
-    if job.kind == "ocds":
+    if job.kind in RELEASE_KINDS:
         return _store_releases(conn, items, source_file, run_id)
     if job.kind == "sanctions":
         rows = [sanction_values(i, source_file) for i in items if isinstance(i, SanctionRow)]
