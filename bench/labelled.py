@@ -26,8 +26,9 @@ firms are named like an earlier one but for one word, to test precision. No two 
 normalised name (accents, punctuation and legal form removed; persons: the set of words).
 
 Record keys are the linker's: `{party|sanction|supplier}:{source_key}`, with the source keys the
-readers build (`{ocid}/{party id}`, `sfp:{procedure}:{case}`, `sat-69b:{RFC}` plus `#2` for a
-second listing, `sat-69b:name:{NAME}` when the RFC is suppressed, `rupc:{folio}`).
+readers build (`{ocid}/{party id}`, `sfp:{short procedure}:{short case}:{AGENCY}`,
+`sat-69b:{RFC}` plus `#2` for a second listing, `sat-69b:name:{NAME}` when the RFC is
+suppressed, `rupc:{folio}`).
 
 Everything streams: memory grows only with the sets that keep names and RFCs unique (and with
 the truth kept for the caller; `keep_truth=False` leaves it on disk). The same seed gives the
@@ -57,6 +58,7 @@ from pathlib import Path
 from typing import Any, Generic, NamedTuple, TextIO, TypeVar
 
 from bench.generate import SAT_69B_ENCODING, SAT_69B_HEADER, SAT_69B_PREAMBLE
+from ingest.sanctions.sfp_case import case_key
 
 SOURCES = ("ocds", "sfp", "sat69b", "register")
 FILES = {
@@ -972,7 +974,10 @@ class _Writers:
             f'"multa":{{"monto":"{amount}","monto_cf":"{amount:>24,.2f}"}},"plazo":{plazo},'
             f'"institucion_dependencia":{{"nombre":"{agency}","clave_dependencia":"{clave}"}}}}'
         )
-        out.record(f"sanction:sfp:{procedure}:{case}", firm.id, "sfp", rendered.quirks)
+        key = case_key(
+            procedure=procedure[len(clave) :], case=case[len(clave) :], authority=agency, name=name
+        )
+        out.record(f"sanction:{key}", firm.id, "sfp", rendered.quirks)
 
     def sat(self, firm: _Firm, rendered: list[_Rendered]) -> None:
         """All 69-B listings of one firm, the first presumed first (it keeps the plain key)."""

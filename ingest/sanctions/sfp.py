@@ -1,154 +1,56 @@
-"""Reader for the SFP Directorio de Proveedores y Contratistas Sancionados (JSON API capture).
+"""Reader for the SFP Directorio de Proveedores y Contratistas Sancionados, in any of the forms an
+auditor gets it: the JSON API capture, the current XLSX download (or a legacy XLS) and the older
+",\t"-separated CSV export.
 
-The capture is one JSON array of flat records. It is streamed with ijson, twice: a first cheap
-pass only collects source keys so that the few duplicated cases can be numbered stably (see
-`DuplicateKeys`), the second pass builds the rows.
+The form is told apart by the file's first bytes, never by its name: URLs are cached under
+hashed names, and downloads get renamed. All forms give the same source key for the same case
+(see `sfp_case.case_key`), so loading the XLSX after the JSON updates one record per case.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
-import ijson
-
-from ingest.dates import parse_day
 from ingest.rows import Rejected, SanctionRow, UnreadableSource
-from ingest.sanctions._common import (
-    DuplicateKeys,
-    clean_text,
-    date_order,
-    key_part,
-    open_json,
-    parse_amount,
-    raw_json,
-)
+from ingest.sanctions.sfp_csv import read_sfp_csv
+from ingest.sanctions.sfp_json import read_sfp_json
+from ingest.sanctions.sfp_xlsx import read_sfp_xlsx
 
-REGISTRY = "sfp"
-
-_T = TypeVar("_T")
+_ZIP = b"PK\x03\x04"  # XLSX (and ODS) are zip archives
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
+_BOMS = (b"\xef\xbb\xbf",)
+_PEEK = 4096
 
 
 def read_sfp(path: Path) -> Iterator[SanctionRow | Rejected]:
-    """One `SanctionRow` per directory record; `Rejected` for records that make no sense."""
-    suffixes = _duplicate_suffixes(path)
-    for index, record in _records(path):
-        yield _row(record, f"item {index}", suffixes.get(index, ""))
-
-
-def _records(path: Path) -> Iterator[tuple[int, object]]:
-    stream, first = open_json(path)
-    with stream:
-        if first != b"[":
-            raise UnreadableSource(f"{path.name}: expected a JSON array of SFP records")
-        index = -1
-        try:
-            # use_float=False keeps non-integer numbers as Decimal: amounts must stay exact.
-            for index, record in enumerate(ijson.items(stream, "item", use_float=False)):
-                yield index, record
-        except ijson.JSONError as exc:
-            raise UnreadableSource(f"{path.name}: broken JSON after item {index}: {exc}") from exc
-
-
-def _base_key(record: dict[str, Any]) -> str:
-    """The SFP case identity: administrative procedure + file number.
-
-    The procedure number embeds the sanctioning agency's code ("09451PA-0001/2026") and SFP opens
-    one procedure per firm, so it already identifies the firm. The RFC is deliberately left
-    out: about 9% of the directory's RFCs are mistyped and SFP corrects them over time, and five
-    records have none; adding it would not make any key in the 2026-06 capture more unique.
-    """
-    procedure = key_part(record.get("numero_procedimiento_adm"))
-    case = key_part(record.get("numero_expediente"))
-    if procedure or case:
-        return f"{REGISTRY}:{procedure}:{case}"
-    # No case identifiers at all (never seen so far): fall back to who was sanctioned.
-    rfc = key_part(record.get("rfc"))
-    if rfc:
-        return f"{REGISTRY}:rfc:{rfc}"
-    return f"{REGISTRY}:name:{key_part(record.get('nombre_razon_social'))}"
-
-
-def _duplicate_suffixes(path: Path) -> dict[int, str]:
-    # In the 2026-06 capture three procedures appear twice (re-sanctions under the same
-    # procedure, e.g. FNA940617BC1 in 2023 and 2026): the older one keeps the plain key.
-    keys = DuplicateKeys()
-    for index, record in _records(path):
-        if isinstance(record, dict) and _has_party(record):
-            keys.add(_base_key(record), date_order(_lenient_start(record)), index)
-    return keys.suffixes()
-
-
-def _has_party(record: dict[str, Any]) -> bool:
-    return bool(clean_text(record.get("nombre_razon_social")) or clean_text(record.get("rfc")))
-
-
-def _lenient_start(record: dict[str, Any]) -> date | None:
-    plazo = record.get("plazo")
-    try:
-        return parse_day(plazo.get("fecha_inicial")) if isinstance(plazo, dict) else None
-    except ValueError:
-        return None
-
-
-def _row(record: object, position: str, suffix: str) -> SanctionRow | Rejected:
-    if not isinstance(record, dict):
-        return Rejected(position, raw_json(record), "record is not a JSON object")
-    if not _has_party(record):
-        reason = "record has neither nombre_razon_social nor rfc"
-        return Rejected(position, raw_json(record), reason)
-    parts: dict[str, dict[str, Any]] = {}
-    for field in ("plazo", "multa", "institucion_dependencia"):
-        value = record.get(field)
-        if value is not None and not isinstance(value, dict):
-            return Rejected(position, raw_json(record), f"{field} is not an object")
-        parts[field] = value or {}
-    plazo, multa, agency = parts["plazo"], parts["multa"], parts["institucion_dependencia"]
-    try:
-        start = _field(parse_day, plazo, "plazo.fecha_inicial")
-        end = _field(parse_day, plazo, "plazo.fecha_final")
-        amount = _field(parse_amount, multa, "multa.monto")
-    except ValueError as exc:
-        return Rejected(position, raw_json(record), str(exc))
-
-    # Most records have a start date; in the 2026-06 capture the ~550 fines carry a `plazo`
-    # object whose fields are all null (never `plazo: null`), so the test is on the date.
-    if start is not None:
-        kind = "debarment"
-    elif amount is not None and amount > 0:
-        kind = "fine"
+    """One `SanctionRow` per sanction in the directory, whichever form the file is in."""
+    form = detect_form(path)
+    if form == "json":
+        yield from read_sfp_json(path)
+    elif form == "xlsx":
+        yield from read_sfp_xlsx(path)
     else:
-        kind = "other"
-    term = clean_text(plazo.get("plazo_inha"))
-    return SanctionRow(
-        registry=REGISTRY,
-        source_key=_base_key(record) + suffix,
-        case_number=clean_text(record.get("numero_expediente")),
-        name=clean_text(record.get("nombre_razon_social")),
-        rfc_raw=clean_text(record.get("rfc")),
-        person_kind=None,  # the directory does not say; the RFC's length will
-        kind=kind,
-        start_date=start,
-        end_date=end,
-        authority=clean_text(agency.get("nombre")),
-        raw_status=term,
-        amount=amount,
-        currency="MXN" if amount is not None else None,
-        details={
-            "leyes_infringidas": clean_text(record.get("leyes_infringidas")),
-            "numero_procedimiento_adm": clean_text(record.get("numero_procedimiento_adm")),
-            "clave_dependencia": clean_text(agency.get("clave_dependencia")),
-            "plazo_inha": term,
-        },
-        position=position,
-    )
+        yield from read_sfp_csv(path)
 
 
-def _field(parse: Callable[[object], _T], obj: dict[str, Any], name: str) -> _T:
-    """Parse obj[last part of name]; the error names the field, as it becomes the reject reason."""
-    try:
-        return parse(obj.get(name.rsplit(".", 1)[-1]))
-    except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
+def detect_form(path: Path) -> str:
+    """ "json", "xlsx" (any workbook calamine reads) or "csv", from the first bytes."""
+    with path.open("rb") as stream:
+        head = stream.read(_PEEK)
+    if head.startswith((_ZIP, _OLE2)):
+        return "xlsx"
+    text = head
+    for bom in _BOMS:
+        text = text.removeprefix(bom)
+    significant = text.lstrip()
+    if not significant:
+        raise UnreadableSource(f"{path.name}: empty file, expected an SFP directory")
+    if significant[:1] in (b"[", b"{"):
+        return "json"
+    if b"\x00" in head:
+        raise UnreadableSource(
+            f"{path.name}: binary file that is neither an Excel workbook nor JSON nor text; "
+            "expected the SFP directory as JSON, XLSX or CSV"
+        )
+    return "csv"

@@ -173,11 +173,12 @@ def test_sfp_known_record(sfp_items: list[SanctionRow | Rejected]) -> None:
     assert (first.start_date, first.end_date) == (date(2026, 6, 10), date(2028, 3, 28))
     assert first.amount == Decimal("967896") and first.currency == "MXN"
     assert first.authority == "Aeropuerto Internacional de la Ciudad de Mexico S.A. de C.V."
-    assert first.case_number == "094510003/2022"
+    assert first.case_number == "0003/2022"  # the short number, as the XLSX shows it
     assert first.raw_status == "1 año, 9 meses"
     assert first.details["numero_procedimiento_adm"] == "09451PA-0001/2026"
     assert first.details["clave_dependencia"] == "09451"
-    assert first.source_key == "sfp:09451PA-0001/2026:094510003/2022"
+    key = "sfp:PA-0001/2026:0003/2022:AEROPUERTO INTERNACIONAL DE LA CIUDAD DE MEXICO S A DE C V"
+    assert first.source_key == key
     assert first.position == "item 0" and first.registry == "sfp"
 
 
@@ -195,10 +196,14 @@ def test_sfp_source_keys_unique_and_stable(sfp_items: list[SanctionRow | Rejecte
     assert len(keys) == len(rows)
     # FARMACIAS NACIONALES was sanctioned twice under one procedure (2023 and 2026): the
     # older sanction keeps the plain key, so the 2026 one does not rename it.
-    pair = {r.start_date: r.source_key for r in rows if "00641PA-0015/2022" in r.source_key}
+    pair = {
+        r.start_date: r.source_key
+        for r in rows
+        if "PA-0015/2022:0015/2022:INSTITUTO MEXICANO DEL SEGURO SOCIAL" in r.source_key
+    }
     assert pair == {
-        date(2023, 6, 20): "sfp:00641PA-0015/2022:006410015/2022",
-        date(2026, 4, 2): "sfp:00641PA-0015/2022:006410015/2022#2",
+        date(2023, 6, 20): "sfp:PA-0015/2022:0015/2022:INSTITUTO MEXICANO DEL SEGURO SOCIAL",
+        date(2026, 4, 2): "sfp:PA-0015/2022:0015/2022:INSTITUTO MEXICANO DEL SEGURO SOCIAL#2",
     }
 
 
