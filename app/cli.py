@@ -226,8 +226,9 @@ def link_cmd(
 ) -> None:
     """Link every party, sanction and register entry into resolved firms (Splink)."""
     from app.db import make_engine
-    from app.linking import link_options
+    from app.linking import failure, link_options
     from matching.link import link
+    from matching.training import describe
 
     settings = _settings()
     options = link_options(settings, auto=auto, review=review, full=full, retrain=retrain)
@@ -238,10 +239,18 @@ def link_cmd(
     say = None if as_json else (lambda text: typer.echo(f"link: {text}", err=True))
     try:
         summary = link(engine, options, say=say)
+    except Exception as exc:
+        # One line, never a traceback (TESTIGO_LOG_LEVEL=DEBUG keeps it for debugging).
+        if settings.log_level.upper() == "DEBUG":
+            raise
+        typer.echo(f"error: {failure(exc)}", err=True)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     if as_json:
         typer.echo(json.dumps(summary.as_dict()))
+    elif summary.mode == "empty":
+        typer.echo("nothing to link: no records are loaded (load some with `testigo ingest`)")
     else:
         s = summary
         typer.echo(
@@ -250,6 +259,7 @@ def link_cmd(
             f"{s.review_queue:,} to review, {s.refused:,} refused; model {s.model_version}"
             f"{' (trained now)' if s.trained else ''}; {s.seconds:.1f} s"
         )
+        typer.echo(f"training: {describe(s.training)}")
 
 
 @cli.command("judge")

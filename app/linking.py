@@ -28,3 +28,20 @@ def link_options(
             temp_dir=settings.data_dir / "duckdb_tmp",
         ),
     )
+
+
+def failure(exc: Exception) -> str:
+    """A failed `testigo link` as one line that says what to do where it can."""
+    from sqlalchemy.exc import DBAPIError
+
+    from matching.model import ModelError
+
+    if isinstance(exc, ModelError):
+        return str(exc)
+    first = next((line for line in str(exc).splitlines() if line.strip()), "").strip()
+    if isinstance(exc, DBAPIError):
+        return (
+            f"link failed: the database could not be read ({first}); "
+            "check TESTIGO_DATABASE_URL and run `testigo db upgrade`"
+        )
+    return f"link failed: {exc.__class__.__name__}: {first}" if first else repr(exc)

@@ -66,6 +66,9 @@ class LinkSummary:
     entities_changed: int = 0
     model_version: str = ""
     trained: bool = False
+    # Where the model's parameters came from: the data, the stored model or the defaults, and
+    # why (matching.training); for a model trained by an earlier run, as recorded then.
+    training: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -95,7 +98,9 @@ def link(
     # are read again by the next run, which finds them unchanged.
     runs = store.ok_ingest_runs(engine)
     judgements = store.judgements(engine)
-    model = None if options.retrain else splink_model.load_latest(options.model_dir)
+    # The stored model also fills in what a retraining on too little data cannot estimate.
+    stored = splink_model.load_latest(options.model_dir)
+    model = None if options.retrain else stored
     previous = None if options.full or model is None else link_state.load(options.state_path)
     if (
         previous is not None
@@ -104,6 +109,7 @@ def link(
         and previous.link_run_id == store.latest_link_run(engine)
     ):
         summary.model_version = previous.model_version
+        summary.training = _training_of(model, trained_now=False)
         summary.mode = "incremental"
         state, unchanged = incremental.run(
             engine,
@@ -119,7 +125,13 @@ def link(
             say=say,
         )
     else:
-        state, unchanged = _full(engine, options, model, runs, judgements, summary, clock, say)
+        done = _full(engine, options, model, stored, runs, judgements, summary, clock, say)
+        if done is None:
+            summary.mode = "empty"
+            summary.seconds = round(time.perf_counter() - clock.start, 2)
+            log.info("link.empty")
+            return summary
+        state, unchanged = done
     link_state.save(state, options.state_path, unchanged=unchanged)
     clock.lap("store")
     summary.seconds = round(time.perf_counter() - clock.start, 2)
@@ -131,12 +143,14 @@ def _full(
     engine: Engine,
     options: LinkOptions,
     model: dict[str, Any] | None,
+    stored: dict[str, Any] | None,
     runs: list[int],
     judgements: store.Judgements,
     summary: LinkSummary,
     clock: _Clock,
     say: Callable[[str], None],
-) -> tuple[LinkState, frozenset[str]]:
+) -> tuple[LinkState, frozenset[str]] | None:
+    """The full run; None when there is no record to link (nothing is written then)."""
     latest = judgements.latest
     judged = judgements.keys()
 
@@ -146,6 +160,8 @@ def _full(
     keys = [r.record_key for r in records]
     summary.records = len(records)
     clock.lap("read")
+    if not records:
+        return None
 
     profiles = group(keys, rows, alone=judged)
     corpus = Corpus.build(rows)
@@ -157,11 +173,12 @@ def _full(
 
     if model is None:
         say(f"training the model on {len(table_rows):,} profiles")
-        model = splink_model.train(table, seed=options.seed, backend=options.backend)
+        model = splink_model.train(table, seed=options.seed, backend=options.backend, stored=stored)
         splink_model.save(model, options.model_dir)
         summary.trained = True
         clock.lap("train")
     summary.model_version = splink_model.version_of(model)
+    summary.training = _training_of(model, trained_now=summary.trained)
     weights = ModelWeights.from_model(model)
     previous = store.previous_state(engine)
     summary.new_or_changed = len(records)
@@ -229,6 +246,14 @@ def _full(
         tokens=link_state.counts_table(corpus.token_firms),
     )
     return state, frozenset()
+
+
+def _training_of(model: dict[str, Any], *, trained_now: bool) -> dict[str, Any]:
+    meta = model["testigo"]
+    report = meta.get("training") or {
+        "why": {"all": "trained before Testigo recorded where parameters came from"}
+    }
+    return {"trained_now": trained_now, "trained_at": meta.get("trained_at"), **report}
 
 
 def _stored_profiles(

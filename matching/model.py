@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from matching import training
 from matching.backend import BackendConfig, db_api
 from matching.comparisons import COMPARISONS, RFC
 from matching.features import TF_COLUMNS
@@ -91,26 +92,44 @@ def train(
     seed: int = 42,
     backend: BackendConfig | None = None,
     max_pairs_for_u: float = 2e6,
+    stored: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Unsupervised training: u by random sampling, m by EM on two blocking passes, the prior from
-    exact-RFC agreement. Returns the model as a dict (Splink's JSON plus Testigo metadata)."""
+    exact-RFC agreement, each only where the data has the pairs for it; what it cannot train
+    comes from `stored` (the previous model) or the defaults (`matching.training`). Returns the
+    model as a dict (Splink's JSON plus Testigo metadata, with the training report)."""
     from splink import block_on
+    from splink.internals.exceptions import SplinkException
 
+    steps = training.plan(table)
     linker = _linker(table, settings_dict(), backend)
-    training = linker.training
-    training.estimate_probability_two_random_records_match(
-        [block_on("rfc"), block_on("name", "legal_form")], recall=0.7
-    )
-    training.estimate_u_using_random_sampling(max_pairs=max_pairs_for_u, seed=seed)
+    splink = linker.training
+    if steps.allows(training.PRIOR):
+        try:
+            splink.estimate_probability_two_random_records_match(
+                [block_on("rfc"), block_on("name", "legal_form")], recall=0.7
+            )
+            steps.done(training.PRIOR)
+        except ValueError as exc:  # a few records can "match" more than the recall allows
+            steps.fail(training.PRIOR, str(exc).splitlines()[0])
+    if steps.allows(training.U):
+        splink.estimate_u_using_random_sampling(max_pairs=max_pairs_for_u, seed=seed)
+        steps.done(training.U)
     # Name-side m from pairs that agree on RFC; RFC-side m from pairs that agree on name.
-    training.estimate_parameters_using_expectation_maximisation(
-        block_on("rfc"), estimate_without_term_frequencies=True
-    )
-    training.estimate_parameters_using_expectation_maximisation(
-        block_on("name"), estimate_without_term_frequencies=True
-    )
-    model = linker.misc.save_model_to_json()
-    return _finalise(model, records=table.num_rows)
+    for key, column in ((training.M_ON_RFC, "rfc"), (training.M_ON_NAME, "name")):
+        if not steps.allows(key):
+            continue
+        try:
+            splink.estimate_parameters_using_expectation_maximisation(
+                block_on(column), estimate_without_term_frequencies=True
+            )
+            steps.done(key)
+        except SplinkException as exc:
+            steps.fail(key, str(exc).splitlines()[0])
+    model, report = training.complete(linker.misc.save_model_to_json(), steps, stored)
+    model = _finalise(model, records=table.num_rows)
+    model["testigo"]["training"] = report
+    return model
 
 
 def _finalise(model: dict[str, Any], *, records: int) -> dict[str, Any]:
@@ -165,20 +184,37 @@ def save(model: dict[str, Any], directory: Path) -> Path:
     return path
 
 
+class ModelError(ValueError):
+    """A saved model that cannot be read; the message names the file and what to do."""
+
+
 def load_latest(directory: Path) -> dict[str, Any] | None:
     files = sorted(directory.glob("model-*.json")) if directory.exists() else []
     if not files:
         return None
-    model: dict[str, Any] = json.loads(files[-1].read_text(encoding="utf-8"))
-    return model
+    return _read(files[-1])
 
 
 def load_version(directory: Path, version: str) -> dict[str, Any] | None:
     """The saved model of that version (the one a link state was scored with)."""
     for path in sorted(directory.glob(f"model-*-{version}.json"), reverse=True):
-        model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return model
+        return _read(path)
     return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+        version_of(model)
+        model["comparisons"][0]
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ModelError(
+            f"cannot read the model {path} ({exc.__class__.__name__}: {exc}); move it away "
+            "and `testigo link` trains a new one"
+        ) from exc
+    if not isinstance(model, dict):
+        raise ModelError(f"cannot read the model {path}: not a JSON object")
+    return model
 
 
 def splink_settings(model: dict[str, Any]) -> dict[str, Any]:
