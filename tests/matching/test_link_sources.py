@@ -1,9 +1,12 @@
-"""`testigo link` with whatever is loaded: one OCDS publisher, one sanctions list, one register
-with no shared RFC, or nothing at all. Training uses what the data allows and takes the rest from
-the stored model or the defaults, and the summary says which; a failure is one line."""
+"""`testigo link` with whatever is loaded: one OCDS publisher, one sanctions list, ComprasMX
+contracts, a register where no two records share an RFC, or nothing at all. Training uses what
+the data allows and takes the rest from the stored model or the defaults, and the summary says
+which; a failure is one line."""
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 import os
 import shutil
@@ -18,14 +21,15 @@ from app import migrations
 from app.db import make_engine
 from app.linking import link_options
 from app.settings import Settings
-from ingest.jobs import ocds_job, sanctions_job, suppliers_job
+from ingest.jobs import contracts_job, ocds_job, sanctions_job, suppliers_job
 from ingest.pipeline import Job, run_job
 from matching import model as splink_model
 from matching import training
 from matching.link import LinkSummary, link
-from tests.conftest import make_settings
+from tests.conftest import DATA, make_settings
 from tests.factories import CDMX_SUPPLIERS, OCDS, SFP, rows
 
+CONTRACTS = DATA / "contracts/comprasmx_contratos_2026-03-08.csv"
 PARAMETERS = {
     "prior",
     *(f"{c}.{p}" for c in ("rfc", "name", "legal_form", "kind", "postal_code") for p in "mu"),
@@ -112,6 +116,22 @@ def test_register_where_no_two_records_share_an_rfc(db_settings: Settings) -> No
     assert _levels(model, "name", "m") == pytest.approx(
         {label: m for label, (m, _) in training.DEFAULT_LEVELS["name"].items()}
     )
+
+
+def test_comprasmx_contracts_alone(db_settings: Settings, tmp_path: Path) -> None:
+    """Federal contracts: each supplier's RFC and name appear once per profile, so no training
+    block has a pair. The first 400 contracts of the real download keep the test quick."""
+    with CONTRACTS.open(encoding="utf-8", newline="") as f:
+        head = list(itertools.islice(csv.reader(f), 401))
+    sample = tmp_path / CONTRACTS.name
+    with sample.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(head)
+    _ingest(db_settings, contracts_job("comprasmx"), sample)
+    summary = _link(db_settings)
+    assert summary.mode == "full" and summary.trained and summary.records > 100
+    sources = _sources(summary.training)
+    assert sources["name.u"] == "from_data" and sources["name.m"] == "from_defaults"
+    assert "no two profiles share an RFC" in summary.training["why"]["name.m"]
 
 
 @pytest.mark.slow
