@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from ingest.rows import AwardRow, PartyRow, SanctionRow, SupplierEntryRow
-from ingest.store import rfc_columns, rfc_values
+from ingest.store import ABSENT, RFC_COLUMNS, rfc_columns, rfc_values
 from matching import rfc as rfcs
 
 
@@ -115,8 +115,40 @@ def award_values(row: AwardRow, source_file: str) -> tuple[dict[str, Any], list[
     return award, suppliers
 
 
+# Row fields that stand for several columns: the RFC as published gives every derived RFC
+# column (a source without an RFC says nothing about them either), an address its parts.
+_ADDRESS_COLUMNS = ("street", "locality", "region", "postal_code")
+_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "rfc_raw": RFC_COLUMNS,
+    "address": _ADDRESS_COLUMNS,
+    **{f"address.{part}": (part,) for part in _ADDRESS_COLUMNS},
+    "address.country": (),  # registers store no country
+}
+
+
+@lru_cache(maxsize=256)  # a reader's rows share a handful of absent sets
+def _absent_columns(absent: frozenset[str], columns: frozenset[str]) -> frozenset[str]:
+    """A row's `absent` fields as the columns (and "details.<key>" paths) the store keeps.
+    An unknown name is a reader's bug: raised, not ignored, or it would erase data silently."""
+    found: set[str] = set()
+    for name in absent:
+        if name in _FIELD_COLUMNS:
+            found.update(_FIELD_COLUMNS[name])
+        elif name in columns or (name.partition(".")[0] in columns and "." in name):
+            found.add(name)
+        else:
+            raise ValueError(f"absent field {name!r} is not a column of this row")
+    return frozenset(found)
+
+
+def _with_absent(values: dict[str, Any], absent: frozenset[str]) -> dict[str, Any]:
+    if absent:
+        values[ABSENT] = _absent_columns(absent, frozenset(values))
+    return values
+
+
 def sanction_values(row: SanctionRow, source_file: str) -> dict[str, Any]:
-    return {
+    values = {
         "source_key": bounded(row.source_key),
         "registry": row.registry,
         "case_number": _collapse(row.case_number),
@@ -134,11 +166,12 @@ def sanction_values(row: SanctionRow, source_file: str) -> dict[str, Any]:
         "source_file": source_file,
         "position": row.position,
     }
+    return _with_absent(values, row.absent)
 
 
 def supplier_values(row: SupplierEntryRow, source_file: str) -> dict[str, Any]:
     address = asdict(row.address)
-    return {
+    values = {
         "source_key": bounded(row.source_key),
         "register": row.register,
         "register_id": row.register_id,
@@ -151,3 +184,4 @@ def supplier_values(row: SupplierEntryRow, source_file: str) -> dict[str, Any]:
         "source_file": source_file,
         "position": row.position,
     }
+    return _with_absent(values, row.absent)

@@ -14,6 +14,10 @@ EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0, accounting for its 1900 leap-
 _DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 _RANGE_SPLIT = re.compile(r"\s+(?:-|–|//?|al|a)\s+|\s{2,}|\s*//\s*", re.IGNORECASE)
+# A day-month-year inside a longer cell; the digit guards keep "1/2/20233" from reading as a date.
+_DMY_TOKEN = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})(?!\d)")
+# What may stand between two dates in one cell: dashes, slashes, commas, spaces, "al", "y".
+_BETWEEN_DATES = re.compile(r"(?:[\s,;/–—-]|\b(?:al|a|y)\b)*", re.IGNORECASE)
 
 
 def parse_instant(value: object) -> datetime | None:
@@ -110,3 +114,31 @@ def parse_day_range(value: object) -> tuple[date | None, date | None]:
             return parse_day(parts[0]), parse_day(parts[1])
     single = parse_day(text)
     return single, single
+
+
+def parse_days(value: object) -> tuple[date, ...]:
+    """Every DD/MM/YYYY (or dd-mm-yy) date of a cell that holds several, in the order written,
+    whatever separates them: "24/04/2023 -15/10/2020", "15/10/2020 - 24/04/2023",
+    "24/04/2023-15/10/2020", "22/06/2018 // 10/10/2018".
+
+    A date that is not a calendar date ("31/02/2020") is left out; the cell still reads when
+    another one is valid. Raises ValueError when the cell holds anything but dates and
+    separators, or no valid date."""
+    text = str(value).strip() if value is not None else ""
+    found: list[date] = []
+    end = 0
+    for match in _DMY_TOKEN.finditer(text):
+        if not _BETWEEN_DATES.fullmatch(text, end, match.start()):
+            break
+        end = match.end()
+        try:
+            day = parse_day(match.group())
+        except ValueError:
+            continue
+        if day is not None:
+            found.append(day)
+    if end == 0 or not _BETWEEN_DATES.fullmatch(text, end):
+        raise ValueError(f"unreadable dates {text!r} (expected DD/MM/YYYY dates)")
+    if not found:
+        raise ValueError(f"no calendar date in {text!r}")
+    return tuple(found)

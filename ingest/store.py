@@ -5,6 +5,11 @@ ON CONFLICT, so the same code and the same counts hold on both engines.
 The hot paths go to the driver directly: the key lookup is one statement with the keys as a
 single parameter (`json_each` on SQLite, `= ANY(array)` on PostgreSQL), and inserts go through
 `app.bulk`. Updates (rare: a changed record) stay on SQLAlchemy.
+
+A registry row may name columns its source does not publish (`ABSENT`, from the reader's
+`absent`): a sparser snapshot is not evidence that what an earlier one said was wrong, so those
+columns keep their stored values. Only such rows cost a second lookup (one statement per batch,
+for their keys and those columns alone); full snapshots never pay for it.
 """
 
 from __future__ import annotations
@@ -39,6 +44,10 @@ SUPPLIER_ENTRIES: Table = SupplierEntry.__table__  # type: ignore[assignment]
 HISTORY: Table = RecordHistory.__table__  # type: ignore[assignment]
 
 PROVENANCE = frozenset({"run_id", "source_file", "position", "content_hash"})
+# Key of a registry row (from `ingest.convert`) naming the columns its source does not publish:
+# table columns, or "details.<key>[.<key>...]" for a part of a JSON column. Never stored.
+ABSENT = "_absent"
+_NOT_CONTENT = PROVENANCE | {ABSENT}
 
 
 @dataclass(slots=True)
@@ -72,7 +81,7 @@ _SHAPES: dict[tuple[tuple[str, ...], frozenset[str]], _Shape] = {}
 def _shape(keys: tuple[str, ...], json_keys: frozenset[str]) -> _Shape:
     found = _SHAPES.get((keys, json_keys))
     if found is None:
-        names = tuple(sorted(k for k in keys if k not in PROVENANCE))
+        names = tuple(sorted(k for k in keys if k not in _NOT_CONTENT))
         getter: Callable[[dict[str, Any]], Any] = (
             itemgetter(*names) if len(names) > 1 else (lambda d: tuple(d[k] for k in names))
         )
@@ -233,15 +242,27 @@ def upsert_registry_rows(
     run_id: int,
     now: datetime,
 ) -> Counts:
-    """Sanctions and supplier-register entries: keyed by source_key, history kept for changes."""
+    """Sanctions and supplier-register entries: keyed by source_key, history kept for changes.
+
+    A row's `ABSENT` columns take their stored values before it is hashed, so a sparse re-read
+    of an unchanged record is unchanged, and an update keeps what the sparse source lacks."""
     by_key: dict[str, dict[str, Any]] = {}
-    nested = json_keys(table)
+    sparse: dict[str, frozenset[str]] = {}
     for row in rows:
-        row["content_hash"] = content_hash(row, nested)
-        by_key[row["source_key"]] = row  # a repeated key in one batch: the later row wins
+        key = row["source_key"]
+        by_key[key] = row  # a repeated key in one batch: the later row wins
+        absent = row.pop(ABSENT, None)
+        if absent:
+            sparse[key] = absent
+        else:
+            sparse.pop(key, None)
     if not by_key:
         return Counts()
     existing = _existing(conn, table, list(by_key), "status")
+    _keep_stored(conn, table, by_key, {k: a for k, a in sparse.items() if k in existing})
+    nested = json_keys(table)
+    for row in by_key.values():
+        row["content_hash"] = content_hash(row, nested)
     inserts, updates, history = [], [], []
     counts = Counts()
     for key, row in by_key.items():
@@ -264,6 +285,43 @@ def upsert_registry_rows(
     _update_many(conn, table, updates)
     insert_rows(conn, HISTORY, history, json_text=("data",))
     return counts
+
+
+def _keep_stored(
+    conn: Connection,
+    table: Table,
+    by_key: dict[str, dict[str, Any]],
+    sparse: dict[str, frozenset[str]],
+) -> None:
+    """Give each row of `sparse` (source_key -> its absent columns, all stored already) the
+    stored values of the columns it does not publish. One statement for the batch."""
+    if not sparse:
+        return
+    columns = sorted({path.partition(".")[0] for absent in sparse.values() for path in absent})
+    stored = _existing(conn, table, list(sparse), *columns)
+    for key, absent in sparse.items():
+        found = stored.get(key)
+        if found is None:  # deleted since the first lookup, by someone else: nothing to keep
+            continue
+        old = dict(zip(columns, found[2:], strict=True))
+        row = by_key[key]
+        for path in absent:
+            column, _, rest = path.partition(".")
+            if rest:
+                row[column] = _with_stored(row.get(column), old[column], rest.split("."))
+            else:
+                row[column] = old[column]
+
+
+def _with_stored(new: Any, old: Any, path: list[str]) -> Any:
+    """`new` (a JSON object) with the value `old` holds at `path`; `new` as it is when `old`
+    holds nothing there. Copies rather than changes `new`: it is the reader's object."""
+    head, rest = path[0], path[1:]
+    if not isinstance(old, dict) or head not in old:
+        return new
+    merged = dict(new) if isinstance(new, dict) else {}
+    merged[head] = _with_stored(merged.get(head), old[head], rest) if rest else old[head]
+    return merged
 
 
 def _history(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,15 +25,25 @@ if TYPE_CHECKING:
 
 # Stages of an Article 69-B procedure, in the order the list's columns give them. The first
 # keyword found in a folded header names the stage ("desvirtuaron" before "presuncion" is not
-# a risk: no header mentions two stages).
+# a risk: no header mentions two stages). Stems, so that plurals, the singular ("definitivo"),
+# and the typos of hand-made copies ("DEFINIFITVOS") read the same.
 STAGES = ("presunto", "desvirtuado", "definitivo", "sentencia_favorable")
 _STAGE_WORDS = (
     ("sentencia", "sentencia_favorable"),
     ("desvirtu", "desvirtuado"),
-    ("definitiv", "definitivo"),
+    ("defini", "definitivo"),
     ("presun", "presunto"),
 )
 _NUMBER_HEADERS = {"no", "no.", "num", "num.", "numero", "#", "n°", "n.o"}
+_PUNCTUATION = re.compile(r"[^\w#°]+")
+# What each required column is called, to say what a header that lacks one should have had.
+_EXPECTED = {
+    "rfc": "'RFC'",
+    "name": "'Nombre del Contribuyente'",
+    "status": "'Situación del contribuyente'",
+}
+# The row fields a stage's columns give (beside its record in `details["stages"]`).
+STAGE_FIELDS = ("start_date", "case_number")
 HEADER_SCAN_LIMIT = 50  # preamble lines are a title and a date; 50 is generous
 SNIFF_BYTES = 65536
 
@@ -54,52 +66,86 @@ class Layout:
     def width(self) -> int:
         return len(self.headers)
 
+    def absent(self, stage: str | None) -> frozenset[str]:
+        """What this layout does not publish for a row in `stage` (see `SanctionRow.absent`).
+
+        Only what another 69-B layout does publish counts (amounts and person kinds, which no
+        69-B list carries, stay out), so the complete 20-column list has nothing absent and
+        takes the store's fast path."""
+        absent = {"details.no"} if self.number is None else set()
+        if not self.stages:
+            # No notice and no date at all (the 3-column open-data file): the case number, the
+            # start date and every stage's record are what an earlier, dated snapshot said (and
+            # the end date, which no 69-B list publishes, is named for completeness).
+            return frozenset({*absent, *STAGE_FIELDS, "end_date", "details.stages"})
+        absent.update(f"details.stages.{s}" for s in STAGES if s not in self.stages)
+        if stage is not None and stage not in self.stages:
+            absent.update(STAGE_FIELDS)  # the dates that would give them are not in this layout
+        return frozenset(absent)
+
+
+def _words(header: str) -> list[str]:
+    """A header's words, folded, punctuation gone: "Publicación  DOF-presuntos:" -> ["publicacion",
+    "dof", "presuntos"]."""
+    return _PUNCTUATION.sub(" ", fold(header)).split()
+
+
+def _channel(words: list[str]) -> str:
+    """Where a notice or a date was published, wherever the header says it ("... de presuncion
+    SAT", "Publicacion DOF presuntos", "oficio DOF global de ..."); "" when it does not."""
+    if "dof" in words:
+        return "dof"
+    if "sat" in words:
+        return "sat"
+    return ""
+
 
 def _classify(header: str) -> tuple[str, str] | None:
     folded = fold(header)
-    words = folded.split()
+    words = _words(header)
     if not words:
         return None
-    if folded in _NUMBER_HEADERS:
+    if folded in _NUMBER_HEADERS or words in (["no"], ["num"], ["numero"]):
         return "number", ""
     if words[0] == "rfc":
         return "rfc", ""
-    if "situacion" in folded:
+    if "situacion" in words or "estatus" in words:
         return "status", ""
-    if "nombre" in folded or "razon social" in folded:
+    joined = " ".join(words)
+    if "nombre" in words or "razon social" in joined or words == ["contribuyente"]:
         return "name", ""
-    stage = next((name for word, name in _STAGE_WORDS if word in folded), None)
+    stage = next((name for word, name in _STAGE_WORDS if word in joined), None)
     if stage is None:
         return None
-    if "oficio" in folded:
+    channel = _channel(words)
+    if "oficio" in words:
         # "... de presuncion SAT" / "... DOF" since 2018; older lists have one notice column.
-        channel = words[-1] if words[-1] in ("sat", "dof") else ""
         return stage, f"oficio_{channel}" if channel else "oficio"
-    if "publicacion" in folded or "fecha" in folded:
-        if "dof" in words:
-            return stage, "dof"
-        if "sat" in words:
-            return stage, "sat"
+    if ("publicacion" in words or "fecha" in words) and channel:
+        return stage, channel
     return None
 
 
 def is_header(cells: list[str]) -> bool:
     """The header is the first row whose leading cells read like "No", "RFC"."""
-    folded = [fold(cell) for cell in cells[:3]]
-    return "rfc" in folded and (folded[0] in _NUMBER_HEADERS or folded[0] == "rfc")
+    firsts = [_words(cell) for cell in cells[:3]]
+    if ["rfc"] not in firsts:
+        return False
+    return firsts[0] == ["rfc"] or _classify(cells[0]) == ("number", "")
 
 
 def layout_from_header(cells: list[str], source: str) -> Layout:
+    found = [_classify(header) for header in cells]
+    _channel_repeated_notices(cells, found)
     fields: dict[str, int] = {}
     stages: dict[str, dict[str, int]] = {}
     extra: list[int] = []
-    for column, header in enumerate(cells):
-        found = _classify(header)
-        if found is None:
+    for column, (header, kind) in enumerate(zip(cells, found, strict=True)):
+        if kind is None:
             if header.strip():
                 extra.append(column)
             continue
-        what, slot = found
+        what, slot = kind
         if not slot:
             if what in fields:
                 extra.append(column)  # a second "Nombre ..." column: keep, do not guess
@@ -111,8 +157,9 @@ def layout_from_header(cells: list[str], source: str) -> Layout:
             stages[what][slot] = column
     missing = [label for label in ("rfc", "name", "status") if label not in fields]
     if missing:
+        expected = ", ".join(f"{label} (a column like {_EXPECTED[label]})" for label in missing)
         raise UnreadableSource(
-            f"{source}: 69-B header has no {', '.join(missing)} column "
+            f"{source}: 69-B header has no {', '.join(missing)} column: expected {expected} "
             f"(header was: {', '.join(h for h in cells if h.strip())})"
         )
     return Layout(
@@ -121,9 +168,27 @@ def layout_from_header(cells: list[str], source: str) -> Layout:
         name=fields["name"],
         status=fields["status"],
         number=fields.get("number"),
-        stages=stages,
+        stages={stage: slots for stage, slots in stages.items() if slots},
         extra=tuple(extra),
     )
+
+
+def _channel_repeated_notices(cells: list[str], found: list[tuple[str, str] | None]) -> None:
+    """2019 lists repeat one notice header for the SAT and the DOF publication ("Numero y fecha
+    de oficio global de presuncion" twice, each just before its own publication date column):
+    a repeated, unsuffixed notice takes the channel of the next publication date of its stage.
+    A notice header that appears once stays the stage's shared notice."""
+    repeats = Counter(" ".join(_words(h)) for h in cells)
+    for column, kind in enumerate(found):
+        if kind is None or kind[1] != "oficio" or repeats[" ".join(_words(cells[column]))] < 2:
+            continue
+        stage = kind[0]
+        for later in found[column + 1 :]:
+            if later is not None and later[0] == stage and later[1] in ("sat", "dof"):
+                found[column] = (stage, f"oficio_{later[1]}")
+                break
+            if later is not None and later[1].startswith("oficio"):
+                break  # the next notice comes first: this one's date is not published
 
 
 def sniff_encoding(path: Path) -> str:

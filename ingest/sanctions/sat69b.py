@@ -4,6 +4,11 @@ One row per listing. Its status (Presunto -> Definitivo / Desvirtuado -> Sentenc
 evolves between snapshots, so the source key is the firm's RFC: the pipeline then sees one
 listing change status instead of a new sanction per snapshot. Every stage's notice and
 publication dates go into `details`, so the history survives even when the status moves on.
+
+Every layout SAT has used reads here (2016-17, the 2019 18-column split files, the 20-column
+lists of 2021 and 2023, the 2026 3-column open-data file); `_sat69b_table` finds the columns by
+what their headers mean. A layout that lacks columns others publish says so in each row's
+`absent`, so that loading it after a dated list keeps that list's case numbers and dates.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ingest.dates import parse_day, parse_day_range
+from ingest.dates import parse_day_range, parse_days
 from ingest.rows import Rejected, SanctionRow
 from ingest.sanctions._common import DuplicateKeys, clean_text, date_order, fold, key_part
 from ingest.sanctions._sat69b_table import STAGES, Layout, as_csv, open_table
@@ -29,11 +34,11 @@ KIND_BY_STAGE = {
     "sentencia_favorable": "efos_sentencia_favorable",
 }
 _SUPPRESSED_RFC = re.compile(r"X{12,13}")  # SAT blanks the RFC when a court annuls a listing
-_SUPPRESSED_NAME = "informacion suprimida"
+# When SAT suppresses a listing by court order, the name cell holds the order instead:
+# "Información suprimida por ...", "Suprimido en cumplimiento a ...", "En cumplimiento a ...".
+_SUPPRESSION_NOTE = re.compile(r"suprimid|^en (?:cumplimiento|atencion)\b")
 _PLAIN_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
-# Two publications in one cell (a listing re-published after a court order), separated in ways
-# parse_day_range does not know: "22/06/2018 // 10/10/2018", "17/10/2019    27/08/2018".
-_MORE_SEPARATORS = re.compile(r"\s*//\s*|\s{2,}")
+_LAST_ROW = 10**12 - 1  # more rows than any list will have, in 12 digits: see _undated_order
 _OFICIO_END = re.compile(r"\s+de\s+fecha\b|\s*//", re.IGNORECASE)
 _SLOT_KEYS = {
     "oficio": "oficio",
@@ -49,8 +54,19 @@ def read_sat_69b(path: Path) -> Iterator[SanctionRow | Rejected]:
     suffixes = _duplicate_suffixes(path)
     with open_table(path) as (layout, rows):
         plan = _plan(layout)
+        absent = {stage: layout.absent(stage) for stage in (*STAGES, None)}
         for index, (line, cells) in enumerate(rows):
-            yield _row(layout, plan, cells, f"line {line}", suffixes.get(index, ""))
+            yield _row(layout, plan, absent, cells, f"line {line}", suffixes.get(index, ""))
+
+
+def _undated_order(index: int) -> tuple[int, str]:
+    """Ordering token for a listing in a layout without dates (the 3-column file).
+
+    SAT lists a firm's listings newest procedure first (so in the 2021 list and the 2026 file
+    alike: ABIRA's 2020 Definitivo above its 2017 Sentencia Favorable), so the last one is the
+    oldest: it keeps the plain key, as a dated snapshot ranks it, and a sparse snapshot then
+    finds each listing's stored dates under the same key."""
+    return (1, f"{_LAST_ROW - index:012d}")
 
 
 def _duplicate_suffixes(path: Path) -> dict[int, str]:
@@ -73,9 +89,15 @@ def _duplicate_suffixes(path: Path) -> dict[int, str]:
     base_of = {index: base for base, members in repeated.items() for index in members}
     keys = DuplicateKeys()
     with open_table(path) as (layout, rows):
+        dated = "presunto" in layout.stages
         for index, (_, cells) in enumerate(rows):
             if (base := base_of.get(index)) is not None:
-                keys.add(base, date_order(_lenient_presuncion(layout, cells)), index)
+                order = (
+                    date_order(_lenient_presuncion(layout, cells))
+                    if dated
+                    else _undated_order(index)
+                )
+                keys.add(base, order, index)
     return keys.suffixes()
 
 
@@ -117,16 +139,23 @@ def _lenient_presuncion(layout: Layout, cells: list[str]) -> date | None:
     return None
 
 
-def _first_date(text: str) -> date | None:
-    """The publication date in a cell; for two dates (a range, a re-publication) the first."""
+def _dates(text: str) -> tuple[date, ...]:
+    """The publication dates in a cell, in the order written: one, or two (a range, or a
+    listing re-published after a court order, in either order and with any spacing:
+    "24/04/2023 -15/10/2020", "22/06/2018 // 10/10/2018"). Raises ValueError when unreadable."""
     try:
-        return parse_day_range(text)[0]
+        first, last = parse_day_range(text)
     except ValueError:
-        parts = [part for part in _MORE_SEPARATORS.split(text.strip()) if part]
-        if len(parts) < 2:
-            raise
-        dates = [parse_day(part) for part in parts]  # every part must read, or the cell is bad
-        return dates[0]
+        return parse_days(text)
+    if first is None or last is None or first == last:
+        return (first,) if first is not None else ()
+    return first, last
+
+
+def _first_date(text: str) -> date | None:
+    """The publication date in a cell; for two dates the first one written."""
+    found = _dates(text)
+    return found[0] if found else None
 
 
 @lru_cache(maxsize=4096)  # global notices: the same text on thousands of rows
@@ -155,15 +184,14 @@ def _plan(layout: Layout) -> tuple[_Slot, ...]:
 
 
 @lru_cache(maxsize=8192)  # publication dates repeat across the whole list
-def _publication(raw: str) -> tuple[str | None, bool, str | None]:
-    """A publication cell (stripped) -> (ISO date or None, whether it is a plain DD/MM/YYYY,
-    the error when it cannot be read)."""
+def _publication(raw: str) -> tuple[tuple[str, ...], bool, str | None]:
+    """A publication cell (stripped) -> (its dates as ISO strings, the first being the
+    publication's, whether it is a plain DD/MM/YYYY, the error when it cannot be read)."""
     try:
-        published = _first_date(raw)
+        found = _dates(raw)
     except ValueError as exc:
-        return None, False, str(exc)
-    iso = published.isoformat() if published else None
-    return iso, _PLAIN_DATE.fullmatch(raw) is not None, None
+        return (), False, str(exc)
+    return tuple(d.isoformat() for d in found), _PLAIN_DATE.fullmatch(raw) is not None, None
 
 
 def _stages(layout: Layout, cells: list[str], plan: tuple[_Slot, ...]) -> dict[str, Any]:
@@ -177,13 +205,15 @@ def _stages(layout: Layout, cells: list[str], plan: tuple[_Slot, ...]) -> dict[s
             stages.setdefault(slot.stage, {})[slot.key] = clean_text(cell)
             continue
         raw = cell.strip()  # not collapsed: two spaces can separate two dates
-        iso, plain, error = _publication(raw)
+        isos, plain, error = _publication(raw)
         if error is not None:
             raise ValueError(f"{layout.headers[slot.column].strip()}: {error}")
         entry = stages.setdefault(slot.stage, {})
-        entry[slot.key] = iso
+        entry[slot.key] = isos[0] if isos else None
         if not plain:
             entry[f"{slot.key}_raw"] = raw  # a range, a serial number, a short year
+        if len(isos) > 1:
+            entry[f"{slot.key}_dates"] = list(isos)  # both publications, as written
     return stages
 
 
@@ -202,7 +232,12 @@ def _stage_of(status: str | None) -> str | None:
 
 
 def _row(
-    layout: Layout, plan: tuple[_Slot, ...], cells: list[str], position: str, suffix: str
+    layout: Layout,
+    plan: tuple[_Slot, ...],
+    absent: dict[str | None, frozenset[str]],
+    cells: list[str],
+    position: str,
+    suffix: str,
 ) -> SanctionRow | Rejected:
     problem = _shape_problem(layout, cells)
     if problem is not None:
@@ -216,15 +251,18 @@ def _row(
     except ValueError as exc:
         return Rejected(position, as_csv(cells), str(exc))
 
-    details: dict[str, Any] = {"stages": stages}
+    # A layout without stage columns (the 3-column file) says nothing about them: no key,
+    # rather than an empty record that would read as "no stage was ever published".
+    details: dict[str, Any] = {"stages": stages} if layout.stages else {}
     if layout.number is not None:
         details["no"] = clean_text(cells[layout.number])
     name = clean_text(cells[layout.name])
     if _is_suppressed(rfc):
         rfc = None
         details["rfc_suppressed"] = True
-        if name and fold(name).startswith(_SUPPRESSED_NAME):
-            # The "name" is the court order that suppressed it: not a firm to match against.
+        if name and _SUPPRESSION_NOTE.search(fold(name)):
+            # The "name" is the court order that suppressed it: not a firm to match against,
+            # but kept (and it keys the listing, see _base_key).
             details["suppression_note"], name = name, None
     if name and "//" in name:
         # SAT appends court notes and former names after "//":
@@ -260,4 +298,5 @@ def _row(
         currency=None,
         details=details,
         position=position,
+        absent=absent[stage],
     )
