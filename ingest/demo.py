@@ -7,13 +7,16 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.settings import Settings
-from ingest.jobs import ocds_job, sanctions_job, suppliers_job
+from ingest.jobs import contracts_job, ocds_job, sanctions_job, suppliers_job
 from ingest.pipeline import IngestSummary, run_job
 
 
 def load_demo(demo_dir: Path, *, engine: Engine, settings: Settings) -> list[IngestSummary]:
     plan = [
         (ocds_job(), [str(demo_dir / "ocds")]),
+        # ComprasMX, the federal download since 2025: with the SFP directory below it holds a
+        # real barred winner (a contract signed inside a debarment), so the demo's alert is real.
+        (contracts_job(), [str(demo_dir / "contracts")]),
         (
             sanctions_job("sfp"),
             [str(demo_dir / "sanctions/sfp_directorio_sancionados_2026-06-11.json")],
