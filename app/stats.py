@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, func, literal, select
 
 from app.models import Award, IngestRun, Party, QuarantinedRow, Sanction, SupplierEntry
+
+
+def _has_role(role: str) -> ColumnElement[bool]:
+    """Parties with exactly this role. Roles are stored space-separated, and a substring test
+    would also count `invitedSupplier` or `issuingSupplier` as `supplier`."""
+    return literal(" ").concat(Party.roles).concat(" ").like(f"% {role} %")
 
 
 def summary(engine: Engine) -> dict[str, Any]:
@@ -42,7 +48,7 @@ def summary(engine: Engine) -> dict[str, Any]:
         last = conn.execute(select(func.max(IngestRun.finished_at))).scalar_one()
         return {
             "parties": count(Party),
-            "suppliers_in_awards": count(Party, Party.roles.like("%supplier%")),
+            "suppliers_in_awards": count(Party, _has_role("supplier")),
             "awards": count(Award, Award.kind == "award"),
             "contracts": count(Award, Award.kind == "contract"),
             "sanctions": count(Sanction, Sanction.status == "active"),

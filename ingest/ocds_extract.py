@@ -35,9 +35,12 @@ def extract_release(release: dict[str, Any], *, position: str) -> OcdsItem:
     release_id = text(release.get("id"), "id")
     release_date = parse_instant(release.get("date"))
     parties = PartyTable(ocid, release_id, release_date, position)
-    for index, party in objects(release.get("parties"), "parties"):
+    declared = objects(release.get("parties"), "parties")
+    for index, party in declared:
         parties.declare(index, party)
     ctx = _Context(ocid, release_id, release_date, position, *_buyer(release, parties))
+    if not declared:
+        _inline_organisations(release, parties)
 
     rows: list[AwardRow] = []
     award_suppliers: dict[str, tuple[SupplierRef, ...]] = {}
@@ -81,18 +84,46 @@ def _buyer(release: dict[str, Any], parties: PartyTable) -> _Buyer:
     return None, None, None
 
 
-def _supplier_refs(value: object, where: str, parties: PartyTable) -> tuple[SupplierRef, ...]:
-    refs = []
-    for index, entry in objects(value, f"{where}.suppliers"):
-        found = parties.refer(entry, f"{where}.suppliers[{index}]", role="supplier")
-        if found is None:
+def _inline_organisations(release: dict[str, Any], parties: PartyTable) -> None:
+    """OCDS 1.0 (CDMX 2015-16) has no `parties[]`: the procuring entity and every tenderer are
+    full organisations inside `tender`. Losing bidders are firms too, so each tenderer becomes a
+    party; read before the awards, so that an award supplier given only by its identifier
+    finds the tenderer and its name."""
+    tender = obj(release.get("tender"), "tender")
+    if tender is None:
+        return
+    entity = obj(tender.get("procuringEntity"), "tender.procuringEntity")
+    if entity is not None:
+        parties.refer(entity, "tender.procuringEntity", role="procuringEntity")
+    for index, tenderer in objects(tender.get("tenderers"), "tender.tenderers"):
+        parties.refer(tenderer, f"tender.tenderers[{index}]", role="tenderer")
+
+
+def _supplier_refs(
+    item: dict[str, Any], where: str, parties: PartyTable
+) -> tuple[SupplierRef, ...]:
+    """The suppliers an award or contract names: the `suppliers` array, and the single
+    `supplier` object of SHCP federal releases (~2019)."""
+    refs: list[SupplierRef] = []
+    for field in ("suppliers", "supplier"):
+        value = item.get(field)
+        if value is None:
             continue
-        party, rfc = found
-        v = entry.get("name")
-        name: str | None = v
-        if not (v.__class__ is str and v.strip()):
-            name = text_at(v, where, f".suppliers[{index}].name") or party.name
-        refs.append(SupplierRef(party_id=party.party_id, name=name, rfc_raw=rfc or party.rfc_raw))
+        listed = len(refs)
+        for index, entry in objects(value, f"{where}.{field}"):
+            at = f".{field}[{index}]" if field == "suppliers" else f".{field}"
+            found = parties.refer(entry, where + at, role="supplier")
+            if found is None:
+                continue
+            party, rfc = found
+            if any(ref.party_id == party.party_id for ref in refs[:listed]):
+                continue  # named in both fields: once is enough
+            v = entry.get("name")
+            name: str | None = v
+            if not (v.__class__ is str and v.strip()):
+                name = text_at(v, where, f"{at}.name") or party.name
+            rfc_raw = rfc or party.rfc_raw
+            refs.append(SupplierRef(party_id=party.party_id, name=name, rfc_raw=rfc_raw))
     return tuple(refs)
 
 
@@ -108,7 +139,7 @@ def _award(ctx: _Context, index: int, award: dict[str, Any], parties: PartyTable
         date=award.get("date"),
         date_signed=None,
         period=period,
-        suppliers=_supplier_refs(award.get("suppliers"), where, parties),
+        suppliers=_supplier_refs(award, where, parties),
     )
 
 
@@ -123,7 +154,7 @@ def _contract(
     where = f"contracts[{index}]"
     award_id = text(contract.get("awardID"), f"{where}.awardID")
     # Federal APF contracts name their suppliers; the others inherit the award's.
-    suppliers = _supplier_refs(contract.get("suppliers"), where, parties)
+    suppliers = _supplier_refs(contract, where, parties)
     if not suppliers:
         suppliers = award_suppliers.get(award_id, ()) if award_id is not None else only_award
     return _row(

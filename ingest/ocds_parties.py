@@ -3,8 +3,10 @@ contract or the buyer points at them (OCDS 1.0 style, cdmx 2015 and the airport)
 
 Where the supplier's RFC is depends on the publisher (see DOMAIN.md): `identifier.id` under an
 RFC scheme or under no scheme at all, an RFC `additionalIdentifiers` entry, or a party id like
-"RFC-HPR060210B71". An identifier under any other explicit scheme (MX-CPA, CUA, PROV-GOB-JAL...)
-is a register id, never an RFC. RFCs are kept exactly as published.
+"RFC-HPR060210B71" or a bare RFC such as SHCP's "CID980213EQ9". An identifier under any other
+explicit scheme (MX-CPA, CUA, PROV-GOB-JAL...) is a register id, never an RFC. SHCP replaces
+persons' RFCs with 32-character hashes, even under scheme MX-RFC: a hash is kept as the
+identifier it is, never as an RFC. RFCs are kept exactly as published.
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ _ROLE_ALIASES = {
 
 _RFC_SCHEME = re.compile(r"(?:MX[-_ ]?)?RFC", re.IGNORECASE)
 _RFC_PARTY_ID = re.compile(r"(?:MX-)?RFC-(.+)", re.IGNORECASE)
+# A bare id is an RFC only when it has exactly an RFC's shape: other publishers' ids are
+# integers, register keys or hashes.
+_RFC_SHAPED = re.compile(r"[A-ZÑ&]{3,4}[0-9]{6}[A-Z0-9]{3}", re.IGNORECASE)
+# What SHCP publishes instead of a person's RFC (an MD5, 32 hex digits); longer digests are
+# no RFC either.
+_HASH = re.compile(r"[0-9A-F]{32,}", re.IGNORECASE)
 
 
 def _fold(value: str) -> str:
@@ -119,23 +127,36 @@ def find_rfc(org: dict[str, Any], where: str) -> str | None:
     return _rfc_of(org, where, scheme, ident_id)
 
 
+def _is_hash(value: str) -> bool:
+    return _HASH.fullmatch(value.strip()) is not None
+
+
 def _rfc_of(
     org: dict[str, Any], where: str, scheme: str | None, ident_id: str | None
 ) -> str | None:
     """`find_rfc` once the organisation's identifier (scheme, id) has been read."""
-    if ident_id is not None and _is_rfc_scheme(scheme):
+    if ident_id is not None and _is_rfc_scheme(scheme) and not _is_hash(ident_id):
         return ident_id
     for index, extra in objects(org.get("additionalIdentifiers"), f"{where}.additionalIdentifiers"):
         extra_where = f"{where}.additionalIdentifiers[{index}]"
         extra_scheme = text(extra.get("scheme"), f"{extra_where}.scheme")
         extra_id = text(extra.get("id"), f"{extra_where}.id")
         # Here an explicit RFC scheme is required: INAI fills these with address parts.
-        if extra_scheme is not None and extra_id is not None and _is_rfc_scheme(extra_scheme):
+        if (
+            extra_scheme is not None
+            and extra_id is not None
+            and _is_rfc_scheme(extra_scheme)
+            and not _is_hash(extra_id)
+        ):
             return extra_id
     v = org.get("id")
     org_id = v if v.__class__ is str and v.strip() else text_at(v, where, ".id")
-    match = _RFC_PARTY_ID.fullmatch(org_id.strip()) if org_id is not None else None
-    return match.group(1) if match else None
+    if org_id is None:
+        return None
+    if _RFC_SHAPED.fullmatch(org_id.strip()):
+        return org_id
+    match = _RFC_PARTY_ID.fullmatch(org_id.strip())
+    return match.group(1) if match and not _is_hash(match.group(1)) else None
 
 
 def _same_name(a: str | None, b: str | None) -> bool:
