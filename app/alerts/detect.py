@@ -27,6 +27,7 @@ from app.models import (
     Link,
     Sanction,
 )
+from matching.award_dates import day_of
 from matching.records import record_key
 
 log = structlog.get_logger(__name__)
@@ -221,21 +222,6 @@ def _award_keys(rows: list[_Row]) -> list[tuple[_Row, str]]:
     return out
 
 
-def _date_used(rows: list[_Row]) -> tuple[date, str, _Row] | None:
-    """The award date, else the contract's signature date, else its period start."""
-    for attribute, basis in (
-        ("date", "award date"),
-        ("date_signed", "date signed"),
-        ("period_start", "period start"),
-    ):
-        for row in rows:
-            if row.kind == ("award" if attribute == "date" else "contract"):
-                value = getattr(row, attribute)
-                if value is not None:
-                    return value, basis, row
-    return None
-
-
 def scan(engine: Engine, *, now: datetime | None = None) -> ScanSummary:
     started = time.perf_counter()
     summary = ScanSummary()
@@ -257,7 +243,7 @@ def scan(engine: Engine, *, now: datetime | None = None) -> ScanSummary:
         parties = {party for _, party in groups}
         evidence_of = _strongest_evidence(conn, parties)
         for (award_key, party), rows in groups.items():
-            chosen = _date_used(rows)
+            chosen = day_of(rows)
             if chosen is None:
                 continue
             on, basis, row = chosen

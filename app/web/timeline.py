@@ -4,10 +4,13 @@ screen readers and for printing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from matching.award_dates import day_of
 
 WIDTH, LEFT, RIGHT = 760, 10, 10
 BAND_KINDS = {
@@ -47,12 +50,24 @@ class Timeline:
         return max((b.row for b in self.bands), default=-1) + 1
 
 
+@dataclass(frozen=True, slots=True)
+class _Dated:
+    kind: str
+    date: dt.date | None
+    date_signed: dt.date | None
+    period_start: dt.date | None
+
+
 def award_day(award: dict[str, Any]) -> date | None:
-    """The date an award counts from, as alerts use it: award date, else signature, else start."""
-    for field_name in ("date", "date_signed", "period_start"):
-        if award.get(field_name):
-            return date.fromisoformat(award[field_name])
-    return None
+    """The day an award counts from, by the rule alerts use (matching/award_dates.py)."""
+
+    def day(name: str) -> date | None:
+        value = award.get(name)
+        return date.fromisoformat(value) if value else None
+
+    row = _Dated(award.get("kind") or "award", day("date"), day("date_signed"), day("period_start"))
+    found = day_of([row])
+    return found[0] if found else None
 
 
 def build(

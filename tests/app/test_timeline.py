@@ -9,9 +9,9 @@ from app.web.timeline import LEFT, WIDTH, build
 
 def test_awards_inside_a_debarment_are_marked() -> None:
     awards = [
-        {"date": "2026-08-01", "title": "inside"},
-        {"date": None, "date_signed": "2025-03-01", "title": "before"},
-        {"date": None, "date_signed": None, "period_start": None, "title": "undated"},
+        {"kind": "award", "date": "2026-08-01", "title": "inside"},
+        {"kind": "contract", "date": None, "date_signed": "2025-03-01", "title": "before"},
+        {"kind": "contract", "date": None, "date_signed": None, "period_start": None, "title": "-"},
     ]
     sanctions = [
         {"kind": "debarment", "start": "2026-06-10", "end": "2028-03-28", "status": None},
