@@ -179,15 +179,33 @@ def _read_csv(
             if header is None:
                 raise UnreadableSource(f"{path}: empty file, no header")
             columns = _resolve_columns(header, mapping, path)
+            absent = _absent(mapping)
             last_line = reader.line_num
             for row in reader:
                 position, last_line = f"line {last_line + 1}", reader.line_num
                 if any(cell.strip() for cell in row):  # Excel leaves rows of bare delimiters
-                    yield _csv_row(row, len(header), columns, delimiter, register, position, keys)
+                    entry = _csv_row(row, len(header), columns, delimiter, register, position, keys)
+                    if absent and isinstance(entry, SupplierEntryRow):
+                        entry.absent = absent
+                    yield entry
     except UnicodeDecodeError as exc:
         raise UnreadableSource(f"{path}: not valid {encoding}: {exc}") from exc
     except csv.Error as exc:
         raise UnreadableSource(f"{path}: broken CSV: {exc}") from exc
+
+
+# A mapping field the file does not have, as the SupplierEntryRow field the store must keep.
+_ROW_FIELD = {
+    "rfc": "rfc_raw",
+    "id": "register_id",
+    **{part: f"address.{part}" for part in ("street", "locality", "region", "postal_code")},
+}
+
+
+def _absent(mapping: dict[str, str]) -> frozenset[str]:
+    """What a register file with this mapping does not publish: a later file that lacks the
+    RFC or address columns must not erase what an earlier one said (name is always mapped)."""
+    return frozenset(field for source, field in _ROW_FIELD.items() if source not in mapping)
 
 
 def _csv_row(

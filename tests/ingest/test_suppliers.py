@@ -3,7 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from app.db import make_engine
+from app.settings import Settings
+from ingest.jobs import suppliers_job
+from ingest.pipeline import run_job
 from ingest.rows import Rejected, SupplierEntryRow, UnreadableSource
 from ingest.suppliers import parse_mapping, read_cdmx_sefin, read_csv_register
 
@@ -203,3 +208,53 @@ def test_parse_mapping() -> None:
     ]:
         with pytest.raises(ValueError, match=message):
             parse_mapping(bad)
+
+
+def test_csv_register_without_rfc_or_address_columns_keeps_what_an_earlier_file_said(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """A register export that drops the RFC and address columns is sparser, not a correction:
+    the stored RFC and street stay; the name it does publish is updated."""
+    full = tmp_path / "rupc_full.csv"
+    full.write_text(
+        "Folio,Proveedor,RFC,Calle\n"
+        "R-1,COMERCIALIZADORA ÁLAMO SA DE CV,CAL140908936,AV. REFORMA 10\n"
+        "R-2,JUAN PÉREZ LÓPEZ,PELJ800101AB1,CALLE 5\n",
+        encoding="utf-8",
+    )
+    sparse = tmp_path / "rupc_names.csv"
+    sparse.write_text(
+        "Folio,Proveedor\nR-1,COMERCIALIZADORA ALAMO SA DE CV\nR-2,JUAN PÉREZ LÓPEZ\n",
+        encoding="utf-8",
+    )
+    engine = make_engine(db_settings)
+    try:
+        run_job(
+            suppliers_job(
+                "csv",
+                mapping=parse_mapping("name=Proveedor,rfc=RFC,id=Folio,street=Calle"),
+                register="rupc",
+            ),
+            [str(full)],
+            engine=engine,
+            settings=db_settings,
+        )
+        summary = run_job(
+            suppliers_job("csv", mapping=parse_mapping("name=Proveedor,id=Folio"), register="rupc"),
+            [str(sparse)],
+            engine=engine,
+            settings=db_settings,
+        )
+        with engine.connect() as conn:
+            stored = {
+                r.register_id: r
+                for r in conn.execute(
+                    sa.text("SELECT register_id, name, rfc, rfc_raw, street FROM supplier_entries")
+                )
+            }
+    finally:
+        engine.dispose()
+    assert (summary.total("updated"), summary.total("unchanged")) == (1, 1)
+    assert stored["R-1"].name == "COMERCIALIZADORA ALAMO SA DE CV"  # published: updated
+    assert (stored["R-1"].rfc, stored["R-1"].street) == ("CAL140908936", "AV. REFORMA 10")
+    assert (stored["R-2"].rfc_raw, stored["R-2"].street) == ("PELJ800101AB1", "CALLE 5")
