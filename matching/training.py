@@ -11,6 +11,7 @@ report says, per parameter, which it was and why; it is kept in the model file a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,7 +110,8 @@ def plan(table: pa.Table) -> Plan:
     if prior_pairs == 0:
         out.fail(PRIOR, "no two profiles share an RFC or a name")
     if random_pairs < MIN_U_PAIRS:
-        out.fail(U, f"only {random_pairs:,} pairs among {n:,} profiles (needs {MIN_U_PAIRS:,})")
+        among = f"{n:,} profile{'' if n == 1 else 's'}"
+        out.fail(U, f"only {random_pairs:,} pairs among {among} (needs {MIN_U_PAIRS:,})")
     for key, what in ((M_ON_RFC, "an RFC"), (M_ON_NAME, "a name")):
         pairs = out.steps[key].pairs
         if pairs == 0:
@@ -254,7 +256,7 @@ def _generic_u(n: int) -> list[float]:
 
 
 def _is_set(value: object) -> bool:
-    return isinstance(value, int | float) and value == value and value > 0
+    return isinstance(value, int | float) and not math.isnan(value) and value > 0
 
 
 def describe(report: dict[str, Any]) -> str:
@@ -268,9 +270,13 @@ def describe(report: dict[str, Any]) -> str:
         )
     if report.get("from_defaults"):
         parts.append("defaults: " + ", ".join(report["from_defaults"]))
-    skipped = [f"{s['step']}: {s['why']}" for s in report.get("steps", []) if s.get("why")]
-    if skipped:
-        parts.append("not trained: " + "; ".join(skipped))
-    if "steps" not in report:
-        parts.extend(str(v) for v in report.get("why", {}).values())
+    steps = [s for s in report.get("steps", []) if s.get("why")]
+    if steps:
+        parts.append("not trained: " + "; ".join(f"{s['step']}: {s['why']}" for s in steps))
+    # Reasons that are not a skipped step's (a comparison with no value in the pairs seen).
+    for parameter, why in report.get("why", {}).items():
+        if parameter not in report.get("fixed", []) and not any(s["why"] in why for s in steps):
+            parts.append(f"{parameter}: {why}")
+    if report.get("from_defaults") or report.get("from_stored_model"):
+        parts.append("`testigo link --retrain` trains them once the data has their pairs")
     return "; ".join(parts)
