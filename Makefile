@@ -25,7 +25,8 @@ run: install
 	$(BIN)/testigo link
 	$(BIN)/testigo alerts scan
 	$(BIN)/testigo alerts list
-	@echo "open http://$(HOST):$(PORT)/ (the supplier check) and sign in with the key in var/demo-api-key"
+	@echo "open http://$(HOST):$(PORT)/ (the supplier check) and sign in with the key in var/demo-api-key;"
+	@echo "the alert above (a real ComprasMX contract signed inside an SFP debarment) and its firm page are at http://$(HOST):$(PORT)/alerts"
 	$(BIN)/testigo serve --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (PostgreSQL tests are skipped, and say so, when no server answers)
