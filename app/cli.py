@@ -333,6 +333,7 @@ def check_cmd(
     from app.db import make_engine
     from app.index_holder import IndexUnavailable, open_index
     from matching.check import check
+    from matching.rfc import NotAnRfc
 
     if not name and not rfc:
         typer.echo("error: give --name, --rfc or both", err=True)
@@ -350,15 +351,19 @@ def check_cmd(
         except IndexUnavailable as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
-        result = check(
-            index,
-            engine,
-            name=name,
-            rfc=rfc,
-            on=day,
-            auto=settings.link_auto_threshold,
-            review=settings.link_review_threshold,
-        )
+        try:
+            result = check(
+                index,
+                engine,
+                name=name,
+                rfc=rfc,
+                on=day,
+                auto=settings.link_auto_threshold,
+                review=settings.link_review_threshold,
+            )
+        except NotAnRfc as exc:
+            typer.echo(f"error: --rfc: {exc}", err=True)
+            raise typer.Exit(2) from exc
         audit.record(engine, None, "check", result["query"], result["verdict"], index.model_version)
     finally:
         engine.dispose()
@@ -366,6 +371,8 @@ def check_cmd(
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
     typer.echo(f"{result['verdict'].upper()} on {result['as_of']}")
+    if result["rfc"] and result["rfc"]["note"]:
+        typer.echo(f"  RFC {result['rfc']['value']}: {result['rfc']['note']}")
     for m in result["matches"]:
         names = "; ".join(sorted({r["name"] or "" for r in m["records"]}))[:120]
         typer.echo(f"  {m['entity_id']}  p={m['probability']:.3f}  {names}")

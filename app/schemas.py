@@ -42,9 +42,15 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 class Evidence(BaseModel):
-    comparison: str = Field(description="rfc, name, legal_form, kind or postal_code")
+    comparison: str = Field(
+        description="rfc, name, legal_form, kind or postal_code; `rule` for a rule of the "
+        "check about the RFC given (see `MatchOut.rule`)"
+    )
     level: str = Field(description="Which level of the comparison held, e.g. 'exact'")
     match_weight: float = Field(description="log2 Bayes factor: + for a match, - against")
+    detail: str | None = Field(
+        default=None, description="For a rule: which RFCs it compared and why it applies"
+    )
 
 
 class RecordOut(BaseModel):
@@ -57,8 +63,22 @@ class RecordOut(BaseModel):
 class MatchOut(BaseModel):
     entity_id: str
     probability: float = Field(ge=0, le=1)
+    model_probability: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="What the model alone scored; `probability` differs when a rule applied",
+    )
     match_weight: float
     status: Literal["linked", "review"]
+    rule: Literal["rfc_identity", "rfc_neighbour", "rfc_stem"] | None = Field(
+        default=None,
+        description="rfc_identity: the RFC given is this firm's and its check digit holds, "
+        "which identifies the taxpayer (probability at least 0.999); rfc_neighbour: the RFC "
+        "given is one typo from this sanctioned firm's; rfc_stem: the RFC given without "
+        "homoclave starts like this sanctioned firm's (or the reverse). A suspect firm is "
+        "shown whatever its probability, and makes a clear answer `review`",
+    )
     evidence: list[Evidence]
     records: list[RecordOut]
 
@@ -82,6 +102,26 @@ class CheckQuery(BaseModel):
     on: str
 
 
+class RfcOut(BaseModel):
+    """The RFC given, as Testigo read it."""
+
+    value: str = Field(description="Normalised: upper case, without separators or prefixes")
+    kind: Literal["company", "person", "without homoclave"]
+    check_digit_ok: bool | None = Field(
+        description="Whether the last character agrees with the rest (false: probably "
+        "mistyped); null without homoclave"
+    )
+    corrected_from: str | None = Field(
+        default=None,
+        description="As given, when an O stood for a 0 or an I for a 1 (or the reverse) where "
+        "only the other can; `value` is the RFC read with them corrected",
+    )
+    note: str | None = Field(
+        description="What to do about a failed check digit or a missing "
+        "homoclave; null for a sound RFC"
+    )
+
+
 class CheckOut(BaseModel):
     verdict: Literal["barred", "warning", "review", "clear"] = Field(
         description="barred: debarred on that day; warning: 69-B listing, recent debarment or "
@@ -89,6 +129,7 @@ class CheckOut(BaseModel):
     )
     as_of: str
     query: CheckQuery
+    rfc: RfcOut | None = Field(default=None, description="The RFC given; null without one")
     matches: list[MatchOut]
     sanctions: list[SanctionOut]
     model_version: str

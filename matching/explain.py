@@ -49,6 +49,16 @@ SENTENCES: dict[tuple[str, str], str] = {
     ("postal_code", "else"): "The postal codes differ.",
     ("postal_code", "null"): "One side has no postal code.",
 }
+# The check's rules about the RFC given (matching.check), as evidence entries: comparison "rule".
+RULE = "rule"
+RFC_IDENTITY = "exact valid RFC identifies the taxpayer"
+RFC_NEIGHBOUR = "RFC one typo from a sanctioned firm's"
+RFC_STEM = "RFC without homoclave matches a sanctioned firm's"
+SENTENCES |= {
+    (RULE, RFC_IDENTITY): "The RFC is the same and its check digit holds: it names one taxpayer.",
+    (RULE, RFC_NEIGHBOUR): "The RFC is one typo from this sanctioned firm's RFC.",
+    (RULE, RFC_STEM): "The RFC, without its homoclave, could be this sanctioned firm's.",
+}
 STRONG = 10.0  # log2 Bayes factor: about a thousand times more likely
 MODERATE = 3.0
 
@@ -83,9 +93,12 @@ def reasons(evidence: Iterable[Mapping[str, Any]]) -> list[Reason]:
     for item in evidence:
         comparison, level = str(item["comparison"]), str(item["level"])
         weight = float(item["match_weight"])
-        sentence = SENTENCES.get((comparison, level), f"{comparison}: {level}.")
-        out.append(Reason(comparison, sentence, weight, strength(weight)))
-    return sorted(out, key=lambda r: (-abs(r.weight), r.comparison))
+        sentence = item.get("detail") or SENTENCES.get(
+            (comparison, level), f"{comparison}: {level}."
+        )
+        out.append(Reason(comparison, str(sentence), weight, strength(weight)))
+    # A rule of the check decides more than any weight: it comes first.
+    return sorted(out, key=lambda r: (r.comparison != RULE, -abs(r.weight), r.comparison))
 
 
 def certainty(probability: float) -> str:
@@ -97,3 +110,49 @@ def certainty(probability: float) -> str:
     if probability >= 0.5:
         return "possibly the same firm: a person should confirm"
     return "probably not the same firm"
+
+
+def identity_detail(value: str) -> str:
+    return (
+        f"The RFC {value} is this firm's, and its check digit holds: an RFC identifies one "
+        "taxpayer, so this is the firm whatever else differs."
+    )
+
+
+def neighbour_detail(given: str, theirs: str, firm: str | None) -> str:
+    who = f"{firm}, a sanctioned firm" if firm else "a sanctioned firm"
+    return (
+        f"The RFC given, {given}, is one typo (a character changed, or two swapped) from "
+        f"{theirs}, the RFC of {who}: a person must confirm which firm the supplier is."
+    )
+
+
+def stem_detail(given: str, theirs: str, firm: str | None) -> str:
+    who = f"{firm}, a sanctioned firm" if firm else "a sanctioned firm"
+    return (
+        f"The RFC given, {given}, has no homoclave (its last 3 characters) and starts like "
+        f"{theirs}, the RFC of {who}: firms registered the same day share these letters and "
+        "date, so a person must confirm which firm the supplier is."
+    )
+
+
+def rfc_note(kind: str, check_ok: bool | None, corrected_from: str | None = None) -> str | None:
+    """What an officer must know about the RFC they gave, or None when it is sound."""
+    notes = []
+    if corrected_from is not None:
+        notes.append(
+            f"{corrected_from} has an O for a 0 or an I for a 1 (or the reverse) where only the "
+            "other can stand; it was read with them corrected."
+        )
+    if check_ok is False:
+        notes.append(
+            "This RFC's check digit (its last character) does not agree with the rest: it is "
+            "probably mistyped. Compare it with the supplier's tax certificate (constancia de "
+            "situación fiscal)."
+        )
+    if check_ok is None:
+        notes.append(
+            "This RFC is given without its homoclave (the last 3 characters), so it cannot "
+            "single out a taxpayer: ask the supplier for the whole RFC."
+        )
+    return " ".join(notes) or None

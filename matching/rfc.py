@@ -199,3 +199,124 @@ def best(raw: str | None) -> Rfc | None:
         return None
     candidates = _split(raw)
     return next((c for c in candidates if c.usable), candidates[0] if candidates else None)
+
+
+# Registries write a firm's letters followed by 010101000 (1 January 2001, homoclave 000) where
+# they do not know its RFC: the SFP lists several unrelated firms under such values.
+PLACEHOLDER_TAIL = "010101000"
+SHAPE = (
+    "an RFC is 12 characters for a company or 13 for a person: 3-4 letters, a date YYMMDD, "
+    "3 characters (the homoclave)"
+)
+WITHOUT_HOMOCLAVE = "without homoclave"
+# What someone typing into a box for "RFC or name" means as an RFC, even a broken one: a single
+# word of 3-4 letters and at least four digits (a date started), generic RFCs and CURPs included.
+_RFC_LIKE = re.compile(rf"^{_LETTERS}{{3,4}}[0-9]{{4}}[A-Z0-9]*$")
+
+
+def is_placeholder_rfc(value: str) -> bool:
+    """A generic RFC, or a registry's "letters + 010101000" stand-in for an unknown one."""
+    return value in GENERIC_RFCS or value.endswith(PLACEHOLDER_TAIL)
+
+
+_STANDS_FOR = {
+    "XAXX010101000": "is the generic RFC for sales to the general public",
+    "XEXX010101000": "is the generic RFC for foreign taxpayers",
+    PLACEHOLDER_TAIL: "is a placeholder (a firm's letters, then 010101000) that registries write "
+    "where they do not know the RFC, shared by unrelated firms",
+}
+_NOBODY = "it identifies nobody. Give the supplier's own RFC, or check it by name"
+
+
+class NotAnRfc(ValueError):
+    """A value given as an RFC that cannot be looked up; the message says what to send."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """An RFC given to look a taxpayer up: a whole RFC, or its letters and date alone."""
+
+    value: str  # normalised
+    kind: str  # company | person | without homoclave
+    check_ok: bool | None  # None without homoclave: there is no check digit to test
+    corrected_from: str | None = None  # as given, when O/0 or I/1 stood where they cannot
+
+    @property
+    def whole(self) -> bool:
+        return self.kind != WITHOUT_HOMOCLAVE
+
+    @property
+    def identifies(self) -> bool:
+        """Whether the value names one taxpayer: a whole RFC, as given, whose check digit
+        holds (a corrected one is a good guess, not an identification)."""
+        return self.whole and self.check_ok is True and self.corrected_from is None
+
+
+_AS_DIGIT = str.maketrans({"O": "0", "I": "1"})
+_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
+
+
+def _unconfused(value: str) -> str | None:
+    """The RFC meant by a value with O for 0 or I for 1 (or the reverse) where only the other
+    can stand: in the letters, or in the date; None when there is none."""
+    for letters in (3, 4):
+        if len(value) != letters + 9:
+            continue
+        date_part = value[letters : letters + 6]
+        fixed = (
+            value[:letters].translate(_AS_LETTER)
+            + date_part.translate(_AS_DIGIT)
+            + value[letters + 6 :]
+        )
+        if fixed != value and _shaped(fixed) and _valid_date(fixed[letters : letters + 6]):
+            return fixed
+    return None
+
+
+def lookup(raw: str) -> Lookup:
+    """Classify an RFC someone gave to look a supplier up. Raises `NotAnRfc`, with what to send
+    instead, for anything that cannot name a taxpayer: not RFC-shaped, an impossible date, a
+    CURP, several RFCs, a generic or placeholder RFC."""
+    shown = raw.strip()[:40]
+    found = split(raw)
+    if len(found) > 1:
+        values = ", ".join(f.value for f in found[:3])
+        raise NotAnRfc(f"{shown!r} holds several RFCs ({values}): check one supplier at a time")
+    if not found:
+        raise NotAnRfc(f"{shown!r} is not an RFC but a placeholder or nothing: {SHAPE}")
+    (parsed,) = found
+    value = parsed.value
+    if parsed.kind is RfcKind.GENERIC or (parsed.usable and is_placeholder_rfc(value)):
+        raise NotAnRfc(
+            f"{value} {_STANDS_FOR.get(value, _STANDS_FOR[PLACEHOLDER_TAIL])}: {_NOBODY}"
+        )
+    if parsed.usable:
+        return Lookup(value, parsed.kind.value, parsed.check_ok)
+    fixed = _unconfused(value)
+    if fixed is not None and not is_placeholder_rfc(fixed):
+        meant = parse(fixed)
+        return Lookup(fixed, meant.kind.value, meant.check_ok, corrected_from=value)
+    if _CURP.fullmatch(value):
+        raise NotAnRfc(
+            f"{value} is a CURP (18 characters), not an RFC: send the RFC, or the CURP's first "
+            "10 characters (a person's RFC without homoclave)"
+        )
+    if WARN_BAD_DATE in parsed.warnings:
+        letters = len(value) - (6 if _NO_HOMOCLAVE.fullmatch(value) else 9)
+        day = value[letters : letters + 6]
+        raise NotAnRfc(f"in {value}, {day} is not a valid date (YYMMDD): {SHAPE}")
+    if _NO_HOMOCLAVE.fullmatch(value):
+        return Lookup(value, WITHOUT_HOMOCLAVE, None)
+    raise NotAnRfc(f"{shown!r} is not an RFC: {SHAPE}")
+
+
+def meant_as_rfc(text: str) -> bool:
+    """Whether free text that may be an RFC or a name is meant as an RFC (one word shaped like
+    the start of one), so that a broken RFC is looked up, and refused, as an RFC."""
+    words = text.split()
+    if len(words) != 1:
+        return False
+    value = normalise(words[0])
+    return (
+        bool(_RFC_LIKE.fullmatch(value)) or value in GENERIC_RFCS or _unconfused(value) is not None
+    )

@@ -22,7 +22,14 @@ from sqlalchemy import Engine, bindparam, select
 from app.models import EntityMember, IngestRun, LinkRecord, Sanction
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus
-from matching.features import COLUMNS, MAX_RARE_TOKEN_FIRMS, TF_COLUMNS, RawRecord, features
+from matching.features import (
+    COLUMNS,
+    CONFUSABLE,
+    MAX_RARE_TOKEN_FIRMS,
+    TF_COLUMNS,
+    RawRecord,
+    features,
+)
 from matching.records import record_key
 from matching.state import LinkState, corpus_of
 from matching.verdict import SanctionFact
@@ -101,7 +108,7 @@ class Index:
         raw = features(RawRecord("query", "query", name, rfc, postal_code))
         return with_corpus(raw, self.corpus) | {"_tokens": raw["_tokens"]}
 
-    def candidates(self, row: dict[str, Any]) -> set[int]:
+    def candidates(self, row: Mapping[str, Any]) -> set[int]:
         found: set[int] = set()
         for name, value in _keys(row):
             bucket = self.lookups[name].get(value, ())
@@ -133,21 +140,62 @@ class Index:
     ) -> list[Match]:
         """The best-scoring entities for a query, strongest first, at or above `threshold`."""
         row = self.query_row(name=name, rfc=rfc, postal_code=postal_code)
+        found = [m for m in self.scored(row).values() if m.probability >= threshold]
+        return sorted(found, key=lambda m: (-m.probability, m.entity_id))[:limit]
+
+    def scored(self, row: Mapping[str, Any]) -> dict[str, Match]:
+        """Every candidate entity of a query row, each with its best-scoring profile."""
         best: dict[str, Match] = {}
         for number in self.candidates(row):
-            entity = self.entity_of_profile[number]
-            if entity is None:
+            found = self.score_profile(row, number)
+            if found is None:
                 continue
-            probability, weight, evidence = self.score_pair(row, self.rows[number])
-            if probability < threshold:
-                continue
-            current = best.get(entity)
-            if current is None or probability > current.probability:
-                best[entity] = Match(
-                    entity, probability, weight, evidence, self.rows[number]["unique_id"]
-                )
-        ranked = sorted(best.values(), key=lambda m: (-m.probability, m.entity_id))
-        return ranked[:limit]
+            current = best.get(found.entity_id)
+            if current is None or found.probability > current.probability:
+                best[found.entity_id] = found
+        return best
+
+    def score_profile(self, row: Mapping[str, Any], number: int) -> Match | None:
+        """A query row scored against one profile; None for a profile in no entity."""
+        entity = self.entity_of_profile[number]
+        if entity is None:
+            return None
+        probability, weight, evidence = self.score_pair(row, self.rows[number])
+        return Match(entity, probability, weight, evidence, self.rows[number]["unique_id"])
+
+    def holders(self, column: str, value: str) -> list[int]:
+        """The profiles whose `column` (a lookup key: rfc, rfc_stem, ...) equals `value`."""
+        return list(self.lookups[column].get(value, ()))
+
+    def rfc_neighbours(self, value: str) -> dict[int, str]:
+        """The profiles whose RFC is one typo from `value`, with that RFC: one character
+        changed, two neighbours swapped, or any O/0 and I/1 confusion."""
+        found: dict[int, str] = {}
+        known = self.lookups["rfc"]
+        for variant in _one_edit(value):
+            for number in known.get(variant, ()):
+                found[number] = variant
+        for number in self.lookups["rfc_conf"].get(value.translate(CONFUSABLE), ()):
+            other = self.rows[number]["rfc"]
+            if other != value:
+                found[number] = other
+        return found
+
+
+_RFC_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZÑ&0123456789"
+
+
+def _one_edit(value: str) -> Iterable[str]:
+    """Every string one substitution or one swap of neighbours from `value` (a few hundred:
+    cheaper than any index over the RFCs, and exact)."""
+    for i, old in enumerate(value):
+        head, tail = value[:i], value[i + 1 :]
+        for new in _RFC_CHARACTERS:
+            if new != old:
+                yield head + new + tail
+    for i in range(len(value) - 1):
+        if value[i] != value[i + 1]:
+            yield value[:i] + value[i + 1] + value[i] + value[i + 2 :]
 
 
 def _key_names() -> list[str]:

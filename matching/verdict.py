@@ -10,6 +10,13 @@ from typing import Any
 BARRED, WARNING, REVIEW, CLEAR = "barred", "warning", "review", "clear"
 WARNING_EFOS = ("efos_definitivo", "efos_presunto")
 RECENT_DEBARMENT_YEARS = 2
+# The RFC rule: an exact match on a whole RFC whose check digit holds (and that is no generic or
+# placeholder RFC) identifies the taxpayer, whatever the model's other comparisons say. The SAT
+# issues each RFC to one taxpayer, and a garbled RFC passes the check digit about one time in
+# eleven. The model cannot know this: it weighs an exact RFC by how often the registries' RFCs
+# agree, check digit or not, and with no name to compare it stops near 0.94. What remains is a
+# registry that published another taxpayer's valid RFC: one in a thousand is allowed for that.
+RFC_IDENTITY_PROBABILITY = 0.999
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +90,12 @@ def verdict(
     *,
     auto: float,
     review: float,
+    suspects: Sequence[Sequence[SanctionFact]] = (),
 ) -> str:
-    """`matches`: (probability, sanctions of that firm), strongest first."""
+    """`matches`: (probability, sanctions of that firm), strongest first. `suspects`: the
+    sanctions of firms the supplier may be whatever the model says, because the RFC given is
+    one typo from theirs or lacks the homoclave theirs has: a clear answer becomes `review`
+    when one of them is barred or warned."""
     outcome = CLEAR
     for probability, facts in matches:
         if probability < auto:
@@ -94,9 +105,12 @@ def verdict(
             return BARRED
         if found == WARNING:
             outcome = WARNING
-    if outcome != CLEAR or not matches:
+    if outcome != CLEAR:
         return outcome
-    probability, facts = matches[0]
-    if review <= probability < auto and severity(facts, on) != CLEAR:
+    if matches:
+        probability, facts = matches[0]
+        if review <= probability < auto and severity(facts, on) != CLEAR:
+            return REVIEW
+    if any(severity(facts, on) != CLEAR for facts in suspects):
         return REVIEW
     return CLEAR

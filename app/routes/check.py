@@ -11,6 +11,7 @@ from app.errors import BadRequest, TooLarge
 from app.keys import Caller
 from app.schemas import CheckOut, MatchRequest, MatchResponse, errors
 from matching.check import check, match_many
+from matching.rfc import NotAnRfc
 
 router = APIRouter(prefix="/v1", tags=["check"], responses=errors(401, 403, 422, 503))
 MAX_MATCH_RECORDS = 1000
@@ -36,19 +37,28 @@ async def get_check(
     """May I award to this supplier on this day? Resolves the supplier (by RFC, name or both)
     to firms in every dataset and answers `barred`, `warning`, `review` or `clear`, with the
     evidence for each match and every sanction with its source file and retrieval date. Every
-    check is written to the audit log."""
+    check is written to the audit log.
+
+    An exact RFC whose check digit holds identifies the taxpayer (probability at least 0.999,
+    rule `rfc_identity`). An RFC one typo from a sanctioned firm's, or given without homoclave
+    and starting like one, is at least `review`, naming that firm (`rfc_neighbour`,
+    `rfc_stem`); `rfc.check_digit_ok` says whether the RFC's check digit holds. A value that
+    is not an RFC, or a generic one such as XAXX010101000, is refused (422) with what to send."""
     if not (rfc and rfc.strip()) and not (name and name.strip()):
         raise BadRequest("give at least one of `rfc` or `name`")
     day = on or date.today()
-    result = check(
-        index,
-        engine,
-        name=name,
-        rfc=rfc,
-        on=day,
-        auto=settings.link_auto_threshold,
-        review=settings.link_review_threshold,
-    )
+    try:
+        result = check(
+            index,
+            engine,
+            name=name,
+            rfc=rfc,
+            on=day,
+            auto=settings.link_auto_threshold,
+            review=settings.link_review_threshold,
+        )
+    except NotAnRfc as exc:
+        raise BadRequest(f"`rfc`: {exc}") from exc
     log.submit(
         audit.entry(caller, "check", result["query"], result["verdict"], index.model_version)
     )

@@ -233,17 +233,22 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
         context["error"] = f"Testigo is not ready to check yet: {request.app.state.index.problem}."
         return render("check.html", code=503, **context)
     settings = request.app.state.settings
-    found = rfc.best(q)
-    is_rfc = found is not None and found.usable and len(q.split()) == 1
-    result = check(
-        index,
-        request.app.state.engine,
-        name=None if is_rfc else q.strip(),
-        rfc=q.strip() if is_rfc else None,
-        on=day,
-        auto=settings.link_auto_threshold,
-        review=settings.link_review_threshold,
-    )
+    # One word shaped like an RFC is checked as an RFC, even a broken one, so that it is
+    # refused (or found one typo away) rather than looked up as a name.
+    is_rfc = rfc.meant_as_rfc(q)
+    try:
+        result = check(
+            index,
+            request.app.state.engine,
+            name=None if is_rfc else q.strip(),
+            rfc=q.strip() if is_rfc else None,
+            on=day,
+            auto=settings.link_auto_threshold,
+            review=settings.link_review_threshold,
+        )
+    except rfc.NotAnRfc as exc:
+        context["error"] = _sentence(str(exc))
+        return render("check.html", code=422, **context)
     request.app.state.audit.submit(
         audit.entry(
             session.caller, "check", result["query"], result["verdict"], index.model_version
@@ -266,6 +271,10 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
         )
     context.update(result=result, words=words, firms=firms)
     return render("check.html", **context)
+
+
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}."
 
 
 @router.get("/firms")
