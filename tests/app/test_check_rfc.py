@@ -4,9 +4,14 @@ PostgreSQL: an exact, valid RFC identifies its taxpayer; a mistyped one is never
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -215,3 +220,58 @@ def test_the_check_page_by_rfc(client: Any, linked: Settings) -> None:  # noqa: 
     # A name stays a name, even with a digit in it.
     name = test_client.get("/check", params={"q": "Garza Gas SA de CV", "on": ON.isoformat()})
     assert "verdict-barred" in name.text
+
+
+def test_the_command_line_check_by_rfc(linked: Settings) -> None:  # noqa: F811
+    env = {**os.environ, "TESTIGO_DATA_DIR": str(linked.data_dir)}
+    env.pop("TESTIGO_DATABASE_URL", None)
+    if linked.database_url:
+        env["TESTIGO_DATABASE_URL"] = linked.database_url
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", "check", "--on", ON.isoformat(), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+
+    typo = run("--rfc", "GGA8306134F5", "--json")
+    assert typo.returncode == 0, typo.stderr
+    answer = json.loads(typo.stdout)
+    assert answer["verdict"] == "review" and answer["rfc"]["check_digit_ok"] is False
+    said = run("--rfc", "GGA8306134F5")
+    assert said.stdout.startswith("REVIEW") and "check digit" in said.stdout
+    generic = run("--rfc", "XAXX010101000")
+    assert generic.returncode == 2 and "identifies nobody" in generic.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "value", "kind", "check_ok", "identifies"),
+    [
+        ("gga-830613-4f4", "GGA8306134F4", "company", True, True),
+        ("RFC: GGA8306134F5", "GGA8306134F5", "company", False, False),
+        ("GGA830613", "GGA830613", rfc.WITHOUT_HOMOCLAVE, None, False),
+        ("GGA83O6134F4", "GGA8306134F4", "company", True, False),  # corrected: a guess
+        ("AAAA620217U54", "AAAA620217U54", "person", True, True),
+    ],
+)
+def test_an_rfc_given_to_look_up(
+    given: str, value: str, kind: str, check_ok: bool | None, identifies: bool
+) -> None:
+    found = rfc.lookup(given)
+    assert (found.value, found.kind, found.check_ok, found.identifies) == (
+        value,
+        kind,
+        check_ok,
+        identifies,
+    )
+
+
+def test_what_the_check_box_takes_for_an_rfc() -> None:
+    for meant in ("GGA8306134F4", "gga-830613-4f4", "GGA830613", "GGA83O6134F4", "XAXX010101000"):
+        assert rfc.meant_as_rfc(meant), meant
+    for name in ("Garza Gas SA de CV", "PEMEX", "3M", "GRUPO 2000"):
+        assert not rfc.meant_as_rfc(name), name
