@@ -182,15 +182,21 @@ class Index:
         return found
 
 
-_RFC_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZÑ&0123456789"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZÑ&"
+_DIGITS = "0123456789"
+_HOMOCLAVE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def _one_edit(value: str) -> Iterable[str]:
-    """Every string one substitution or one swap of neighbours from `value` (a few hundred:
-    cheaper than any index over the RFCs, and exact)."""
+    """Every RFC-shaped string one substitution or one swap of neighbours from `value` (a few
+    hundred lookups: cheaper than any index over the RFCs, and exact). The profiles hold
+    RFC-shaped values only, so a letter is only replaced by a letter, a digit of the date by a
+    digit."""
+    letters = len(value) - 9
     for i, old in enumerate(value):
         head, tail = value[:i], value[i + 1 :]
-        for new in _RFC_CHARACTERS:
+        choices = _LETTERS if i < letters else _DIGITS if i < letters + 6 else _HOMOCLAVE
+        for new in choices:
             if new != old:
                 yield head + new + tail
     for i in range(len(value) - 1):
