@@ -120,6 +120,7 @@ class Award(_Provenance, Base):
     buyer_id: Mapped[str | None] = mapped_column(String(256))
     buyer_name: Mapped[str | None] = mapped_column(Text)
     buyer_rfc: Mapped[str | None] = mapped_column(String(13))
+    url: Mapped[str | None] = mapped_column(Text)  # the public notice (ComprasMX: its page)
 
 
 class AwardSupplier(Base):

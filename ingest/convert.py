@@ -100,6 +100,7 @@ def award_values(row: AwardRow, source_file: str) -> tuple[dict[str, Any], list[
         "buyer_id": row.buyer_id,
         "buyer_name": _clean(row.buyer_name),
         "buyer_rfc": _usable_rfc(row.buyer_rfc_raw),
+        "url": row.url,
         "source_file": source_file,
         "position": row.position,
     }

@@ -66,6 +66,7 @@ class AwardRow:
     release_id: str | None
     release_date: datetime | None
     position: str
+    url: str | None = None  # the public notice of the process, where the source gives one
 
 
 @dataclass(slots=True)

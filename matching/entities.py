@@ -143,6 +143,7 @@ def detail(engine: Engine, entity_id: str) -> dict[str, Any] | None:
                 "buyer": a.buyer_name,
                 "supplier_name": supplier_name,
                 "supplier_rfc": supplier_rfc,
+                "url": a.url,
                 "source_file": a.source_file,
             }
             for a, supplier_name, supplier_rfc in ((row[0], row[1], row[2]) for row in awards)

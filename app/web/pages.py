@@ -302,6 +302,7 @@ async def firm_page(request: Request, session: SessionDep, entity_id: str) -> HT
     ]
     for award in firm["awards"]:
         day = timeline.award_day(award)
+        award["day"] = day.isoformat() if day else None
         award["inside"] = day is not None and any(
             start <= day and (end is None or day <= end) for start, end in debarments
         )
