@@ -160,6 +160,7 @@ def _first_pass(path: Path) -> tuple[str, dict[int, str], date | None]:
 
 def _scan(stream: TextIO, path: Path) -> tuple[dict[int, str], date | None]:
     reader, c, width = _open(stream, path)
+    dated = _name_date(path) is None  # the newest date in the file is only needed without one
     first: dict[bytes, int] = {}  # key digest -> index of its first row
     groups: dict[bytes, list[int]] = {}  # key digest -> every row index, when shared
     # Per row, 16 bytes in all: what ranks the rows of a shared key.
@@ -184,9 +185,10 @@ def _scan(stream: TextIO, path: Path) -> tuple[dict[int, str], date | None]:
         seen = first.setdefault(digest, index)
         if seen != index:
             groups.setdefault(digest, [seen]).append(index)
-        for value in (row[c.published], row[c.awarded], row[c.signed]):
-            if value:
-                days.add(value[:10])
+        if dated:
+            for value in (row[c.published], row[c.awarded], row[c.signed]):
+                if value:
+                    days.add(value[:10])
     suffixes: dict[int, str] = {}
     for members in groups.values():
         ranked = sorted(members, key=lambda i: (signed[i], content[i], i))

@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import queue
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -20,15 +23,23 @@ import structlog
 from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.bulk import driver, is_sqlite
 from app.models import IngestRun, QuarantinedRow
 from app.settings import Settings
 from ingest import source as sources
-from ingest.convert import award_values, party_values, sanction_values, supplier_values
+from ingest.convert import (
+    award_values,
+    party_key,
+    party_values,
+    sanction_values,
+    supplier_values,
+)
 from ingest.rows import OcdsItem, Rejected, SanctionRow, SupplierEntryRow, UnreadableSource
 from ingest.store import (
     SANCTIONS,
     SUPPLIER_ENTRIES,
     Counts,
+    newer_release,
     upsert_awards,
     upsert_parties,
     upsert_registry_rows,
@@ -45,6 +56,7 @@ RAW_LIMIT = 20_000  # characters of a rejected row kept in quarantine
 # collections cost 10-17% of an OCDS ingest (bench/ingest.py). Fewer, later collections keep
 # the memory bound (each batch still becomes garbage) at a fraction of that cost.
 LOAD_GC_THRESHOLDS = (100_000, 100, 100)
+LOAD_CACHE_KIB = 65_536  # SQLite page cache while a file loads: see `larger_cache`
 # Kinds whose readers yield `OcdsItem`s, stored as parties and awards. Contracts (ComprasMX)
 # are stored so, but a download is a whole table, so `_same_as_last` treats it as a registry.
 RELEASE_KINDS = ("ocds", "contracts")
@@ -250,7 +262,7 @@ def _ingest_file(
                 )
                 return result
             result.run_id = _insert_run(conn, {**run, "status": "running"})
-            with fewer_collections():
+            with fewer_collections(), larger_cache(conn):
                 _load(conn, job, local.path, source_file, result, settings, progress)
             conn.execute(
                 RUNS.update()
@@ -336,6 +348,30 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+@contextlib.contextmanager
+def larger_cache(conn: Connection) -> Iterator[None]:
+    """SQLite: a page cache of LOAD_CACHE_KIB for the duration, then the connection's own.
+
+    SQLite's default cache is 2 MB: a load inserts into every index of parties and awards (9 in
+    all), and once those outgrow the cache each insert reads its pages back from the OS
+    (bench/ingest.py --comprasmx 200000: 14% of the ingest). The memory is the connection's,
+    returned when the load ends."""
+    if not is_sqlite(conn):
+        yield
+        return
+    cursor = driver(conn).cursor()
+    try:
+        before = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):  # a broken connection: its error, not this
+                cursor.execute(f"PRAGMA cache_size = {before}")
+    finally:
+        cursor.close()
+
+
 def _load(
     conn: Connection,
     job: Job,
@@ -349,18 +385,10 @@ def _load(
     run_id = result.run_id
     now = datetime.now(UTC)
     seen: set[str] = set()
-    stream = job.read(path)
-    while batch := list(islice(stream, settings.batch_size)):
-        good = [item for item in batch if not isinstance(item, Rejected)]
-        bad = [item for item in batch if isinstance(item, Rejected)]
-        result.read += len(batch)
-        if bad:
-            _quarantine(conn, job, source_file, run_id, bad, result, now)
-        counts = _store(conn, job, good, source_file, run_id, now, seen)
-        result.loaded += counts.loaded
-        result.updated += counts.updated
-        result.unchanged += counts.unchanged
-        progress.advance(len(batch))
+    with read_ahead(job.read(path), settings.batch_size) as batches:
+        for batch in batches:
+            _load_batch(conn, job, batch, source_file, run_id, now, seen, result)
+            progress.advance(len(batch))
     if job.snapshot and job.kind not in RELEASE_KINDS:
         table, record_type, column = (
             (SANCTIONS, "sanction", "registry")
@@ -370,6 +398,83 @@ def _load(
         result.withdrawn = withdraw_missing(
             conn, table, record_type, column, job.scope, seen, run_id=run_id, now=now
         )
+
+
+def _load_batch(
+    conn: Connection,
+    job: Job,
+    batch: list[Any],
+    source_file: str,
+    run_id: int,
+    now: datetime,
+    seen: set[str],
+    result: FileResult,
+) -> None:
+    good = [item for item in batch if not isinstance(item, Rejected)]
+    bad = [item for item in batch if isinstance(item, Rejected)]
+    result.read += len(batch)
+    if bad:
+        _quarantine(conn, job, source_file, run_id, bad, result, now)
+    counts = _store(conn, job, good, source_file, run_id, now, seen)
+    result.loaded += counts.loaded
+    result.updated += counts.updated
+    result.unchanged += counts.unchanged
+
+
+_DONE = object()
+
+
+@contextlib.contextmanager
+def read_ahead(stream: Iterator[Any], size: int) -> Iterator[Iterator[list[Any]]]:
+    """The stream in batches of `size`, read one batch ahead in a thread.
+
+    The database works while the next batch is read: SQLite's statements and PostgreSQL's
+    waits release the GIL, so the reader (pure Python) fills the time a batch takes to store
+    (bench/ingest.py --comprasmx). Whatever the reader raises (UnreadableSource, a bug,
+    KeyboardInterrupt) is raised here, in order, after the batches read before it. Leaving
+    early stops the reader at its next batch."""
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            while not stop.is_set():
+                batch = list(islice(stream, size))
+                if not batch:
+                    break
+                _put(handoff, batch, stop)
+        except BaseException as exc:  # handed over to be raised where the batches are used
+            _put(handoff, _Raised(exc), stop)
+            return
+        _put(handoff, _DONE, stop)
+
+    def consume() -> Iterator[list[Any]]:
+        while (found := handoff.get()) is not _DONE:
+            if isinstance(found, _Raised):
+                raise found.exc
+            yield found
+
+    reader = threading.Thread(target=produce, name="ingest-read-ahead", daemon=True)
+    reader.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):  # unblock a reader waiting to hand a batch
+            handoff.get_nowait()
+        reader.join()
+
+
+@dataclass(slots=True)
+class _Raised:
+    exc: BaseException
+
+
+def _put(handoff: queue.Queue[Any], item: Any, stop: threading.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(queue.Full):
+            handoff.put(item, timeout=0.1)
+            return
 
 
 def _store(
@@ -401,14 +506,23 @@ def _store_releases(conn: Connection, items: list[Any], source_file: str, run_id
     """OCDS counts are per release: loaded when it brought a new party or award, updated when it
     changed one, unchanged otherwise."""
     parties, awards, keys_per_release = [], [], []
+    # A party repeats across the releases of a batch (a ComprasMX buying unit once per contract
+    # of its procedure): `upsert_parties` keeps the first of a key unless a later one is strictly
+    # newer, so the others need no converting and hashing.
+    kept: dict[str, datetime | None] = {}
     for item in items:
         assert isinstance(item, OcdsItem)
         keys: list[str] = []
         for p in item.parties:
+            key = party_key(p.ocid, p.party_id)
+            keys.append(key)
+            released = p.release_date.astimezone(UTC) if p.release_date is not None else None
+            if key in kept and not newer_release(released, kept[key]):
+                continue
+            kept[key] = released
             values = party_values(p, source_file)
             values["run_id"] = run_id
             parties.append(values)
-            keys.append(values["source_key"])
         for a in item.awards:
             award, suppliers = award_values(a, source_file)
             award["run_id"] = run_id

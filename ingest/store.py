@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -71,35 +71,41 @@ class Changed:
 
 
 # --- content hashes ------------------------------------------------------------------------------
-# Per dict shape (its keys in order, and which of them hold JSON): the content keys in a fixed
-# (sorted) order, a getter for their values, the positions of the JSON ones, and the names' repr,
-# which goes into the hash so that a renamed field counts.
+# Per dict shape (its keys in order, which of them hold JSON, which are left out): the content
+# keys in a fixed (sorted) order, a getter for their values, the positions of the JSON ones, and
+# the names' repr, which goes into the hash so that a renamed field counts.
 _Shape = tuple[Callable[[dict[str, Any]], Any], tuple[int, ...], bytes]
-_SHAPES: dict[tuple[tuple[str, ...], frozenset[str]], _Shape] = {}
+_SHAPES: dict[tuple[tuple[str, ...], frozenset[str], frozenset[str]], _Shape] = {}
+_NOTHING: frozenset[str] = frozenset()
 
 
-def _shape(keys: tuple[str, ...], json_keys: frozenset[str]) -> _Shape:
-    found = _SHAPES.get((keys, json_keys))
+def _shape(keys: tuple[str, ...], json_keys: frozenset[str], skip: frozenset[str]) -> _Shape:
+    found = _SHAPES.get((keys, json_keys, skip))
     if found is None:
-        names = tuple(sorted(k for k in keys if k not in _NOT_CONTENT))
+        names = tuple(sorted(k for k in keys if k not in _NOT_CONTENT and k not in skip))
         getter: Callable[[dict[str, Any]], Any] = (
             itemgetter(*names) if len(names) > 1 else (lambda d: tuple(d[k] for k in names))
         )
         nested = tuple(i for i, name in enumerate(names) if name in json_keys)
         if len(_SHAPES) > 256:  # shapes are a handful per table; never let this grow
             _SHAPES.clear()
-        found = _SHAPES[(keys, json_keys)] = (getter, nested, repr(names).encode())
+        found = _SHAPES[(keys, json_keys, skip)] = (getter, nested, repr(names).encode())
     return found
 
 
-def content_hash(values: dict[str, Any], json_keys: frozenset[str] = frozenset()) -> str:
+def content_hash(
+    values: dict[str, Any],
+    json_keys: frozenset[str] = _NOTHING,
+    skip: frozenset[str] = _NOTHING,
+) -> str:
     """A fingerprint of what a record says (not where it came from), to spot real changes.
 
     md5 of the repr of the content values in sorted-key order: deterministic across processes
     (no `hash()`, whose strings are salted per process) and several times cheaper than JSON.
     The values of `json_keys` (JSON columns, whose objects come in the publisher's key order)
-    are hashed as sorted-key JSON, so that reordered keys are not a change."""
-    getter, nested, names = _shape(tuple(values), json_keys)
+    are hashed as sorted-key JSON, so that reordered keys are not a change. `skip` names keys
+    that are not content either (an OCDS row's release date: see `upsert_parties`)."""
+    getter, nested, names = _shape(tuple(values), json_keys, skip)
     content = getter(values)
     if nested:
         content = list(content)
@@ -379,7 +385,7 @@ def withdraw_missing(
 
 
 # --- OCDS ----------------------------------------------------------------------------------------
-def _newer(incoming: datetime | None, stored: datetime | None) -> bool:
+def newer_release(incoming: datetime | None, stored: datetime | None) -> bool:
     """Whether a release may overwrite what an earlier one stored.
 
     OCDS releases arrive out of order and the same ocid may come as separate releases and as a
@@ -394,27 +400,96 @@ def _newer(incoming: datetime | None, stored: datetime | None) -> bool:
     return incoming > stored
 
 
+# Not what a party or an award says: the date of the release (the download) it came from. A
+# newer release that says the same thing is no change: the row keeps its content, hash and run
+# (the incremental linker re-reads what an ingest run wrote, so it has nothing to re-read), and
+# only its release date advances. Advancing it keeps the rule "only a strictly newer release
+# overwrites" true to what was last confirmed: an older release read later, or one between the
+# two, cannot overwrite what the newer one said again.
+RELEASE_DATE = frozenset({"release_date"})
+
+
+def _utc(instant: datetime | None) -> datetime | None:
+    """A stored release date as rows carry it (aware, UTC): SQLite gives it back naive UTC."""
+    if instant is None:
+        return None
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def _release_changed(
+    stored: str,
+    stored_date: datetime | None,
+    row: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> bool:
+    """Whether `row` (with `extra`, hashed alongside) says something else than the stored
+    record. Hashes stored by earlier versions include the release date, the stored one: they
+    are recomputed that way (both earlier forms) to compare."""
+    if stored == row["content_hash"]:
+        return False
+    then = {**row, **(extra or {}), "release_date": _utc(stored_date)}
+    return stored != content_hash(then) and stored != legacy_content_hash(then)
+
+
+@dataclass(slots=True)
+class _Confirmed:
+    """Stored rows that a newer release repeats: their release date advances; a hash in an
+    earlier form is rewritten in today's (once), so the next read compares directly."""
+
+    dates: dict[datetime, list[int]]
+    rehashed: list[dict[str, Any]]
+
+    def add(self, pk: int, row: dict[str, Any], stored_hash: str) -> None:
+        if stored_hash == row["content_hash"]:
+            self.dates.setdefault(row["release_date"], []).append(pk)
+        else:
+            self.rehashed.append(
+                {
+                    "_id": pk,
+                    "release_date": row["release_date"],
+                    "content_hash": row["content_hash"],
+                }
+            )
+
+    def write(self, conn: Connection, table: Table) -> None:
+        # One statement per release date (a download has one): the rows are not rewritten.
+        for when, pks in self.dates.items():
+            for start in range(0, len(pks), 10_000):
+                conn.execute(
+                    update(table)
+                    .where(table.c.id.in_(pks[start : start + 10_000]))
+                    .values(release_date=when)
+                )
+        _update_many(conn, table, self.rehashed)
+
+
 def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:
     by_key: dict[str, dict[str, Any]] = {}
     for row in rows:
         prior = by_key.get(row["source_key"])
-        if prior is None or _newer(row["release_date"], prior["release_date"]):
+        if prior is None or newer_release(row["release_date"], prior["release_date"]):
             by_key[row["source_key"]] = row
     if not by_key:
         return Changed(set(), set())
     existing = _existing(conn, PARTIES, list(by_key), "release_date")
     inserts, updates = [], []
+    confirmed = _Confirmed({}, [])
     for key, row in by_key.items():
-        row["content_hash"] = content_hash(row)
+        row["content_hash"] = content_hash(row, _NOTHING, RELEASE_DATE)
         old = existing.get(key)
         if old is None:
             inserts.append(row)
             continue
         old_id, old_hash, old_date = old
-        if _newer(row["release_date"], old_date) and _changed(old_hash, row):
+        if not newer_release(row["release_date"], old_date):
+            continue
+        if _release_changed(old_hash, old_date, row):
             updates.append({**row, "_id": old_id})
+        else:
+            confirmed.add(old_id, row, old_hash)
     insert_rows(conn, PARTIES, inserts)
     _update_many(conn, PARTIES, updates)
+    confirmed.write(conn, PARTIES)
     return Changed({r["source_key"] for r in inserts}, {r["source_key"] for r in updates})
 
 
@@ -425,27 +500,33 @@ def upsert_awards(
     by_key: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for award, suppliers in rows:
         prior = by_key.get(award["source_key"])
-        if prior is None or _newer(award["release_date"], prior[0]["release_date"]):
+        if prior is None or newer_release(award["release_date"], prior[0]["release_date"]):
             by_key[award["source_key"]] = (award, suppliers)
     if not by_key:
         return Changed(set(), set())
     existing = _existing(conn, AWARDS, list(by_key), "release_date")
     inserts, updates = [], []
+    confirmed = _Confirmed({}, [])
     for key, (award, suppliers) in by_key.items():
-        award["content_hash"] = content_hash({**award, "suppliers": suppliers})
+        award["content_hash"] = content_hash(
+            {**award, "suppliers": suppliers}, _NOTHING, RELEASE_DATE
+        )
         old = existing.get(key)
         if old is None:
             inserts.append(award)
             continue
         old_id, old_hash, old_date = old
-        if _newer(award["release_date"], old_date) and _changed(
-            old_hash, award, {"suppliers": suppliers}
-        ):
+        if not newer_release(award["release_date"], old_date):
+            continue
+        if _release_changed(old_hash, old_date, award, {"suppliers": suppliers}):
             updates.append({**award, "_id": old_id})
+        else:
+            confirmed.add(old_id, award, old_hash)
     for award, pk in zip(inserts, _next_ids(conn, AWARDS, len(inserts)), strict=True):
         award["id"] = pk
     insert_rows(conn, AWARDS, inserts)
     _update_many(conn, AWARDS, updates)
+    confirmed.write(conn, AWARDS)
     if updates:
         conn.execute(
             delete(AWARD_SUPPLIERS).where(

@@ -286,6 +286,38 @@ def test_a_newer_download_updates_and_an_older_one_does_not(
     assert _count(db_settings, "SELECT COUNT(*) FROM awards") == ROWS + 1
 
 
+def test_a_newer_download_with_one_change_updates_only_that_contract(
+    db_settings: Settings, tmp_path: Path
+) -> None:
+    """The release date is when the download was taken, not what a contract says: a newer
+    download that changes one amount updates that contract alone. The others stay as stored
+    (same run, so the incremental linker has nothing to re-read), and their release date
+    advances, so a download taken in between cannot overwrite what the newest one confirmed."""
+    header, data = _table()
+    first = _ingest(db_settings, SAMPLE)
+    (run,) = {r[0] for r in rows(db_settings, "SELECT run_id FROM awards")}
+    changed = [list(r) for r in data]
+    changed[0][AMOUNT] = "120000.00"
+    newer = _write(tmp_path / "comprasmx_contratos_2026-03-15.csv", header, changed)
+
+    summary = _ingest(db_settings, newer)
+    assert summary.failed == 0 and first.total("loaded") == ROWS
+    assert (summary.total("loaded"), summary.total("updated")) == (0, 1)
+    assert summary.total("unchanged") == ROWS - 1
+    assert _amount_of(db_settings, "line 2") == Decimal("120000.00")
+    runs = Counter(r[0] for r in rows(db_settings, "SELECT run_id FROM awards"))
+    assert runs[run] == ROWS - 1 and len(runs) == 2
+    assert rows(db_settings, "SELECT COUNT(*) FROM parties WHERE run_id <> :r", r=run)[0][0] == 0
+    dates = rows(db_settings, "SELECT DISTINCT release_date FROM awards")
+    assert [str(d[0])[:10] for d in dates] == ["2026-03-15"]
+
+    between = [list(r) for r in data]
+    between[1][AMOUNT] = "1.00"
+    stale = _ingest(db_settings, _write(tmp_path / "c_2026-03-10.csv", header, between))
+    assert (stale.total("updated"), stale.total("unchanged")) == (0, ROWS)
+    assert _amount_of(db_settings, "line 3") == Decimal(data[1][AMOUNT])
+
+
 def test_a_file_with_another_header_fails_and_changes_nothing(
     db_settings: Settings, tmp_path: Path
 ) -> None:

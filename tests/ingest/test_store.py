@@ -281,6 +281,53 @@ def test_a_key_repeated_across_batches_keeps_the_newest_release(
     assert [(s.award_pk, s.name) for s in suppliers] == [(award.id, "THIRD")]
 
 
+def _same_release(date_: str, amount: int) -> dict[str, Any]:
+    """One release that only its date tells apart from the next download of it."""
+    return {**_release(date_, "ACME", amount), "id": "r-1"}
+
+
+@pytest.mark.parametrize("earlier", ["release date hashed", "legacy JSON", "today"])
+def test_a_newer_release_saying_the_same_is_unchanged_and_advances_the_date(
+    db_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, earlier: str
+) -> None:
+    """The release date is not content, whichever version stored the hash (earlier ones hashed
+    it): a newer release saying the same is unchanged, keeps its run and row, and only its date
+    advances (then an older release, even one between the two, changes nothing)."""
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(json.dumps(_same_release("2020-01-02T00:00:00Z", 5)) + "\n")
+    second.write_text(json.dumps(_same_release("2020-02-01T00:00:00Z", 5)) + "\n")
+    with monkeypatch.context() as patched:
+        if earlier == "release date hashed":
+            hashed = store.content_hash
+            patched.setattr(store, "content_hash", lambda values, *_: hashed(values))
+        elif earlier == "legacy JSON":
+            patched.setattr(store, "content_hash", lambda values, *_: legacy_content_hash(values))
+        loaded = ingest(db_settings, ocds_job(), first)
+    assert loaded.total("loaded") == 1
+    stored = "SELECT id, run_id, content_hash, release_date FROM {} ORDER BY id"
+    before = {t: rows(db_settings, stored.format(t)) for t in ("parties", "awards")}
+
+    again = ingest(db_settings, ocds_job(), second)
+    assert (again.total("loaded"), again.total("updated"), again.total("unchanged")) == (0, 0, 1)
+    for table, old in before.items():
+        new = rows(db_settings, stored.format(table))
+        assert [(r.id, r.run_id) for r in new] == [(r.id, r.run_id) for r in old]
+        assert {str(r.release_date)[:10] for r in new} == {"2020-02-01"}
+        # An earlier version's hash is rewritten in today's form, once.
+        if earlier == "today":
+            assert [r.content_hash for r in new] == [r.content_hash for r in old]
+        else:
+            assert all(n.content_hash != o.content_hash for n, o in zip(new, old, strict=True))
+    third = ingest(db_settings, ocds_job(), second, force=True)
+    assert third.total("unchanged") == 1
+    between = tmp_path / "between.jsonl"
+    between.write_text(json.dumps(_same_release("2020-01-15T00:00:00Z", 7)) + "\n")
+    stale = ingest(db_settings, ocds_job(), between)
+    assert (stale.total("updated"), stale.total("unchanged")) == (0, 1)
+    (award,) = rows(db_settings, "SELECT value_amount FROM awards")
+    assert award.value_amount == 5
+
+
 def _sanction_row(key: str, name: str, position: str) -> SanctionRow:
     return SanctionRow(
         registry="test",
