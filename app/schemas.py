@@ -153,7 +153,7 @@ class CheckOut(BaseModel):
                             "records": [
                                 {
                                     "source": "sfp",
-                                    "source_key": "sfp:09451PA-0001/2026:...",
+                                    "source_key": "sfp:PA-0001/2026:0003/2022:...",
                                     "name": "GARZA GAS, S.A. DE C.V.",
                                     "rfc": "GGA8306134F4",
                                 }
