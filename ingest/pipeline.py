@@ -9,9 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -385,10 +383,10 @@ def _load(
     run_id = result.run_id
     now = datetime.now(UTC)
     seen: set[str] = set()
-    with read_ahead(job.read(path), settings.batch_size) as batches:
-        for batch in batches:
-            _load_batch(conn, job, batch, source_file, run_id, now, seen, result)
-            progress.advance(len(batch))
+    stream = job.read(path)
+    while batch := list(islice(stream, settings.batch_size)):
+        _load_batch(conn, job, batch, source_file, run_id, now, seen, result)
+        progress.advance(len(batch))
     if job.snapshot and job.kind not in RELEASE_KINDS:
         table, record_type, column = (
             (SANCTIONS, "sanction", "registry")
@@ -419,62 +417,6 @@ def _load_batch(
     result.loaded += counts.loaded
     result.updated += counts.updated
     result.unchanged += counts.unchanged
-
-
-_DONE = object()
-
-
-@contextlib.contextmanager
-def read_ahead(stream: Iterator[Any], size: int) -> Iterator[Iterator[list[Any]]]:
-    """The stream in batches of `size`, read one batch ahead in a thread.
-
-    The database works while the next batch is read: SQLite's statements and PostgreSQL's
-    waits release the GIL, so the reader (pure Python) fills the time a batch takes to store
-    (bench/ingest.py --comprasmx). Whatever the reader raises (UnreadableSource, a bug,
-    KeyboardInterrupt) is raised here, in order, after the batches read before it. Leaving
-    early stops the reader at its next batch."""
-    handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            while not stop.is_set():
-                batch = list(islice(stream, size))
-                if not batch:
-                    break
-                _put(handoff, batch, stop)
-        except BaseException as exc:  # handed over to be raised where the batches are used
-            _put(handoff, _Raised(exc), stop)
-            return
-        _put(handoff, _DONE, stop)
-
-    def consume() -> Iterator[list[Any]]:
-        while (found := handoff.get()) is not _DONE:
-            if isinstance(found, _Raised):
-                raise found.exc
-            yield found
-
-    reader = threading.Thread(target=produce, name="ingest-read-ahead", daemon=True)
-    reader.start()
-    try:
-        yield consume()
-    finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):  # unblock a reader waiting to hand a batch
-            handoff.get_nowait()
-        reader.join()
-
-
-@dataclass(slots=True)
-class _Raised:
-    exc: BaseException
-
-
-def _put(handoff: queue.Queue[Any], item: Any, stop: threading.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(queue.Full):
-            handoff.put(item, timeout=0.1)
-            return
 
 
 def _store(
