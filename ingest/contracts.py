@@ -161,8 +161,9 @@ def _first_pass(path: Path) -> tuple[str, dict[int, str], date | None]:
 def _scan(stream: TextIO, path: Path) -> tuple[dict[int, str], date | None]:
     reader, c, width = _open(stream, path)
     dated = _name_date(path) is None  # the newest date in the file is only needed without one
-    first: dict[bytes, int] = {}  # key digest -> index of its first row
-    groups: dict[bytes, list[int]] = {}  # key digest -> every row index, when shared
+    # Per keyed row, 20 bytes: its index and its key's 96-bit digest (no dict of keys: a million
+    # rows would hold ~150 MB in one). Shared keys are found by sorting them at the end.
+    rows, high, low = array("q"), array("Q"), array("I")
     # Per row, 16 bytes in all: what ranks the rows of a shared key.
     signed = array("q")
     content = array("q")
@@ -177,24 +178,43 @@ def _scan(stream: TextIO, path: Path) -> tuple[dict[int, str], date | None]:
             content.append(0)
             continue
         digest = hashlib.blake2b(_base_key(row, c).encode(), digest_size=12).digest()
+        rows.append(index)
+        high.append(int.from_bytes(digest[:8], "big"))
+        low.append(int.from_bytes(digest[8:], "big"))
         signed.append(_sortable(row[c.signed]))
         whole = hashlib.blake2b(
             "\x1f".join(" ".join(v.split()) for v in row).encode(), digest_size=8
         )
         content.append(int.from_bytes(whole.digest(), "big", signed=True))
-        seen = first.setdefault(digest, index)
-        if seen != index:
-            groups.setdefault(digest, [seen]).append(index)
         if dated:
             for value in (row[c.published], row[c.awarded], row[c.signed]):
                 if value:
                     days.add(value[:10])
     suffixes: dict[int, str] = {}
-    for members in groups.values():
+    for members in _shared(rows, high, low):
         ranked = sorted(members, key=lambda i: (signed[i], content[i], i))
         for rank, member in enumerate(ranked[1:], start=2):
             suffixes[member] = f"#{rank}"
     return suffixes, _newest(days)
+
+
+def _shared(rows: array[int], high: array[int], low: array[int]) -> Iterator[list[int]]:
+    """The row indices of each key digest that more than one row has. Each row is one int
+    (digest, then index, in its low bits), so one sort of plain ints finds them."""
+    bits = max(rows[-1].bit_length(), 1) if rows else 1
+    packed = sorted(((h << 32 | lo) << bits) | i for i, h, lo in zip(rows, high, low, strict=True))
+    mask = (1 << bits) - 1
+    run: list[int] = []
+    previous = -1
+    for value in packed:
+        key = value >> bits
+        if key != previous:
+            if len(run) > 1:
+                yield run
+            run, previous = [], key
+        run.append(value & mask)
+    if len(run) > 1:
+        yield run
 
 
 def _sortable(value: str) -> int:
