@@ -4,7 +4,9 @@ One row is one contract. It is read as an OCDS contract so that linking, checks,
 alerts and digests treat it like any published award: each row yields an `OcdsItem` with one
 `AwardRow` (kind "contract"), the supplier as a `PartyRow` (role supplier, the RFC as published)
 and the buying unit (UC) as a `PartyRow` (role buyer). The process is the procedure:
-ocid = "comprasmx-<Número de procedimiento>".
+ocid = "comprasmx-<Número de procedimiento>"; suppliers and UCs are parties of one pseudo-process
+"comprasmx" (keys `comprasmx/rfc:<RFC>`, `comprasmx/name:<NAME>`, `comprasmx/<Clave de la UC>`),
+so a firm is one record however many contracts it signs, and the notice URL is the award's.
 
 **The contract key.** ComprasMX publishes no contract id, and one procedure holds several
 contracts, even for one supplier and UC (items split by amount, signed minutes apart; a few rows
@@ -70,6 +72,10 @@ from matching import rfc as rfcs
 
 FORMAT = "comprasmx"
 OCID_PREFIX = "comprasmx-"
+# Suppliers and buying units are parties of one pseudo-process, not of each procedure: a firm
+# with 300 contracts is one record to link, not 300 copies of the same RFC and name (each
+# contract keeps the name and RFC as that row published them, in award_suppliers).
+PARTIES = "comprasmx"
 CURRENCY = "MXN"  # Importe DRC is in pesos
 ENCODINGS = ("utf-8-sig", "cp1252")
 
@@ -94,7 +100,7 @@ _NAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _UNSIGNED = 99_999_999_999_999  # sorts after every YYYYMMDDhhmmss
 _DIGITS = str.maketrans("", "", "-: T")
 _NO_ADDRESS = Address()
-URL_LIMIT = 256  # the release_id column that holds the notice URL
+URL_LIMIT = 2048  # longer is not a notice URL but a mangled cell; the row's line still has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,7 +396,7 @@ def _item(
     if buyer_id is not None:
         item.parties.append(
             PartyRow(
-                ocid=ocid,
+                ocid=PARTIES,
                 party_id=buyer_id,
                 name=buyer_name,
                 roles=("buyer",),
@@ -398,7 +404,7 @@ def _item(
                 identifier_scheme=None,
                 identifier_id=None,
                 address=_NO_ADDRESS,
-                release_id=url,
+                release_id=None,
                 release_date=release_date,
                 position=position,
             )
@@ -407,7 +413,7 @@ def _item(
     if supplier_id != "-":
         item.parties.append(
             PartyRow(
-                ocid=ocid,
+                ocid=PARTIES,
                 party_id=supplier_id,
                 name=name,
                 roles=("supplier",),
@@ -415,12 +421,14 @@ def _item(
                 identifier_scheme="MX-RFC" if rfc_raw else None,
                 identifier_id=rfc_raw,
                 address=_NO_ADDRESS,
-                release_id=url,
+                release_id=None,
                 release_date=release_date,
                 position=position,
             )
         )
-        suppliers = (SupplierRef(party_id=supplier_id, name=name, rfc_raw=rfc_raw),)
+        suppliers = (
+            SupplierRef(party_id=supplier_id, name=name, rfc_raw=rfc_raw, party_ocid=PARTIES),
+        )
     base = _base_key(row, c)
     item.awards.append(
         AwardRow(
@@ -440,11 +448,10 @@ def _item(
             buyer_name=buyer_name,
             buyer_rfc_raw=None,
             suppliers=suppliers,
-            # The notice URL: the awards table has no URL column, and a ComprasMX notice is
-            # what an OCDS release is to a contract (the published document it comes from).
-            release_id=url,
+            release_id=None,
             release_date=release_date,
             position=position,
+            url=url,
         )
     )
     return item

@@ -106,7 +106,9 @@ def award_values(row: AwardRow, source_file: str) -> tuple[dict[str, Any], list[
     }
     suppliers = [
         {
-            "party_key": party_key(row.ocid, ref.party_id) if ref.party_id else None,
+            "party_key": party_key(ref.party_ocid or row.ocid, ref.party_id)
+            if ref.party_id
+            else None,
             "name": _clean(ref.name),
             "rfc_raw": ref.rfc_raw,
             "rfc": _usable_rfc(ref.rfc_raw),

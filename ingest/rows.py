@@ -43,6 +43,9 @@ class SupplierRef:
     party_id: str | None  # the party this award points at, within the same ocid
     name: str | None
     rfc_raw: str | None
+    # The process whose parties hold this supplier, when not the award's own: ComprasMX keeps
+    # one party per supplier across all its procedures (see ingest/contracts.py).
+    party_ocid: str | None = None
 
 
 @dataclass(slots=True)

@@ -109,7 +109,7 @@ def test_the_real_download_reads_whole_with_unique_keys() -> None:
     )
     assert award.value_amount == Decimal("113543.45") and award.currency == "MXN"
     assert award.title == "ADQUISICIÓN DE VÍVERES PARA GUARDERÍAS ORDINARIAS"
-    assert award.release_id is not None and award.release_id.startswith("https://comprasmx.")
+    assert award.url is not None and award.url.startswith("https://comprasmx.")
     assert award.release_date is not None and award.release_date.date() == date(2026, 3, 8)
     buyer, supplier = first.parties
     assert buyer.roles == ("buyer",) and buyer.party_id == "050GYR006" == award.buyer_id
@@ -119,6 +119,7 @@ def test_the_real_download_reads_whole_with_unique_keys() -> None:
     assert supplier.roles == ("supplier",) and supplier.party_id == "rfc:AAAA670319394"
     assert (supplier.name, supplier.rfc_raw) == ("JOSE ARMANDO ALTAMIRANO ARIAS", "AAAA670319394")
     assert [s.party_id for s in award.suppliers] == [supplier.party_id]
+    assert buyer.ocid == supplier.ocid == "comprasmx" == award.suppliers[0].party_ocid
     # Descriptions with line breaks inside quotes are one row, kept whole.
     assert any("\n" in i.awards[0].title for i in items if i.awards[0].title)
 
@@ -240,8 +241,15 @@ def test_the_real_download_loads_whole_and_again_is_a_no_op(db_settings: Setting
     assert _count(db_settings, "SELECT COUNT(*) FROM award_suppliers") == ROWS
     linked = "SELECT COUNT(*) FROM award_suppliers s JOIN parties p ON p.source_key = s.party_key"
     assert _count(db_settings, linked) == ROWS
-    assert _count(db_settings, "SELECT COUNT(*) FROM parties WHERE roles = 'buyer'") > 1900
-    url = rows(db_settings, "SELECT release_id FROM awards WHERE position = 'line 2'")[0][0]
+    # One party per supplier and per UC, however many contracts they sign.
+    header, data = _table()
+    ucs = {r[header.index("Clave de la UC")] for r in data}
+    suppliers = {r[header.index("rfc")] for r in data}
+    assert _count(db_settings, "SELECT COUNT(*) FROM parties WHERE roles = 'buyer'") == len(ucs)
+    assert _count(db_settings, "SELECT COUNT(*) FROM parties WHERE roles = 'supplier'") == len(
+        suppliers
+    )
+    url = rows(db_settings, "SELECT url FROM awards WHERE position = 'line 2'")[0][0]
     assert url.endswith("/87d32e60ec774f7993a89872a7aa0d75/procedimiento")
 
     again = _ingest(db_settings, SAMPLE)
