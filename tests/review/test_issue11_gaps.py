@@ -1,0 +1,73 @@
+"""Gaps found reviewing issue #11 on the real files: each test states what should hold and is
+an expected failure (`xfail(strict=True)`) until the product is fixed, so main stays green and
+the fix turns it into a pass that must lose its mark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.db import make_engine
+from app.settings import Settings
+from ingest.jobs import sanctions_job
+from ingest.pipeline import IngestSummary, run_job
+from tests.factories import SFP, rows
+
+XLSX = (
+    Path(__file__).resolve().parents[1]
+    / "fixtures"
+    / "sfp_proveedores_sancionados_2026-03_first300.xlsx"
+)
+
+
+def _ingest(settings: Settings, path: Path, *, snapshot: bool = True) -> IngestSummary:
+    engine = make_engine(settings)
+    try:
+        return run_job(
+            sanctions_job("sfp", snapshot=snapshot), [str(path)], engine=engine, settings=settings
+        )
+    finally:
+        engine.dispose()
+
+
+def _windows(settings: Settings, rfc: str) -> set[tuple[str, str]]:
+    found = rows(
+        settings,
+        "SELECT start_date, end_date FROM sanctions WHERE registry = 'sfp' AND rfc = :rfc",
+        rfc=rfc,
+    )
+    return {(str(r[0]), str(r[1])) for r in found}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SFP twin cases (same procedure+case+agency) are numbered by start date within one "
+    "file: a --partial XLSX holding only the newer DACEGA case gives it the plain key, which "
+    "overwrites the older 2020-03-27..2022-03-27 debarment (and its fine) stored from the JSON",
+)
+def test_a_partial_xlsx_never_overwrites_the_older_twin_case(db_settings: Settings) -> None:
+    _ingest(db_settings, SFP)
+    dacega = "DCO0904038E9"
+    before = _windows(db_settings, dacega)
+    assert {("2020-03-27", "2022-03-27"), ("2023-11-17", "2025-11-17")} <= before
+    _ingest(db_settings, XLSX, snapshot=False)  # first 300 rows: lists only the 2023 case
+    assert _windows(db_settings, dacega) == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SFP publishes debarments whose end precedes their start (GEN INDUSTRIAL 2025-12-31.."
+    "2025-03-31, plazo '3 meses'; GLOBO TECH 2022-12-13..2022-03-12): stored as is, silently, "
+    "the window covers no day, so `check` says warning, not barred, and GEN INDUSTRIAL's two "
+    "ComprasMX contracts signed 2025-12-31 raise no alert; the readable plazo gives the end",
+)
+def test_a_debarment_never_ends_before_it_starts(db_settings: Settings) -> None:
+    _ingest(db_settings, SFP)
+    inverted = rows(
+        db_settings,
+        "SELECT rfc, start_date, end_date FROM sanctions "
+        "WHERE kind = 'debarment' AND end_date < start_date",
+    )
+    assert inverted == []
+    assert _windows(db_settings, "GIN811027SS4") == {("2025-12-31", "2026-03-31")}
