@@ -952,7 +952,8 @@ class _Writers:
         if rng.random() < 0.03:
             name += "\t\t\t"
         amount = _between(rng, 5, 2000) * 1000 + _pick(rng, (0, 0, 0, 500))
-        if rng.random() < 0.23:  # a fine only: every plazo field null, as in the real capture
+        fine = rng.random() < 0.23
+        if fine:  # a fine only: every plazo field null, as in the real capture
             plazo = '{"plazo_inha":null,"fecha_inicial":null,"fecha_final":null}'
         else:
             start = date(year, 1, 1).toordinal() + _below(rng, 360)
@@ -975,7 +976,11 @@ class _Writers:
             f'"institucion_dependencia":{{"nombre":"{agency}","clave_dependencia":"{clave}"}}}}'
         )
         key = case_key(
-            procedure=procedure[len(clave) :], case=case[len(clave) :], authority=agency, name=name
+            procedure=procedure[len(clave) :],
+            case=case[len(clave) :],
+            authority=agency,
+            name=name,
+            start=None if fine else date.fromordinal(start),
         )
         out.record(f"sanction:{key}", firm.id, "sfp", rendered.quirks)
 

@@ -36,7 +36,13 @@ def folded_key(value: object) -> str:
 
 
 def case_key(
-    *, procedure: object, case: object, authority: object, name: object, rfc: object = None
+    *,
+    procedure: object,
+    case: object,
+    authority: object,
+    name: object,
+    rfc: object = None,
+    start: date | None = None,
 ) -> str:
     """The source key of one SFP case, from the SHORT numbers the XLSX also shows.
 
@@ -48,7 +54,19 @@ def case_key(
     several firms, each with its own procedure; a row without a procedure number is told apart
     by the firm's name. The RFC is left out (mistyped in ~9% of the directory, corrected over
     time, and absent from the XLSX).
+
+    A debarment's start date ends the key (`@2023-11-17`): one procedure can sanction a firm
+    twice (DACEGA 2020 and 2023, FARMACIAS NACIONALES 2023 and 2026), and a file that lists only
+    one of the two (a partial XLSX, a later snapshot) must update that one, never the other. A
+    case that SFP re-dates becomes a new record and the old one is withdrawn with the snapshot
+    (history keeps both).
     """
+    return _case_key(procedure, case, authority, name, rfc) + (
+        f"@{start.isoformat()}" if start is not None else ""
+    )
+
+
+def _case_key(procedure: object, case: object, authority: object, name: object, rfc: object) -> str:
     agency = folded_key(authority)
     procedure_part, case_part = key_part(procedure), key_part(case)
     if procedure_part:
@@ -91,10 +109,21 @@ def kind_of(start: date | None, amount: Decimal | None) -> str:
 class Term:
     end: date | None
     computed: bool
+    published_end: date | None = None  # set when the published end was not used
 
 
 def term_end(start: date | None, end: date | None, period: str | None) -> Term:
-    """The end date as published; when only the start is, computed from a readable period."""
+    """The end date as published; when only the start is, computed from a readable period.
+
+    SFP also publishes ends before their starts (GEN INDUSTRIAL 2025-12-31 to 2025-03-31, "3
+    meses"): taken as published, such a debarment bars nobody on any day. When the period is
+    readable the end is computed from it (the published one kept in details); when it is not,
+    the end is left open rather than let a typo clear a barred firm: the details say why, and
+    a person reading the record sees both dates."""
+    if start is not None and end is not None and end < start:
+        parsed = parse_period(period)
+        computed = add_period(start, parsed) if parsed is not None else None
+        return Term(computed, computed is not None, published_end=end)
     if end is not None or start is None:
         return Term(end, False)
     parsed = parse_period(period)
@@ -104,4 +133,8 @@ def term_end(start: date | None, end: date | None, period: str | None) -> Term:
 
 
 def term_details(term: Term) -> dict[str, Any]:
-    return {"fecha_final_calculada": True} if term.computed else {}
+    details: dict[str, Any] = {"fecha_final_calculada": True} if term.computed else {}
+    if term.published_end is not None:
+        details["fecha_final_publicada"] = term.published_end.isoformat()
+        details["fecha_final_anterior_al_inicio"] = True
+    return details

@@ -79,6 +79,7 @@ def _base_key(record: dict[str, Any]) -> str:
         authority=_agency(record).get("nombre"),
         name=record.get("nombre_razon_social"),
         rfc=record.get("rfc"),
+        start=_lenient_start(record),
     )
 
 

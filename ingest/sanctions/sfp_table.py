@@ -89,7 +89,16 @@ def _base_key(layout: Layout, cells: Cells) -> str:
         authority=_text(layout, cells, "authority"),
         name=_text(layout, cells, "name"),
         rfc=_text(layout, cells, "rfc"),
+        start=_lenient_start(layout, cells),
     )
+
+
+def _lenient_start(layout: Layout, cells: Cells) -> date | None:
+    try:
+        start: date | None = parse_day(_cell(layout, cells, "start"))
+    except ValueError:
+        return None  # the row is rejected for it later, with the reason
+    return start
 
 
 def _duplicate_suffixes(open_table: TableOpener) -> dict[int, str]:
@@ -98,11 +107,7 @@ def _duplicate_suffixes(open_table: TableOpener) -> dict[int, str]:
         for index, (_, cells) in enumerate(rows):
             if _blank(cells) or not _text(layout, cells, "name"):
                 continue
-            try:
-                start = parse_day(_cell(layout, cells, "start"))
-            except ValueError:
-                start = None
-            keys.add(_base_key(layout, cells), date_order(start), index)
+            keys.add(_base_key(layout, cells), date_order(_lenient_start(layout, cells)), index)
     return keys.suffixes()
 
 

@@ -384,6 +384,13 @@ def test_the_real_barred_winner_alerts_on_its_signature_date(
     assert [(a.ocid, str(a.date), a.date_basis, a.severity) for a in found] == [
         ("comprasmx-LA-50-GYR-050GYR028-N-21-2026", "2026-03-06", "date signed", "high")
     ]
+    # GEN INDUSTRIAL's debarment is published as 2025-12-31 to 2025-03-31 ("3 meses"): its end
+    # comes from the period (2026-03-31), so its two contracts signed on 2025-12-31 alert too.
+    gen = rows(
+        settings,
+        "SELECT date, date_basis FROM alerts WHERE supplier_rfc = 'GIN811027SS4' ORDER BY id",
+    )
+    assert [(str(a.date), a.date_basis) for a in gen] == [("2025-12-31", "date signed")] * 2
 
 
 # --- command line and nightly -------------------------------------------------------------------

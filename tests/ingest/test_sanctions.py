@@ -177,7 +177,10 @@ def test_sfp_known_record(sfp_items: list[SanctionRow | Rejected]) -> None:
     assert first.raw_status == "1 año, 9 meses"
     assert first.details["numero_procedimiento_adm"] == "09451PA-0001/2026"
     assert first.details["clave_dependencia"] == "09451"
-    key = "sfp:PA-0001/2026:0003/2022:AEROPUERTO INTERNACIONAL DE LA CIUDAD DE MEXICO S A DE C V"
+    key = (
+        "sfp:PA-0001/2026:0003/2022:AEROPUERTO INTERNACIONAL DE LA CIUDAD DE MEXICO S A DE C V"
+        "@2026-06-10"
+    )
     assert first.source_key == key
     assert first.position == "item 0" and first.registry == "sfp"
 
@@ -194,16 +197,18 @@ def test_sfp_source_keys_unique_and_stable(sfp_items: list[SanctionRow | Rejecte
     rows = rows_of(sfp_items)
     keys = Counter(row.source_key for row in rows)
     assert len(keys) == len(rows)
-    # FARMACIAS NACIONALES was sanctioned twice under one procedure (2023 and 2026): the
-    # older sanction keeps the plain key, so the 2026 one does not rename it.
+    # FARMACIAS NACIONALES was sanctioned twice under one procedure (2023 and 2026): each
+    # sanction's start date tells them apart, so neither renames or overwrites the other.
     pair = {
         r.start_date: r.source_key
         for r in rows
         if "PA-0015/2022:0015/2022:INSTITUTO MEXICANO DEL SEGURO SOCIAL" in r.source_key
     }
     assert pair == {
-        date(2023, 6, 20): "sfp:PA-0015/2022:0015/2022:INSTITUTO MEXICANO DEL SEGURO SOCIAL",
-        date(2026, 4, 2): "sfp:PA-0015/2022:0015/2022:INSTITUTO MEXICANO DEL SEGURO SOCIAL#2",
+        date(2023, 6, 20): "sfp:PA-0015/2022:0015/2022:INSTITUTO MEXICANO DEL SEGURO SOCIAL"
+        "@2023-06-20",
+        date(2026, 4, 2): "sfp:PA-0015/2022:0015/2022:INSTITUTO MEXICANO DEL SEGURO SOCIAL"
+        "@2026-04-02",
     }
 
 

@@ -1,12 +1,11 @@
-"""Gaps found reviewing issue #11 on the real files: each test states what should hold and is
-an expected failure (`xfail(strict=True)`) until the product is fixed, so main stays green and
-the fix turns it into a pass that must lose its mark."""
+"""SFP cases as the real files publish them, found when reviewing the readers on real data:
+twin cases under one procedure (DACEGA 2020 and 2023) stay two records whichever file lists
+them, and a debarment published with its end before its start (GEN INDUSTRIAL 2025-12-31 to
+2025-03-31, "3 meses") takes its end from the period, keeping the published one in details."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from app.db import make_engine
 from app.settings import Settings
@@ -40,12 +39,6 @@ def _windows(settings: Settings, rfc: str) -> set[tuple[str, str]]:
     return {(str(r[0]), str(r[1])) for r in found}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SFP twin cases (same procedure+case+agency) are numbered by start date within one "
-    "file: a --partial XLSX holding only the newer DACEGA case gives it the plain key, which "
-    "overwrites the older 2020-03-27..2022-03-27 debarment (and its fine) stored from the JSON",
-)
 def test_a_partial_xlsx_never_overwrites_the_older_twin_case(db_settings: Settings) -> None:
     _ingest(db_settings, SFP)
     dacega = "DCO0904038E9"
@@ -55,13 +48,6 @@ def test_a_partial_xlsx_never_overwrites_the_older_twin_case(db_settings: Settin
     assert _windows(db_settings, dacega) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SFP publishes debarments whose end precedes their start (GEN INDUSTRIAL 2025-12-31.."
-    "2025-03-31, plazo '3 meses'; GLOBO TECH 2022-12-13..2022-03-12): stored as is, silently, "
-    "the window covers no day, so `check` says warning, not barred, and GEN INDUSTRIAL's two "
-    "ComprasMX contracts signed 2025-12-31 raise no alert; the readable plazo gives the end",
-)
 def test_a_debarment_never_ends_before_it_starts(db_settings: Settings) -> None:
     _ingest(db_settings, SFP)
     inverted = rows(
