@@ -270,6 +270,8 @@ def describe(report: dict[str, Any]) -> str:
         )
     if report.get("from_defaults"):
         parts.append("defaults: " + ", ".join(report["from_defaults"]))
+    if report.get("fixed"):
+        parts.append("fixed: " + ", ".join(report["fixed"]))
     steps = [s for s in report.get("steps", []) if s.get("why")]
     if steps:
         parts.append("not trained: " + "; ".join(f"{s['step']}: {s['why']}" for s in steps))
