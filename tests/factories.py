@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,18 @@ def write_award(
     }
     path.write_text(json.dumps({"releases": [release]}, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def insert_run(conn: sa.Connection) -> int:
+    """A running ingest run to hang rows on, for tests that call the store directly."""
+    return int(
+        conn.execute(
+            sa.text(
+                "INSERT INTO ingest_runs (kind, format, scope, origin, source_file, started_at, "
+                "status, read, loaded, updated, unchanged, rejected, withdrawn) VALUES "
+                "('sanctions', 'x', 'x', 'x', 'x', :now, 'running', 0, 0, 0, 0, 0, 0) "
+                "RETURNING id"
+            ),
+            {"now": datetime.now(UTC)},
+        ).scalar_one()
+    )

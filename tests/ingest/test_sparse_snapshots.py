@@ -31,7 +31,7 @@ from ingest.rows import Address, Rejected, SanctionRow, SupplierEntryRow
 from ingest.sanctions import read_sat_69b
 from ingest.sanctions.sat69b import KIND_BY_STAGE
 from ingest.store import SANCTIONS, SUPPLIER_ENTRIES, upsert_registry_rows
-from tests.factories import SAT, rows, snapshot
+from tests.factories import SAT, insert_run, rows, snapshot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 THREE_COLUMNS = FIXTURES / "sat_69b_2026-03-17_3col_first2000.csv"
@@ -187,20 +187,6 @@ def conn(db_settings: Settings) -> Iterator[sa.Connection]:
         engine.dispose()
 
 
-def _run(conn: sa.Connection) -> int:
-    return int(
-        conn.execute(
-            sa.text(
-                "INSERT INTO ingest_runs (kind, format, scope, origin, source_file, started_at, "
-                "status, read, loaded, updated, unchanged, rejected, withdrawn) VALUES "
-                "('sanctions', 'x', 'x', 'x', 'x', :now, 'running', 0, 0, 0, 0, 0, 0) "
-                "RETURNING id"
-            ),
-            {"now": datetime.now(UTC)},
-        ).scalar_one()
-    )
-
-
 def listing(**changes: Any) -> SanctionRow:
     row = SanctionRow(
         registry="sat-69b",
@@ -244,7 +230,7 @@ SPARSE = frozenset({"case_number", "start_date", "end_date", "details.stages", "
 def test_absent_columns_keep_their_values_and_an_empty_published_one_is_a_change(
     conn: sa.Connection,
 ) -> None:
-    run_id = _run(conn)
+    run_id = insert_run(conn)
     assert upsert(conn, run_id, listing()).loaded == 1
     # Sparse and saying the same: unchanged.
     same = listing(
@@ -277,7 +263,7 @@ def test_absent_columns_keep_their_values_and_an_empty_published_one_is_a_change
 
 
 def test_a_json_path_keeps_only_that_part(conn: sa.Connection) -> None:
-    run_id = _run(conn)
+    run_id = insert_run(conn)
     stages = {
         "presunto": {"published_dof": "2020-08-21"},
         "definitivo": {"published_dof": "2021-01-05"},
@@ -299,7 +285,7 @@ def test_a_json_path_keeps_only_that_part(conn: sa.Connection) -> None:
 
 
 def test_a_new_sparse_row_is_inserted_as_it_is(conn: sa.Connection) -> None:
-    run_id = _run(conn)
+    run_id = insert_run(conn)
     new = listing(case_number=None, start_date=None, details={}, absent=SPARSE)
     assert upsert(conn, run_id, new).loaded == 1
     row = stored(conn)
@@ -309,7 +295,7 @@ def test_a_new_sparse_row_is_inserted_as_it_is(conn: sa.Connection) -> None:
 def test_stored_values_are_fetched_once_per_batch_for_sparse_keys_only(
     conn: sa.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run_id = _run(conn)
+    run_id = insert_run(conn)
     keys = [f"sat-69b:K{i}" for i in range(4)]
     upsert(conn, run_id, *(listing(source_key=k) for k in keys))
     lookups: list[tuple[list[str], tuple[str, ...]]] = []
@@ -356,7 +342,7 @@ def entry(**changes: Any) -> SupplierEntryRow:
 
 
 def test_a_supplier_register_without_rfc_or_address_keeps_them(conn: sa.Connection) -> None:
-    run_id = _run(conn)
+    run_id = insert_run(conn)
     now = datetime.now(UTC)
 
     def put(item: SupplierEntryRow) -> store.Counts:

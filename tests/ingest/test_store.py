@@ -32,7 +32,7 @@ from ingest.store import (
     rfc_columns,
 )
 from matching import rfc as rfcs
-from tests.factories import OCDS, SFP, rows, snapshot
+from tests.factories import OCDS, SFP, insert_run, rows, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,20 +50,6 @@ def ingest(
 
 
 # --- bulk inserts store what SQLAlchemy stores ------------------------------------------------
-
-
-def _run(conn: sa.Connection) -> int:
-    return int(
-        conn.execute(
-            sa.text(
-                "INSERT INTO ingest_runs (kind, format, scope, origin, source_file, started_at, "
-                "status, read, loaded, updated, unchanged, rejected, withdrawn) VALUES "
-                "('sanctions', 'x', 'x', 'x', 'x', :now, 'running', 0, 0, 0, 0, 0, 0) "
-                "RETURNING id"
-            ),
-            {"now": datetime.now(UTC)},
-        ).scalar_one()
-    )
 
 
 def _sanction(key: str, run_id: int, **changes: Any) -> dict[str, Any]:
@@ -96,7 +82,7 @@ def test_insert_rows_stores_what_sqlalchemy_stores(db_settings: Settings) -> Non
     engine = make_engine(db_settings)
     try:
         with engine.begin() as conn:
-            run_id = _run(conn)
+            run_id = insert_run(conn)
             variants: list[dict[str, Any]] = [
                 {},
                 {"start_date": None, "amount": None, "details": None, "rfc_check_ok": None},
@@ -136,7 +122,7 @@ def test_insert_rows_fills_defaults_and_keeps_given_ids(db_settings: Settings) -
     engine = make_engine(db_settings)
     try:
         with engine.begin() as conn:
-            run_id = _run(conn)
+            run_id = insert_run(conn)
             row = _sanction("x:1", run_id)
             del row["status"], row["withdrawn_at"]  # default 'active', and NULL
             insert_rows(conn, SANCTIONS, [row])

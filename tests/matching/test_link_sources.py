@@ -8,10 +8,8 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from ingest.pipeline import Job, run_job
 from matching import model as splink_model
 from matching import training
 from matching.link import LinkSummary, link
+from tests.app.test_cli import run
 from tests.conftest import DATA, make_settings
 from tests.factories import CDMX_SUPPLIERS, OCDS, SFP, rows
 
@@ -189,21 +188,8 @@ def test_a_later_run_takes_what_the_data_cannot_train_from_the_stored_model(
     )
 
 
-TESTIGO = [sys.executable, "-m", "app.cli"]
-
-
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TESTIGO_DATA_DIR": str(data_dir)}
-    env.pop("TESTIGO_DATABASE_URL", None)
-    env.pop("TESTIGO_LOG_LEVEL", None)
-    return subprocess.run(
-        [*TESTIGO, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    return run(data_dir, *args, data_dir=data_dir)
 
 
 def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
