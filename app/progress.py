@@ -38,6 +38,14 @@ class TerminalProgress:
         self._progress.stop()
 
 
+def _shown(source_file: str) -> str:
+    """A local file by its folder and name (the full path is in `--json` and the ingest run),
+    a URL whole."""
+    if "://" in source_file:
+        return source_file
+    return "/".join(source_file.replace("\\", "/").split("/")[-2:])
+
+
 def print_summary(summary: IngestSummary) -> None:
     table = Table(title=f"ingest {summary.kind} ({summary.format})", title_justify="left")
     for column in (
@@ -50,10 +58,15 @@ def print_summary(summary: IngestSummary) -> None:
         "rejected",
         "withdrawn",
     ):
-        table.add_column(column, justify="left" if column in ("file", "status") else "right")
+        table.add_column(
+            column,
+            justify="left" if column in ("file", "status") else "right",
+            # A narrow terminal wraps the file's name rather than cutting it to "ork/sha…".
+            overflow="fold" if column == "file" else "ellipsis",
+        )
     for f in summary.files:
         table.add_row(
-            f.source_file[-60:],
+            _shown(f.source_file),
             f.status,
             *(
                 f"{getattr(f, c):,}"
