@@ -160,7 +160,9 @@ def _finalise(model: dict[str, Any], *, records: int) -> dict[str, Any]:
     body = json.dumps(model, sort_keys=True)
     model["testigo"] = {
         "format": MODEL_FORMAT,
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # Microseconds: the file name sorts by it, and two trainings within one second (small
+        # data, a retrain right after a link) must still leave the newer one current.
+        "trained_at": datetime.now(UTC).isoformat(timespec="microseconds"),
         "trained_on_records": records,
         "version": hashlib.sha256(body.encode()).hexdigest()[:12],
     }

@@ -224,3 +224,20 @@ def test_cli_says_nothing_to_link_then_fails_in_one_line(tmp_path: Path) -> None
     for args in (("link",), ("link", "--json"), ("link", "--retrain")):
         line = _one_error_line(_cli(var, *args))
         assert str(model) in line and "move it away" in line
+
+
+def test_the_newer_of_two_models_trained_within_one_second_is_current(tmp_path: Path) -> None:
+    """The file name sorts by training time. At second precision, two trainings in the same
+    second sorted by their version hash instead, and a retrain could lose to the model before
+    it (seen on PostgreSQL, where a tiny retrain finished within the second)."""
+    first = splink_model._finalise(splink_model.settings_dict(1e-5), records=100)
+    # A second model, trained right after, whose version hash sorts before the first's.
+    for n in range(2, 200):
+        second = splink_model._finalise(splink_model.settings_dict(n * 1e-5), records=100)
+        if splink_model.version_of(second) < splink_model.version_of(first):
+            break
+    splink_model.save(first, tmp_path)
+    splink_model.save(second, tmp_path)
+    latest = splink_model.load_latest(tmp_path)
+    assert latest is not None
+    assert splink_model.version_of(latest) == splink_model.version_of(second)
