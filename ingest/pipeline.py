@@ -383,9 +383,10 @@ def _load(
     run_id = result.run_id
     now = datetime.now(UTC)
     seen: set[str] = set()
+    handed = HandedParties()
     stream = job.read(path)
     while batch := list(islice(stream, settings.batch_size)):
-        _load_batch(conn, job, batch, source_file, run_id, now, seen, result)
+        _load_batch(conn, job, batch, source_file, run_id, now, seen, handed, result)
         progress.advance(len(batch))
     if job.snapshot and job.kind not in RELEASE_KINDS:
         table, record_type, column = (
@@ -406,6 +407,7 @@ def _load_batch(
     run_id: int,
     now: datetime,
     seen: set[str],
+    handed: HandedParties,
     result: FileResult,
 ) -> None:
     good = [item for item in batch if not isinstance(item, Rejected)]
@@ -413,7 +415,7 @@ def _load_batch(
     result.read += len(batch)
     if bad:
         _quarantine(conn, job, source_file, run_id, bad, result, now)
-    counts = _store(conn, job, good, source_file, run_id, now, seen)
+    counts = _store(conn, job, good, source_file, run_id, now, seen, handed)
     result.loaded += counts.loaded
     result.updated += counts.updated
     result.unchanged += counts.unchanged
@@ -427,10 +429,11 @@ def _store(
     run_id: int,
     now: datetime,
     seen: set[str],
+    handed: HandedParties,
 ) -> Counts:
     counts = Counts()
     if job.kind in RELEASE_KINDS:
-        return _store_releases(conn, items, source_file, run_id)
+        return _store_releases(conn, items, source_file, run_id, handed)
     if job.kind == "sanctions":
         rows = [sanction_values(i, source_file) for i in items if isinstance(i, SanctionRow)]
         table, record_type = SANCTIONS, "sanction"
@@ -444,14 +447,41 @@ def _store(
     return counts
 
 
-def _store_releases(conn: Connection, items: list[Any], source_file: str, run_id: int) -> Counts:
+class HandedParties:
+    """The parties of one file already handed to the store, with their release dates.
+
+    `upsert_parties` keeps the first row of a key unless a later one is strictly newer, and a
+    stored row is only overwritten by a strictly newer release: so a party repeated later in the
+    file with a release date that is not newer can change nothing, and needs no converting,
+    hashing or looking up. ComprasMX repeats its suppliers and buying units on every contract
+    (a million rows name ~2% as many parties). Bounded: past `limit` keys it starts afresh,
+    which only means a repeated party takes the (equivalent) database path again."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._dates: dict[str, datetime | None] = {}
+        self._limit = limit
+
+    def repeated(self, key: str, released: datetime | None) -> bool:
+        """Whether the party `key` with release date `released` was already handed on with a
+        date at least as new; if not, it is recorded as handed."""
+        if key in self._dates and not newer_release(released, self._dates[key]):
+            return True
+        if len(self._dates) >= self._limit:
+            self._dates.clear()
+        self._dates[key] = released
+        return False
+
+
+def _store_releases(
+    conn: Connection,
+    items: list[Any],
+    source_file: str,
+    run_id: int,
+    handed: HandedParties,
+) -> Counts:
     """OCDS counts are per release: loaded when it brought a new party or award, updated when it
     changed one, unchanged otherwise."""
     parties, awards, keys_per_release = [], [], []
-    # A party repeats across the releases of a batch (a ComprasMX buying unit once per contract
-    # of its procedure): `upsert_parties` keeps the first of a key unless a later one is strictly
-    # newer, so the others need no converting and hashing.
-    kept: dict[str, datetime | None] = {}
     for item in items:
         assert isinstance(item, OcdsItem)
         keys: list[str] = []
@@ -459,9 +489,8 @@ def _store_releases(conn: Connection, items: list[Any], source_file: str, run_id
             key = party_key(p.ocid, p.party_id)
             keys.append(key)
             released = p.release_date.astimezone(UTC) if p.release_date is not None else None
-            if key in kept and not newer_release(released, kept[key]):
+            if handed.repeated(key, released):
                 continue
-            kept[key] = released
             values = party_values(p, source_file)
             values["run_id"] = run_id
             parties.append(values)

@@ -452,3 +452,22 @@ def test_bundled_ocds_loads_the_same_with_tiny_batches(sqlite_settings: Settings
     assert summary.failed == 0 and summary.total("rejected") == 0
     again = ingest(small, ocds_job(), OCDS, force=True)
     assert again.total("loaded") == 0 and again.total("updated") == 0
+
+
+def test_handed_parties_skip_only_what_cannot_change_anything() -> None:
+    """A party repeated in a file is skipped only when its release is not newer than the one
+    already handed on (what the store would ignore anyway); the memo's bound only forgets."""
+    from ingest.pipeline import HandedParties
+
+    day = datetime(2026, 3, 8, tzinfo=UTC)
+    handed = HandedParties(limit=2)
+    assert not handed.repeated("comprasmx/rfc:A", day)
+    assert handed.repeated("comprasmx/rfc:A", day)  # same download: nothing to say
+    assert handed.repeated("comprasmx/rfc:A", day - timedelta(days=1))  # older: ignored
+    assert handed.repeated("comprasmx/rfc:A", None)  # undated never overwrites
+    assert not handed.repeated("comprasmx/rfc:A", day + timedelta(days=1))  # newer: stored
+    assert not handed.repeated("comprasmx/rfc:B", day)
+    assert not handed.repeated("comprasmx/rfc:C", day)  # past the bound: starts afresh
+    assert not handed.repeated(
+        "comprasmx/rfc:A", day + timedelta(days=1)
+    )  # forgotten: the store decides
