@@ -1,12 +1,17 @@
 """Linking accuracy on labelled data, against baselines measured on the same records.
 
-1. Generates labelled data in the four real formats (bench/labelled.py: OCDS, SFP, SAT 69-B, a
-   supplier register; default 3,000 firms with half the OCDS/register RFCs hidden), ingests it
-   into a fresh SQLite database as `testigo ingest` would, and runs the linker (`full`).
+1. Generates labelled data in the four real formats (OCDS, SFP, SAT 69-B, a supplier register;
+   default 3,000 firms with half the OCDS/register RFCs hidden) with one or both generators:
+   `project` (bench/labelled.py, the one the model is tuned on) and `independent`
+   (bench/independent, written apart, the one to report on: never tune on it). Each is ingested
+   into a fresh SQLite database as `testigo ingest` would, and the linker runs (`full`).
 2. Scores PAIRWISE precision, recall and F1 at the auto threshold: a predicted pair is two
    records in one entity, a true pair two records of one firm. Pairs are counted per cluster
    (n choose 2), never enumerated. Split by "rfc_both" (both records carry a usable RFC after
-   ingest, `link_records.rfc`), "name_only" (at least one has none), and overall.
+   ingest, `link_records.rfc`), "name_only" (at least one has none), and overall; then per
+   error category (bench/categories.py: pairs touching the category's records), and entity
+   checks (bench/entity_checks.py: two valid RFCs in one entity, entities held only by
+   review-band links, chains).
 3. Baselines on the same ingested records, in the same run: an exact RFC join, an exact join on
    the normalised name (`matching.names.parse_name(name).norm`), and Splink with default
    comparisons (JaroWinklerAtThresholds on the upper-cased name, ExactMatch on the RFC, blocking
@@ -20,8 +25,9 @@
 Targets: precision >= 0.99 and recall >= 0.97 overall with half the RFCs hidden; precision >=
 0.999 where both sides carry an RFC. Figures go to bench/out/accuracy.json.
 
-    python bench/accuracy.py [--firms 3000] [--seed 11] [--hidden 0.5] [--auto 0.9]
-                             [--review 0.5] [--no-splink] [--no-real] [--keep]
+    python bench/accuracy.py [--generator project|independent|both] [--firms 3000] [--seed 11]
+                             [--hidden 0.5] [--auto 0.9] [--review 0.5] [--no-splink]
+                             [--no-real] [--keep]
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from app.settings import Settings
+    from bench.entity_checks import EntityChecks
     from bench.labelled import Truth
 
 OUT_FILE = REPO_ROOT / "bench" / "out" / "accuracy.json"
@@ -157,6 +164,8 @@ class LinkedRecords:
     best_link: dict[tuple[str, str], tuple[float, str, str | None, str, str]] = field(
         default_factory=dict
     )
+    # (record a, record b, status) of stored links inside one entity
+    inner_links: list[tuple[str, str, str]] = field(default_factory=list)
 
     def link_between(self, a: str, b: str) -> str:
         """Why two records are apart, in words: the best scored pair between their entities."""
@@ -192,6 +201,7 @@ def load_linked(engine: Engine) -> LinkedRecords:
             a, b, p = str(row.record_a), str(row.record_b), float(row.probability)
             ea, eb = out.entity_of.get(a, f"single:{a}"), out.entity_of.get(b, f"single:{b}")
             if ea == eb:
+                out.inner_links.append((a, b, str(row.status)))
                 continue
             pair = (ea, eb) if ea < eb else (eb, ea)
             if pair not in out.best_link or p > out.best_link[pair][0]:
@@ -396,8 +406,8 @@ def _false_kind(f: int, g: int, truth: Truth) -> str:
     if not truth.firms:
         return "different firms"
     a, b = truth.firms[f], truth.firms[g]
-    if a.near_of == g or b.near_of == f:
-        return "near-identical names (one word apart)"
+    if a.near_of == g or b.near_of == f or (a.near_of is not None and a.near_of == b.near_of):
+        return "names confusable by design (near_of, one group)"
     if a.kind == "person" and b.kind == "person":
         return "two persons"
     if a.kind != b.kind:
@@ -724,11 +734,303 @@ class Phases:
             print(f"[{name}: {self.seconds[name]:.1f}s]", flush=True)
 
 
+# --- one generator, measured -----------------------------------------------------------------
+@dataclass(slots=True)
+class Measured:
+    generator: str
+    truth: Truth
+    summary: Any
+    results: dict[str, dict[str, PairCounts]]
+    categories: dict[str, PairCounts]
+    category_records: dict[str, int]
+    checks: EntityChecks
+    errors: dict[str, Any]
+    report: dict[str, Any]
+
+
+def generate_labelled(generator: str, out: Path, firms: int, seed: int, hidden: float) -> Truth:
+    """Labelled data from the project generator (bench/labelled.py, the one the model is tuned
+    on) or the independent one (bench/independent, the one to report on)."""
+    from bench.categories import GENERATORS
+
+    if generator == "project":
+        from bench.labelled import generate
+
+        return generate(out, firms, seed, hidden)
+    if generator == "independent":
+        from bench.independent import generate as generate_independent
+
+        return generate_independent(out, firms, seed, hidden)
+    raise ValueError(f"unknown generator {generator!r}: one of {GENERATORS}")
+
+
+def profiles_of(engine: Engine) -> dict[str, str]:
+    """record -> the representative of its profile (identical features, no link between them),
+    rebuilt with the linker's own functions; empty when its internals moved (then each record
+    is its own profile and the checks are stricter than the linker's)."""
+    try:
+        from matching.features import features
+        from matching.profiles import group
+        from matching.records import load
+
+        records = list(load(engine))
+        keys = [r.record_key for r in records]
+        profiles = group(keys, [features(r.raw) for r in records])
+        return {keys[m]: keys[p.representative] for p in profiles for m in p.members}
+    except Exception as exc:  # a diagnostic: report, do not fail the run
+        print(f"WARNING: profiles unavailable ({exc!r}); each record counts as its own profile")
+        return {}
+
+
+def measure(generator: str, args: argparse.Namespace, root: Path, phase: Phases) -> Measured:
+    """Generate, ingest, link and score one generator's data, with the baselines."""
+    from app.db import make_engine
+    from bench.categories import categories_of, touching_pairs
+    from bench.entity_checks import check_entities
+    from bench.labelled import FILES
+
+    report: dict[str, Any] = {}
+    with phase(f"{generator}: generate"):
+        truth = generate_labelled(generator, root / "data", args.firms, args.seed, args.hidden)
+    report["generated"] = truth.counts
+    settings = fresh_settings(root)
+    engine = make_engine(settings)
+    with phase(f"{generator}: ingest"):
+        files = {source: root / "data" / name for source, name in FILES.items()}
+        report["ingest"] = ingest_files(settings, engine, files)
+    with phase(f"{generator}: link"):
+        summary = run_linker(
+            engine, root, auto=args.auto, review=args.review, quiet=not args.verbose
+        )
+    report["link"] = summary.as_dict()
+    records = load_linked(engine)
+    unlabelled = sorted(set(records.name) - set(truth.firm_of))
+    not_linked = sorted(set(truth.firm_of) - set(records.name))
+    report["unlabelled_records"] = len(unlabelled)
+    report["labelled_records_not_in_link_records"] = len(not_linked)
+    if unlabelled or not_linked:
+        print(f"WARNING: {len(unlabelled)} linked records have no label ({unlabelled[:3]}),")
+        print(f"         {len(not_linked)} labelled records were not linked ({not_linked[:3]})")
+
+    results: dict[str, dict[str, PairCounts]] = {}
+    has_rfc = records.has_rfc
+    with phase(f"{generator}: score"):
+        results["testigo"] = pairwise(records.entity_of, truth.firm_of, has_rfc)
+        tagged = categories_of(truth, generator)
+        categories = {
+            c: PairCounts(*touching_pairs(records.entity_of, truth.firm_of, keys))
+            for c, keys in tagged.items()
+        }
+        checks = check_entities(
+            records.entity_of, records.rfc, records.inner_links, profiles_of(engine),
+            truth.firm_of,
+        )  # fmt: skip
+        missed, errors = error_analysis(records, truth, samples=args.samples, seed=args.seed)
+        explained = missed[:MAX_EXPLAINED]
+        explained += [(p[0]["key"], p[1]["key"]) for p in errors["false_samples"]]
+        evidence = explain_pairs(engine, root / "models", explained)
+        errors["missed_by_reason"] = dict(
+            why_missed(records, missed, evidence, auto=args.auto, review=args.review).most_common()
+        )
+        for pair in (*errors["missed_samples"], *errors["false_samples"]):
+            pair.append(evidence[(pair[0]["key"], pair[1]["key"])][0])
+    engine.dispose()
+    with phase(f"{generator}: baseline exact rfc"):
+        results["exact_rfc"] = pairwise(exact_rfc_clusters(records), truth.firm_of, has_rfc)
+    with phase(f"{generator}: baseline exact name"):
+        results["exact_name"] = pairwise(exact_name_clusters(records), truth.firm_of, has_rfc)
+    if not args.no_splink:
+        with phase(f"{generator}: baseline splink default"), _quiet(not args.verbose):
+            clusters, splink_info = splink_default_clusters(
+                records, auto=args.auto, review=args.review, seed=args.seed
+            )
+            results["splink_default"] = pairwise(clusters, truth.firm_of, has_rfc)
+        report["splink_default"] = splink_info
+    return Measured(
+        generator=generator,
+        truth=truth,
+        summary=summary,
+        results=results,
+        categories=categories,
+        category_records={c: len(keys) for c, keys in tagged.items()},
+        checks=checks,
+        errors=errors,
+        report=report,
+    )
+
+
+# --- printing ----------------------------------------------------------------------------------
+def _label(category: str) -> str:
+    """`truncation/prefix_shared` shows as an indented `prefix_shared` under its category."""
+    return f"  {category.split('/', 1)[1]}" if "/" in category else category
+
+
+def _counts_row(label: str, c: PairCounts, records: int | None = None) -> str:
+    shown = "" if records is None else f"{records:>8,}"
+    scores = f"{_fmt(c.precision):>9} {_fmt(c.recall):>8} {_fmt(c.f1):>8}"
+    return (
+        f"  {_label(label):22}{shown:>8} {scores} {c.predicted:>10,} {c.true:>10,} "
+        f"{c.predicted - c.correct:>7,} {c.true - c.correct:>7,}"
+    )
+
+
+def print_categories(m: Measured) -> None:
+    print(
+        f"testigo by error category ({m.generator} generator; pairs with at least one record "
+        "of the category):"
+    )
+    print(
+        f"  {'category':22}{'records':>8} {'precision':>9} {'recall':>8} {'F1':>8} "
+        f"{'pred pairs':>10} {'true pairs':>10} {'false':>7} {'missed':>7}"
+    )
+    for category, counts in m.categories.items():
+        print(_counts_row(category, counts, m.category_records[category]))
+
+
+def print_checks(m: Measured) -> None:
+    c = m.checks
+    print(
+        f"entity checks ({m.generator}): {c.entities:,} entities, {c.multi_record:,} of 2+ records"
+    )
+    print(
+        f"  with two different valid RFCs (not one-edit typos): {c.conflicting_rfcs:,} "
+        f"(company RFCs: {c.conflicting_company_rfcs:,}) {c.conflict_samples or ''}"
+    )
+    print(
+        f"  not connected by links >= auto: {c.not_held_by_auto_links:,}, of which held only by "
+        f"review-band links: {c.held_only_by_review_links:,}"
+    )
+    hops = ", ".join(
+        f"{k}: {n:,} ({c.impure_by_hops.get(k, 0):,} impure)" for k, n in sorted(c.hops.items())
+    )
+    print(f"  farthest two profiles, in links >= auto: {hops}")
+
+
+def print_generator(m: Measured) -> None:
+    s, truth = m.summary, m.truth
+    print()
+    print(f"=== {m.generator} generator ===")
+    print(
+        f"{truth.counts['records']:,} records of {truth.n_firms:,} firms "
+        f"({truth.counts.get('firms_person', 0):,} persons); "
+        f"linker: {s.entities:,} entities, {s.links:,} links, "
+        f"{s.review_queue:,} for review, {s.refused:,} refused"
+    )
+    print()
+    print_table(m.results)
+    print(f"targets (testigo, {m.generator}):")
+    for t in check_targets(m.results["testigo"]):
+        mark = "MET " if t["met"] else "MISS"
+        print(f"  {mark} {t['split']:9} {t['measure']:9} >= {t['target']}: {_fmt(t['value'])}")
+    print()
+    print_categories(m)
+    print()
+    print_checks(m)
+    print()
+    errors = m.errors
+    print("testigo recall by quirk (true pairs where either record has it; pair:<sources>):")
+    for quirk, row in errors["recall_by_quirk"].items():
+        if row["missed"] or not quirk.startswith("pair:"):
+            print(
+                f"  {quirk:42} {row['recall']:.4f}  missed {row['missed']:>6,} "
+                f"of {row['true_pairs']:>7,}"
+            )
+    print("testigo missed true pairs, why:")
+    for why, n in errors["missed_by_reason"].items():
+        print(f"  {why:68} {n:>7,}")
+    print("testigo false pairs by kind:")
+    for kind, n in errors["false_pairs_by_kind"].items():
+        print(f"  {kind:48} {n:>7,}")
+    if errors["missed_samples"]:
+        print(f"sample of missed true pairs ({len(errors['missed_samples'])}):")
+        for pair in errors["missed_samples"]:
+            _print_pair(pair)
+    if errors["false_samples"]:
+        print(f"sample of false pairs ({len(errors['false_samples'])}):")
+        for pair in errors["false_samples"]:
+            _print_pair(pair)
+
+
+def print_real(real: Mapping[str, Any]) -> None:
+    print()
+    print("real data: firms in both the SFP directory and the 69-B list, RFC hidden on one side")
+    for side, r in real.items():
+        print(
+            f"  {side} side hidden: {r['hidden_records']} records of {r['shared_rfcs']} firms; "
+            f"firms recovered {r['firms_recovered']}/{r['shared_rfcs']}, pairs recovered "
+            f"{r['pairs_recovered']}/{r['known_pairs']}; false pairs of hidden records "
+            f"{r['false_pairs']} (+{r['pairs_with_unknown_rfc']} with records of unknown RFC); "
+            f"{r['records']:,} records -> {r['entities']:,} entities"
+        )
+        for miss in r["missed_firms"]:
+            print(f"    missed {miss['rfc']}: {miss['hidden_names']} vs {miss['other_names']}")
+            print(f"      -> {'; '.join(miss['why'])}")
+            if "evidence" in miss:
+                print(f"      evidence: {miss['evidence']}")
+        for sample in r["false_samples"]:
+            print(f"    false: {sample['hidden']} ~ {sample['linked_to']}")
+
+
+def print_summary(measured: Mapping[str, Measured]) -> None:
+    """Testigo on every generator side by side: splits, then categories."""
+    print()
+    print(
+        "summary, testigo: precision / recall / F1 (tune on the project generator, report on "
+        "the independent one)"
+    )
+    names = list(measured)
+    print(f"  {'':24}" + "".join(f"{n:>28}" for n in names))
+    print(f"  {'':24}" + f"{'precision':>10} {'recall':>8} {'F1':>8}" * len(names))
+
+    def cells(counts: Iterable[PairCounts]) -> str:
+        return "".join(
+            f"{_fmt(c.precision):>10} {_fmt(c.recall):>8} {_fmt(c.f1):>8}" for c in counts
+        )
+
+    for split in SPLITS:
+        print(f"  {split:24}" + cells(measured[n].results["testigo"][split] for n in names))
+    categories = max((list(m.categories) for m in measured.values()), key=len)
+    for category in categories:
+        counts = (measured[n].categories.get(category, PairCounts()) for n in names)
+        print(f"  {_label(category):24}" + cells(counts))
+    for n in names:
+        c = measured[n].checks
+        print(
+            f"  {n}: entities with two valid RFCs {c.conflicting_rfcs} (company "
+            f"{c.conflicting_company_rfcs}); held only by review links "
+            f"{c.held_only_by_review_links}; farthest profiles 3+ links apart "
+            f"{c.hops.get('3+', 0)} ({c.impure_by_hops.get('3+', 0)} impure)"
+        )
+
+
+def _measured_json(m: Measured) -> dict[str, Any]:
+    return {
+        **m.report,
+        "results": {k: {s: c.as_dict() for s, c in r.items()} for k, r in m.results.items()},
+        "targets_testigo": check_targets(m.results["testigo"]),
+        "categories": {
+            c: {"records": m.category_records[c], **counts.as_dict()}
+            for c, counts in m.categories.items()
+        },
+        "entity_checks": m.checks.as_dict(),
+        "errors": m.errors,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
+    from bench.categories import GENERATORS
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--firms", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--hidden", type=float, default=0.5, help="share of OCDS/register RFCs")
+    parser.add_argument(
+        "--generator",
+        choices=(*GENERATORS, "both"),
+        default="both",
+        help="project (bench/labelled.py, tune on it), independent (bench/independent, report "
+        "on it), or both",
+    )
     parser.add_argument("--auto", type=float, default=0.9)
     parser.add_argument("--review", type=float, default=0.5)
     parser.add_argument("--samples", type=int, default=10, help="error pairs to print")
@@ -739,15 +1041,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_FILE)
     args = parser.parse_args(argv)
     _configure_logs()
-
-    from app.db import make_engine
-    from bench.labelled import FILES, generate
+    generators = GENERATORS if args.generator == "both" else (args.generator,)
 
     root = Path(tempfile.mkdtemp(prefix="testigo-accuracy-"))
     phase = Phases()
     print(
-        f"accuracy: {args.firms:,} firms, seed {args.seed}, rfc hidden {args.hidden}, "
-        f"auto {args.auto}, review {args.review} | {platform.node()} "
+        f"accuracy: {', '.join(generators)} generator(s), {args.firms:,} firms, seed {args.seed}, "
+        f"rfc hidden {args.hidden}, auto {args.auto}, review {args.review} | {platform.node()} "
         f"{platform.python_version()} | {datetime.now(UTC):%Y-%m-%d %H:%M} UTC | {root}"
     )
     report: dict[str, Any] = {
@@ -755,57 +1055,13 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.now(UTC).isoformat(),
         "machine": platform.node(),
         "targets": [{"split": s, "measure": m, "min": v} for (s, m), v in TARGETS.items()],
+        "tuned_on": "project",
+        "reported_on": "independent",
     }
+    measured: dict[str, Measured] = {}
     try:
-        with phase("generate"):
-            truth = generate(root / "data", args.firms, args.seed, args.hidden)
-        report["generated"] = truth.counts
-        settings = fresh_settings(root)
-        engine = make_engine(settings)
-        with phase("ingest"):
-            files = {source: root / "data" / name for source, name in FILES.items()}
-            report["ingest"] = ingest_files(settings, engine, files)
-        with phase("link"):
-            summary = run_linker(
-                engine, root, auto=args.auto, review=args.review, quiet=not args.verbose
-            )
-        report["link"] = summary.as_dict()
-        records = load_linked(engine)
-        unlabelled = sorted(set(records.name) - set(truth.firm_of))
-        not_linked = sorted(set(truth.firm_of) - set(records.name))
-        report["unlabelled_records"] = len(unlabelled)
-        report["labelled_records_not_in_link_records"] = len(not_linked)
-        if unlabelled or not_linked:
-            print(f"WARNING: {len(unlabelled)} linked records have no label ({unlabelled[:3]}),")
-            print(f"         {len(not_linked)} labelled records were not linked ({not_linked[:3]})")
-
-        results: dict[str, dict[str, PairCounts]] = {}
-        has_rfc = records.has_rfc
-        with phase("score"):
-            results["testigo"] = pairwise(records.entity_of, truth.firm_of, has_rfc)
-            missed, errors = error_analysis(records, truth, samples=args.samples, seed=args.seed)
-            explained = missed[:MAX_EXPLAINED]
-            explained += [(p[0]["key"], p[1]["key"]) for p in errors["false_samples"]]
-            evidence = explain_pairs(engine, root / "models", explained)
-            errors["missed_by_reason"] = dict(
-                why_missed(
-                    records, missed, evidence, auto=args.auto, review=args.review
-                ).most_common()
-            )
-            for pair in (*errors["missed_samples"], *errors["false_samples"]):
-                pair.append(evidence[(pair[0]["key"], pair[1]["key"])][0])
-        engine.dispose()
-        with phase("baseline exact rfc"):
-            results["exact_rfc"] = pairwise(exact_rfc_clusters(records), truth.firm_of, has_rfc)
-        with phase("baseline exact name"):
-            results["exact_name"] = pairwise(exact_name_clusters(records), truth.firm_of, has_rfc)
-        if not args.no_splink:
-            with phase("baseline splink default"), _quiet(not args.verbose):
-                clusters, splink_info = splink_default_clusters(
-                    records, auto=args.auto, review=args.review, seed=args.seed
-                )
-                results["splink_default"] = pairwise(clusters, truth.firm_of, has_rfc)
-            report["splink_default"] = splink_info
+        for generator in generators:
+            measured[generator] = measure(generator, args, root / generator, phase)
         if not args.no_real:
             report["real"] = {}
             for side in ("sat69b", "sfp"):
@@ -824,69 +1080,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(root, ignore_errors=True)
 
-    print()
-    print(
-        f"{truth.counts['records']:,} records of {args.firms:,} firms "
-        f"({truth.counts.get('firms_person', 0):,} persons); "
-        f"linker: {summary.entities:,} entities, {summary.links:,} links, "
-        f"{summary.review_queue:,} for review, {summary.refused:,} refused"
-    )
-    print()
-    print_table(results)
-    targets = check_targets(results["testigo"])
-    print("targets (testigo):")
-    for t in targets:
-        mark = "MET " if t["met"] else "MISS"
-        print(f"  {mark} {t['split']:9} {t['measure']:9} >= {t['target']}: {_fmt(t['value'])}")
-    print()
-    print("testigo recall by quirk (true pairs where either record has it; pair:<sources>):")
-    for quirk, row in errors["recall_by_quirk"].items():
-        if row["missed"] or not quirk.startswith("pair:"):
-            print(
-                f"  {quirk:42} {row['recall']:.4f}  missed {row['missed']:>6,} "
-                f"of {row['true_pairs']:>7,}"
-            )
-    print("testigo missed true pairs, why:")
-    for why, n in errors["missed_by_reason"].items():
-        print(f"  {why:68} {n:>7,}")
-    print("testigo false pairs by kind:")
-    for kind, n in errors["false_pairs_by_kind"].items():
-        print(f"  {kind:42} {n:>7,}")
-    if errors["missed_samples"]:
-        print(f"sample of missed true pairs ({len(errors['missed_samples'])}):")
-        for pair in errors["missed_samples"]:
-            _print_pair(pair)
-    if errors["false_samples"]:
-        print(f"sample of false pairs ({len(errors['false_samples'])}):")
-        for pair in errors["false_samples"]:
-            _print_pair(pair)
+    for m in measured.values():
+        print_generator(m)
     if "real" in report:
-        print()
-        print(
-            "real data: firms in both the SFP directory and the 69-B list, RFC hidden on one side"
-        )
-        for side, real in report["real"].items():
-            print(
-                f"  {side} side hidden: {real['hidden_records']} records of "
-                f"{real['shared_rfcs']} firms; firms recovered {real['firms_recovered']}/"
-                f"{real['shared_rfcs']}, pairs recovered {real['pairs_recovered']}/"
-                f"{real['known_pairs']}; false pairs of hidden records {real['false_pairs']} "
-                f"(+{real['pairs_with_unknown_rfc']} with records of unknown RFC); "
-                f"{real['records']:,} records -> {real['entities']:,} entities"
-            )
-            for miss in real["missed_firms"]:
-                print(f"    missed {miss['rfc']}: {miss['hidden_names']} vs {miss['other_names']}")
-                print(f"      -> {'; '.join(miss['why'])}")
-                if "evidence" in miss:
-                    print(f"      evidence: {miss['evidence']}")
-            for sample in real["false_samples"]:
-                print(f"    false: {sample['hidden']} ~ {sample['linked_to']}")
+        print_real(report["real"])
+    print_summary(measured)
     print()
     print("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in phase.seconds.items()))
 
-    report["results"] = {m: {s: c.as_dict() for s, c in r.items()} for m, r in results.items()}
-    report["targets_testigo"] = targets
-    report["errors"] = errors
+    report["generators"] = {g: _measured_json(m) for g, m in measured.items()}
     report["seconds"] = phase.seconds
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")

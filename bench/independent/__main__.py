@@ -1,0 +1,3 @@
+from bench.independent import main
+
+main()
