@@ -7,7 +7,8 @@ firms come back as candidates with a score, a `match` flag OpenRefine may accept
 and the model's evidence as features. A query with nothing to match on (a blank cell, or a
 postal code alone) gets no candidates, as does one whose `type` none of a firm's types answers
 (`firm_types`); only a batch not shaped as the protocol has it is refused. A query or suggest
-prefix that is a firm's id (or its page URL) finds that firm. Data extension lives in
+prefix that is a firm's id (or its page URL) finds that firm, and a query text that is one RFC
+is matched as that RFC. Data extension lives in
 `matching/extension.py`. Plain data in and out; HTTP lives in `app/routes/reconcile.py`."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from matching import entities, extension
+from matching import entities, extension, rfc
 from matching.firm_types import FIRM, STRICTNESS, TYPES, described, passes, types_of
 from matching.score import Index, Match
 
@@ -138,6 +139,12 @@ def parse(batch: Any) -> dict[str, dict[str, Any]]:
                 raise ReconcileError(f"query {key!r}: each property needs 'pid' and 'v'")
             if prop["pid"] in fields:
                 fields[str(prop["pid"])] = _text(prop["v"])
+        if fields["rfc"] is None and name is not None and len(name.split()) == 1:
+            # A cell holding one word that is an RFC is matched as the RFC, as the check
+            # page reads its search box: a column of RFCs reconciles without a mapping.
+            found = rfc.best(name)
+            if found is not None and found.usable:
+                fields["rfc"], name = found.value, None
         limit = query.get("limit", DEFAULT_LIMIT)
         if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 1:
             raise ReconcileError(f"query {key!r}: limit must be a positive number")

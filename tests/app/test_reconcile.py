@@ -110,6 +110,7 @@ def test_a_known_firm_is_the_first_candidate_and_a_match(service: tuple[TestClie
             "q1": {"properties": [{"pid": "rfc", "v": "GGA8306134F4"}], "type": "firm"},
             "q2": {"query": "Panaderia Zyxwv Inexistente", "limit": 3},
             "q3": {"query": "GARZA GAS", "properties": [{"pid": "rfc", "v": ["GGA8306134F4"]}]},
+            "q4": {"query": " gga830613-4f4 "},  # a column of RFCs, no property mapped
         },
     )
     first = body["q0"]["result"][0]
@@ -118,6 +119,7 @@ def test_a_known_firm_is_the_first_candidate_and_a_match(service: tuple[TestClie
     assert {f["id"] for f in first["features"]} >= {"probability", "name", "rfc"}
     assert body["q1"]["result"][0]["id"] == first["id"]
     assert body["q3"]["result"][0]["id"] == first["id"]
+    assert body["q4"]["result"][0]["id"] == first["id"]
     assert all(not r["match"] for r in body["q2"]["result"])
     assert len(body["q2"]["result"]) <= 3
     # A JSON body and a GET are answered alike.
