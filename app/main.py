@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.audit import AuditWriter
+from app.cross_origin import ReconcileCrossOrigin
 from app.db import make_engine
 from app.errors import TestigoError
 from app.index_holder import IndexHolder
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     app.add_exception_handler(pages.PageError, pages.error_page)
 
     app.add_middleware(RefuseNul)
+    app.add_middleware(ReconcileCrossOrigin)  # /v1/reconcile only; outside RefuseNul
 
     @app.exception_handler(TestigoError)
     async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
@@ -151,8 +152,24 @@ def detail(engine: Engine, entity_id: str) -> dict[str, Any] | None:
     }
 
 
-def search(engine: Engine, q: str, *, page: int, per_page: int) -> dict[str, Any]:
-    """Entities whose records carry the RFC `q`, or whose names contain its words."""
+def named(engine: Engine, entity_ids: Collection[str]) -> dict[str, tuple[str | None, str | None]]:
+    """entity -> (display name, normalised RFCs space-separated), for those that exist."""
+    if not entity_ids:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Entity.id, Entity.display_name, Entity.rfcs).where(
+                Entity.id.in_(sorted(entity_ids))
+            )
+        )
+        return {eid: (name, rfcs) for eid, name, rfcs in rows}
+
+
+def search(
+    engine: Engine, q: str, *, page: int, per_page: int, offset: int | None = None
+) -> dict[str, Any]:
+    """Entities whose records carry the RFC `q`, or whose names contain its words. `offset`
+    (a suggest cursor) skips that many instead of the pages before `page`."""
     found = rfc.best(q)
     if found is not None and found.usable:
         condition = LinkRecord.rfc == found.value
@@ -174,7 +191,7 @@ def search(engine: Engine, q: str, *, page: int, per_page: int) -> dict[str, Any
             select(Entity)
             .where(Entity.id.in_(select(matching.c.entity_id)))
             .order_by(Entity.size.desc(), Entity.id)
-            .offset((page - 1) * per_page)
+            .offset((page - 1) * per_page if offset is None else offset)
             .limit(per_page)
         ).all()
     return {

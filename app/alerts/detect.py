@@ -27,7 +27,7 @@ from app.models import (
     Link,
     Sanction,
 )
-from matching.award_dates import day_of
+from matching.award_dates import award_keys, day_of
 from matching.records import record_key
 
 log = structlog.get_logger(__name__)
@@ -209,19 +209,6 @@ def _award_rows(conn: Connection, wanted_parties: set[str] | None) -> Iterator[_
         yield _Row(*row)  # type: ignore[call-arg]
 
 
-def _award_keys(rows: list[_Row]) -> list[tuple[_Row, str]]:
-    """Each row with the award it belongs to: an award and its contract are one award. A
-    contract names its award by awardID; the airport's contracts name none, and their process
-    has a single award, which is then theirs."""
-    awards = {r.item_id for r in rows if r.kind == "award"}
-    single = next(iter(awards)) if len(awards) == 1 else None
-    out = []
-    for row in rows:
-        own = row.item_id if row.kind == "award" else (row.award_id or single or row.item_id)
-        out.append((row, f"{row.ocid}/{own}"))
-    return out
-
-
 def scan(engine: Engine, *, now: datetime | None = None) -> ScanSummary:
     started = time.perf_counter()
     summary = ScanSummary()
@@ -237,7 +224,7 @@ def scan(engine: Engine, *, now: datetime | None = None) -> ScanSummary:
                 by_process[(row.ocid, key)].append(row)
         groups: dict[tuple[str, str], list[_Row]] = defaultdict(list)
         for (_, key), rows_of_process in by_process.items():
-            for row, award_key in _award_keys(rows_of_process):
+            for row, award_key in award_keys(rows_of_process):
                 groups[(award_key, key)].append(row)
         found: dict[tuple[str, str], dict[str, Any]] = {}
         parties = {party for _, party in groups}

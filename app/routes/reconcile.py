@@ -1,13 +1,16 @@
 """OpenRefine reconciliation (W3C Reconciliation Service API 0.2) at /v1/reconcile.
 
-The manifest is public; queries, suggest and preview need a key that may match (auditor or
-admin), sent as a header like the rest of the API or, for OpenRefine, which cannot send one, as
-`?api_key=` on the service URL: the manifest then repeats it in the URLs OpenRefine calls back.
-Add `http://HOST:8000/v1/reconcile?api_key=KEY` as a service in OpenRefine."""
+The manifest and the property proposals are public; queries, data extension, suggest and preview
+need a key that may match (auditor or admin), sent as a header like the rest of the API or, for
+OpenRefine, which cannot send one, as `?api_key=` on the service URL: the manifest then repeats
+it in the URLs OpenRefine calls back. Add `http://HOST:8000/v1/reconcile?api_key=KEY` as a
+service in OpenRefine. No route here reads a cookie, which is what makes the cross-origin access
+and JSONP of `app/cross_origin.py` safe to give every origin."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from html import escape
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -22,12 +25,15 @@ from app.deps import AuditDep, EngineDep, IndexDep, SettingsDep, get_caller, get
 from app.errors import BadRequest, Forbidden, NotFound, Unauthorised
 from app.keys import Caller
 from app.schemas import errors
-from matching import entities
+from matching import entities, extension
 from matching import reconcile as service
 from matching.score import Index
 
 router = APIRouter(prefix="/v1/reconcile", tags=["reconciliation"])
 Prefix = Annotated[str, Query(max_length=200, description="What the user has typed so far")]
+Cursor = Annotated[
+    int, Query(ge=0, le=10_000, description="How many suggestions to skip (for more of them)")
+]
 
 
 async def reconciler(
@@ -46,6 +52,15 @@ async def reconciler(
 
 
 ReconcilerDep = Annotated[Caller, Depends(reconciler)]
+
+
+async def optional_reconciler(
+    request: Request, api_key: Annotated[str | None, Query(max_length=200)] = None
+) -> Caller | None:
+    """For public routes: no key is fine, but a key sent is checked like anywhere else."""
+    if api_key or request.headers.get("authorization") or request.headers.get("x-api-key"):
+        return await reconciler(request, api_key)
+    return None
 
 
 def _base(request: Request) -> str:
@@ -71,6 +86,26 @@ def _answer(
     return results
 
 
+def _extended(
+    raw: Any, *, caller: Caller, engine: Engine, base: str, log: AuditWriter
+) -> dict[str, Any]:
+    """Answer a data extension query: `raw` is its JSON text, or the query a JSON body held."""
+    try:
+        query = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"extend is not valid JSON: {exc.msg} at position {exc.pos}") from exc
+    except (ValueError, RecursionError) as exc:  # an integer of 4,300 digits; deep nesting
+        raise BadRequest("extend is not a JSON data extension query") from exc
+    try:
+        wanted = extension.parse(query, today=date.today())
+    except extension.ExtensionError as exc:
+        raise BadRequest(str(exc)) from exc
+    answer = extension.extend(engine, wanted, base=base)
+    asked = {"extend": len(wanted.ids), "properties": [w.id for w in wanted.properties]}
+    log.submit(audit.entry(caller, "match", asked, None, None))
+    return answer
+
+
 @router.get("", responses=errors(401, 403, 422, 503))
 async def manifest_or_queries(
     request: Request,
@@ -80,12 +115,18 @@ async def manifest_or_queries(
     queries: Annotated[
         str | None, Query(max_length=1_000_000, description="A JSON batch of queries")
     ] = None,
+    extend: Annotated[
+        str | None,
+        Query(max_length=1_000_000, description="A JSON data extension query: ids, properties"),
+    ] = None,
 ) -> dict[str, Any]:
-    """The service manifest (no key needed); with `queries`, the candidates for each query,
-    as POST answers them."""
-    if queries is None:
+    """The service manifest (no key needed); with `queries`, the candidates for each query, and
+    with `extend`, the properties asked of each firm, as POST answers them."""
+    if queries is None and extend is None:
         return _manifest(request)
     caller = await reconciler(request, request.query_params.get("api_key"))
+    if queries is None:
+        return _extended(extend, caller=caller, engine=engine, base=_base(request), log=log)
     index = await get_index(request)
     return _answer(
         queries,
@@ -109,7 +150,10 @@ async def queries_batch(
     """Reconcile a batch: `queries={"q0": {"query": "ACME SA DE CV", "properties": [{"pid":
     "rfc", "v": "AAA010101AAA"}], "limit": 3}}`, form-encoded (as OpenRefine sends it) or as a
     JSON body. Each answer lists candidates with id, name, score (0-100), match and the model's
-    evidence as features."""
+    evidence as features. With `extend={"ids": [...], "properties": [{"id": "verdict",
+    "settings": {"on": "2026-11-24"}}]}` instead, the values of those properties for each firm
+    (data extension; the properties are listed at /v1/reconcile/properties)."""
+    wanted: Any = None
     if "json" in request.headers.get("content-type", ""):
         try:
             body = await request.json()
@@ -117,12 +161,20 @@ async def queries_batch(
             raise BadRequest("the body is not valid JSON") from exc
         raw = body.get("queries") if isinstance(body, dict) else None
         raw = json.dumps(raw) if raw is not None and not isinstance(raw, str) else raw
+        wanted = body.get("extend") if isinstance(body, dict) else None
     else:
         form = await request.form()
         value = form.get("queries")
         raw = value if isinstance(value, str) else None
+        asked = form.get("extend")
+        wanted = asked if isinstance(asked, str) else None
+    if raw is None and wanted is not None:
+        return _extended(wanted, caller=caller, engine=engine, base=_base(request), log=log)
     if raw is None:
-        raise BadRequest("send the queries as a form field or JSON member named 'queries'")
+        raise BadRequest(
+            "send the queries (or an extend query) as a form field or JSON member named "
+            "'queries' (or 'extend')"
+        )
     return _answer(
         raw, caller=caller, index=index, engine=engine, auto=settings.link_auto_threshold, log=log
     )
@@ -130,22 +182,38 @@ async def queries_batch(
 
 @router.get("/suggest/entity", responses=errors(401, 403, 422, 503))
 async def suggest_entity(
-    engine: EngineDep, _: ReconcilerDep, prefix: Prefix = ""
+    engine: EngineDep, _: ReconcilerDep, prefix: Prefix = "", cursor: Cursor = 0
 ) -> dict[str, Any]:
-    """Firms whose names contain, or whose RFC is, what the user typed."""
-    return service.suggest_entities(engine, prefix)
+    """Firms whose names contain, or whose RFC is, what the user typed, or the firm whose id
+    it is."""
+    return service.suggest_entities(engine, prefix, cursor=cursor)
 
 
 @router.get("/suggest/property", responses=errors(401, 403, 422))
-async def suggest_property(_: ReconcilerDep, prefix: Prefix = "") -> dict[str, Any]:
-    """The properties a query may carry: rfc, postal_code."""
-    return service.suggest_properties(prefix)
+async def suggest_property(
+    _: ReconcilerDep, prefix: Prefix = "", cursor: Cursor = 0
+) -> dict[str, Any]:
+    """The properties a query may carry (rfc, postal_code) and those data extension fetches."""
+    return service.suggest_properties(prefix, cursor=cursor)
 
 
 @router.get("/suggest/type", responses=errors(401, 403, 422))
-async def suggest_type(_: ReconcilerDep, prefix: Prefix = "") -> dict[str, Any]:
-    """The one type of this service: a resolved firm."""
-    return service.suggest_types(prefix)
+async def suggest_type(_: ReconcilerDep, prefix: Prefix = "", cursor: Cursor = 0) -> dict[str, Any]:
+    """The types: a resolved firm, and the company (persona moral) or individual (persona
+    física) its RFC says it is."""
+    return service.suggest_types(prefix, cursor=cursor)
+
+
+@router.get("/properties", responses=errors(401, 403, 422))
+async def propose_properties(
+    _: Annotated[Caller | None, Depends(optional_reconciler)],
+    type: Annotated[str, Query(max_length=64, description="A type id, e.g. firm")] = "",
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+) -> dict[str, Any]:
+    """The properties data extension can fetch for firms of `type`. Public, unlike the rest:
+    OpenRefine asks for them at a URL it builds by appending "?type=" to the one the manifest
+    gives, which can carry no key."""
+    return extension.propose(type, limit)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -102,7 +102,7 @@ def sign_in_redirect(_: Request, exc: Exception) -> Response:
 def error_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
-    titles = {403: "Not allowed", 404: "Not found", 422: "Cannot do that"}
+    titles = {401: "Sign in", 403: "Not allowed", 404: "Not found", 422: "Cannot do that"}
     title = titles.get(exc.status, "Something went wrong")
     return render("error.html", code=exc.status, title=title, message=exc.message, session=found)
 
@@ -136,6 +136,30 @@ async def current_session(request: Request) -> Session:
 
 
 SessionDep = Annotated[Session, Depends(current_session)]
+
+
+async def session_or_key(
+    request: Request, api_key: Annotated[str | None, Query(max_length=200)] = None
+) -> Session:
+    """The signed-in session; else, for a link carrying `api_key` (the view URL of a firm that
+    OpenRefine opens from a reconciled cell), the key's holder for this one page.
+
+    No session is opened from the URL's key: the page is read-only, so nothing is gained by
+    one, and a cookie set from a link could sign a browser in as whoever made the link. The key
+    is the one OpenRefine already holds in its preview and suggest URLs; the answer is kept
+    out of caches and its links send no Referer."""
+    found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
+    if found is not None:
+        return found
+    if api_key:
+        caller = keys.verify(request.app.state.engine, api_key)
+        if caller is None:
+            raise PageError("That API key is unknown or revoked: sign in with a valid one.", 401)
+        return Session(caller, csrf="", keyed=True)
+    return await current_session(request)
+
+
+ViewerDep = Annotated[Session, Depends(session_or_key)]
 
 
 def _need(session: Session, action: str) -> None:
@@ -289,7 +313,7 @@ async def firms_page(request: Request, session: SessionDep, q: str = "") -> HTML
 
 
 @router.get("/firms/{entity_id}")
-async def firm_page(request: Request, session: SessionDep, entity_id: str) -> HTMLResponse:
+async def firm_page(request: Request, session: ViewerDep, entity_id: str) -> HTMLResponse:
     _need(session, "entities")
     firm = entities.detail(request.app.state.engine, entity_id[:64])
     if firm is None:
@@ -317,7 +341,7 @@ async def firm_page(request: Request, session: SessionDep, entity_id: str) -> HT
         }
         for link in firm["links"]
     ]
-    return render(
+    answer = render(
         "firm.html",
         title=firm["display_name"] or entity_id,
         page="firms",
@@ -326,6 +350,10 @@ async def firm_page(request: Request, session: SessionDep, entity_id: str) -> HT
         timeline=drawn,
         links=links,
     )
+    if session.keyed:  # the address holds a key: not to be cached, nor sent on as a Referer
+        answer.headers["Cache-Control"] = "no-store"
+        answer.headers["Referrer-Policy"] = "no-referrer"
+    return answer
 
 
 @router.get("/alerts")

@@ -24,9 +24,12 @@ LIFETIME = timedelta(hours=12)
 class Session:
     caller: Caller
     csrf: str
+    # True for a page opened by a key on its URL (OpenRefine's view link): no cookie, no
+    # session row, no form to post; the next page asks to sign in.
+    keyed: bool = False
 
     def csrf_ok(self, sent: str | None) -> bool:
-        return sent is not None and hmac.compare_digest(self.csrf, sent)
+        return not self.keyed and sent is not None and hmac.compare_digest(self.csrf, sent)
 
 
 def _hash(token: str) -> str:
