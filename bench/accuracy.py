@@ -1,12 +1,17 @@
 """Linking accuracy on labelled data, against baselines measured on the same records.
 
-1. Generates labelled data in the four real formats (bench/labelled.py: OCDS, SFP, SAT 69-B, a
-   supplier register; default 3,000 firms with half the OCDS/register RFCs hidden), ingests it
-   into a fresh SQLite database as `testigo ingest` would, and runs the linker (`full`).
+1. Generates labelled data in the four real formats (OCDS, SFP, SAT 69-B, a supplier register;
+   default 3,000 firms with half the OCDS/register RFCs hidden) with one or both generators:
+   `project` (bench/labelled.py, the one the model is tuned on) and `independent`
+   (bench/independent, written apart, the one to report on: never tune on it). Each is ingested
+   into a fresh SQLite database as `testigo ingest` would, and the linker runs (`full`).
 2. Scores PAIRWISE precision, recall and F1 at the auto threshold: a predicted pair is two
    records in one entity, a true pair two records of one firm. Pairs are counted per cluster
    (n choose 2), never enumerated. Split by "rfc_both" (both records carry a usable RFC after
-   ingest, `link_records.rfc`), "name_only" (at least one has none), and overall.
+   ingest, `link_records.rfc`), "name_only" (at least one has none), and overall; then per
+   error category (bench/categories.py: pairs touching the category's records), and entity
+   checks (bench/entity_checks.py: two valid RFCs in one entity, entities held only by
+   review-band links, chains).
 3. Baselines on the same ingested records, in the same run: an exact RFC join, an exact join on
    the normalised name (`matching.names.parse_name(name).norm`), and Splink with default
    comparisons (JaroWinklerAtThresholds on the upper-cased name, ExactMatch on the RFC, blocking
@@ -20,8 +25,9 @@
 Targets: precision >= 0.99 and recall >= 0.97 overall with half the RFCs hidden; precision >=
 0.999 where both sides carry an RFC. Figures go to bench/out/accuracy.json.
 
-    python bench/accuracy.py [--firms 3000] [--seed 11] [--hidden 0.5] [--auto 0.9]
-                             [--review 0.5] [--no-splink] [--no-real] [--keep]
+    python bench/accuracy.py [--generator project|independent|both] [--firms 3000] [--seed 11]
+                             [--hidden 0.5] [--auto 0.9] [--review 0.5] [--no-splink]
+                             [--no-real] [--keep]
 """
 
 from __future__ import annotations
