@@ -18,12 +18,24 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from matching.rfc import GENERIC_RFCS
 
 REASON_JUDGED_DIFFERENT = "judged different"
 REASON_SAME_CONFLICT = "judged same, but that would join a pair judged different"
+INCOHERENT = "would join records that are not one firm"
+# Names of a cluster compared when it would merge (the first distinct ones): enough for the
+# families chaining builds, bounded so that a big firm's merges stay cheap.
+FACES = 12
+
+
+class Coherence(Protocol):
+    """What keeps a firm coherent: a record's name, and why two records are not one firm."""
+
+    def name(self, key: str) -> str | None: ...
+
+    def conflict(self, a: str, b: str) -> str | None: ...
 
 
 class Edge(NamedTuple):
@@ -187,6 +199,7 @@ def cluster(
     same: Iterable[tuple[str, str]] = (),
     different: Iterable[tuple[str, str]] = (),
     near: Callable[[str, str], bool] | None = None,
+    coherence: Coherence | None = None,
 ) -> ClusterResult:
     """Cluster `records` by the edges with probability >= threshold.
 
@@ -198,6 +211,11 @@ def cluster(
     generic RFCs (XAXX010101000, XEXX010101000) are ignored because they identify nobody.
     A `same` judgement that would join a `different` pair is refused: keeping firms apart is
     the safe side of a contradiction between reviewers.
+    With `coherence`, an edge that would join two clusters (one of several records) that no
+    shared RFC holds together is refused when a record of one and a record of the other are
+    not one firm (`Coherence.conflict`): a chain of name links through records without an RFC
+    must not join PROVEEDORA ESPINOSA DE CONSTRUCCION to PROVEEDORA ESPINOSA INDUSTRIAL through
+    PROVEEDORA ESPINOSA. Each record must fit the whole firm, not only its neighbour.
     """
     # Sorted keys make index order key order: clusters come out numbered by smallest key
     # with sorted members, without another sort.
@@ -250,6 +268,7 @@ def cluster(
     # common one-RFC-each case.
     accepted: list[tuple[str, str, float]] = []
     parent, code, apart, is_near = state.parent, state.code, state.apart, state.near
+    faces: dict[int, list[int]] = {}  # root -> records with distinct names (several only)
     for negative, a, b in work:
         try:
             ra = index[a]
@@ -277,8 +296,16 @@ def cluster(
             elif cb != _NO_RFC and (conflict := state.rfc_conflict(ra, rb)) is not None:
                 refused.append((a, b, -negative, conflict))
                 continue
+            elif coherence is not None and (found := _incoherent(faces, keys, ra, rb, coherence)):
+                refused.append((a, b, -negative, f"{INCOHERENT}: {found}"))
+                continue
+        elif coherence is not None and (found := _incoherent(faces, keys, ra, rb, coherence)):
+            refused.append((a, b, -negative, f"{INCOHERENT}: {found}"))
+            continue
         state.merge(ra, rb)
         accepted.append((a, b, -negative))
+        if coherence is not None:
+            _merge_faces(faces, keys, ra, rb, state.find(ra), coherence)
 
     members: list[list[str]] = []
     number = [-1] * len(keys)  # root -> cluster index
@@ -295,6 +322,42 @@ def cluster(
             members[n].append(key)
         numbers[i] = n
     return ClusterResult(dict(zip(keys, numbers, strict=True)), members, accepted, refused)
+
+
+def _incoherent(
+    faces: dict[int, list[int]], keys: Sequence[str], ra: int, rb: int, coherence: Coherence
+) -> str | None:
+    """Why the clusters of roots `ra` and `rb` are not one firm, or None. Two single records
+    were judged by their own edge already."""
+    left, right = faces.get(ra, [ra]), faces.get(rb, [rb])
+    if len(left) == 1 and len(right) == 1:
+        return None
+    for x in left:
+        for y in right:
+            if (found := coherence.conflict(keys[x], keys[y])) is not None:
+                return found
+    return None
+
+
+def _merge_faces(
+    faces: dict[int, list[int]],
+    keys: Sequence[str],
+    ra: int,
+    rb: int,
+    root: int,
+    coherence: Coherence,
+) -> None:
+    left, right = faces.pop(ra, [ra]), faces.pop(rb, [rb])
+    seen = {coherence.name(keys[i]) for i in left}
+    merged = list(left)
+    for i in right:
+        if len(merged) >= FACES:
+            break
+        name = coherence.name(keys[i])
+        if name not in seen:
+            seen.add(name)
+            merged.append(i)
+    faces[root] = merged
 
 
 def previous_sizes(previous: Mapping[str, str]) -> dict[str, int]:

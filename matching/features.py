@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matching import names, rfc
-from matching.legal_forms import match_suffix
+from matching.legal_forms import LEGAL_FORMS, match_suffix
 
 # Columns the model reads, in a fixed order (the Splink input table and the real-time index).
 COLUMNS = (
@@ -43,6 +43,11 @@ MAX_RARE_TOKEN_FIRMS = 50
 CUT_LENGTHS = range(30, 41)
 PREFIX_LEN = 16
 PLACEHOLDER_TAIL = "010101000"
+# Whole forms that a longer form starts with (SA, S DE RL, SAPI): a name of a cut-off length
+# ending in one may have lost the rest of its form.
+_EXTENDABLE_FORMS = frozenset(
+    form for form in LEGAL_FORMS if any(other.startswith(form + " DE ") for other in LEGAL_FORMS)
+)
 PARTICLES = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "EL", "Y", "E", "EN", "A", "&"})
 
 
@@ -61,8 +66,8 @@ def _looks_cut(raw: str | None, legal_form: str | None) -> bool:
     ("TIENDAS COMERCIAL MEXICANA S.A DE C"); one ending "S.A. DE C.V." is complete."""
     if not raw or len(raw.strip()) not in CUT_LENGTHS:
         return False
-    if legal_form is None:
-        return True
+    if legal_form is None or legal_form in _EXTENDABLE_FORMS:
+        return True  # "…, S.A" at 35 characters may be the start of "S.A. DE C.V."
     return match_suffix(names.normalise_text(raw).split(), allow_cut=False) is None
 
 

@@ -32,8 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from matching import cluster as clustering
+from matching import guards, neighbourhood
 from matching import model as splink_model
-from matching import neighbourhood
 from matching import state as link_state
 from matching.corpus import Corpus, CorpusBuilder, with_corpus
 from matching.features import COLUMNS, features
@@ -179,7 +179,7 @@ def run(
             )
         else:
             found = splink_model.predict(new_table, model, threshold=review, backend=backend)
-        scored = pairs_of(found, weights)
+        scored = _guarded(pairs_of(found, weights), profiles, [*fresh_rows, *rescored])
     summary.pairs_scored = len(scored)
     lap("score")
 
@@ -425,3 +425,19 @@ def _recluster(
 
 
 __all__ = ["SourceRecord", "run"]
+
+
+def _guarded(pairs: list[Pair], profiles: Profiles, new_rows: list[dict[str, Any]]) -> list[Pair]:
+    """The scored pairs with the guards applied as a full run applies them: the rows of both
+    sides, and every profile's name for the extension counts."""
+    rows = {str(r["unique_id"]): r for r in new_rows}
+    wanted = {k for a, b, *_ in pairs for k in (a, b) if k not in rows}
+    for key, number in profiles.rows_of(wanted).items():
+        if profiles.rep(number) == key:
+            rows[key] = (
+                profiles.edits[number]
+                if number in profiles.edits
+                else profiles.table.slice(number, 1).to_pylist()[0]
+            )
+    names = [*profiles.table["name"].to_pylist(), *(r["name"] for r in new_rows)]
+    return guards.guard_pairs(pairs, rows, guards.Extensions.of(names))

@@ -21,7 +21,7 @@ import structlog
 from sqlalchemy import Engine
 
 from matching import cluster as clustering
-from matching import incremental, store
+from matching import guards, incremental, store
 from matching import model as splink_model
 from matching import state as link_state
 from matching.backend import BackendConfig
@@ -185,7 +185,10 @@ def _full(
 
     say(f"scoring blocked pairs among {len(table_rows):,} profiles")
     scored = splink_model.predict(table, model, threshold=options.review, backend=options.backend)
-    pairs = pairs_of(scored, weights)
+    extensions = guards.Extensions.of(row["name"] for row in table_rows)
+    pairs = guards.guard_pairs(
+        pairs_of(scored, weights), {row["unique_id"]: row for row in table_rows}, extensions
+    )
     summary.pairs_scored = len(pairs)
     clock.lap("score")
 
@@ -200,6 +203,7 @@ def _full(
         rfcs=rfcs,
         same=[pair for pair, decision in latest.items() if decision == "same"],
         different=[pair for pair, decision in latest.items() if decision == "different"],
+        coherence=guards.FirmCoherence(dict(zip(keys, rows, strict=True)), extensions),
     )
     ids = clustering.assign_ids(result.members, previous.entity_of)
     clock.lap("cluster")

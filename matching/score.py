@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 
 from app.models import EntityMember, IngestRun, LinkRecord, Sanction
+from matching import guards
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus
 from matching.features import (
@@ -71,6 +72,7 @@ class Index:
     entity_of_profile: list[str | None]
     lookups: dict[str, dict[Any, list[int]]]
     tokens: dict[str, list[int]]
+    extensions: guards.Extensions
 
     @classmethod
     def load(cls, engine: Engine, model: dict[str, Any], state: LinkState) -> Index:
@@ -100,6 +102,7 @@ class Index:
             entity_of_profile=[entity_of.get(row["unique_id"]) for row in rows],
             lookups={c: dict(v) for c, v in lookups.items()},
             tokens=dict(tokens),
+            extensions=guards.Extensions.of(row["name"] for row in rows),
         )
 
     def query_row(
@@ -127,6 +130,9 @@ class Index:
         tf = {c: (left[f"tf_{c}"], right[f"tf_{c}"]) for c in TF_COLUMNS}
         evidence = self.weights.evidence(gammas, tf)
         match_weight, probability = self.weights.score(evidence)
+        held, evidence = guards.apply(left, right, match_weight, evidence, self.extensions)
+        if held != match_weight:  # as batch linking holds it (guards.guard_pairs)
+            match_weight, probability = held, guards.CAP
         return probability, match_weight, evidence
 
     def match(

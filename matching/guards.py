@@ -1,0 +1,268 @@
+"""Pairs the model scores high but that no RFC confirms and that are often two firms: they are
+held to the review band, never linked automatically.
+
+The model's comparisons weigh how alike two names are; some likenesses are how *different*
+firms (or people) look, not how one firm is mistyped. Each guard names one such likeness, and
+holds only when the two records' RFCs do not agree (both present and equal, or one typo
+apart: then the RFC decides):
+
+- `person order`: a person's name is published as NOMBRE AP1 AP2 or AP1 AP2 NOMBRE, rotations of
+  one order. The same words in an order that is not a rotation (FRANCISCO SALAZAR HERNANDEZ,
+  FRANCISCO HERNANDEZ SALAZAR) are another person.
+- `extended by several firms`: a name that is the start of the other (a cut at 35 or 40
+  characters, or whole words fewer) stands for any firm that starts that way; it only links on
+  its own when exactly one name in the corpus extends it.
+- `different words`: each name has a word the other lacks (not within a typo or an
+  abbreviation of any of its words; particles aside): PROVEEDORA ESPINOSA DE CONSTRUCCION and
+  PROVEEDORA ESPINOSA INDUSTRIAL, QUIMAL and QUIMVA... are siblings, not spellings.
+- `one letter in the only distinctive word`: a one-edit difference inside the only word that
+  tells the firm apart (QUIMAL, QUIMVA) looks like a typo and is as often another coined name.
+- `other legal form`: a name under another legal form (S.A. DE C.V., S.A.P.I. DE C.V.,
+  S. DE R.L.) is another registration when no RFC says otherwise (spellings of one form
+  agree: `legal_forms` reads them to one canonical form).
+
+A guarded pair keeps its evidence, plus one entry that says which guard held and lowers the
+match weight to `CAP` (the probability). Batch linking and real-time scoring call `apply`, so
+both hold a pair the same way. The automatic threshold must stay above `CAP`.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from matching.cluster import near_rfcs
+from matching.features import PARTICLES
+from matching.names import GENERIC_WORDS
+
+COMPARISON = "guard"
+CAP = 0.75  # a guarded pair's probability at most: the review band (auto threshold > CAP)
+CAP_WEIGHT = math.log2(CAP / (1 - CAP))
+
+PERSON_ORDER = "person order"
+EXTENDED = "extended by several firms"
+DIFFERENT_WORDS = "different words"
+ONE_LETTER = "one letter in the only distinctive word"
+LEGAL_FORM = "other legal form"
+
+DETAILS = {
+    PERSON_ORDER: "The same words in another order that is not a rotation of the name: for a "
+    "person that is another person (surnames swapped), unless an RFC confirms it.",
+    EXTENDED: "One name is the start of the other, and several firms' names start that way: "
+    "it may be any of them, so a person must confirm.",
+    DIFFERENT_WORDS: "Each name has a distinctive word the other lacks: firms named alike, not "
+    "one firm spelt two ways, unless an RFC confirms it.",
+    ONE_LETTER: "The only distinctive word differs by one letter: a typo, or another firm's "
+    "coined name. Without an RFC to confirm it, a person must decide.",
+    LEGAL_FORM: "The same name under another legal form is another registration unless an RFC "
+    "confirms it.",
+}
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Extensions:
+    """The distinct names of the corpus, sorted: how many of them start with a given name."""
+
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, names: Iterable[str | None]) -> Extensions:
+        return cls(tuple(sorted({n for n in names if n})))
+
+    def count(self, prefix: str) -> int:
+        """Names that start with `prefix` and are longer than it."""
+        start = bisect_left(self.names, prefix)
+        end = bisect_left(self.names, prefix + "\x7f", lo=start)
+        return end - start - (1 if start < end and self.names[start] == prefix else 0)
+
+
+def rfcs_agree(left: Row, right: Row) -> bool:
+    a, b = left["rfc"], right["rfc"]
+    return a is not None and b is not None and (a == b or near_rfcs(a, b))
+
+
+def _distinctive(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t not in GENERIC_WORDS and t not in PARTICLES]
+
+
+def _is_rotation(a: list[str], b: list[str]) -> bool:
+    if len(a) != len(b):
+        return False
+    doubled = a + a
+    return any(doubled[i : i + len(b)] == b for i in range(len(a)))
+
+
+def _person_like(tokens: list[str]) -> bool:
+    return (
+        2 <= len(tokens) <= 6
+        and all(t.isalpha() for t in tokens)
+        and not any(t in GENERIC_WORDS for t in tokens)
+    )
+
+
+def _abbreviates(short: str, long_: str) -> bool:
+    """`short` keeps the first letter of `long_` and some of the rest in order: SERVS, CIA,
+    ADMON, HNO, INTL, COMERCIALIZ abbreviate SERVICIOS, COMPANIA, ADMINISTRACION, HERMANOS,
+    INTERNACIONAL, COMERCIALIZADORA."""
+    if len(short) < 3 or len(short) >= len(long_) or short[0] != long_[0]:
+        return False
+    rest = iter(long_[1:])
+    return all(letter in rest for letter in short[1:])
+
+
+def _words_alike(a: str, b: str) -> bool:
+    """One word a typo or an abbreviation of the other (SERVS / SERVICIOS, COMERCIALIZ)."""
+    if a == b or _abbreviates(a, b) or _abbreviates(b, a):
+        return True
+    limit = 2 if min(len(a), len(b)) >= 8 else 1
+    return DamerauLevenshtein.distance(a, b, score_cutoff=limit) <= limit
+
+
+def _unmatched(mine: list[str], theirs: list[str]) -> list[str]:
+    return [t for t in mine if not any(_words_alike(t, o) for o in theirs)]
+
+
+def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
+    a, b = left["name"], right["name"]
+    short, long_, short_row = (a, b, left) if len(a) <= len(b) else (b, a, right)
+    cut = short_row["name_cut"] == "1"
+    if short == long_:
+        # Two records under one cut name: ambiguous when several longer names start that way.
+        return (left["name_cut"] == "1" or right["name_cut"] == "1") and extensions.count(
+            short
+        ) >= 2
+    if cut and long_.startswith(short):
+        return extensions.count(short) >= 2
+    if long_.startswith(short + " "):
+        return extensions.count(short + " ") >= 2
+    return False
+
+
+def _cut_prefix(left: Row, right: Row) -> bool:
+    a, b = str(left["name"]), str(right["name"])
+    if a == b:
+        return False
+    return (left["name_cut"] == "1" and b.startswith(a)) or (
+        right["name_cut"] == "1" and a.startswith(b)
+    )
+
+
+def _cut_form(left: Row, right: Row) -> bool:
+    """One form is the start of the other on a name cut to a publisher's length (S.A. DE C.V.
+    cut to S.A.): the same form, not another."""
+    fa, fb = str(left["legal_form"]), str(right["legal_form"])
+    return (left["name_cut"] == "1" and fb.startswith(fa)) or (
+        right["name_cut"] == "1" and fa.startswith(fb)
+    )
+
+
+# What makes two records not one firm, for the clustering; the other guards only ask a
+# person to confirm (a typo is as likely as a sibling, a cut name may be any of its firms).
+CONFLICTS = frozenset({PERSON_ORDER, DIFFERENT_WORDS, LEGAL_FORM})
+
+
+def reason(left: Row, right: Row, extensions: Extensions) -> str | None:
+    """The guard that holds for this pair, or None."""
+    a, b = left["name"], right["name"]
+    if a is None or b is None or rfcs_agree(left, right):
+        return None
+    ta, tb = a.split(), b.split()
+    if (
+        ta != tb
+        and left["legal_form"] is None
+        and right["legal_form"] is None
+        and sorted(ta) == sorted(tb)
+        and _person_like(ta)
+        and not _is_rotation(ta, tb)
+    ):
+        return PERSON_ORDER
+    if _extended(left, right, extensions):
+        return EXTENDED
+    if _cut_prefix(left, right):
+        return None  # a cut name's last word may be any word's start: only its extensions tell
+    # Generic words tell siblings apart too (PROVEEDORA ESPINOSA DE CONSTRUCCION, PROVEEDORA
+    # ESPINOSA INDUSTRIAL); a word only one side has (GRUPO, S.A.) is no conflict.
+    wa, wb = [t for t in ta if t not in PARTICLES], [t for t in tb if t not in PARTICLES]
+    if a != b and _unmatched(wa, wb) and _unmatched(wb, wa):
+        return DIFFERENT_WORDS
+    da, db = _distinctive(ta), _distinctive(tb)
+    if (
+        len(da) == 1
+        and len(db) == 1
+        and da[0] != db[0]
+        and [t for t in ta if t != da[0]] == [t for t in tb if t != db[0]]
+        and DamerauLevenshtein.distance(da[0], db[0], score_cutoff=1) <= 1
+    ):
+        return ONE_LETTER
+    fa, fb = left["legal_form"], right["legal_form"]
+    if fa is not None and fb is not None and fa != fb and not _cut_form(left, right):
+        return LEGAL_FORM
+    return None
+
+
+def apply(
+    left: Row,
+    right: Row,
+    match_weight: float,
+    evidence: list[dict[str, Any]],
+    extensions: Extensions,
+) -> tuple[float, list[dict[str, Any]]]:
+    """(match weight, evidence) of a scored pair once the guards have been asked: unchanged,
+    or held to `CAP_WEIGHT` with the guard's entry added."""
+    if match_weight <= CAP_WEIGHT:
+        return match_weight, evidence
+    found = reason(left, right, extensions)
+    if found is None:
+        return match_weight, evidence
+    entry = {
+        "comparison": COMPARISON,
+        "level": found,
+        "gamma": 0,
+        "match_weight": CAP_WEIGHT - match_weight,
+        "detail": DETAILS[found],
+    }
+    return CAP_WEIGHT, [*evidence, entry]
+
+
+def guard_pairs(
+    pairs: list[tuple[str, str, float, float, list[dict[str, Any]]]],
+    rows: Mapping[str, Row],
+    extensions: Extensions,
+) -> list[tuple[str, str, float, float, list[dict[str, Any]]]]:
+    """Batch-scored pairs (a, b, probability, match weight, evidence) with the guards applied;
+    `rows`: the scored profile rows by unique_id."""
+    out = []
+    for a, b, p, mw, evidence in pairs:
+        if mw > CAP_WEIGHT and (left := rows.get(a)) is not None and (right := rows.get(b)):
+            held, evidence = apply(left, right, mw, evidence, extensions)
+            if held != mw:
+                p, mw = CAP, held
+        out.append((a, b, p, mw, evidence))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FirmCoherence:
+    """`cluster.Coherence` from the guards: two records whose pair a guard holds are not one
+    firm unless an RFC says so (the clustering asks only where no shared RFC holds)."""
+
+    rows: Mapping[str, Row]
+    extensions: Extensions
+
+    def name(self, key: str) -> str | None:
+        row = self.rows.get(key)
+        return None if row is None else row["name"]
+
+    def conflict(self, a: str, b: str) -> str | None:
+        left, right = self.rows.get(a), self.rows.get(b)
+        if left is None or right is None:
+            return None
+        found = reason(left, right, self.extensions)
+        return found if found in CONFLICTS else None

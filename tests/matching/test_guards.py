@@ -1,0 +1,165 @@
+"""The guards of #12: likenesses that are how different firms (or people) look, held to the
+review band unless an RFC confirms the pair; and the clustering refusing a chain through them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from matching import guards
+from matching.cluster import cluster
+from matching.features import RawRecord, features
+
+
+def row(name: str, rfc: str | None = None, key: str = "k") -> dict[str, Any]:
+    return features(RawRecord(key, "test", name, rfc))
+
+
+NOTHING = guards.Extensions.of([])
+
+
+def reason(
+    a: str,
+    b: str,
+    extensions: guards.Extensions = NOTHING,
+    rfc_a: str | None = None,
+    rfc_b: str | None = None,
+) -> str | None:
+    return guards.reason(row(a, rfc_a), row(b, rfc_b), extensions)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("GUADALUPE RAMIREZ OROZCO", "GUADALUPE OROZCO RAMIREZ"),  # surnames swapped
+        ("Rocío Beltrán Quiroga", "QUIROGA BELTRAN ROCIO"),  # not NOMBRE AP1 AP2 rotated
+        ("ERNESTO JAVIER SOLIS PAREDES", "ERNESTO JAVIER PAREDES SOLIS"),
+    ],
+)
+def test_persons_with_the_same_words_in_another_order_are_other_people(a: str, b: str) -> None:
+    assert reason(a, b) == guards.PERSON_ORDER
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("GUADALUPE RAMIREZ OROZCO", "RAMIREZ OROZCO GUADALUPE"),  # AP1 AP2 NOMBRE
+        ("ERNESTO JAVIER SOLIS PAREDES", "SOLIS PAREDES ERNESTO JAVIER"),
+    ],
+)
+def test_a_rotation_of_a_person_name_is_the_same_person(a: str, b: str) -> None:
+    assert reason(a, b) is None
+
+
+def test_an_rfc_that_agrees_lifts_every_guard() -> None:
+    assert reason("GUADALUPE RAMIREZ OROZCO", "GUADALUPE OROZCO RAMIREZ",
+                  rfc_a="RAOG800101AB1", rfc_b="RAOG800101AB1") is None  # fmt: skip
+    assert reason("LABORATORIOS TRIVAX", "LABORATORIOS TRIVEX",
+                  rfc_a="LTR100101AB1", rfc_b="LTR100101AB7") is None  # fmt: skip
+
+
+def test_a_name_extended_by_several_firms_is_ambiguous_and_by_one_is_not() -> None:
+    family = guards.Extensions.of(
+        ["TRANSPORTES MONTERO", "TRANSPORTES MONTERO DEL NORTE", "TRANSPORTES MONTERO AEREOS"]
+    )
+    assert reason("TRANSPORTES MONTERO", "TRANSPORTES MONTERO DEL NORTE", family) == (
+        guards.EXTENDED
+    )
+    alone = guards.Extensions.of(["TRANSPORTES MONTERO", "TRANSPORTES MONTERO DEL NORTE"])
+    assert reason("TRANSPORTES MONTERO", "TRANSPORTES MONTERO DEL NORTE", alone) is None
+
+
+def test_a_name_cut_at_a_publishers_length_links_only_to_its_one_extension() -> None:
+    cut = "PAVIMENTOS Y TERRACERIAS DEL PONIENTE D"  # 39 characters: may be truncated
+    full = "PAVIMENTOS Y TERRACERIAS DEL PONIENTE DE JALISCO"
+    other = "PAVIMENTOS Y TERRACERIAS DEL PONIENTE DURANGUENSE"
+    assert row(cut)["name_cut"] == "1"
+    assert reason(cut, full, guards.Extensions.of([cut, full, other])) == guards.EXTENDED
+    assert reason(cut, full, guards.Extensions.of([cut, full])) is None
+    # Two records under the one cut name, when several firms start that way.
+    assert reason(cut, cut, guards.Extensions.of([cut, full, other])) == guards.EXTENDED
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("DISTRIBUIDORA ROSALES AUTOMOTRIZ", "DISTRIBUIDORA ROSALES FARMACEUTICA"),
+        ("PROVEEDORA IBARRA DE CONCRETOS", "PROVEEDORA IBARRA ELECTRICA"),
+        ("TEXTILES ZORVAN", "TEXTILES ZORLIK"),  # coined words two letters apart
+    ],
+)
+def test_each_name_with_a_distinctive_word_the_other_lacks_is_a_sibling(a: str, b: str) -> None:
+    assert reason(a, b) == guards.DIFFERENT_WORDS
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("SERVS. INTEGRALES ZAMORA", "SERVICIOS INTEGRALES ZAMORA"),
+        ("CIA. HULERA TAMPIQUEÑA", "COMPAÑIA HULERA TAMPIQUEÑA"),
+        ("ADMON. DE INMUEBLES VERGARA HNOS", "ADMINISTRACION DE INMUEBLES VERGARA HERMANOS"),
+        ("CONSTRUCTORA TELLEZ INTL", "CONSTRUCTORA TELLEZ INTERNACIONAL"),
+        ("MATERIALES ARRIAGA Y SUCESORES", "MATERIALES ARIAGA Y SUCESORES"),  # one typo
+    ],
+)
+def test_abbreviations_and_typos_are_not_different_words(a: str, b: str) -> None:
+    assert reason(a, b) is None
+
+
+def test_one_letter_in_the_only_distinctive_word_goes_to_review() -> None:
+    assert reason("LABORATORIOS TRIVAX", "LABORATORIOS TRIVEX") == guards.ONE_LETTER
+    assert reason("QUIMTEC", "QUIMTEK") == guards.ONE_LETTER
+    # With two distinctive words a one-letter slip is a typo, not another coined name.
+    assert reason("LABORATORIOS TRIVAX ORTEGA", "LABORATORIOS TRIVEX ORTEGA") is None
+
+
+def test_another_legal_form_is_another_registration_but_a_cut_form_is_not() -> None:
+    assert reason("GRUPO NALTEC, S.A. DE C.V.", "GRUPO NALTEC, S.A.P.I. DE C.V.") == (
+        guards.LEGAL_FORM
+    )
+    assert reason("ENVASES OLIMPO S. DE R.L.", "ENVASES OLIMPO, S.A. DE C.V.") == (
+        guards.LEGAL_FORM
+    )
+    # "S.A." at a 35-character cut is the start of "S.A. DE C.V.": the same form, cut.
+    cut = "URBANIZADORA TLAXCALTECA DEL SUR S.A"
+    assert row(cut)["name_cut"] == "1"
+    assert reason(cut, "URBANIZADORA TLAXCALTECA DEL SUR, S.A. DE C.V.") is None
+    assert reason("GRUPO NALTEC SA DE CV", "Grupo Naltec, S. A. de C. V.") is None
+
+
+def test_a_guarded_pair_is_held_to_the_cap_with_its_reason_in_the_evidence() -> None:
+    left, right = row("FARMACIAS QUEZADA AZUL"), row("FARMACIAS QUEZADA ROJA")
+    evidence = [{"comparison": "name", "level": "x", "gamma": 3, "match_weight": 20.0}]
+    weight, held = guards.apply(left, right, 20.0, evidence, NOTHING)
+    assert weight == pytest.approx(guards.CAP_WEIGHT)
+    assert held[-1]["comparison"] == guards.COMPARISON
+    assert held[-1]["level"] == guards.DIFFERENT_WORDS
+    assert sum(e["match_weight"] for e in held) == pytest.approx(guards.CAP_WEIGHT)
+    # A pair already below the cap is left alone.
+    assert guards.apply(left, right, 0.5, evidence, NOTHING) == (0.5, evidence)
+
+
+def test_clustering_refuses_a_chain_through_a_shorter_name() -> None:
+    """ESPINOSA links to both of its extensions, which are two firms: the chain must not make
+    them one entity, whichever edge comes first."""
+    names = {
+        "a": "PROVEEDORA ESPINOSA",
+        "b": "PROVEEDORA ESPINOSA DE CONSTRUCCION",
+        "c": "PROVEEDORA ESPINOSA INDUSTRIAL",
+    }
+    rows = {k: row(n, key=k) for k, n in names.items()}
+    coherence = guards.FirmCoherence(rows, guards.Extensions.of([]))
+    result = cluster(
+        list(names),
+        [("a", "b", 0.99), ("a", "c", 0.98)],
+        threshold=0.9,
+        rfcs={},
+        coherence=coherence,
+    )
+    assert sorted(result.members) == [["a", "b"], ["c"]]
+    ((a, c, _, why),) = result.refused
+    assert (a, c) == ("a", "c") and guards.DIFFERENT_WORDS in why
+    # Without the guard (an RFC shared by the two firms' records) the chain holds.
+    plain = cluster(list(names), [("a", "b", 0.99), ("a", "c", 0.98)], threshold=0.9, rfcs={})
+    assert plain.members == [["a", "b", "c"]]
