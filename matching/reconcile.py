@@ -9,6 +9,7 @@ and the model's evidence as features. Plain data in and out; HTTP lives in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -97,7 +98,13 @@ def parse(batch: Any) -> dict[str, dict[str, Any]]:
         if name is None and fields["rfc"] is None:
             raise ReconcileError(f"query {key!r} has neither a 'query' text nor an RFC property")
         limit = query.get("limit", DEFAULT_LIMIT)
-        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 1:
+        # 1e400 reads as infinity, which int() cannot take.
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int | float)
+            or not math.isfinite(limit)
+            or limit < 1
+        ):
             raise ReconcileError(f"query {key!r}: limit must be a positive number")
         parsed[str(key)] = {**fields, "name": name, "limit": min(int(limit), MAX_LIMIT)}
     return parsed
