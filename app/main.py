@@ -131,10 +131,25 @@ class RefuseNul:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"\\u0000" in body or b"\x00" in body:
+        if _has_nul(body, _content_type(scope)):
             await _refuse(scope, receive, send)
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
+
+
+def _content_type(scope: Scope) -> bytes:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bytes(value).lower()
+    return b""
+
+
+def _has_nul(body: bytes, content_type: bytes) -> bool:
+    """Whether the body spells a NUL the way its type does: raw (a multipart field is raw
+    bytes), escaped in JSON, or percent-encoded in a url-encoded form as browsers send one."""
+    if b"\x00" in body or b"\\u0000" in body:
+        return True
+    return content_type.startswith(b"application/x-www-form-urlencoded") and b"%00" in body
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
