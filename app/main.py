@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.audit import AuditWriter
 from app.db import make_engine
-from app.errors import TestigoError
+from app.errors import NotReady, TestigoError
 from app.index_holder import IndexHolder
 from app.routes import alerts, check, entities, health, reconcile
 from app.settings import Settings, get_settings
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
 
     @app.exception_handler(TestigoError)
     async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -88,7 +88,10 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     async def _db_error(_: Request, exc: SQLAlchemyError) -> JSONResponse:
         # Never show SQL to a client; the log keeps it for the operator.
         log.error("db.error", error=str(exc))
-        return JSONResponse({"detail": "database unavailable; try again shortly"}, status_code=503)
+        unavailable = NotReady("database unavailable; try again shortly")
+        return JSONResponse(
+            {"detail": unavailable.detail}, status_code=503, headers=unavailable.headers
+        )
 
     return app
 
