@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import logs
 from app.audit import AuditWriter
 from app.db import make_engine
 from app.errors import NotReady, TestigoError
@@ -27,6 +28,7 @@ log = structlog.get_logger(__name__)
 
 def create_app(settings: Settings | None = None, *, load_index: bool = True) -> FastAPI:
     settings = settings or get_settings()
+    logs.guard_server_logs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -170,4 +172,6 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 
 def app_factory() -> FastAPI:
     """Entry point for `uvicorn --factory app.main:app_factory` (used by `testigo serve`)."""
+    # Each worker process configures its own logs, with keys redacted, as the CLI does.
+    logs.configure(get_settings().log_level)
     return create_app()
