@@ -5,12 +5,22 @@ from __future__ import annotations
 
 class TestigoError(Exception):
     status = 500
+    # Seconds a client should wait before asking again (sent as Retry-After); None: not sent.
+    retry_after: int | None = None
 
-    def __init__(self, detail: str, status: int | None = None) -> None:
+    def __init__(
+        self, detail: str, status: int | None = None, *, retry_after: int | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if status is not None:
             self.status = status
+        if retry_after is not None:
+            self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else None
 
 
 class BadRequest(TestigoError):
@@ -34,4 +44,7 @@ class TooLarge(TestigoError):
 
 
 class NotReady(TestigoError):
+    """Not ready yet, or the database does not answer: worth trying again shortly."""
+
     status = 503
+    retry_after = 5

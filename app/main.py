@@ -14,10 +14,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import logs
 from app.audit import AuditWriter
 from app.cross_origin import ReconcileCrossOrigin
 from app.db import make_engine
-from app.errors import TestigoError
+from app.errors import NotReady, TestigoError
 from app.index_holder import IndexHolder
 from app.routes import alerts, check, entities, health, reconcile
 from app.settings import Settings, get_settings
@@ -28,6 +29,7 @@ log = structlog.get_logger(__name__)
 
 def create_app(settings: Settings | None = None, *, load_index: bool = True) -> FastAPI:
     settings = settings or get_settings()
+    logs.guard_server_logs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,7 +65,7 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
 
     @app.exception_handler(TestigoError)
     async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -90,7 +92,10 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     async def _db_error(_: Request, exc: SQLAlchemyError) -> JSONResponse:
         # Never show SQL to a client; the log keeps it for the operator.
         log.error("db.error", error=str(exc))
-        return JSONResponse({"detail": "database unavailable; try again shortly"}, status_code=503)
+        unavailable = NotReady("database unavailable; try again shortly")
+        return JSONResponse(
+            {"detail": unavailable.detail}, status_code=503, headers=unavailable.headers
+        )
 
     return app
 
@@ -133,10 +138,25 @@ class RefuseNul:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"\\u0000" in body or b"\x00" in body:
+        if _has_nul(body, _content_type(scope)):
             await _refuse(scope, receive, send)
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
+
+
+def _content_type(scope: Scope) -> bytes:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bytes(value).lower()
+    return b""
+
+
+def _has_nul(body: bytes, content_type: bytes) -> bool:
+    """Whether the body spells a NUL the way its type does: raw (a multipart field is raw
+    bytes), escaped in JSON, or percent-encoded in a url-encoded form as browsers send one."""
+    if b"\x00" in body or b"\\u0000" in body:
+        return True
+    return content_type.startswith(b"application/x-www-form-urlencoded") and b"%00" in body
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
@@ -154,4 +174,6 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 
 def app_factory() -> FastAPI:
     """Entry point for `uvicorn --factory app.main:app_factory` (used by `testigo serve`)."""
+    # Each worker process configures its own logs, with keys redacted, as the CLI does.
+    logs.configure(get_settings().log_level)
     return create_app()

@@ -13,6 +13,7 @@ is matched as that RFC. Data extension lives in
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -146,7 +147,13 @@ def parse(batch: Any) -> dict[str, dict[str, Any]]:
             if found is not None and found.usable:
                 fields["rfc"], name = found.value, None
         limit = query.get("limit", DEFAULT_LIMIT)
-        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 1:
+        # 1e400 reads as infinity, which int() cannot take.
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int | float)
+            or not math.isfinite(limit)
+            or limit < 1
+        ):
             raise ReconcileError(f"query {key!r}: limit must be a positive number")
         types, strict = _types(key, query)
         parsed[str(key)] = {

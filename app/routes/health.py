@@ -2,15 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import stats
 from app.deps import EngineDep
+from app.errors import NotReady
 from app.schemas import errors
 
 router = APIRouter()
+log = structlog.get_logger(__name__)
 
 
 @router.get("/healthz", tags=["health"], responses=errors(503))
@@ -40,11 +44,19 @@ def healthz(engine: EngineDep) -> dict[str, str]:
         },
     },
 )
-def readyz(request: Request) -> JSONResponse:
-    """Readiness: 200 only when the trained model and the real-time index are loaded."""
+def readyz(request: Request, engine: EngineDep) -> JSONResponse:
+    """Readiness: 200 only when the database answers and the trained model and the real-time
+    index are loaded. A check needs both: the index scores, the database holds the sanctions."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        # Why goes to the server's log; the database's address stays out of the answer.
+        log.warning("ready.database", error=str(exc))
+        return _not_ready("the database does not answer")
     holder = request.app.state.index
     if holder.index is None:
-        return JSONResponse({"status": "not ready", "reason": holder.problem}, status_code=503)
+        return _not_ready(holder.problem)
     return JSONResponse(
         {
             "status": "ready",
@@ -52,6 +64,11 @@ def readyz(request: Request) -> JSONResponse:
             "profiles": len(holder.index.rows),
         }
     )
+
+
+def _not_ready(reason: str) -> JSONResponse:
+    headers = {"Retry-After": str(NotReady.retry_after)}
+    return JSONResponse({"status": "not ready", "reason": reason}, 503, headers=headers)
 
 
 @router.get("/v1/stats", tags=["health"], responses=errors(503))

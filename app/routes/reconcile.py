@@ -72,13 +72,30 @@ def _manifest(request: Request) -> dict[str, Any]:
     return service.manifest(_base(request), key_param=urlencode({"api_key": key}) if key else "")
 
 
-def _answer(
-    raw: str, *, caller: Caller, index: Index, engine: Engine, auto: float, log: AuditWriter
-) -> dict[str, Any]:
+def _not_a_number(constant: str) -> Any:
+    raise BadRequest(f"{constant} is not a JSON number: send a finite number")
+
+
+def _json(text: str | bytes, what: str) -> Any:
+    """`text` read as JSON as the protocol has it. Python's reader also takes NaN and Infinity
+    (refused here; 1e400, read as infinity, is refused where the number is used) and recurses
+    on nesting, which no batch needs: past the recursion limit it raises RecursionError."""
     try:
-        batch = service.parse(json.loads(raw))
+        return json.loads(text, parse_constant=_not_a_number)
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"queries is not valid JSON: {exc.msg} at position {exc.pos}") from exc
+        raise BadRequest(f"{what} is not valid JSON: {exc.msg} at position {exc.pos}") from exc
+    except ValueError as exc:  # not UTF-8, or an integer of more than 4,300 digits
+        raise BadRequest(f"{what} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BadRequest(f"{what} is nested too deeply to be a batch of queries") from exc
+
+
+def _answer(
+    raw: Any, *, caller: Caller, index: Index, engine: Engine, auto: float, log: AuditWriter
+) -> dict[str, Any]:
+    """Answer a batch: `raw` is the JSON text of `queries`, or the batch a JSON body held."""
+    try:
+        batch = service.parse(_json(raw, "queries") if isinstance(raw, str) else raw)
     except service.ReconcileError as exc:
         raise BadRequest(str(exc)) from exc
     results = service.reconcile(index, engine, batch, auto=auto)
@@ -90,12 +107,7 @@ def _extended(
     raw: Any, *, caller: Caller, engine: Engine, base: str, log: AuditWriter
 ) -> dict[str, Any]:
     """Answer a data extension query: `raw` is its JSON text, or the query a JSON body held."""
-    try:
-        query = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"extend is not valid JSON: {exc.msg} at position {exc.pos}") from exc
-    except (ValueError, RecursionError) as exc:  # an integer of 4,300 digits; deep nesting
-        raise BadRequest("extend is not a JSON data extension query") from exc
+    query = _json(raw, "extend") if isinstance(raw, str) else raw
     try:
         wanted = extension.parse(query, today=date.today())
     except extension.ExtensionError as exc:
@@ -153,14 +165,11 @@ async def queries_batch(
     evidence as features. With `extend={"ids": [...], "properties": [{"id": "verdict",
     "settings": {"on": "2026-11-24"}}]}` instead, the values of those properties for each firm
     (data extension; the properties are listed at /v1/reconcile/properties)."""
+    raw: Any
     wanted: Any = None
     if "json" in request.headers.get("content-type", ""):
-        try:
-            body = await request.json()
-        except ValueError as exc:
-            raise BadRequest("the body is not valid JSON") from exc
+        body = _json(await request.body(), "the body")
         raw = body.get("queries") if isinstance(body, dict) else None
-        raw = json.dumps(raw) if raw is not None and not isinstance(raw, str) else raw
         wanted = body.get("extend") if isinstance(body, dict) else None
     else:
         form = await request.form()

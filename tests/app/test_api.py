@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from app.db import make_engine
@@ -9,6 +11,8 @@ from app.main import create_app
 from app.settings import Settings
 from ingest.jobs import sanctions_job, suppliers_job
 from ingest.pipeline import run_job
+from tests.app.test_http import _free_port
+from tests.conftest import make_settings
 from tests.factories import CDMX_SUPPLIERS, SFP
 
 
@@ -24,3 +28,20 @@ def test_health_and_stats(db_settings: Settings) -> None:
     by_kind = stats["sanctions_by_registry_and_kind"]
     assert by_kind["sfp:debarment"] > 1000 and by_kind["sfp:fine"] > 300
     assert stats["ingest_runs"] == {"sanctions:ok": 1, "suppliers:ok": 1}
+
+
+def test_not_ready_while_postgresql_refuses(tmp_path: Path) -> None:
+    """A PostgreSQL that refuses connections (nothing listens on the port): /readyz and
+    /healthz answer 503 at once with Retry-After, and say so without the server's address."""
+    port = _free_port()
+    settings = make_settings(tmp_path, f"postgresql+psycopg://postgres@127.0.0.1:{port}/test")
+    app = create_app(settings, load_index=False)
+    app.state.index.load()  # fails: nothing to load from
+    with TestClient(app) as client:
+        ready = client.get("/readyz")
+        health = client.get("/healthz")
+    for answer in (ready, health):
+        assert answer.status_code == 503, answer.text
+        assert int(answer.headers["retry-after"]) > 0
+        assert str(port) not in answer.text
+    assert ready.json()["status"] == "not ready" and "database" in ready.json()["reason"]

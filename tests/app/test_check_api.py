@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app import keys
@@ -16,6 +17,7 @@ from app.db import make_engine
 from app.index_holder import open_index
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import PG_ADMIN_URL
 from tests.factories import rows
 from tests.matching.test_link import _ingest, _link
 
@@ -238,6 +240,40 @@ def test_readyz_only_when_the_index_is_loaded(linked: Settings) -> None:
         app.state.index.load()
         ready = client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["model_version"]
+
+
+def test_readyz_is_503_while_postgresql_refuses_connections(linked: Settings) -> None:
+    """Ready means able to serve: with the index loaded but the database refusing connections,
+    /readyz says so (503, Retry-After) and is ready again once the database is back."""
+    if not linked.db_url.startswith("postgresql"):
+        pytest.skip("a SQLite file has no server to go down")
+    app = create_app(linked, load_index=False)
+    app.state.index.load()
+    name = sa.make_url(linked.db_url).database
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with TestClient(app) as client:
+        assert client.get("/readyz").status_code == 200
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+            down = client.get("/readyz")
+            assert down.status_code == 503, down.text
+            assert int(down.headers["retry-after"]) > 0
+            assert "database" in down.json()["reason"]
+            health = client.get("/healthz")
+            assert health.status_code == 503 and int(health.headers["retry-after"]) > 0
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            admin.dispose()
+        assert client.get("/readyz").status_code == 200
 
 
 def test_the_index_follows_a_newer_link_run(

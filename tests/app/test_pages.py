@@ -228,3 +228,26 @@ def test_pages_are_served_with_everything_they_need(browser: TestClient) -> None
     css = browser.get("/static/testigo.css")
     assert css.status_code == 200 and "text/css" in css.headers["content-type"]
     assert '<label for="key">' in page and 'id="key"' in page
+
+
+def test_a_nul_in_a_form_is_refused_before_the_database(
+    browser: TestClient, site: Settings
+) -> None:
+    """PostgreSQL text cannot hold NUL: a form that carries one, url-encoded (%00) as a browser
+    sends it or as a multipart field, is refused with a 422 and changes nothing."""
+    _sign_in(browser, new_key(site, "auditor"))
+    page = browser.get("/alerts").text
+    alert = re.search(r'action="/alerts/(\d+)/review"', page)
+    assert alert, page
+    number = int(alert.group(1))
+    query = "SELECT status, review_note, reviewed_at FROM alerts WHERE id = :i"
+    before = rows(site, query, i=number)
+    fields = {"decision": "dismiss", "note": "dup\x00licate", "csrf": _csrf(page)}
+    as_form = browser.post(f"/alerts/{number}/review", data=fields)
+    as_multipart = browser.post(
+        f"/alerts/{number}/review", files={k: (None, v) for k, v in fields.items()}
+    )
+    for answer in (as_form, as_multipart):
+        assert answer.status_code == 422, answer.text
+        assert "NUL" in answer.json()["detail"]
+    assert rows(site, query, i=number) == before

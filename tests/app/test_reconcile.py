@@ -519,3 +519,39 @@ def test_bad_batches_and_keys_are_refused_clearly(
     officer = _key(site, "officer")
     refused = client.post("/v1/reconcile", params={"api_key": officer}, data=query)
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        '{"q0": {"query": "Garza Gas SA de CV", "limit": Infinity}}',
+        '{"q0": {"query": "Garza Gas SA de CV", "limit": -Infinity}}',
+        '{"q0": {"query": "Garza Gas SA de CV", "limit": NaN}}',
+        '{"q0": {"query": "Garza Gas SA de CV", "limit": 1e400}}',
+        '{"q0": {"query": "Garza Gas SA de CV", "limit": ' + "[" * 10_000 + "]" * 10_000 + "}}",
+        "[" * 10_000 + "]" * 10_000,
+        '{"q0": {"query": "Garza Gas SA de CV", "limit": 1' + "0" * 5000 + "}}",
+    ],
+    ids=["infinity", "minus-infinity", "nan", "1e400", "nested-limit", "nested-batch", "digits"],
+)
+def test_a_batch_out_of_range_or_too_deep_is_refused_with_a_message(
+    service: tuple[TestClient, str], batch: str
+) -> None:
+    """Python's JSON reader takes Infinity, NaN and 1e400 (as inf) and recurses on nesting:
+    each such batch is the caller's mistake (422 with a message), by form, GET or JSON body."""
+    client, key = service
+    answers = {
+        "form": client.post("/v1/reconcile", params={"api_key": key}, data={"queries": batch}),
+        "get": client.get("/v1/reconcile", params={"api_key": key, "queries": batch}),
+        "json": client.post(
+            "/v1/reconcile",
+            content=b'{"queries": ' + batch.encode() + b"}",
+            headers={"X-API-Key": key, "Content-Type": "application/json"},
+        ),
+        "json-string": client.post(
+            "/v1/reconcile", json={"queries": batch}, headers={"X-API-Key": key}
+        ),
+    }
+    for how, answer in answers.items():
+        assert answer.status_code in (400, 422), (how, answer.status_code, answer.text)
+        assert answer.json()["detail"], how

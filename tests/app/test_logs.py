@@ -1,0 +1,92 @@
+"""No API key in any log line: `testigo serve` on a loopback port (SQLite; the database plays no
+part) with its access log read back after keys were sent as OpenRefine sends them, on the
+service URL; and our own structured logs."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app import keys, logs
+from app.db import make_engine
+from app.settings import Settings
+from tests.app.test_http import _env, _free_port, _stop, _tail, _testigo
+
+pytestmark = pytest.mark.slow
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"testigo serve exited with {proc.returncode}:\n{_tail(log)}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"/healthz not 200 after 60 s:\n{_tail(log)}")
+
+
+@pytest.fixture
+def served(sqlite_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    command = _testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command, env=_env(sqlite_settings), stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_healthy(url, proc, log)
+        yield url, log
+    finally:
+        _stop(proc)
+
+
+def test_the_access_log_never_holds_a_key(
+    served: tuple[str, Path], sqlite_settings: Settings
+) -> None:
+    url, log = served
+    engine = make_engine(sqlite_settings)
+    try:
+        _, key = keys.create(engine, role="auditor", name="OpenRefine")
+    finally:
+        engine.dispose()
+    wrong = "tg_" + "W" * 43  # a mistyped key is as secret as a right one
+    too_long = "tg_" + "L" * 300
+    with httpx.Client(base_url=url, timeout=10) as client:
+        assert client.get("/v1/reconcile", params={"api_key": key}).status_code == 200
+        assert client.get(f"/v1/reconcile/suggest/type?prefix=f&api_key={key}").status_code == 200
+        # Starlette decodes parameter names too: api%5Fkey is api_key.
+        assert client.get(f"/v1/reconcile/suggest/type?api%5Fkey={key}").status_code == 200
+        mistyped = client.get(f"/v1/reconcile/suggest/type?API_KEY=x&api_key={wrong}")
+        assert mistyped.status_code == 401
+        refused = client.get("/v1/reconcile/suggest/type", params={"api_key": too_long})
+        assert refused.status_code == 422 and too_long not in refused.text
+    time.sleep(0.5)  # let the server write its last lines
+    text = log.read_text()
+    assert '"GET /v1/reconcile?api_key=' in text  # the requests are logged...
+    for secret in (key, wrong, too_long, key[3:20]):
+        assert secret not in text  # ...without the keys
+
+
+def test_our_own_logs_never_hold_a_key(capsys: pytest.CaptureFixture[str]) -> None:
+    import structlog
+
+    logs.configure("INFO")
+    key = "tg_" + "K" * 43
+    structlog.get_logger("test").warning(
+        "request.failed",
+        error=f"GET http://127.0.0.1:8000/v1/reconcile/preview?id=tg_1&api_key={key}",
+        header=f"Bearer {key}",
+    )
+    line = capsys.readouterr().err
+    assert "request.failed" in line and "api_key=" in line and key not in line
