@@ -638,9 +638,11 @@ def show_stats() -> None:
     """Print what is loaded, as JSON."""
     from app import stats
     from app.db import make_engine
+    from ingest.runs import sweep
 
     engine = make_engine(_settings())
     try:
+        sweep(engine)  # a run whose process died counts as interrupted, not as started
         typer.echo(json.dumps(stats.summary(engine), indent=2, ensure_ascii=False))
     finally:
         engine.dispose()

@@ -40,6 +40,8 @@ class NightlyReport:
     sources_ok: int = 0
     sources_unchanged: int = 0
     sources_failed: list[str] = field(default_factory=list)
+    # Earlier ingest runs found dead (killed mid-file), by run id and file: nothing of them stayed.
+    interrupted: list[str] = field(default_factory=list)
     link: dict[str, Any] | None = None
     scan: dict[str, Any] | None = None
     digest: dict[str, Any] | None = None
@@ -57,6 +59,11 @@ class NightlyReport:
         ]
         if self.sources_failed:
             parts[0] += f" ({'; '.join(self.sources_failed)})"
+        if self.interrupted:
+            parts.append(
+                f"{len(self.interrupted)} earlier ingest run(s) found interrupted, to load again "
+                f"({'; '.join(self.interrupted)})"
+            )
         if self.link:
             parts.append(
                 f"link {self.link['mode']}: {self.link['new_or_changed']} new or "
@@ -134,6 +141,7 @@ def run(engine: Engine, settings: Settings, *, send_mail: bool = True) -> Nightl
     from app.alerts.detect import scan
     from app.linking import link_options
     from ingest.pipeline import run_job
+    from ingest.runs import sweep
     from matching.link import link
 
     if settings.sources is None:
@@ -142,6 +150,7 @@ def run(engine: Engine, settings: Settings, *, send_mail: bool = True) -> Nightl
     started = time.perf_counter()
     report = NightlyReport()
     with lock(settings.data_dir / "nightly.lock"):
+        report.interrupted = [f"run {r.id} {r.source_file}" for r in sweep(engine)]
         for source in sources:
             try:
                 summary = run_job(_job(source), [source.location], engine=engine, settings=settings)

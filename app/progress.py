@@ -7,6 +7,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ingest.pipeline import IngestSummary
+from ingest.runs import INTERRUPTED
 
 _console = Console(stderr=True)
 
@@ -83,6 +84,10 @@ def print_summary(summary: IngestSummary) -> None:
             ),
         )
     _console.print(table)
+    for run in summary.interrupted:
+        _console.print(
+            f"[yellow]interrupted[/] run {run.id} ({_shown(run.source_file)}): {INTERRUPTED}"
+        )
     for f in summary.files:
         if f.status == "failed":
             _console.print(f"[bold red]failed[/] {f.error}")

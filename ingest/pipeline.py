@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.bulk import driver, is_sqlite
 from app.models import IngestRun, QuarantinedRow
 from app.settings import Settings
+from ingest import runs
 from ingest import source as sources
 from ingest.convert import (
     award_values,
@@ -58,6 +59,7 @@ LOAD_CACHE_KIB = 65_536  # SQLite page cache while a file loads: see `larger_cac
 # Kinds whose readers yield `OcdsItem`s, stored as parties and awards. Contracts (ComprasMX)
 # are stored so, but a download is a whole table, so `_same_as_last` treats it as a registry.
 RELEASE_KINDS = ("ocds", "contracts")
+COUNTS = ("read", "loaded", "updated", "unchanged", "rejected", "withdrawn")
 
 
 class Progress(Protocol):
@@ -99,6 +101,8 @@ class IngestSummary:
     kind: str
     format: str
     files: list[FileResult] = field(default_factory=list)
+    # Earlier runs found dead when this ingest started (see ingest/runs.py).
+    interrupted: list[runs.InterruptedRun] = field(default_factory=list)
 
     def total(self, name: str) -> int:
         return sum(int(getattr(f, name)) for f in self.files)
@@ -108,15 +112,15 @@ class IngestSummary:
         return sum(1 for f in self.files if f.status == "failed")
 
     def as_dict(self) -> dict[str, Any]:
-        counts = ("read", "loaded", "updated", "unchanged", "rejected", "withdrawn")
         return {
             "kind": self.kind,
             "format": self.format,
-            **{name: self.total(name) for name in counts},
+            **{name: self.total(name) for name in COUNTS},
             "files": len(self.files),
             "skipped_files": sum(1 for f in self.files if f.status == "skipped"),
             "failed_files": self.failed,
             "details": [asdict(f) for f in self.files],
+            "interrupted_runs": [asdict(r) for r in self.interrupted],
         }
 
 
@@ -142,7 +146,7 @@ def run_job(
 ) -> IngestSummary:
     """Ingest every location (path, directory or URL) for `job`. Never raises for one bad file."""
     progress = progress or NoProgress()
-    summary = IngestSummary(kind=job.kind, format=job.format)
+    summary = IngestSummary(kind=job.kind, format=job.format, interrupted=runs.sweep(engine))
     for location in locations:
         try:
             files = _resolve(location, job, engine=engine, settings=settings)
@@ -240,56 +244,24 @@ def _ingest_file(
     run["sha256"] = result.sha256
     progress.start(Path(source_file).name)
     try:
-        with engine.begin() as conn:
-            reason = None
-            if not force and local.not_modified:
-                reason = "not modified (HTTP 304)"
-            elif not force and (previous := _same_as_last(conn, job, result.sha256)) is not None:
-                reason = f"unchanged since run {previous}"
-            if reason is not None:
-                result.status = "skipped"
-                result.error = reason
-                result.run_id = _insert_run(
-                    conn,
-                    {
-                        **run,
-                        "status": "skipped",
-                        "error": result.error,
-                        "finished_at": datetime.now(UTC),
-                    },
-                )
-                return result
-            result.run_id = _insert_run(conn, {**run, "status": "running"})
-            with fewer_collections(), larger_cache(conn):
-                _load(conn, job, local.path, source_file, result, settings, progress)
-            conn.execute(
-                RUNS.update()
-                .where(RUNS.c.id == result.run_id)
-                .values(
-                    status="ok",
-                    finished_at=datetime.now(UTC),
-                    **{
-                        k: getattr(result, k)
-                        for k in ("read", "loaded", "updated", "unchanged", "rejected", "withdrawn")
-                    },
-                )
-            )
-    except (UnreadableSource, UnicodeDecodeError, OSError, ValueError) as exc:
-        # The transaction rolled back: nothing of this file stays but the record of its failure.
-        return _record_failure(engine, run, result, f"{source_file}: {exc}")
-    except SQLAlchemyError as exc:
+        reason = _skip_reason(engine, job, local, result.sha256, force)
+        if reason is not None:
+            result.status, result.error = "skipped", reason
+            result.run_id = runs.record(engine, {**run, "status": "skipped", "error": reason})
+            return result
+        # The run is on record before its data (see ingest/runs.py): a killed process leaves
+        # its run `started`, to be found `interrupted`, and none of its data.
+        with runs.started(engine, run) as run_id:
+            result.run_id = run_id
+            error = _load_file(engine, job, local.path, source_file, result, settings, progress)
+            if error is not None:
+                return _record_failure(engine, run, result, error)
+    except SQLAlchemyError as exc:  # the run itself could not be read or recorded
         log.error("ingest.db_error", source=source_file, error=str(exc))
         message = _first_line(getattr(exc, "orig", None) or exc)
         return _record_failure(
-            engine, run, result, f"{source_file}: the database refused a batch: {message}"
+            engine, run, result, f"{source_file}: the database is unavailable: {message}"
         )
-    except Exception as exc:
-        # A bug (a TypeError in a reader, say) must not take the other files down with it: the
-        # transaction rolled back, the failure is recorded and the next file is read.
-        # KeyboardInterrupt and SystemExit are not Exceptions: they still stop the ingest.
-        log.exception("ingest.unexpected_error", source=source_file)
-        message = f"unexpected error {exc.__class__.__name__}: {_first_line(exc)}"
-        return _record_failure(engine, run, result, f"{source_file}: {message}")
     finally:
         progress.finish()
     log.info(
@@ -305,30 +277,73 @@ def _ingest_file(
     return result
 
 
+def _skip_reason(
+    engine: Engine, job: Job, local: sources.LocalFile, sha256: str, force: bool
+) -> str | None:
+    if force:
+        return None
+    if local.not_modified:
+        return "not modified (HTTP 304)"
+    with engine.connect() as conn:
+        previous = _same_as_last(conn, job, sha256)
+    return f"unchanged since run {previous}" if previous is not None else None
+
+
+def _load_file(
+    engine: Engine,
+    job: Job,
+    path: Path,
+    source_file: str,
+    result: FileResult,
+    settings: Settings,
+    progress: Progress,
+) -> str | None:
+    """Load the file and mark its run `ok`, in one transaction; the error if it failed."""
+    assert result.run_id is not None
+    try:
+        with engine.begin() as conn:
+            with fewer_collections(), larger_cache(conn):
+                _load(conn, job, path, source_file, result, settings, progress)
+            runs.finish(conn, result.run_id, {k: getattr(result, k) for k in COUNTS})
+    except (UnreadableSource, UnicodeDecodeError, OSError, ValueError) as exc:
+        # The transaction rolled back: nothing of this file stays but the record of its failure.
+        return f"{source_file}: {exc}"
+    except SQLAlchemyError as exc:
+        log.error("ingest.db_error", source=source_file, error=str(exc))
+        message = _first_line(getattr(exc, "orig", None) or exc)
+        return f"{source_file}: the database refused a batch: {message}"
+    except Exception as exc:
+        # A bug (a TypeError in a reader, say) must not take the other files down with it: the
+        # transaction rolled back, the failure is recorded and the next file is read.
+        # KeyboardInterrupt and SystemExit are not Exceptions: they still stop the ingest.
+        log.exception("ingest.unexpected_error", source=source_file)
+        return f"{source_file}: unexpected error {exc.__class__.__name__}: {_first_line(exc)}"
+    return None
+
+
 def _first_line(exc: object) -> str:
     lines = str(exc).splitlines()
     return lines[0] if lines else ""
 
 
-def _insert_run(conn: Connection, values: dict[str, Any]) -> int:
-    return int(conn.execute(insert(RUNS).values(**values).returning(RUNS.c.id)).scalar_one())
-
-
 def _record_failure(
     engine: Engine, run: dict[str, Any], result: FileResult, error: str
 ) -> FileResult:
+    """The file failed: its run (started, or recorded now) says why; its counts are zero, as
+    nothing of it was stored."""
     fresh = FileResult(
         source_file=result.source_file,
         origin=result.origin,
+        run_id=result.run_id,
         status="failed",
         sha256=result.sha256,
         error=error,
     )
     try:
-        with engine.begin() as conn:
-            fresh.run_id = _insert_run(
-                conn, {**run, "status": "failed", "error": error, "finished_at": datetime.now(UTC)}
-            )
+        if fresh.run_id is not None:
+            runs.fail(engine, fresh.run_id, error)
+        else:
+            fresh.run_id = runs.record(engine, {**run, "status": "failed", "error": error})
     except SQLAlchemyError as exc:  # the database itself is gone: report, do not crash
         fresh.error = f"{error} (and the failure could not be recorded: {_first_line(exc)})"
     log.error("ingest.file_failed", source=result.source_file, error=fresh.error)
@@ -388,6 +403,7 @@ def _load(
     while batch := list(islice(stream, settings.batch_size)):
         _load_batch(conn, job, batch, source_file, run_id, now, seen, handed, result)
         progress.advance(len(batch))
+        log.debug("ingest.batch_stored", run_id=run_id, rows=result.read)
     if job.snapshot and job.kind not in RELEASE_KINDS:
         table, record_type, column = (
             (SANCTIONS, "sanction", "registry")

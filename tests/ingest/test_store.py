@@ -427,8 +427,10 @@ def test_keyboard_interrupt_still_stops_the_ingest(
     job = Job(kind="sanctions", format="test", scope="test", read=interrupted, snapshot=False)
     with pytest.raises(KeyboardInterrupt):
         ingest(sqlite_settings, job, path)
-    runs = rows(sqlite_settings, "SELECT status FROM ingest_runs")
-    assert runs == []  # the file's transaction rolled back
+    # The file's transaction rolled back; its run, committed before it, says it was interrupted.
+    runs = rows(sqlite_settings, "SELECT status, finished_at FROM ingest_runs")
+    assert [r.status for r in runs] == ["interrupted"] and runs[0].finished_at is not None
+    assert rows(sqlite_settings, "SELECT * FROM sanctions") == []
 
 
 # --- odds and ends ----------------------------------------------------------------------------
