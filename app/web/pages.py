@@ -42,6 +42,17 @@ KINDS = {
     "efos_sentencia_favorable": "court ruling in its favour (Sentencia favorable)",
     "other": "other sanction",
 }
+
+
+def sanction_kind(kind: str, status: str | None) -> str:
+    """A sanction's kind in words, with the registry's own status word once: the 69-B kinds
+    already name their status ("definitive (Definitivo)"), so it is not repeated after them."""
+    label = KINDS.get(kind, kind)
+    if status and f"({status})".casefold() not in label.casefold():
+        label = f"{label} ({status})"
+    return label
+
+
 SOURCES = {
     "ocds": "OCDS contracts",
     "sfp": "SFP sanctioned suppliers",
@@ -118,6 +129,7 @@ _env.globals.update(
     static=lambda name: f"/static/{name}",
     registries=REGISTRIES,
     kinds=KINDS,
+    sanction_kind=sanction_kind,
     sources=SOURCES,
 )
 
