@@ -441,6 +441,7 @@ async def review_page(
     for item in queue["items"]:
         item["certainty"] = explain.certainty(item["probability"])
         item["reasons"] = explain.reasons(item["evidence"])
+        item["held_apart"] = _held_apart(item["reason"])
     flash = {"same": "Recorded: the same firm.", "different": "Recorded: different firms."}
     return render(
         "review.html",
@@ -450,6 +451,15 @@ async def review_page(
         queue=queue,
         flash=flash.get(done),
     )
+
+
+def _held_apart(reason: str | None) -> str | None:
+    """Why a pair was refused, in words. The RFCs in "different RFCs: X vs Y" are those of the
+    firms the two records are already in, which need not be either record's own RFC."""
+    prefix = "different RFCs: "
+    if reason and reason.startswith(prefix):
+        return f"the firms these records were in carry different RFCs ({reason[len(prefix) :]})"
+    return reason
 
 
 @router.post("/review")

@@ -236,6 +236,24 @@ def test_judging_a_pair_from_the_review_queue(browser: TestClient, site: Setting
     assert [(j.decision, j.author) for j in judged] == [("different", "auditor at the ministry")]
 
 
+def test_the_review_queue_shows_whose_rfcs_hold_a_pair_apart(
+    browser: TestClient, site: Settings
+) -> None:
+    """A pair refused for "different RFCs" names the RFCs of the firms its records are in;
+    each such RFC is shown on the card, by the record or by the firm it is in."""
+    _sign_in(browser, new_key(site, "auditor"))
+    page = browser.get("/review").text
+    cards = page.split("<article")[1:]
+    apart = [c for c in cards if "carry different RFCs" in c]
+    assert apart, page
+    for card in apart:
+        said = re.search(r"carry different RFCs \(([^)]*)\)", card)
+        assert said, card
+        named = set(re.findall(r"[A-Z&Ñ]{3,4}\d{6}[A-Z0-9]{3}", said.group(1)))
+        table = card.split("</table>")[0]
+        assert named and named <= set(re.findall(r"[A-Z&Ñ]{3,4}\d{6}[A-Z0-9]{3}", table)), card
+
+
 def test_pages_are_served_with_everything_they_need(browser: TestClient) -> None:
     page = browser.get("/sign-in").text
     assert "<script" not in page and "http://" not in page and "https://" not in page
