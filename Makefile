@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+WORKERS ?= 2
 
 .PHONY: install run test lint bench clean
 
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: migrate the embedded database, load, link and scan the demo data, serve on http://$(HOST):$(PORT)
+## run: migrate the embedded database, load, link and scan the demo data, serve on http://$(HOST):$(PORT) with $(WORKERS) workers (as the README shows)
 run: install
 	$(BIN)/testigo db upgrade
 	$(BIN)/testigo demo
@@ -27,7 +28,7 @@ run: install
 	$(BIN)/testigo alerts list
 	@echo "open http://$(HOST):$(PORT)/ (the supplier check) and sign in with the key in var/demo-api-key;"
 	@echo "the alert above (a real ComprasMX contract signed inside an SFP debarment) and its firm page are at http://$(HOST):$(PORT)/alerts"
-	$(BIN)/testigo serve --host $(HOST) --port $(PORT)
+	$(BIN)/testigo serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 ## test: the whole suite (PostgreSQL tests are skipped, and say so, when no server answers)
 test: install

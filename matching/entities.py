@@ -235,6 +235,20 @@ def review_queue(engine: Engine, *, page: int, per_page: int) -> dict[str, Any]:
             if keys
             else {}
         )
+        # The firm each record is in now, with its RFCs: a pair is held apart by the RFCs of
+        # the firms its records already joined, which need not be either record's own.
+        firm_of: dict[str, dict[str, Any]] = (
+            {
+                key: {"entity_id": eid, "name": name, "rfcs": rfcs.split() if rfcs else []}
+                for key, eid, name, rfcs in conn.execute(
+                    select(EntityMember.record_key, Entity.id, Entity.display_name, Entity.rfcs)
+                    .join(Entity, Entity.id == EntityMember.entity_id)
+                    .where(EntityMember.record_key.in_(keys))
+                )
+            }
+            if keys
+            else {}
+        )
         # The latest decision a person already made on a listed pair (applied at the next link).
         judged: dict[tuple[str, str], dict[str, str]] = {}
         if keys:
@@ -259,6 +273,8 @@ def review_queue(engine: Engine, *, page: int, per_page: int) -> dict[str, Any]:
                 "a": published.get(r.record_a),
                 "b": published.get(r.record_b),
                 "judged": judged.get((r.record_a, r.record_b)),
+                "firm_a": firm_of.get(r.record_a),
+                "firm_b": firm_of.get(r.record_b),
             }
             for r in rows
         ],

@@ -219,6 +219,7 @@ def run(
     )
     summary.links = totals["links"]
     summary.review_queue = totals["review_queue"]
+    summary.refused = totals["refused"]
     summary.entities = totals["entities"]
     after = replace(
         state,

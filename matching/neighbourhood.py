@@ -223,5 +223,7 @@ def _counts(conn: Connection) -> dict[str, int]:
     return {
         "links": int(by_status.get("linked", 0)),
         "review_queue": int(by_status.get("review", 0)),
+        # Refused links that stand after the run wait in the review queue too.
+        "refused": int(by_status.get("refused", 0)),
         "entities": int(entities),
     }

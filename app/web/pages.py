@@ -42,6 +42,17 @@ KINDS = {
     "efos_sentencia_favorable": "court ruling in its favour (Sentencia favorable)",
     "other": "other sanction",
 }
+
+
+def sanction_kind(kind: str, status: str | None) -> str:
+    """A sanction's kind in words, with the registry's own status word once: the 69-B kinds
+    already name their status ("definitive (Definitivo)"), so it is not repeated after them."""
+    label = KINDS.get(kind, kind)
+    if status and f"({status})".casefold() not in label.casefold():
+        label = f"{label} ({status})"
+    return label
+
+
 SOURCES = {
     "ocds": "OCDS contracts",
     "sfp": "SFP sanctioned suppliers",
@@ -118,6 +129,7 @@ _env.globals.update(
     static=lambda name: f"/static/{name}",
     registries=REGISTRIES,
     kinds=KINDS,
+    sanction_kind=sanction_kind,
     sources=SOURCES,
 )
 
@@ -429,6 +441,7 @@ async def review_page(
     for item in queue["items"]:
         item["certainty"] = explain.certainty(item["probability"])
         item["reasons"] = explain.reasons(item["evidence"])
+        item["held_apart"] = _held_apart(item["reason"])
     flash = {"same": "Recorded: the same firm.", "different": "Recorded: different firms."}
     return render(
         "review.html",
@@ -438,6 +451,15 @@ async def review_page(
         queue=queue,
         flash=flash.get(done),
     )
+
+
+def _held_apart(reason: str | None) -> str | None:
+    """Why a pair was refused, in words. The RFCs in "different RFCs: X vs Y" are those of the
+    firms the two records are already in, which need not be either record's own RFC."""
+    prefix = "different RFCs: "
+    if reason and reason.startswith(prefix):
+        return f"the firms these records were in carry different RFCs ({reason[len(prefix) :]})"
+    return reason
 
 
 @router.post("/review")

@@ -155,6 +155,18 @@ def test_a_barred_supplier_in_words_with_its_sanction_and_evidence(
     assert "verdict-barred" not in before
 
 
+def test_a_69b_status_is_said_once(browser: TestClient, site: Settings) -> None:
+    (definitivo,) = rows(
+        site,
+        "SELECT rfc FROM sanctions WHERE kind = 'efos_definitivo' AND rfc IS NOT NULL"
+        " ORDER BY rfc LIMIT 1",
+    )
+    _sign_in(browser, new_key(site, "officer"))
+    page = browser.get("/check", params={"q": definitivo.rfc}).text
+    assert "definitive (Definitivo)" in page, page
+    assert "(Definitivo) (Definitivo)" not in page
+
+
 def test_a_clear_supplier_and_a_bad_date(browser: TestClient, site: Settings) -> None:
     _sign_in(browser, new_key(site, "officer"))
     page = browser.get("/check", params={"q": "Panaderia Zyxwv Inexistente"}).text
@@ -183,6 +195,8 @@ def test_reviewing_an_alert(browser: TestClient, site: Settings) -> None:
     page = browser.get("/alerts", params={"status": "new", "buyer": "salud"}).text
     alert = re.search(r'action="/alerts/(\d+)/review"', page)
     assert alert and "GARZA GAS" in page, page
+    # The firm's link and its certainty are two words, not "The firm(almost certainly…)".
+    assert re.search(r"The firm</a> \(", page) and "</a>(" not in page, page
     number = alert.group(1)
     assert browser.get("/alerts", params={"buyer": "no such buyer"}).text.count("<article") == 0
     forged = browser.post(f"/alerts/{number}/review", data={"decision": "confirm"})
@@ -220,6 +234,24 @@ def test_judging_a_pair_from_the_review_queue(browser: TestClient, site: Setting
         b=max(a, b),
     )
     assert [(j.decision, j.author) for j in judged] == [("different", "auditor at the ministry")]
+
+
+def test_the_review_queue_shows_whose_rfcs_hold_a_pair_apart(
+    browser: TestClient, site: Settings
+) -> None:
+    """A pair refused for "different RFCs" names the RFCs of the firms its records are in;
+    each such RFC is shown on the card, by the record or by the firm it is in."""
+    _sign_in(browser, new_key(site, "auditor"))
+    page = browser.get("/review").text
+    cards = page.split("<article")[1:]
+    apart = [c for c in cards if "carry different RFCs" in c]
+    assert apart, page
+    for card in apart:
+        said = re.search(r"carry different RFCs \(([^)]*)\)", card)
+        assert said, card
+        named = set(re.findall(r"[A-Z&Ñ]{3,4}\d{6}[A-Z0-9]{3}", said.group(1)))
+        table = card.split("</table>")[0]
+        assert named and named <= set(re.findall(r"[A-Z&Ñ]{3,4}\d{6}[A-Z0-9]{3}", table)), card
 
 
 def test_pages_are_served_with_everything_they_need(browser: TestClient) -> None:

@@ -99,6 +99,9 @@ def test_relink_on_unchanged_data_keeps_every_id(registries: Settings) -> None:
     before = _entities(registries)
     again = _link(registries)
     assert again.mode == "incremental" and again.pairs_scored == 0
+    # The refused links that stand after the run are counted, not only those refused in it.
+    (standing,) = rows(registries, "SELECT COUNT(*) FROM links WHERE status = 'refused'")
+    assert standing[0] > 0 and again.refused == standing[0]
     assert _entities(registries) == before
     full = _link(registries, full=True)
     assert full.mode == "full"
