@@ -96,6 +96,18 @@ class SanctionOut(BaseModel):
     retrieved_at: str | None
 
 
+class DataAsOf(BaseModel):
+    """The sanctions file a registry's data now comes from, and how current it is."""
+
+    registry: str
+    file: str
+    published: str | None = Field(
+        description="The file's own date (in its name, or the server's Last-Modified); null "
+        "when the source states none"
+    )
+    loaded: str | None = Field(description="When Testigo read the file")
+
+
 class CheckQuery(BaseModel):
     name: str | None
     rfc: str | None
@@ -132,6 +144,9 @@ class CheckOut(BaseModel):
     rfc: RfcOut | None = Field(default=None, description="The RFC given; null without one")
     matches: list[MatchOut]
     sanctions: list[SanctionOut]
+    data_as_of: list[DataAsOf] = Field(
+        description="The sanctions data the verdict rests on, per registry, as of which date"
+    )
     model_version: str
 
     model_config = ConfigDict(
@@ -161,6 +176,14 @@ class CheckOut(BaseModel):
                         }
                     ],
                     "sanctions": [],
+                    "data_as_of": [
+                        {
+                            "registry": "sfp",
+                            "file": "sfp_directorio_sancionados_2026-06-11.json",
+                            "published": "2026-06-11",
+                            "loaded": "2026-11-20",
+                        }
+                    ],
                     "model_version": "ea85777ffa9e",
                 }
             ]

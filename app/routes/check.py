@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app import audit
+from app import audit, sources
 from app.deps import AuditDep, EngineDep, IndexDep, SettingsDep, allowed
 from app.errors import BadRequest, TooLarge
 from app.keys import Caller
@@ -62,7 +62,8 @@ async def get_check(
     log.submit(
         audit.entry(caller, "check", result["query"], result["verdict"], index.model_version)
     )
-    return CheckOut.model_validate(result)
+    # Every verdict, a clear one above all, says how current the data behind it is.
+    return CheckOut.model_validate({**result, "data_as_of": sources.sanctions_as_of(engine)})
 
 
 @router.post("/match", response_model=MatchResponse, responses=errors(400, 413))

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app import audit, keys
+from app import audit, keys, sources
 from app.alerts import review as alerts
 from app.errors import TestigoError
 from app.web import sessions, timeline
@@ -130,6 +130,7 @@ _env.globals.update(
     registries=REGISTRIES,
     kinds=KINDS,
     sanction_kind=sanction_kind,
+    published_on=sources.published_on,
     sources=SOURCES,
 )
 
@@ -305,7 +306,9 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
                 ],
             }
         )
-    context.update(result=result, words=words, firms=firms)
+    # Every verdict, a clear one above all, says how current the data behind it is.
+    as_of = sources.sanctions_as_of(request.app.state.engine)
+    context.update(result=result, words=words, firms=firms, as_of=as_of)
     return render("check.html", **context)
 
 

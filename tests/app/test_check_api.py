@@ -100,6 +100,9 @@ def test_69b_definitivo_is_a_warning_and_unknown_is_clear(api: Any, linked: Sett
         "/v1/check", params={"name": "Panaderia Zyxwv Inexistente"}, headers=h["officer"]
     ).json()
     assert unknown["verdict"] == "clear" and unknown["matches"] == []
+    # A clear verdict says which sanctions data it rests on, as of the files' own dates.
+    as_of = {r["registry"]: r["published"] for r in unknown["data_as_of"]}
+    assert as_of["sat-69b"] == "2021-05-18" and as_of["sfp"] == "2026-06-11", unknown
 
 
 def test_real_time_scores_equal_batch_scores(linked: Settings) -> None:

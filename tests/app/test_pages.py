@@ -139,6 +139,9 @@ def test_a_barred_supplier_in_words_with_its_sanction_and_evidence(
     assert "2026-06-10 – 2028-03-28" in text  # the debarment's period
     assert "Aeropuerto" in text  # its authority
     assert "sfp_directorio_sancionados_2026-06-11.json" in text  # the source file
+    # The file's own date, not the day it was loaded, says how current the sanction is.
+    assert "sfp_directorio_sancionados_2026-06-11.json, published 2026-06-11" in text
+    assert "retrieved" not in text
     assert "The name is the same" in text  # why it is this firm, in words
     assert GARZA_RFC in text  # the records as published
     # As over the API, the check is in the audit log under the officer's key.
@@ -171,6 +174,11 @@ def test_a_clear_supplier_and_a_bad_date(browser: TestClient, site: Settings) ->
     _sign_in(browser, new_key(site, "officer"))
     page = browser.get("/check", params={"q": "Panaderia Zyxwv Inexistente"}).text
     assert "verdict-clear" in page and "No firm in Testigo" in page
+    # A clear verdict says which data it rests on, as of when: the 69-B list is of 2021.
+    as_of = re.search(r'<p class="muted as-of">(.*?)</p>', page, re.S)
+    assert as_of, page
+    assert "SAT Article 69-B list 2021-05-18" in as_of.group(1), as_of.group(1)
+    assert "SFP sanctioned suppliers 2026-06-11" in as_of.group(1), as_of.group(1)
     bad = browser.get("/check", params={"q": "ACME", "on": "31/12/2026"})
     assert bad.status_code == 422 and "2026-11-24" in bad.text
 
