@@ -276,10 +276,12 @@ def test_a_nul_in_a_form_is_refused_before_the_database(
     """PostgreSQL text cannot hold NUL: a form that carries one, url-encoded (%00) as a browser
     sends it or as a multipart field, is refused with a 422 and changes nothing."""
     _sign_in(browser, new_key(site, "auditor"))
-    page = browser.get("/alerts").text
-    alert = re.search(r'action="/alerts/(\d+)/review"', page)
-    assert alert, page
-    number = int(alert.group(1))
+    # Any alert will do (an earlier test of this module may have reviewed the new ones): the
+    # NUL is refused before the route looks at the alert. The CSRF token is the session's.
+    (first,) = rows(site, "SELECT min(id) AS id FROM alerts")
+    assert first.id is not None
+    number = int(first.id)
+    page = browser.get("/review").text
     query = "SELECT status, review_note, reviewed_at FROM alerts WHERE id = :i"
     before = rows(site, query, i=number)
     fields = {"decision": "dismiss", "note": "dup\x00licate", "csrf": _csrf(page)}
