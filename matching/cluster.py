@@ -286,6 +286,7 @@ def cluster(
             refused.append((a, b, -negative, REASON_JUDGED_DIFFERENT))
             continue
         ca = code[ra]
+        rfcs_hold = False  # both clusters hold RFCs, and one of them agrees
         if ca != _NO_RFC:
             cb = code[rb]
             if ca >= 0 and cb >= 0:
@@ -293,13 +294,17 @@ def cluster(
                     reason = f"different RFCs: {rfc_a} vs {rfc_b}"
                     refused.append((a, b, -negative, reason))
                     continue
-            elif cb != _NO_RFC and (conflict := state.rfc_conflict(ra, rb)) is not None:
-                refused.append((a, b, -negative, conflict))
-                continue
-            elif coherence is not None and (found := _incoherent(faces, keys, ra, rb, coherence)):
-                refused.append((a, b, -negative, f"{INCOHERENT}: {found}"))
-                continue
-        elif coherence is not None and (found := _incoherent(faces, keys, ra, rb, coherence)):
+                rfcs_hold = True
+            elif cb != _NO_RFC:
+                if (conflict := state.rfc_conflict(ra, rb)) is not None:
+                    refused.append((a, b, -negative, conflict))
+                    continue
+                rfcs_hold = True
+        if (
+            coherence is not None
+            and not rfcs_hold
+            and (found := _incoherent(faces, keys, ra, rb, coherence))
+        ):
             refused.append((a, b, -negative, f"{INCOHERENT}: {found}"))
             continue
         state.merge(ra, rb)

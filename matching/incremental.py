@@ -433,12 +433,16 @@ def _guarded(pairs: list[Pair], profiles: Profiles, new_rows: list[dict[str, Any
     sides, and every profile's name for the extension counts."""
     rows = {str(r["unique_id"]): r for r in new_rows}
     wanted = {k for a, b, *_ in pairs for k in (a, b) if k not in rows}
+    stored: dict[str, int] = {}
     for key, number in profiles.rows_of(wanted).items():
-        if profiles.rep(number) == key:
-            rows[key] = (
-                profiles.edits[number]
-                if number in profiles.edits
-                else profiles.table.slice(number, 1).to_pylist()[0]
-            )
+        if profiles.rep(number) != key:
+            continue
+        if number in profiles.edits:
+            rows[key] = profiles.edits[number]
+        else:
+            stored[key] = number
+    # One read of the stored rows, not a slice per pair.
+    taken = profiles.table.take(list(stored.values())).to_pylist() if stored else []
+    rows.update(zip(stored, taken, strict=True))
     names = [*profiles.table["name"].to_pylist(), *(r["name"] for r in new_rows)]
     return guards.guard_pairs(pairs, rows, guards.Extensions.of(names))
