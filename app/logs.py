@@ -66,6 +66,12 @@ def _redact_event(
     return {k: _redact_value(v) for k, v in event.items()}
 
 
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    # sys.stderr is looked up at each log call, not when logging is configured: a stream
+    # captured at configure time (a test runner's, a closed pipe) must not outlive itself.
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure(level: str = "INFO") -> None:
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
@@ -78,6 +84,6 @@ def configure(level: str = "INFO") -> None:
             structlog.processors.KeyValueRenderer(key_order=["timestamp", "level", "event"]),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )

@@ -87,14 +87,14 @@ def write_floors(
 ) -> None:
     """The driver and engine floors of writing `rows` (parents first), on each backend."""
     from app.bulk import insert_rows
-    from ingest.pipeline import _insert_run
+    from ingest.runs import insert_run
 
     for backend, admin_url in backends.items():
         with fresh_database(backend, admin_url) as (url, data_dir):
             engine = _database(url, data_dir)
             with engine.begin() as conn:
                 run = {**FLOOR_RUN, "kind": kind, "scope": kind, "started_at": datetime.now(UTC)}
-                run_id = _insert_run(conn, run)
+                run_id = insert_run(conn, run)
                 for table, batch, _ in rows:
                     if "run_id" in table.c:
                         for row in batch:

@@ -172,10 +172,11 @@ def _locks(engine: Engine) -> _Locks:
 def record(engine: Engine, values: dict[str, Any]) -> int:
     """A run that is over as soon as it starts (skipped, or failed before it could load)."""
     with engine.begin() as conn:
-        return _insert(conn, {"finished_at": datetime.now(UTC), **values})
+        return insert_run(conn, {"finished_at": datetime.now(UTC), **values})
 
 
-def _insert(conn: Connection, values: dict[str, Any]) -> int:
+def insert_run(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert one run row inside the caller's transaction; returns its id."""
     return int(conn.execute(insert(RUNS).values(**values).returning(RUNS.c.id)).scalar_one())
 
 
@@ -189,7 +190,7 @@ def started(engine: Engine, values: dict[str, Any]) -> Iterator[int]:
     release: Release | None = None
     try:
         with engine.begin() as conn:
-            run_id = _insert(conn, {**values, "status": "started"})
+            run_id = insert_run(conn, {**values, "status": "started"})
             release = locks.hold(run_id)  # before the commit: no sweep sees it unlocked
     except BaseException:
         if release is not None:

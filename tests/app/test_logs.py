@@ -90,3 +90,23 @@ def test_our_own_logs_never_hold_a_key(capsys: pytest.CaptureFixture[str]) -> No
     )
     line = capsys.readouterr().err
     assert "request.failed" in line and "api_key=" in line and key not in line
+
+
+def test_logs_go_to_the_stderr_of_the_moment_not_of_configuration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Configured while stderr was a stream that is closed since (a test's capture, a pipe),
+    # logging must not fail: every later test and command logged into a closed file.
+    import io
+    import sys
+
+    import structlog
+
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    logs.configure("INFO")
+    first.close()
+    second = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", second)
+    structlog.get_logger("test").warning("after.close")
+    assert "after.close" in second.getvalue()
