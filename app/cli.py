@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
@@ -34,9 +35,37 @@ ForceOpt = Annotated[
 ]
 
 
+# Options of `testigo` itself, before the command (`testigo --verbose link`).
+_GLOBAL = {"verbose": False}
+
+
+@cli.callback()
+def _options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show every file and quarantined row, info logs and the linker's own logs.",
+        ),
+    ] = False,
+) -> None:
+    _GLOBAL["verbose"] = verbose
+
+
 def _settings() -> Settings:
-    settings = get_settings()
-    logs.configure(settings.log_level)
+    from pydantic import ValidationError
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # a TESTIGO_ variable that does not parse
+        problems = "; ".join(
+            f"TESTIGO_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        typer.echo(f"error: bad setting: {problems}", err=True)
+        raise typer.Exit(2) from None
+    logs.configure(settings.log_level, verbose=_GLOBAL["verbose"])
     return settings
 
 
@@ -93,7 +122,7 @@ def _run(job_factory: Callable[[], Job], locations: list[str], as_json: bool, fo
     else:
         from app.progress import print_summary
 
-        print_summary(summary)
+        print_summary(summary, verbose=_GLOBAL["verbose"])
     if summary.failed:
         raise typer.Exit(1)
 
@@ -180,37 +209,44 @@ def demo(as_json: JsonOpt = False) -> None:
     settings = _settings()
     engine = make_engine(settings)
     try:
-        summaries = load_demo(settings.demo_dir, engine=engine, settings=settings)
+        from app.progress import TerminalProgress
+
+        progress = TerminalProgress() if sys.stderr.isatty() and not as_json else None
+        summaries = load_demo(
+            settings.demo_dir, engine=engine, settings=settings, progress=progress
+        )
     finally:
         engine.dispose()
-    for summary in summaries:
-        if as_json:
+    if as_json:
+        for summary in summaries:
             typer.echo(dumps(summary))
-        else:
-            from app.progress import print_summary
+    else:
+        from app.progress import print_sources
 
-            print_summary(summary)
+        print_sources(summaries, verbose=_GLOBAL["verbose"])
     _demo_key(settings)
     if any(s.failed for s in summaries):
         raise typer.Exit(1)
 
 
 def _demo_key(settings: Settings) -> None:
-    """On a fresh demo database, an auditor key for trying the API (saved under the data dir)."""
+    """An auditor key for trying the API, saved under the data dir (readable by its owner only).
+    The saved key is kept while it still works; a missing, revoked or foreign one (the file of
+    another database) is replaced, so every run leaves a usable key file."""
     from app import keys
     from app.db import make_engine
 
     path = settings.data_dir / "demo-api-key"
     engine = make_engine(settings)
     try:
-        if any(k["revoked_at"] is None for k in keys.listing(engine)):
-            if path.exists():
-                typer.echo(f"demo API key (auditor): {path.read_text().strip()}", err=True)
+        saved = path.read_text().strip() if path.is_file() else ""
+        if saved and keys.verify(engine, saved) is not None:
+            typer.echo(f"demo API key (auditor), in {path}: {saved}", err=True)
             return
         _, key = keys.create(engine, role="auditor", name="demo")
     finally:
         engine.dispose()
-    path.write_text(key + "\n")
+    keys.save(path, key)
     typer.echo(f"demo API key (auditor), saved in {path}: {key}", err=True)
 
 
@@ -670,7 +706,24 @@ def serve(
 
 
 def main() -> None:
-    cli()
+    """The `testigo` command. A failure no command handled is still one line and exit code 1,
+    never a traceback (TESTIGO_LOG_LEVEL=DEBUG lets it through, for debugging)."""
+    from app.errors import first_line
+
+    try:
+        cli()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise SystemExit(130) from None
+    except Exception as exc:
+        if os.environ.get("TESTIGO_LOG_LEVEL", "").upper() == "DEBUG":
+            raise
+        typer.echo(
+            f"error: {exc.__class__.__name__}: {first_line(exc)} "
+            "(TESTIGO_LOG_LEVEL=DEBUG shows the traceback)",
+            err=True,
+        )
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def first_line(exc: object) -> str:
+    """An exception's message as one line (its first non-blank one): what a user is shown of a
+    failure, on the command line or in a run summary; the rest goes to the debug log."""
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+
+
 class TestigoError(Exception):
     status = 500
     # Seconds a client should wait before asking again (sent as Retry-After); None: not sent.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, insert, select, update
 
@@ -100,3 +102,13 @@ def listing(engine: Engine) -> list[dict[str, object]]:
             }
             for r in conn.execute(select(ApiKey).order_by(ApiKey.id))
         ]
+
+
+def save(path: Path, key: str) -> None:
+    """Write a key to a file only its owner can read (0600 from the start: never a moment
+    world-readable), creating the folder if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    path.chmod(0o600)  # an existing file keeps its old mode through O_CREAT

@@ -34,11 +34,12 @@ def failure(exc: Exception) -> str:
     """A failed `testigo link` as one line that says what to do where it can."""
     from sqlalchemy.exc import DBAPIError
 
+    from app.errors import first_line
     from matching.model import ModelError
 
     if isinstance(exc, ModelError):
         return str(exc)
-    first = next((line for line in str(exc).splitlines() if line.strip()), "").strip()
+    first = first_line(exc)
     if isinstance(exc, DBAPIError):
         return (
             f"link failed: the database could not be read ({first}); "

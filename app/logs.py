@@ -72,10 +72,21 @@ def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
     return structlog.PrintLogger(file=sys.stderr)
 
 
-def configure(level: str = "INFO") -> None:
+# Libraries whose own logging is detail for `--verbose`: Splink logs each training step and
+# warns of every parameter it could not estimate (~230 lines for the demo); what matters of it
+# is said in the link summary's `training:` line.
+CHATTY_LIBRARIES = ("splink",)
+
+
+def configure(level: str = "INFO", *, verbose: bool = False) -> None:
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         numeric = logging.INFO
+    if verbose:
+        numeric = min(numeric, logging.INFO)
+        logging.basicConfig(level=logging.INFO, format="%(name)s %(levelname)s %(message)s")
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,

@@ -45,12 +45,14 @@ class NightlyReport:
     link: dict[str, Any] | None = None
     scan: dict[str, Any] | None = None
     digest: dict[str, Any] | None = None
+    # A step (link, scan, digest) that failed, as one line each; the steps after it still ran.
+    steps_failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def exit_code(self) -> int:
         failed_mail = bool(self.digest and self.digest.get("failed"))
-        return 1 if self.sources_failed or failed_mail else 0
+        return 1 if self.sources_failed or self.steps_failed or failed_mail else 0
 
     def line(self) -> str:
         parts = [
@@ -73,6 +75,7 @@ class NightlyReport:
             parts.append(f"alerts {self.scan['alerts_new']} new")
         if self.digest:
             parts.append(f"mail {self.digest['sent']} sent, {self.digest['queued_left']} queued")
+        parts.extend(f"failed {step}" for step in self.steps_failed)
         return "nightly: " + "; ".join(parts) + f" ({self.seconds:.0f} s)"
 
 
@@ -139,7 +142,8 @@ def run(engine: Engine, settings: Settings, *, send_mail: bool = True) -> Nightl
     from dataclasses import asdict
 
     from app.alerts.detect import scan
-    from app.linking import link_options
+    from app.errors import first_line
+    from app.linking import failure, link_options
     from ingest.pipeline import run_job
     from ingest.runs import sweep
     from matching.link import link
@@ -165,11 +169,23 @@ def run(engine: Engine, settings: Settings, *, send_mail: bool = True) -> Nightl
                 report.sources_unchanged += 1
             else:
                 report.sources_ok += 1
-        report.link = link(engine, link_options(settings)).as_dict()
-        report.scan = asdict(scan(engine))
+        # Each step is tried whatever the one before did: a link that cannot run (say, no two
+        # records share an RFC to train on) still leaves the earlier entities to scan and the
+        # queued mail to send, and the summary line says which step failed.
+        try:
+            report.link = link(engine, link_options(settings)).as_dict()
+        except Exception as exc:
+            report.steps_failed.append(failure(exc))
+        try:
+            report.scan = asdict(scan(engine))
+        except Exception as exc:
+            report.steps_failed.append(f"alert scan: {first_line(exc)}")
         if send_mail:
             from app.alerts.digest import run_digest
 
-            report.digest = run_digest(engine, settings)
+            try:
+                report.digest = run_digest(engine, settings)
+            except Exception as exc:
+                report.steps_failed.append(f"digest: {first_line(exc)}")
     report.seconds = time.perf_counter() - started
     return report

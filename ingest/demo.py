@@ -8,10 +8,12 @@ from sqlalchemy import Engine
 
 from app.settings import Settings
 from ingest.jobs import contracts_job, ocds_job, sanctions_job, suppliers_job
-from ingest.pipeline import IngestSummary, run_job
+from ingest.pipeline import IngestSummary, Progress, run_job
 
 
-def load_demo(demo_dir: Path, *, engine: Engine, settings: Settings) -> list[IngestSummary]:
+def load_demo(
+    demo_dir: Path, *, engine: Engine, settings: Settings, progress: Progress | None = None
+) -> list[IngestSummary]:
     plan = [
         (ocds_job(), [str(demo_dir / "ocds")]),
         # ComprasMX, the federal download since 2025: with the SFP directory below it holds a
@@ -30,4 +32,7 @@ def load_demo(demo_dir: Path, *, engine: Engine, settings: Settings) -> list[Ing
             [str(demo_dir / "suppliers/cdmx_sefin_proveedores_2015.json")],
         ),
     ]
-    return [run_job(job, locations, engine=engine, settings=settings) for job, locations in plan]
+    return [
+        run_job(job, locations, engine=engine, settings=settings, progress=progress)
+        for job, locations in plan
+    ]

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.bulk import driver, is_sqlite
+from app.errors import first_line
 from app.models import IngestRun, QuarantinedRow
 from app.settings import Settings
 from ingest import runs
@@ -156,7 +157,7 @@ def run_job(
             continue
         except Exception as exc:  # a bug, not a bad source: still only this location fails
             log.exception("ingest.source_failed", origin=location)
-            error = f"{location}: unexpected error {exc.__class__.__name__}: {_first_line(exc)}"
+            error = f"{location}: unexpected error {exc.__class__.__name__}: {first_line(exc)}"
             summary.files.append(FileResult(location, location, status="failed", error=error))
             continue
         for local in files:
@@ -258,7 +259,7 @@ def _ingest_file(
                 return _record_failure(engine, run, result, error)
     except SQLAlchemyError as exc:  # the run itself could not be read or recorded
         log.error("ingest.db_error", source=source_file, error=str(exc))
-        message = _first_line(getattr(exc, "orig", None) or exc)
+        message = first_line(getattr(exc, "orig", None) or exc)
         return _record_failure(
             engine, run, result, f"{source_file}: the database is unavailable: {message}"
         )
@@ -310,20 +311,15 @@ def _load_file(
         return f"{source_file}: {exc}"
     except SQLAlchemyError as exc:
         log.error("ingest.db_error", source=source_file, error=str(exc))
-        message = _first_line(getattr(exc, "orig", None) or exc)
+        message = first_line(getattr(exc, "orig", None) or exc)
         return f"{source_file}: the database refused a batch: {message}"
     except Exception as exc:
         # A bug (a TypeError in a reader, say) must not take the other files down with it: the
         # transaction rolled back, the failure is recorded and the next file is read.
         # KeyboardInterrupt and SystemExit are not Exceptions: they still stop the ingest.
         log.exception("ingest.unexpected_error", source=source_file)
-        return f"{source_file}: unexpected error {exc.__class__.__name__}: {_first_line(exc)}"
+        return f"{source_file}: unexpected error {exc.__class__.__name__}: {first_line(exc)}"
     return None
-
-
-def _first_line(exc: object) -> str:
-    lines = str(exc).splitlines()
-    return lines[0] if lines else ""
 
 
 def _record_failure(
@@ -345,7 +341,7 @@ def _record_failure(
         else:
             fresh.run_id = runs.record(engine, {**run, "status": "failed", "error": error})
     except SQLAlchemyError as exc:  # the database itself is gone: report, do not crash
-        fresh.error = f"{error} (and the failure could not be recorded: {_first_line(exc)})"
+        fresh.error = f"{error} (and the failure could not be recorded: {first_line(exc)})"
     log.error("ingest.file_failed", source=result.source_file, error=fresh.error)
     return fresh
 

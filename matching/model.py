@@ -83,7 +83,9 @@ def _linker(table: pa.Table, settings: dict[str, Any], backend: BackendConfig | 
 
     api = db_api(backend)
     frame = api.register(table, dataset_display_name="records")
-    return Linker(frame, settings)
+    # log_level=None: Splink leaves logging alone (its default turns its own handler on at
+    # INFO each time); the command line decides what of it is shown (app/logs.py, --verbose).
+    return Linker(frame, settings, log_level=None)
 
 
 def train(
@@ -256,7 +258,7 @@ def predict_between(
     new_frame = api.register(new.drop(tf_columns), dataset_display_name="new")
     # The linker is built on the new records alone (dedupe_only takes one table); the
     # existing ones only enter as the other side of predict_between.
-    linker = Linker(new_frame, splink_settings(model))
+    linker = Linker(new_frame, splink_settings(model), log_level=None)
     for column in TF_COLUMNS:
         lookup = api.register(_tf_lookup(both, column))
         linker.table_management.register_term_frequency_lookup(lookup, column)
@@ -302,6 +304,6 @@ def score_pairs(
 
     api = db_api(backend)
     frame = api.register(left)
-    linker = Linker(frame, splink_settings(model))
+    linker = Linker(frame, splink_settings(model), log_level=None)
     result = linker.inference.score_pairs(left.to_pylist(), right.to_pylist())
     return _columns(result.as_pyarrow_table())

@@ -61,3 +61,23 @@ def test_bad_options_exit_2_and_say_what_to_pass(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "sfp" in unknown.stderr
     no_map = run(tmp_path, "ingest", "suppliers", "--format", "csv", str(SFP))
     assert no_map.returncode == 2 and "--map" in no_map.stderr
+
+
+def test_any_failure_is_one_line_and_an_exit_code_never_a_traceback(tmp_path: Path) -> None:
+    # Issue 14 item 10: a failure no command handled (here a database that does not answer)
+    # printed a raw traceback.
+    env = {**os.environ, "TESTIGO_DATA_DIR": str(tmp_path / "var")}
+    env["TESTIGO_DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    env.pop("TESTIGO_LOG_LEVEL", None)
+    down = subprocess.run(
+        [*TESTIGO, "stats"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert down.returncode == 1 and "Traceback" not in down.stderr
+    assert down.stderr.count("\n") == 1 and down.stderr.startswith("error: OperationalError")
+    env["TESTIGO_BATCH_SIZE"] = "many"
+    env.pop("TESTIGO_DATABASE_URL")
+    bad = subprocess.run(
+        [*TESTIGO, "stats"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "TESTIGO_BATCH_SIZE" in bad.stderr

@@ -64,3 +64,44 @@ def test_sources_file_errors_are_clear(tmp_path: Path) -> None:
         read_sources(bad)
     with pytest.raises(NightlyError, match="cannot read"):
         read_sources(tmp_path / "none.toml")
+
+
+def test_a_failing_link_is_one_line_in_the_summary_and_the_scan_still_runs(
+    tmp_path: Path,
+) -> None:
+    # Issue 14 item 10: a link that fails (here a saved model that cannot be read) printed a
+    # raw traceback and no summary line; the alert scan after it never ran.
+    import os
+    import subprocess
+    import sys
+
+    data_dir = tmp_path / "var"
+    models = data_dir / "models"
+    models.mkdir(parents=True)
+    (models / "model-29991231T000000.000000+0000-broken.json").write_text("{not json")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[sources]]\nkind = "sanctions"\nformat = "sfp"\nlocation = "{SFP}"\n')
+    env = {**os.environ, "TESTIGO_DATA_DIR": str(data_dir), "TESTIGO_SOURCES": str(sources)}
+    for name in ("TESTIGO_DATABASE_URL", "TESTIGO_LOG_LEVEL"):
+        env.pop(name, None)
+    root = Path(__file__).resolve().parents[2]
+
+    def testigo(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            timeout=300,
+            check=False,
+        )
+
+    assert testigo("db", "upgrade").returncode == 0
+    done = testigo("nightly", "--no-mail")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    line = done.stdout.strip().splitlines()[-1]
+    assert line.startswith("nightly: sources 1 loaded")
+    assert "alerts 0 new" in line  # the scan ran after the failed link
+    assert "failed" in line and "broken.json" in line  # the step, and what to look at
