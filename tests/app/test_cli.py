@@ -81,3 +81,20 @@ def test_any_failure_is_one_line_and_an_exit_code_never_a_traceback(tmp_path: Pa
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "TESTIGO_BATCH_SIZE" in bad.stderr
+
+
+def test_link_says_a_few_lines_and_splink_speaks_only_with_verbose(tmp_path: Path) -> None:
+    # Issue 14 item 11: Splink's own training log (~230 lines, "not yet fully trained") was
+    # printed by every `testigo link` (and so by `make run`).
+    from tests.factories import SAT
+
+    run(tmp_path, "db", "upgrade")
+    for fmt, path in (("sfp", SFP), ("sat-69b", SAT)):
+        assert run(tmp_path, "ingest", "sanctions", "-f", fmt, str(path)).returncode == 0
+    quiet = run(tmp_path, "link", "--full", "--retrain")
+    assert quiet.returncode == 0, quiet.stderr[-2000:]
+    said = quiet.stdout + quiet.stderr
+    assert "Iteration" not in said and "fully trained" not in said
+    assert len(said.splitlines()) <= 10 and "full link:" in said
+    loud = run(tmp_path, "--verbose", "link", "--full", "--retrain")
+    assert loud.returncode == 0 and "Iteration" in loud.stdout + loud.stderr
