@@ -335,15 +335,16 @@ cli.add_typer(export_cli, name="export")
 
 @export_cli.command("entities")
 def export_entities(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl | csv")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl | csv | ftm")] = "jsonl",
 ) -> None:
-    """One entity per line: id, display name, RFCs and its records with their probability."""
+    """One entity per line: id, display name, RFCs and its records with their probability;
+    `ftm`: FollowTheMoney entities (firms, sanctions, contracts, buyers) for yente or Aleph."""
     from app.db import make_engine
-    from matching import export
+    from matching import export, ftm
 
-    writers = {"jsonl": export.jsonl, "csv": export.csv_lines}
+    writers = {"jsonl": export.jsonl, "csv": export.csv_lines, "ftm": ftm.lines}
     if fmt not in writers:
-        typer.echo("error: --format must be jsonl or csv", err=True)
+        typer.echo("error: --format must be jsonl, csv or ftm", err=True)
         raise typer.Exit(2)
     engine = make_engine(_settings())
     try:

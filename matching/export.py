@@ -27,7 +27,7 @@ def entities(engine: Engine, *, batch: int = 20_000) -> Iterator[dict[str, Any]]
             LinkRecord.name,
             LinkRecord.rfc_raw,
             EntityMember.probability,
-            LinkRecord.record_key,
+            LinkRecord.record_type,
         )
         .join(EntityMember, EntityMember.entity_id == Entity.id)
         .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
@@ -35,9 +35,17 @@ def entities(engine: Engine, *, batch: int = 20_000) -> Iterator[dict[str, Any]]
     )
     current: dict[str, Any] | None = None
     with engine.connect() as conn:
-        for eid, display, rfcs, source, key, name, rfc_raw, p, _ in conn.execution_options(
-            yield_per=batch
-        ).execute(query):
+        for (
+            eid,
+            display,
+            rfcs,
+            source,
+            key,
+            name,
+            rfc_raw,
+            p,
+            record_type,
+        ) in conn.execution_options(yield_per=batch).execute(query):
             if current is None or current["entity_id"] != eid:
                 if current is not None:
                     yield current
@@ -50,6 +58,7 @@ def entities(engine: Engine, *, batch: int = 20_000) -> Iterator[dict[str, Any]]
             current["records"].append(
                 {
                     "source": source,
+                    "record_type": record_type,
                     "source_key": key,
                     "name": name,
                     "rfc": rfc_raw,

@@ -12,7 +12,7 @@ from app.deps import AuditDep, EngineDep, allowed
 from app.errors import BadRequest, NotFound
 from app.keys import Caller
 from app.schemas import JudgementIn, JudgementOut, errors
-from matching import entities, export
+from matching import entities, export, ftm
 from matching.judgements import JudgementError, record
 
 router = APIRouter(prefix="/v1", tags=["auditors"], responses=errors(401, 403, 422, 503))
@@ -112,16 +112,25 @@ def get_audit(
 def export_entities(
     engine: EngineDep,
     _: Annotated[Caller, Depends(allowed("export"))],
-    format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
+    format: Annotated[
+        Literal["jsonl", "csv", "ftm"],
+        Query(description="jsonl, csv, or ftm (FollowTheMoney entities, one JSON a line)"),
+    ] = "jsonl",
 ) -> StreamingResponse:
-    """Every resolved firm, one per line, streamed (JSON Lines or CSV)."""
-    if format not in ("jsonl", "csv"):
-        raise BadRequest("format must be jsonl or csv")
-    lines: Iterator[str] = export.jsonl(engine) if format == "jsonl" else export.csv_lines(engine)
+    """Every resolved firm, one per line, streamed (JSON Lines or CSV); `ftm`: the firms with
+    their sanctions, contracts and buyers as FollowTheMoney entities (yente, Aleph, `ftm`)."""
+    writers = {
+        "jsonl": (export.jsonl, "application/x-ndjson", "jsonl"),
+        "csv": (export.csv_lines, "text/csv", "csv"),
+        "ftm": (ftm.lines, "application/x-ndjson", "ftm.json"),
+    }
+    if format not in writers:
+        raise BadRequest("format must be jsonl, csv or ftm")
+    write, media, suffix = writers[format]
+    lines: Iterator[str] = write(engine)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
     return StreamingResponse(
         lines,
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="entities-{stamp}.{format}"'},
+        headers={"Content-Disposition": f'attachment; filename="entities-{stamp}.{suffix}"'},
     )
