@@ -9,6 +9,11 @@ from typing import Any
 
 BARRED, WARNING, REVIEW, CLEAR = "barred", "warning", "review", "clear"
 WARNING_EFOS = ("efos_definitivo", "efos_presunto")
+HIGH, MEDIUM, LOW = "high", "medium", "low"  # the severities of an alert
+# The 69-B stages an alert is raised for, by how sure the SAT is: a definitive listing is
+# medium, a presumed one low. The other stages (desvirtuado, sentencia favorable) clear.
+EFOS_ALERT = {"efos_definitivo": MEDIUM, "efos_presunto": LOW}
+ALERTING_KINDS = ("debarment", *EFOS_ALERT)
 RECENT_DEBARMENT_YEARS = 2
 # The RFC rule: an exact match on a whole RFC whose check digit holds (and that is no generic or
 # placeholder RFC) identifies the taxpayer, whatever the model's other comparisons say. The SAT
@@ -32,6 +37,10 @@ class SanctionFact:
     status: str  # active | withdrawn
     source_file: str
     retrieved_at: datetime | None
+
+    @property
+    def source_key(self) -> str:
+        return self.record_key.split(":", 1)[1]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +83,21 @@ def warns(fact: SanctionFact, on: date) -> bool:
     if fact.kind == "debarment" and fact.end is not None and fact.end < on:
         return on <= _years_after(fact.end, RECENT_DEBARMENT_YEARS)
     return fact.kind == "fine" and (fact.start is None or fact.start <= on)
+
+
+def alert_level(fact: SanctionFact, on: date, *, linked: bool) -> str | None:
+    """The alert one sanction raises against an award made on `on`: the check's rule, read
+    after the fact. What would have barred the award (`covers`, undated debarments included) is
+    high, or medium when the supplier is the sanctioned firm only in the review band; a 69-B
+    listing a check warns of is medium (Definitivo) or low (Presunto), for a linked firm only.
+    A fine or a debarment already over warn an officer before awarding, but are no reason to
+    question an award made: they raise nothing (`linked`: the supplier's record is in the firm
+    at or above `auto`)."""
+    if covers(fact, on):
+        return HIGH if linked else MEDIUM
+    if linked and warns(fact, on):
+        return EFOS_ALERT.get(fact.kind)
+    return None
 
 
 def severity(facts: Sequence[SanctionFact], on: date) -> str:

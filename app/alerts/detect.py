@@ -29,9 +29,9 @@ from app.models import (
 )
 from matching.award_dates import award_keys, day_of
 from matching.records import record_key
+from matching.verdict import ALERTING_KINDS, HIGH, LOW, MEDIUM, SanctionFact, alert_level
 
 log = structlog.get_logger(__name__)
-HIGH, MEDIUM, LOW = "high", "medium", "low"
 
 
 @dataclass(slots=True)
@@ -45,52 +45,9 @@ class ScanSummary:
     seconds: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class SanctionInfo:
-    key: str
-    registry: str
-    case_number: str | None
-    kind: str
-    authority: str | None
-    start: date | None
-    end: date | None
-    raw_status: str | None
-    source_file: str
-    retrieved_at: datetime | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "registry": self.registry,
-            "case_number": self.case_number,
-            "kind": self.kind,
-            "authority": self.authority,
-            "status": self.raw_status,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
-        }
-
-
-def severity(sanction: SanctionInfo, on: date, *, linked: bool) -> str | None:
-    """The alert a sanction raises for an award on `on`: linked is True at or above `auto`,
-    False for a link only in the review band."""
-    if sanction.kind == "debarment":
-        in_force = (sanction.start is None or sanction.start <= on) and (
-            sanction.end is None or on <= sanction.end
-        )
-        if not in_force or sanction.start is None:
-            return None
-        return HIGH if linked else MEDIUM
-    if not linked or sanction.start is None or sanction.start > on:
-        return None
-    if sanction.kind == "efos_definitivo":
-        return MEDIUM
-    if sanction.kind == "efos_presunto":
-        return LOW
-    return None
-
-
-def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionInfo]]:
-    out: dict[str, list[SanctionInfo]] = defaultdict(list)
+def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionFact]]:
+    """The sanctions that can raise an alert (`verdict.ALERTING_KINDS`), by firm."""
+    out: dict[str, list[SanctionFact]] = defaultdict(list)
     query = (
         select(
             EntityMember.entity_id,
@@ -102,6 +59,7 @@ def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionInfo]]:
             Sanction.start_date,
             Sanction.end_date,
             Sanction.raw_status,
+            Sanction.status,
             Sanction.source_file,
             IngestRun.retrieved_at,
         )
@@ -109,11 +67,11 @@ def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionInfo]]:
         .join(IngestRun, IngestRun.id == Sanction.run_id)
         .where(
             Sanction.status == "active",
-            Sanction.kind.in_(["debarment", "efos_definitivo", "efos_presunto"]),
+            Sanction.kind.in_(ALERTING_KINDS),
         )
     )
-    for entity, *rest in conn.execute(query):
-        out[entity].append(SanctionInfo(*rest))
+    for entity, key, *rest in conn.execute(query):
+        out[entity].append(SanctionFact(record_key("sanction", key), *rest))
     return dict(out)
 
 
@@ -240,11 +198,11 @@ def scan(engine: Engine, *, now: datetime | None = None) -> ScanSummary:
             options.extend((entity, p, ev, False) for entity, p, ev in review.get(party, []))
             for entity, p, ev, linked in options:
                 for sanction in sanctioned.get(entity or "", []):
-                    level = severity(sanction, on, linked=linked)
+                    level = alert_level(sanction, on, linked=linked)
                     if level is None:
                         continue
                     summary.candidates += 1
-                    pair = (award_key, sanction.key)
+                    pair = (award_key, sanction.source_key)
                     current = found.get(pair)
                     rank = {HIGH: 3, MEDIUM: 2, LOW: 1}[level]
                     if current is not None and current["_rank"] >= rank:
@@ -260,7 +218,7 @@ def scan(engine: Engine, *, now: datetime | None = None) -> ScanSummary:
 
 def _alert_values(
     award_key: str,
-    sanction: SanctionInfo,
+    sanction: SanctionFact,
     level: str,
     rank: int,
     entity: str | None,
@@ -274,7 +232,7 @@ def _alert_values(
     return {
         "_rank": rank,
         "award_key": award_key,
-        "sanction_key": sanction.key,
+        "sanction_key": sanction.source_key,
         "severity": level,
         "entity_id": entity,
         "probability": probability if probability is not None else 1.0,

@@ -182,3 +182,27 @@ def test_alert_endpoints(airport: Settings, tmp_path: Path) -> None:
         assert (
             client.get("/v1/alerts", params={"status": "new"}, headers=auth).json()["items"] == []
         )
+
+
+def test_an_undated_debarment_alerts_as_a_check_bars(airport: Settings, tmp_path: Path) -> None:
+    # Issue 16 item 1: a debarment published without dates (PDN System 3 publishes some) made
+    # /v1/check answer `barred` and raised no alert on the awards the firm won: the scan kept a
+    # rule of its own. The dates are taken out in the database, as such a source stores them.
+    from sqlalchemy import text
+
+    engine = make_engine(airport)
+    try:
+        with engine.begin() as conn:
+            changed = conn.execute(
+                text(
+                    "UPDATE sanctions SET start_date = NULL, end_date = NULL "
+                    "WHERE kind = 'debarment' AND status = 'active' AND rfc = :rfc"
+                ),
+                {"rfc": SOPORTE},
+            ).rowcount
+    finally:
+        engine.dispose()
+    assert changed == 1
+    assert _scan(airport).alerts_new >= 1
+    (alert,) = [a for a in _alerts(airport) if a["supplier_rfc"] == SOPORTE]
+    assert alert["severity"] == "high" and alert["sanction"]["start"] is None
