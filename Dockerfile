@@ -8,7 +8,7 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY matching ./matching
 COPY ingest ./ingest
-# Non-editable install of the code; migrations and demo data are copied beside it below.
+# Non-editable install of the code (its migrations are package data); demo data is copied below.
 RUN /opt/venv/bin/pip install .
 
 FROM python:3.11-slim AS runtime
@@ -19,7 +19,6 @@ RUN useradd --system --uid 10001 --home-dir /app testigo \
     && mkdir -p /data && chown testigo /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-COPY alembic ./alembic
 COPY alembic.ini ./
 COPY data ./data
 ENV TESTIGO_DEMO_DIR=/app/data

@@ -7,14 +7,18 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from app.settings import REPO_ROOT, Settings
+from app.settings import Settings
+
+
+# The migration scripts ship inside the package (package data), so a checkout and an installed
+# wheel find them the same way, from any working directory.
+SCRIPTS = Path(__file__).parent / "alembic"
 
 
 def _script_location() -> Path:
-    for candidate in (REPO_ROOT / "alembic", Path.cwd() / "alembic"):
-        if (candidate / "env.py").exists():
-            return candidate
-    raise FileNotFoundError("alembic/ migrations directory not found next to the app package")
+    if not (SCRIPTS / "env.py").exists():
+        raise FileNotFoundError(f"the migration scripts are missing: {SCRIPTS} (reinstall)")
+    return SCRIPTS
 
 
 def alembic_config(settings: Settings) -> Config:
