@@ -50,6 +50,7 @@ def _records(path: Path) -> Iterator[tuple[str, object]]:
         elif first == b"{":
             envelope = _envelope_key(path)
             if envelope is None:
+                _json_lines_or_fail(path)
                 yield from _json_lines(path)
                 return
             items = ijson.items(stream, f"{envelope}.item", use_float=False)
@@ -76,6 +77,35 @@ def _envelope_key(path: Path) -> str | None:
         except ijson.JSONError as exc:
             raise UnreadableSource(f"{path.name}: broken JSON at the start: {exc}") from exc
     return None
+
+
+def _json_lines_or_fail(path: Path) -> None:
+    """An object file without a records array is JSON Lines, unless the whole file is one
+    pretty-printed JSON document: that is no S3 response (an OpenAPI description downloaded
+    beside the data, say), and gets one clear error for the file rather than every line of it
+    quarantined as "not JSON"."""
+    with path.open(encoding="utf-8-sig") as lines:
+        first = next((line for line in lines if line.strip()), "")
+    try:
+        json.loads(first)
+        return
+    except json.JSONDecodeError:
+        pass
+    try:
+        with path.open(encoding="utf-8-sig") as whole:
+            document = json.load(whole)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return  # JSON Lines whose first line is broken: quarantined line by line
+    keys = sorted(document) if isinstance(document, dict) else []
+    what = (
+        "an OpenAPI description, not data"
+        if {"openapi", "swagger"} & set(keys)
+        else f"one JSON object with keys {', '.join(keys[:8])}"
+    )
+    raise UnreadableSource(
+        f"{path.name}: {what}; PDN System 3 data is an API response (a `results` or `data` "
+        "array), an array of records, or JSON Lines"
+    )
 
 
 def _json_lines(path: Path) -> Iterator[tuple[str, object]]:

@@ -623,3 +623,15 @@ def test_pdn_unreadable(tmp_path: Path) -> None:
     path.write_text("   ", encoding="utf-8")
     with pytest.raises(UnreadableSource):
         list(read_pdn_s3(path))
+
+
+def test_pdn_a_document_that_is_no_data_fails_with_one_clear_error(tmp_path: Path) -> None:
+    # The real folder holds the API's OpenAPI descriptions beside its example: each was read as
+    # JSON Lines and its ~1,800 lines quarantined one by one as "not JSON".
+    for spec in ("s3_v1_openapi.json", "s3_v2_openapi.json"):
+        with pytest.raises(UnreadableSource, match="OpenAPI description, not data"):
+            list(read_pdn_s3(PDN_DIR / spec))
+    other = write_json(tmp_path, "other.json", {"title": "x", "items": {"a": 1}})
+    other.write_text(json.dumps({"title": "x", "items": {"a": 1}}, indent=2), encoding="utf-8")
+    with pytest.raises(UnreadableSource, match="keys items, title"):
+        list(read_pdn_s3(other))

@@ -185,7 +185,9 @@ def test_export_streams_one_entity_per_line(registries: Settings) -> None:
     assert len(entities) == len(_entities(registries)) == len(table)
     multi = next(e for e in entities if len(e["records"]) > 1)
     assert set(multi) == {"entity_id", "display_name", "rfcs", "records"}
-    assert {"source", "record_type", "source_key", "name", "rfc", "probability"} == set(multi["records"][0])
+    assert {"source", "record_type", "source_key", "name", "rfc", "probability"} == set(
+        multi["records"][0]
+    )
     assert any(r["probability"] is not None for r in multi["records"])
     assert json.loads(table[0]["records"])
 
