@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from matching.rfc import GENERIC_RFCS
+from rapidfuzz.distance import OSA
+
+from matching.rfc import GENERIC_RFCS, parse
 
 REASON_JUDGED_DIFFERENT = "judged different"
 REASON_SAME_CONFLICT = "judged same, but that would join a pair judged different"
@@ -66,7 +68,21 @@ _SWAPS = str.maketrans({"O": "0", "I": "1"})
 
 
 def near_rfcs(x: str, y: str) -> bool:
-    """True when two RFCs may be typos of one another.
+    """True when two RFCs may be typos of one another: one slip apart (`_one_slip`), or two
+    edits apart when one of them fails its check digit. The SAT issues every RFC with a valid
+    check digit, so one that fails it was mistyped, and mistyped RFCs carry two typos often
+    enough (a date digit and the homoclave); two RFCs that both pass it and differ in two
+    places are two taxpayers (the 69-B list's shell companies registered on one day)."""
+    if _one_slip(x, y):
+        return True
+    if len(x) != len(y) or OSA.distance(x, y) != 2:
+        return False
+    checks = (parse(x).check_ok, parse(y).check_ok)
+    return None not in checks and False in checks  # both well formed, one mistyped
+
+
+def _one_slip(x: str, y: str) -> bool:
+    """True when two RFCs are one slip apart.
 
     Equal length and Damerau-Levenshtein distance <= 1 (one substitution or one swap of
     adjacent characters), or equal once O->0 and I->1 are mapped after the letter prefix.

@@ -4,6 +4,7 @@ real-time scoring, so that both see exactly the same values."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,12 @@ class RawRecord:
     person_kind: str | None = None  # company | person, when the source says
 
 
+def distinctive(tokens: Sequence[str]) -> list[str]:
+    """The words that tell a firm from others: not particles, not generic words (a generic
+    word with a typo is still generic). The one rule for blocking keys and the guards."""
+    return [t for t in tokens if t not in PARTICLES and not names.is_generic(t)]
+
+
 def _looks_cut(raw: str | None, legal_form: str | None) -> bool:
     """A raw name of a cut-off length that does not end in a whole legal form may be truncated
     ("TIENDAS COMERCIAL MEXICANA S.A DE C"); one ending "S.A. DE C.V." is complete."""
@@ -112,7 +119,7 @@ def features(record: RawRecord) -> dict[str, Any]:
         # Guessing a person from the words of a name ("GARZA GAS") is wrong too often to weigh
         # against a match: without an RFC or a legal form, the kind is unknown.
         kind = None
-    core_tokens = [t for t in parts.tokens if t not in names.GENERIC_WORDS and t not in PARTICLES]
+    core_tokens = distinctive(parts.tokens)
     # Blocking keys start after the generic words: "COMERCIALIZADORA …" and "GRUPO COMERCIAL …"
     # would otherwise make blocks of thousands of unrelated firms.
     distinct = " ".join(core_tokens) or None
@@ -133,7 +140,11 @@ def features(record: RawRecord) -> dict[str, Any]:
         "postal_code": postal(record.postal_code),
         "name_rare": None,
         "name_rare2": None,
-        "name_skel": names.skeleton_key(distinct),
+        # A name of generic words only ("SERVICIOS DE OCCIDENTE") has no distinctive start; its
+        # own words give the key, so that a typo in one of them still finds its twin.
+        "name_skel": names.skeleton_key(
+            distinct or " ".join(t for t in parts.tokens if t not in PARTICLES) or None
+        ),
         "name_prefix": distinct[:PREFIX_LEN] if distinct and len(distinct) >= 10 else None,
         "name_cut": "1" if _looks_cut(record.name, parts.legal_form) else None,
         "tf_name": None,

@@ -37,7 +37,7 @@ from typing import Any
 from rapidfuzz.distance import DamerauLevenshtein
 
 from matching.cluster import near_rfcs
-from matching.features import PARTICLES
+from matching.features import PARTICLES, distinctive
 from matching.names import GENERIC_WORDS
 
 COMPARISON = "guard"
@@ -86,10 +86,6 @@ class Extensions:
 def rfcs_agree(left: Row, right: Row) -> bool:
     a, b = left["rfc"], right["rfc"]
     return a is not None and b is not None and (a == b or near_rfcs(a, b))
-
-
-def _distinctive(tokens: list[str]) -> list[str]:
-    return [t for t in tokens if t not in GENERIC_WORDS and t not in PARTICLES]
 
 
 def _is_rotation(a: list[str], b: list[str]) -> bool:
@@ -192,7 +188,7 @@ def reason(left: Row, right: Row, extensions: Extensions) -> str | None:
     wa, wb = [t for t in ta if t not in PARTICLES], [t for t in tb if t not in PARTICLES]
     if a != b and _unmatched(wa, wb) and _unmatched(wb, wa):
         return DIFFERENT_WORDS
-    da, db = _distinctive(ta), _distinctive(tb)
+    da, db = distinctive(ta), distinctive(tb)
     if (
         len(da) == 1
         and len(db) == 1

@@ -7,9 +7,11 @@ each into a comparable `norm` plus what it removed. It is pure and never raises;
 cache absorbs the repeats of batch runs.
 
 Deliberately left alone: a hyphen or a dot inside a word is a space ("INT-PER" is "INT PER",
-not "INTPER"); abbreviations are not expanded ("CIA" stays "CIA"); word order is kept in
+not "INTPER"); word order is kept in
 `norm` (`sorted_tokens` ignores it); generic words are never removed (GENERIC_WORDS lists
 them for the caller's weighting); a title ("ING.") is removed only when written with its dot.
+The abbreviations buyers type for the common words of firm names ("SERVS.", "CIA.", "CONST.")
+are written out, in a firm's name only (see ABBREVIATIONS).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
 
+from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 from matching.legal_forms import match_suffix
@@ -57,6 +60,74 @@ GENERIC_WORDS: frozenset[str] = _words(
     PROMOTORA MEDICA LABORATORIOS ARRENDADORA CENTRO NORTE SUR SURESTE NORESTE OCCIDENTE
     GOLFO PACIFICO BAJIO"""
 )
+# A word this long that is one edit from a generic word is taken for it (INOBILIARIA,
+# LABORALORIOS, SUMINISTOS, COSNULTORIA): shorter words are too often other words.
+MIN_TYPO_GENERIC = 7
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+_GENERIC_BY_DELETION: dict[str, set[str]] = {}
+for _word in GENERIC_WORDS:
+    for _key in {_word} | _deletions(_word):
+        _GENERIC_BY_DELETION.setdefault(_key, set()).add(_word)
+
+
+@lru_cache(maxsize=1 << 14)
+def is_generic(token: str) -> bool:
+    """A generic word, spelt right or with one typo (a letter dropped, added, changed, or two
+    swapped): a typo in "INMOBILIARIA" must not make it the distinctive word of a name."""
+    if token in GENERIC_WORDS:
+        return True
+    if len(token) < MIN_TYPO_GENERIC:
+        return False
+    found: set[str] = set()
+    for key in {token} | _deletions(token):
+        found |= _GENERIC_BY_DELETION.get(key, set())
+    return any(OSA.distance(token, word) == 1 for word in found)
+
+
+# Abbreviations of the common words of firm names, as buyers type them, written out: each is
+# no word of its own, and stands for one word in firm names (where two are possible, the
+# commoner: CONST. is CONSTRUCTORA far more often than CONSTRUCCIONES, which is abbreviated
+# CONSTRUCC.). ING stays: it is also a name (ING BANK) and, before a person's, a title.
+ABBREVIATIONS: dict[str, str] = {
+    "CIA": "COMPANIA",
+    "SERV": "SERVICIOS",
+    "SERVS": "SERVICIOS",
+    "COMERCIALIZ": "COMERCIALIZADORA",
+    "CONST": "CONSTRUCTORA",
+    "CONSTR": "CONSTRUCTORA",
+    "CONSTRUCC": "CONSTRUCCIONES",
+    "DIST": "DISTRIBUIDORA",
+    "DISTR": "DISTRIBUIDORA",
+    "DISTRIB": "DISTRIBUIDORA",
+    "ADMON": "ADMINISTRACION",
+    "ADMVOS": "ADMINISTRATIVOS",
+    "IND": "INDUSTRIAL",
+    "INDS": "INDUSTRIALES",
+    "PROD": "PRODUCTOS",
+    "PRODS": "PRODUCTOS",
+    "ASOC": "ASOCIADOS",
+    "ASOCS": "ASOCIADOS",
+    "HNOS": "HERMANOS",
+    "INTL": "INTERNACIONAL",
+    "NAL": "NACIONAL",
+    "CORP": "CORPORACION",
+    "GPO": "GRUPO",
+    "MANTTO": "MANTENIMIENTO",
+    "MTTO": "MANTENIMIENTO",
+    "TRANSP": "TRANSPORTES",
+    "LABS": "LABORATORIOS",
+    "INMOB": "INMOBILIARIA",
+    "TECNOL": "TECNOLOGIA",
+    "SIST": "SISTEMAS",
+    "MATS": "MATERIALES",
+    "SUMIN": "SUMINISTROS",
+    "DESARR": "DESARROLLO",
+}
 # Words that make a name a firm's (is_person is False). MEXICANO is also a surname.
 _COMPANY_WORDS = (GENERIC_WORDS - {"MEXICANO"}) | _words(
     """COMPANIA CIA COMPANY HERMANOS EMPRESA EMPRESAS INSTITUTO SECRETARIA UNIVERSIDAD
@@ -281,7 +352,16 @@ def _strip_forms(tokens: list[str]) -> tuple[list[str], str | None]:
 
 def _tokens_and_form(text: str, others: _Others) -> tuple[list[str], str | None]:
     tokens = _drop_trailing_filler(_TOKEN.findall(text))
-    return _strip_forms(_split_partners(tokens, others))
+    tokens, form = _strip_forms(_split_partners(tokens, others))
+    return _written_out(tokens), form
+
+
+def _written_out(tokens: list[str]) -> list[str]:
+    """Abbreviations written out (after the legal form is found: its letters are no
+    abbreviations). A lone abbreviation stays: "CIA" alone is a name."""
+    if len(tokens) < 2:
+        return tokens
+    return [ABBREVIATIONS.get(token, token) for token in tokens]
 
 
 def _firm_tokens(text: str, others: _Others) -> tuple[list[str], str | None]:

@@ -116,8 +116,12 @@ def test_same_rfc_merges_and_generic_rfcs_are_ignored() -> None:
         ("ABC0101010OI", "ABC010101001", True),  # two swaps in the homoclave
         (X, Y, False),
         (X, "GGA8306134F", False),  # lengths differ
-        (X, "GGA8306135G4", False),  # two substitutions
-        (X, "GAG8306134F5", False),  # a swap and a substitution
+        # Two edits: near only when one of the two fails its check digit (it was mistyped);
+        # two RFCs that both pass it are two taxpayers.
+        (X, "GGA8306135G4", True),  # two substitutions, the second RFC fails its check
+        (X, "GAG8306134F5", True),  # a swap and a substitution, likewise
+        (X, "GGA830613AF8", False),  # two substitutions, both RFCs valid
+        (X, "GGA8306135GA", False),  # three edits
         ("OBC010101AB1", "0BC010101AB1", True),  # one substitution, even in the letters
         ("OIC010101AB1", "01C010101AB1", False),  # the letters are not mapped
         ("GODE561231GR8", "G0DE561231GR8", True),

@@ -16,6 +16,7 @@ from matching.legal_forms import LEGAL_FORMS, match_suffix
 from matching.names import (
     GENERIC_WORDS,
     NameParts,
+    is_generic,
     legal_form_of,
     normalise_text,
     parse_name,
@@ -563,3 +564,42 @@ def test_dots_commas_case_and_accents_do_not_change_norm(
     assert parse_name(dotted).norm == expected
     assert parse_name(dotted.lower()).norm == expected
     assert parse_name(unidecode(dotted)).norm == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "norm"),
+    [
+        ("PRODS. DUMETRO IND.", "PRODUCTOS DUMETRO INDUSTRIAL"),
+        ("SERVS. INTEGRALES DEL NORTE, S.A. DE C.V.", "SERVICIOS INTEGRALES DEL NORTE"),
+        ("CIA. MINERA AUTLAN, S.A.B. DE C.V.", "COMPANIA MINERA AUTLAN"),
+        ("ADMON. SOLÍS Y ASOC., S.A. DE C.V.", "ADMINISTRACION SOLIS Y ASOCIADOS"),
+        ("CONST. DOGRES, S. DE R.L. DE C.V.", "CONSTRUCTORA DOGRES"),
+        ("COMERCIALIZ. DEL PACIFICO", "COMERCIALIZADORA DEL PACIFICO"),
+        ("DIST. GARZA HNOS.", "DISTRIBUIDORA GARZA HERMANOS"),
+        ("CIA", "CIA"),  # a lone abbreviation is a name
+        ("ING BANK, S.A.", "ING BANK"),  # ING is a name too, and a title: never written out
+    ],
+)
+def test_abbreviations_are_written_out(raw: str, norm: str) -> None:
+    # Issue 12: "SERVS.", "CIA.", "CONST." as buyers type them missed their twins.
+    assert parse_name(raw).norm == norm
+
+
+@pytest.mark.parametrize(
+    ("token", "generic"),
+    [
+        ("INMOBILIARIA", True),
+        ("INOBILIARIA", True),  # a letter dropped
+        ("LABORALORIOS", True),  # changed
+        ("SUMINISTOS", True),
+        ("COSNULTORIA", True),  # two swapped
+        ("CONSTRUCTORAS", True),  # a plural the list does not hold
+        ("ESPINOSA", False),
+        ("DUMETRO", False),
+        ("GRUPOS", False),  # short words: one edit makes too many other words
+    ],
+)
+def test_generic_words_are_known_with_one_typo(token: str, generic: bool) -> None:
+    # Issue 12: a typo in a generic word made it the name's distinctive word, and the name
+    # escaped every blocking key built on the distinctive words.
+    assert is_generic(token) is generic
