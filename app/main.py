@@ -20,7 +20,7 @@ from app.cross_origin import ReconcileCrossOrigin
 from app.db import make_engine
 from app.errors import NotReady, TestigoError
 from app.index_holder import IndexHolder
-from app.routes import alerts, check, entities, health, reconcile
+from app.routes import alerts, check, docs, entities, health, reconcile
 from app.settings import Settings, get_settings
 from app.web import pages
 
@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
         description="Entity resolution for Mexican public procurement integrity: may this "
         "supplier be awarded today, and who is it in every dataset?",
         lifespan=lifespan,
+        # /docs is served with its assets by app/routes/docs.py (no CDN); no /redoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
@@ -56,6 +59,9 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     app.include_router(alerts.router)
     app.include_router(reconcile.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
+    # Mounted before /static: the documentation's assets come from the fastapi-offline package.
+    app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS), name="docs-assets")
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(pages.PageError, pages.error_page)

@@ -9,7 +9,6 @@ from alembic.config import Config
 
 from app.settings import Settings
 
-
 # The migration scripts ship inside the package (package data), so a checkout and an installed
 # wheel find them the same way, from any working directory.
 SCRIPTS = Path(__file__).parent / "alembic"

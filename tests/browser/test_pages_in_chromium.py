@@ -209,3 +209,31 @@ def test_the_pages_are_usable_by_keyboard_and_screen_reader(page: Any, settings:
     assert skip.bounding_box()["x"] >= 0
     page.keyboard.press("Enter")
     assert urlsplit(page.url).fragment == "main"
+
+
+def test_the_api_documentation_opens_with_the_network_off(chromium: Any, url: str) -> None:
+    # Issue 13 part 4: /docs fetched Swagger UI from a CDN and was a blank page on a closed
+    # network. Every request that leaves the server is refused here, and recorded.
+    context = chromium.new_context(base_url=url, viewport={"width": 1100, "height": 900})
+    outside: list[str] = []
+
+    def only_testigo(route: Any) -> None:
+        if route.request.url.startswith(url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    try:
+        context.route("**/*", only_testigo)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/docs")
+        page.wait_for_selector(".opblock", timeout=20_000)
+        assert page.locator(".opblock").count() > 10  # the operations, from /openapi.json
+        assert page.get_by_text("/v1/check").first.is_visible()
+        _shot(page, "docs-offline")
+        assert outside == [] and errors == []
+    finally:
+        context.close()
