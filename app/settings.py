@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. Defaults to a SQLite file testigo.db under data_dir.",
     )
     batch_size: int = Field(default=2000, ge=1, description="Rows per upsert batch during ingest.")
+    prefetch_min_mb: float = Field(
+        default=16,
+        description="Files of at least this many MB are read in a child process while the "
+        "rows already read are written (ingest/prefetch.py); 0: every file, -1: none.",
+    )
     http_timeout: float = Field(default=60.0, gt=0, description="Seconds before a fetch gives up.")
     http_retries: int = Field(default=3, ge=0, description="Retries for a failed fetch.")
     link_auto_threshold: float = Field(

@@ -188,9 +188,7 @@ def _scan(stream: TextIO, path: Path) -> tuple[dict[int, str], date | None]:
         high.append(int.from_bytes(digest[:8], "big"))
         low.append(int.from_bytes(digest[8:], "big"))
         signed.append(_sortable(row[c.signed]))
-        whole = hashlib.blake2b(
-            "\x1f".join(" ".join(v.split()) for v in row).encode(), digest_size=8
-        )
+        whole = hashlib.blake2b(_spaced(row).encode(), digest_size=8)
         content.append(int.from_bytes(whole.digest(), "big", signed=True))
         if dated:
             for value in (row[c.published], row[c.awarded], row[c.signed]):
@@ -221,6 +219,14 @@ def _shared(rows: array[int], high: array[int], low: array[int]) -> Iterator[lis
         run.append(value & mask)
     if len(run) > 1:
         yield run
+
+
+def _spaced(row: list[str]) -> str:
+    """The row's cells, each with its whitespace collapsed and trimmed, joined by \\x1f: one
+    split and join for the whole row rather than one per cell (a tenth of the first pass).
+    NUL separates the cells while collapsing (it is no whitespace; \\x1f is, to str.split)."""
+    joined = " ".join("\x00".join(row).split())
+    return joined.replace(" \x00", "\x00").replace("\x00 ", "\x00").replace("\x00", "\x1f")
 
 
 def _sortable(value: str) -> int:

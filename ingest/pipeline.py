@@ -25,7 +25,7 @@ from app.bulk import driver, is_sqlite
 from app.errors import first_line
 from app.models import IngestRun, QuarantinedRow
 from app.settings import Settings
-from ingest import runs
+from ingest import prefetch, runs
 from ingest import source as sources
 from ingest.convert import (
     award_values,
@@ -395,8 +395,7 @@ def _load(
     now = datetime.now(UTC)
     seen: set[str] = set()
     handed = HandedParties()
-    stream = job.read(path)
-    while batch := list(islice(stream, settings.batch_size)):
+    for batch in _batches(job, path, settings):
         _load_batch(conn, job, batch, source_file, run_id, now, seen, handed, result)
         progress.advance(len(batch))
         log.debug("ingest.batch_stored", run_id=run_id, rows=result.read)
@@ -409,6 +408,17 @@ def _load(
         result.withdrawn = withdraw_missing(
             conn, table, record_type, column, job.scope, seen, run_id=run_id, now=now
         )
+
+
+def _batches(job: Job, path: Path, settings: Settings) -> Iterator[list[Any]]:
+    """The file's items in batches: read ahead in a child process when the file is large
+    (the reader and the writer then overlap), else read here."""
+    if prefetch.worth_it(job.read, path, settings.prefetch_min_mb):
+        yield from prefetch.prefetched(job.read, path, batch=settings.batch_size)
+        return
+    stream = job.read(path)
+    while batch := list(islice(stream, settings.batch_size)):
+        yield batch
 
 
 def _load_batch(

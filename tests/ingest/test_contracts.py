@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.alerts.detect import scan
 from app.db import make_engine
@@ -438,3 +440,13 @@ def test_a_nightly_source_of_kind_contracts(sqlite_settings: Settings, tmp_path:
         engine.dispose()
     assert summary.total("loaded") == ROWS
     assert [f.status for f in again.files] == ["skipped"]  # a nightly re-run reads nothing
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab \t\n\r\x1f\x0b\xa0")), max_size=8)))
+def test_the_rows_content_is_spaced_as_cell_by_cell(row: list[str]) -> None:
+    # The first pass ranks duplicate rows by a digest of their content, whitespace collapsed
+    # cell by cell; it is now done for the whole row at once, which must give the same text.
+    from ingest.contracts import _spaced
+
+    assert _spaced(row) == "\x1f".join(" ".join(v.split()) for v in row)
