@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
@@ -210,7 +211,11 @@ def _demo_key(settings: Settings) -> None:
         _, key = keys.create(engine, role="auditor", name="demo")
     finally:
         engine.dispose()
-    path.write_text(key + "\n")
+    # Readable by its owner only: the key is an auditor's, and var/ may be shared.
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
     typer.echo(f"demo API key (auditor), saved in {path}: {key}", err=True)
 
 

@@ -20,8 +20,10 @@ from app.cross_origin import ReconcileCrossOrigin
 from app.db import make_engine
 from app.errors import NotReady, TestigoError
 from app.index_holder import IndexHolder
-from app.routes import alerts, check, entities, health, reconcile
+from app.routes import alerts, check, docs, entities, health, reconcile
+from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
+from app.throttle import Throttle
 from app.web import pages
 
 log = structlog.get_logger(__name__)
@@ -45,23 +47,32 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
         description="Entity resolution for Mexican public procurement integrity: may this "
         "supplier be awarded today, and who is it in every dataset?",
         lifespan=lifespan,
+        # Served by app/routes/docs.py, with no inline script; no ReDoc, which would need
+        # inline styles, Google fonts and blob: workers in its policy.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.index = IndexHolder(app.state.engine, settings)
     app.state.audit = AuditWriter(app.state.engine)
+    app.state.throttle = Throttle(
+        allowed=settings.key_failures_allowed, window=settings.key_failure_window
+    )
     app.include_router(health.router)
     app.include_router(check.router)
     app.include_router(entities.router)
     app.include_router(alerts.router)
     app.include_router(reconcile.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(pages.PageError, pages.error_page)
 
     app.add_middleware(RefuseNul)
     app.add_middleware(ReconcileCrossOrigin)  # /v1/reconcile only; outside RefuseNul
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the others' included
 
     @app.exception_handler(TestigoError)
     async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:

@@ -191,11 +191,17 @@ class CheckOut(BaseModel):
     )
 
 
+# The longest supplier name and RFC a check or match takes, over the API and on the check page
+# alike: nothing longer is a name, and it would only bloat the audit log that records it.
+MAX_NAME = 500
+MAX_RFC = 100
+
+
 class MatchRecordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=500)
-    rfc: str | None = Field(default=None, max_length=100)
+    name: str | None = Field(default=None, max_length=MAX_NAME)
+    rfc: str | None = Field(default=None, max_length=MAX_RFC)
     postal_code: str | None = Field(default=None, max_length=20)
     street: str | None = Field(default=None, max_length=500)
     locality: str | None = Field(default=None, max_length=200)
