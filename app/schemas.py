@@ -30,8 +30,12 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Nothing by that id",
         413: "Too many records in one request",
         422: "Invalid input: the message says which field and why",
+        429: "Too many failed API key attempts from this address: wait `Retry-After` seconds",
         503: "Not ready (no linked index yet) or the database is unavailable",
     }
+    # Wherever a key is checked, a client with too many failed keys is refused first.
+    if 401 in statuses and 429 not in statuses:
+        statuses = (*statuses, 429)
     return {
         status: {
             "model": InvalidOut if status == 422 else ErrorOut,
