@@ -17,6 +17,7 @@ from app.audit import AuditWriter
 from app.errors import Forbidden, NotReady, Unauthorised
 from app.index_holder import IndexHolder
 from app.settings import Settings
+from app.throttle import Throttle
 from matching.score import Index
 
 
@@ -50,11 +51,23 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
+def verify_key(request: Request, key: str) -> keys.Caller | None:
+    """The holder of `key`, or None; a client with too many failures is refused first
+    (TooManyRequests, 429) without its key being looked up (app/throttle.py)."""
+    throttle: Throttle = request.app.state.throttle
+    client = request.client.host if request.client else "unknown"
+    throttle.check(client)
+    caller = keys.verify(request.app.state.engine, key)
+    if caller is None:
+        throttle.failed(client)
+    return caller
+
+
 async def get_caller(request: Request) -> keys.Caller:
     key = _presented_key(request)
     if key is None:
         raise Unauthorised("send an API key: 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
-    caller = keys.verify(request.app.state.engine, key)
+    caller = verify_key(request, key)
     if caller is None:
         raise Unauthorised("this API key is unknown or revoked")
     return caller

@@ -49,6 +49,10 @@ class TooLarge(TestigoError):
     status = 413
 
 
+class TooManyRequests(TestigoError):
+    status = 429
+
+
 class NotReady(TestigoError):
     """Not ready yet, or the database does not answer: worth trying again shortly."""
 

@@ -21,7 +21,9 @@ from app.db import make_engine
 from app.errors import NotReady, TestigoError
 from app.index_holder import IndexHolder
 from app.routes import alerts, check, docs, entities, health, reconcile
+from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
+from app.throttle import Throttle
 from app.web import pages
 
 log = structlog.get_logger(__name__)
@@ -53,6 +55,9 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     app.state.engine = make_engine(settings)
     app.state.index = IndexHolder(app.state.engine, settings)
     app.state.audit = AuditWriter(app.state.engine)
+    app.state.throttle = Throttle(
+        allowed=settings.key_failures_allowed, window=settings.key_failure_window
+    )
     app.include_router(health.router)
     app.include_router(check.router)
     app.include_router(entities.router)
@@ -68,6 +73,7 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
 
     app.add_middleware(RefuseNul)
     app.add_middleware(ReconcileCrossOrigin)  # /v1/reconcile only; outside RefuseNul
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the others' included
 
     @app.exception_handler(TestigoError)
     async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:

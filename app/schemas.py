@@ -30,8 +30,12 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Nothing by that id",
         413: "Too many records in one request",
         422: "Invalid input: the message says which field and why",
+        429: "Too many failed API key attempts from this address: wait `Retry-After` seconds",
         503: "Not ready (no linked index yet) or the database is unavailable",
     }
+    # Wherever a key is checked, a client with too many failed keys is refused first.
+    if 401 in statuses and 429 not in statuses:
+        statuses = (*statuses, 429)
     return {
         status: {
             "model": InvalidOut if status == 422 else ErrorOut,
@@ -191,11 +195,17 @@ class CheckOut(BaseModel):
     )
 
 
+# The longest supplier name and RFC a check or match takes, over the API and on the check page
+# alike: nothing longer is a name, and it would only bloat the audit log that records it.
+MAX_NAME = 500
+MAX_RFC = 100
+
+
 class MatchRecordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=500)
-    rfc: str | None = Field(default=None, max_length=100)
+    name: str | None = Field(default=None, max_length=MAX_NAME)
+    rfc: str | None = Field(default=None, max_length=MAX_RFC)
     postal_code: str | None = Field(default=None, max_length=20)
     street: str | None = Field(default=None, max_length=500)
     locality: str | None = Field(default=None, max_length=200)

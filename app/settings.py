@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         default=None, description="TOML file of [[sources]] refreshed by `testigo nightly`."
     )
     log_level: str = Field(default="WARNING", description="Log level for the CLI (stderr).")
+    key_failures_allowed: int = Field(
+        default=10, ge=1, description="Failed API key attempts a client may make in the window."
+    )
+    key_failure_window: float = Field(
+        default=60.0, gt=0, description="Seconds over which failed key attempts are counted."
+    )
     demo_dir: Path = Field(
         default=REPO_ROOT / "data", description="Bundled real public files loaded by `make run`."
     )

@@ -9,7 +9,7 @@ from app import audit, sources
 from app.deps import AuditDep, EngineDep, IndexDep, SettingsDep, allowed
 from app.errors import BadRequest, TooLarge
 from app.keys import Caller
-from app.schemas import CheckOut, MatchRequest, MatchResponse, errors
+from app.schemas import MAX_NAME, MAX_RFC, CheckOut, MatchRequest, MatchResponse, errors
 from matching.check import check, match_many
 from matching.rfc import NotAnRfc
 
@@ -30,8 +30,10 @@ async def get_check(
     index: IndexDep,
     log: AuditDep,
     caller: Annotated[Caller, Depends(allowed("check"))],
-    rfc: Annotated[str | None, Query(max_length=100, description="The supplier's RFC")] = None,
-    name: Annotated[str | None, Query(max_length=500, description="The supplier's name")] = None,
+    rfc: Annotated[str | None, Query(max_length=MAX_RFC, description="The supplier's RFC")] = None,
+    name: Annotated[
+        str | None, Query(max_length=MAX_NAME, description="The supplier's name")
+    ] = None,
     on: Annotated[date | None, Query(description="The award date (default: today)")] = None,
 ) -> CheckOut:
     """May I award to this supplier on this day? Resolves the supplier (by RFC, name or both)

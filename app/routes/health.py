@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import stats
-from app.deps import EngineDep
+from app.deps import EngineDep, get_caller
 from app.errors import NotReady
+from app.keys import Caller
 from app.schemas import errors
 
 router = APIRouter()
@@ -71,8 +72,11 @@ def _not_ready(reason: str) -> JSONResponse:
     return JSONResponse({"status": "not ready", "reason": reason}, 503, headers=headers)
 
 
-@router.get("/v1/stats", tags=["health"], responses=errors(503))
-def get_stats(engine: EngineDep) -> dict[str, Any]:
+@router.get("/v1/stats", tags=["health"], responses=errors(401, 503))
+def get_stats(engine: EngineDep, _: Annotated[Caller, Depends(get_caller)]) -> dict[str, Any]:
     """A summary of what is loaded: parties, awards, sanctions per registry and kind, supplier
-    registers, quarantined rows and ingest runs."""
+    registers, quarantined rows and ingest runs. Any valid key, of any role, may read it: it
+    says which registries and sources this deployment holds and how fresh they are, which is
+    not for anyone who can reach the port (the health endpoints, which say only alive or
+    ready, stay open for probes)."""
     return stats.summary(engine)

@@ -19,9 +19,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 
-from app import audit, keys
+from app import audit
 from app.audit import AuditWriter
-from app.deps import AuditDep, EngineDep, IndexDep, SettingsDep, get_caller, get_index
+from app.deps import (
+    AuditDep,
+    EngineDep,
+    IndexDep,
+    SettingsDep,
+    get_caller,
+    get_index,
+    verify_key,
+)
 from app.errors import BadRequest, Forbidden, NotFound, Unauthorised
 from app.keys import Caller
 from app.schemas import errors
@@ -41,7 +49,7 @@ async def reconciler(
 ) -> Caller:
     """The caller, from the usual headers or from `api_key` (OpenRefine sends no headers)."""
     if api_key:
-        caller = keys.verify(request.app.state.engine, api_key)
+        caller = verify_key(request, api_key)
         if caller is None:
             raise Unauthorised("this API key is unknown or revoked")
     else:
@@ -255,8 +263,8 @@ async def preview(
     html = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(firm['display_name'] or id)}</title>"
-        "<style>body{font:14px/1.4 system-ui,sans-serif;margin:8px;color:#1a1a1a}"
-        "h1{font-size:16px;margin:0 0 4px}ul{padding-left:18px;margin:4px 0}</style></head><body>"
+        # A stylesheet, not inline style: the preview's CSP (app/security_headers.py).
+        '<link rel="stylesheet" href="/static/preview.css"></head><body>'
         f"<h1>{escape(firm['display_name'] or id)}</h1>"
         f"<p>RFC {escape(', '.join(firm['rfcs']) or '—')} · {firm['size']} records</p>"
         f"<p><strong>Sanctions</strong></p><ul>{sanctions or '<li>none</li>'}</ul>"

@@ -14,10 +14,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app import audit, keys, sources
+from app import audit, sources
 from app.alerts import review as alerts
-from app.errors import TestigoError
-from app.web import sessions, timeline
+from app.deps import verify_key
+from app.errors import TestigoError, TooManyRequests
+from app.schemas import MAX_NAME
+from app.web import origin, sessions, timeline
+from app.web.origin import origin_of
 from app.web.sessions import Session
 from matching import entities, explain, rfc
 from matching.check import check
@@ -99,10 +102,11 @@ class SignInRequired(Exception):
 class PageError(Exception):
     """A page that cannot be shown, rendered as an HTML page that says why (not as JSON)."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.retry_after = retry_after
 
 
 def sign_in_redirect(_: Request, exc: Exception) -> Response:
@@ -113,9 +117,18 @@ def sign_in_redirect(_: Request, exc: Exception) -> Response:
 def error_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
-    titles = {401: "Sign in", 403: "Not allowed", 404: "Not found", 422: "Cannot do that"}
+    titles = {
+        401: "Sign in",
+        403: "Not allowed",
+        404: "Not found",
+        422: "Cannot do that",
+        429: "Too many attempts",
+    }
     title = titles.get(exc.status, "Something went wrong")
-    return render("error.html", code=exc.status, title=title, message=exc.message, session=found)
+    answer = render("error.html", code=exc.status, title=title, message=exc.message, session=found)
+    if exc.retry_after is not None:
+        answer.headers["Retry-After"] = str(exc.retry_after)
+    return answer
 
 
 _env = Environment(
@@ -132,6 +145,7 @@ _env.globals.update(
     sanction_kind=sanction_kind,
     published_on=sources.published_on,
     sources=SOURCES,
+    max_name=MAX_NAME,
 )
 
 
@@ -165,7 +179,10 @@ async def session_or_key(
     if found is not None:
         return found
     if api_key:
-        caller = keys.verify(request.app.state.engine, api_key)
+        try:
+            caller = verify_key(request, api_key)
+        except TooManyRequests as exc:
+            raise PageError(_sentence(exc.detail), exc.status, exc.retry_after) from exc
         if caller is None:
             raise PageError("That API key is unknown or revoked: sign in with a valid one.", 401)
         return Session(caller, csrf="", keyed=True)
@@ -210,8 +227,30 @@ async def sign_in(
     key: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/check",
 ) -> Response:
+    own = {origin_of(str(request.base_url)), origin_of(request.app.state.settings.public_url)}
+    elsewhere = origin.foreign(request.headers, own)
+    if elsewhere is not None:
+        return render(
+            "sign_in.html",
+            code=403,
+            title="Sign in",
+            next="/check",
+            error=f"This sign-in was sent from another site ({elsewhere}) and was refused. "
+            "Open Testigo's own sign-in page and sign in there.",
+        )
     engine = request.app.state.engine
-    caller = keys.verify(engine, key.strip()) if key.strip() else None
+    try:
+        caller = verify_key(request, key.strip()) if key.strip() else None
+    except TooManyRequests as exc:
+        refused = render(
+            "sign_in.html",
+            code=exc.status,
+            title="Sign in",
+            next=_safe_next(next),
+            error=_sentence(exc.detail),
+        )
+        refused.headers.update(exc.headers or {})
+        return refused
     if caller is None:
         return render(
             "sign_in.html",
@@ -247,11 +286,14 @@ async def sign_out(
 
 @router.get("/check")
 async def check_page(request: Request, session: SessionDep, q: str = "", on: str = "") -> Response:
+    # Cut to the API's limit before anything reads it: the check, the page and the audit log
+    # see the same query a key holder could send to /v1/check.
+    q = q[:MAX_NAME]
     context: dict[str, Any] = {
         "title": "Check a supplier",
         "page": "check",
         "session": session,
-        "q": q[:300],
+        "q": q,
         "on": on,
         "result": None,
         "error": None,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from app import keys
 from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
@@ -20,10 +21,11 @@ def test_health_and_stats(db_settings: Settings) -> None:
     engine = make_engine(db_settings)
     run_job(sanctions_job("sfp"), [str(SFP)], engine=engine, settings=db_settings)
     run_job(suppliers_job("cdmx-sefin"), [str(CDMX_SUPPLIERS)], engine=engine, settings=db_settings)
+    _, key = keys.create(engine, role="officer", name="stats reader")
     engine.dispose()
     with TestClient(create_app(db_settings)) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
-        stats = client.get("/v1/stats").json()
+        stats = client.get("/v1/stats", headers={"X-API-Key": key}).json()
     assert stats["supplier_entries"] == {"cdmx-sefin": 500}
     by_kind = stats["sanctions_by_registry_and_kind"]
     assert by_kind["sfp:debarment"] > 1000 and by_kind["sfp:fine"] > 300

@@ -237,3 +237,31 @@ def test_the_api_documentation_opens_with_the_network_off(chromium: Any, url: st
         assert outside == [] and errors == []
     finally:
         context.close()
+
+
+def test_no_page_breaks_its_content_security_policy(page: Any, settings: Settings) -> None:
+    """Every script, style or frame a page's policy blocks fires `securitypolicyviolation` in
+    it (Playwright's init script is outside the policy): none on any page."""
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => (window.__blocked ||= [])"
+        ".push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    blocked: list[tuple[str, list[str]]] = []
+
+    def look() -> None:
+        page.wait_for_load_state()
+        found = page.evaluate("window.__blocked || []")
+        if found:
+            blocked.append((page.url, found))
+
+    page.goto("/sign-in")
+    look()
+    _sign_in(page, new_key(settings, "auditor"))
+    for path in (f"/check?q={GARZA_RFC}", "/firms?q=GARZA", "/alerts", "/review"):
+        page.goto(path)
+        look()
+    page.goto("/firms?q=GARZA")
+    page.locator("main a[href^='/firms/']").first.click()
+    look()
+    assert page.locator("svg[role=img]").count() == 1
+    assert blocked == []
