@@ -28,6 +28,8 @@ log = structlog.get_logger(__name__)
 _INSERT = insert(AuditEntry)  # built once: per-check cost
 BATCH = 500
 RETRY_SECONDS = 0.5
+# How long a read of the log waits for this process's queued entries to be committed.
+READ_WAIT_SECONDS = 0.5
 
 
 def entry(

@@ -315,17 +315,21 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class WebSession(Base):
-    """A signed-in browser: the cookie carries a random token, stored here as its SHA-256, tied
-    to the API key it was opened with (revoking the key ends its sessions)."""
+class AppSecret(Base):
+    """A secret of the deployment, made by a migration (the browser sessions' signing key)."""
 
-    __tablename__ = "web_sessions"
+    __tablename__ = "app_secrets"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
-    csrf: Mapped[str] = mapped_column(String(64))  # echoed by every form of the session
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
+class ClosedSession(Base):
+    """A browser session ended at sign-out, by its token's SHA-256, until it would expire."""
+
+    __tablename__ = "closed_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

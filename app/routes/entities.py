@@ -92,7 +92,9 @@ def get_audit(
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
     """Every check and match: key, time, query and verdict, newest first."""
-    log.flush()  # this process's own entries first
+    # This process's own entries first, but never wait long: on SQLite an ingest may hold
+    # the write lock for minutes, and entries waiting for it show once it is free.
+    log.flush(timeout=audit.READ_WAIT_SECONDS)
     return audit.page(engine, page=page, per_page=per_page)
 
 

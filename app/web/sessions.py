@@ -1,7 +1,15 @@
-"""Browser sign-in with an API key: the key is checked once, and the browser keeps a random
-session token in an HttpOnly cookie (the token's SHA-256 is stored, never the token). A session
-lasts `LIFETIME`, ends at sign-out, and ends with its key when the key is revoked. Each session
-has its own CSRF token, which every form sends back."""
+"""Browser sign-in with an API key: the key is checked once, and the browser keeps a signed
+session token in an HttpOnly cookie. A session lasts `LIFETIME`, ends at sign-out, and ends
+with its key when the key is revoked. Each session has its own CSRF token, which every form
+sends back.
+
+The token is `key id . expiry . nonce . signature`, signed (HMAC-SHA256) with the deployment's
+secret, which a migration made and the database keeps (every worker and host shares it). So
+signing in writes nothing: on SQLite a long ingest holds the write lock for minutes, and a
+session row made sign-in wait for it (issue 14 item 4). Reading a session is a read: the
+signature and expiry here, the key (still active?) and the closed sessions in the database,
+which WAL lets run beside a writer. Sign-out records the token as closed, until it would have
+expired; that one write may wait for the lock, and the cookie is cleared whatever happens."""
 
 from __future__ import annotations
 
@@ -11,13 +19,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy import Engine, bindparam, delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.errors import first_line
 from app.keys import Caller
-from app.models import ApiKey, WebSession
+from app.models import ApiKey, AppSecret, ClosedSession
+
+log = structlog.get_logger(__name__)
 
 COOKIE = "testigo_session"
 LIFETIME = timedelta(hours=12)
+SECRET_NAME = "session"
+_SECRETS: dict[str, bytes] = {}  # per database: it never changes once migrated
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +40,26 @@ class Session:
     caller: Caller
     csrf: str
     # True for a page opened by a key on its URL (OpenRefine's view link): no cookie, no
-    # session row, no form to post; the next page asks to sign in.
+    # session, no form to post; the next page asks to sign in.
     keyed: bool = False
 
     def csrf_ok(self, sent: str | None) -> bool:
         return not self.keyed and sent is not None and hmac.compare_digest(self.csrf, sent)
+
+
+def _secret(engine: Engine) -> bytes:
+    where = engine.url.render_as_string(hide_password=True)
+    if (known := _SECRETS.get(where)) is None:
+        with engine.connect() as conn:
+            value = conn.execute(
+                select(AppSecret.value).where(AppSecret.name == SECRET_NAME)
+            ).scalar_one()
+        known = _SECRETS[where] = bytes.fromhex(value)
+    return known
+
+
+def _sign(secret: bytes, purpose: str, payload: str) -> str:
+    return hmac.new(secret, f"{purpose}:{payload}".encode(), hashlib.sha256).hexdigest()
 
 
 def _hash(token: str) -> str:
@@ -37,47 +67,60 @@ def _hash(token: str) -> str:
 
 
 def open_session(engine: Engine, caller: Caller) -> str:
-    """A new session for `caller`; returns the token for the cookie."""
-    token = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
-    with engine.begin() as conn:
-        conn.execute(delete(WebSession).where(WebSession.expires_at < now))
-        conn.execute(
-            insert(WebSession).values(
-                token_hash=_hash(token),
-                key_id=caller.key_id,
-                csrf=secrets.token_urlsafe(24),
-                created_at=now,
-                expires_at=now + LIFETIME,
-            )
-        )
-    return token
+    """A new session for `caller`; returns the token for the cookie. Writes nothing."""
+    expires = int((datetime.now(UTC) + LIFETIME).timestamp())
+    payload = f"{caller.key_id}.{expires}.{secrets.token_urlsafe(16)}"
+    return f"{payload}.{_sign(_secret(engine), 'session', payload)}"
 
 
-_FIND = (
-    select(ApiKey.id, ApiKey.name, ApiKey.role, WebSession.csrf, WebSession.expires_at)
-    .join(ApiKey, ApiKey.id == WebSession.key_id)
-    .where(WebSession.token_hash == bindparam("token_hash"), ApiKey.revoked_at.is_(None))
+def _payload(engine: Engine, token: str) -> tuple[str, int, datetime] | None:
+    """The signed part, key id and expiry of a well-formed, genuine, unexpired token."""
+    payload, _, signature = token.rpartition(".")
+    parts = payload.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    if not hmac.compare_digest(_sign(_secret(engine), "session", payload), signature):
+        return None
+    expires = datetime.fromtimestamp(int(parts[1]), UTC)
+    if expires < datetime.now(UTC):
+        return None
+    return payload, int(parts[0]), expires
+
+
+_KEY = select(ApiKey.id, ApiKey.name, ApiKey.role).where(
+    ApiKey.id == bindparam("key_id"), ApiKey.revoked_at.is_(None)
+)
+_CLOSED = select(ClosedSession.token_hash).where(
+    ClosedSession.token_hash == bindparam("token_hash")
 )
 
 
 def find(engine: Engine, token: str | None) -> Session | None:
     """The live session of a cookie's token, if any."""
-    if not token:
+    if not token or len(token) > 256:
         return None
+    found = _payload(engine, token)
+    if found is None:
+        return None
+    payload, key_id, _ = found
     with engine.connect() as conn:
-        row = conn.execute(_FIND, {"token_hash": _hash(token)}).first()
-    if row is None:
-        return None
-    key_id, name, role, csrf, expires = row
-    if expires.tzinfo is None:  # SQLite gives naive UTC
-        expires = expires.replace(tzinfo=UTC)
-    if expires < datetime.now(UTC):
-        return None
-    return Session(Caller(int(key_id), name, role), csrf)
+        key = conn.execute(_KEY, {"key_id": key_id}).first()
+        if key is None or conn.execute(_CLOSED, {"token_hash": _hash(token)}).first():
+            return None
+    caller = Caller(int(key.id), key.name, key.role)
+    return Session(caller, _sign(_secret(engine), "csrf", payload))
 
 
 def close(engine: Engine, token: str | None) -> None:
-    if token:
+    """End a session for good: a copied cookie does not outlive sign-out."""
+    if not token or (found := _payload(engine, token)) is None:
+        return
+    now = datetime.now(UTC)
+    try:
         with engine.begin() as conn:
-            conn.execute(delete(WebSession).where(WebSession.token_hash == _hash(token)))
+            conn.execute(delete(ClosedSession).where(ClosedSession.expires_at < now))
+            conn.execute(insert(ClosedSession).values(token_hash=_hash(token), expires_at=found[2]))
+    except SQLAlchemyError as exc:
+        # Signed out twice (the row is there), or the database is away: the cookie is cleared
+        # all the same, and a session that could not be closed still ends at its expiry.
+        log.warning("session.close_failed", error=first_line(exc))
