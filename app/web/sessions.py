@@ -44,7 +44,13 @@ class Session:
     keyed: bool = False
 
     def csrf_ok(self, sent: str | None) -> bool:
-        return not self.keyed and sent is not None and hmac.compare_digest(self.csrf, sent)
+        # As bytes: compare_digest refuses a str with non-ASCII characters (a 500, found by
+        # the page-forms fuzz run), and a form may send anything.
+        return (
+            not self.keyed
+            and sent is not None
+            and hmac.compare_digest(self.csrf.encode(), sent.encode("utf-8", "replace"))
+        )
 
 
 def _secret(engine: Engine) -> bytes:
@@ -79,7 +85,8 @@ def _payload(engine: Engine, token: str) -> tuple[str, int, datetime] | None:
     parts = payload.split(".")
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
         return None
-    if not hmac.compare_digest(_sign(_secret(engine), "session", payload), signature):
+    expected = _sign(_secret(engine), "session", payload).encode()
+    if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):
         return None
     expires = datetime.fromtimestamp(int(parts[1]), UTC)
     if expires < datetime.now(UTC):

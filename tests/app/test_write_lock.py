@@ -105,3 +105,14 @@ def test_a_token_is_only_good_as_signed_and_ends_at_sign_out(sqlite_settings: Se
         sessions.close(engine, token)  # twice: no error
     finally:
         engine.dispose()
+
+
+def test_a_form_token_with_any_characters_is_refused_not_a_crash() -> None:
+    # Found by tests/app/test_fuzz_pages.py: hmac.compare_digest raised TypeError on a
+    # non-ASCII CSRF token, and the review form answered 500.
+    from app.keys import Caller
+
+    session = sessions.Session(Caller(1, "x", "auditor"), csrf="abc")
+    assert not session.csrf_ok("ñandú")
+    assert not session.csrf_ok("\x00")
+    assert session.csrf_ok("abc")
