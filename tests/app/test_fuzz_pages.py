@@ -14,6 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from app.main import create_app
 from app.settings import Settings
@@ -107,3 +113,106 @@ def test_sign_in_form(site: Settings, key: str, next_url: str) -> None:  # noqa:
     with TestClient(app, follow_redirects=False) as client:
         _sound(client.post("/sign-in", data={"key": key, "next": next_url}))
         _sound(client.post("/sign-out", data={"csrf": key}))
+
+
+class _Session(RuleBasedStateMachine):
+    """An auditor's session as a sequence: sign in and out, check, review alerts, judge pairs,
+    in any order and with any values. Invariants: never a server error; signed in, a page
+    opens; signed out, a page sends the browser to sign in."""
+
+    client: TestClient
+    key: str
+    alert_ids: list[int]
+    records: list[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client.cookies.clear()  # each run starts signed out
+        self.signed_in = False
+        self.csrf = ""
+
+    @rule(good=st.booleans(), next_url=TEXT)
+    def sign_in(self, good: bool, next_url: str) -> None:
+        key = self.key if good else "tg_" + next_url[:40]
+        answer = self.client.post("/sign-in", data={"key": key, "next": next_url})
+        _sound(answer)
+        opened = "testigo_session=" in answer.headers.get("set-cookie", "")
+        assert opened == (good and answer.status_code == 303), answer.status_code
+        if opened:  # a good key (a form with a NUL byte is refused whole)
+            self.signed_in = True
+            found = re.search(r'name="csrf" value="([^"]+)"', self.client.get("/review").text)
+            assert found
+            self.csrf = found.group(1)
+
+    @rule()
+    def sign_out(self) -> None:
+        _sound(self.client.post("/sign-out", data={"csrf": self.csrf}))
+        self.signed_in = False
+
+    @rule(q=TEXT, on=TEXT)
+    def check(self, q: str, on: str) -> None:
+        _sound(self.client.get("/check", params={"q": q, "on": on}))
+        _sound(
+            self.client.get(
+                "/v1/check",
+                params={"name": q or "x", "on": on},
+                headers={"Authorization": f"Bearer {self.key}"},
+            )
+        )
+
+    @rule(pick=st.integers(0, 50), decision=TEXT, note=TEXT, honest=st.booleans())
+    def review_alert(self, pick: int, decision: str, note: str, honest: bool) -> None:
+        alert = self.alert_ids[pick % len(self.alert_ids)] if self.alert_ids else pick
+        data = {"decision": decision if not honest else "confirm", "note": note, "csrf": self.csrf}
+        _sound(self.client.post(f"/alerts/{alert}/review", data=data))
+
+    @rule(i=st.integers(0, 10**6), j=st.integers(0, 10**6), same=st.booleans(), note=TEXT)
+    def judge(self, i: int, j: int, same: bool, note: str) -> None:
+        a, b = self.records[i % len(self.records)], self.records[j % len(self.records)]
+        body = {
+            "decision": "same" if same else "different",
+            "record_a": a,
+            "record_b": b,
+            "note": note,
+        }
+        _sound(
+            self.client.post(
+                "/v1/judgements", json=body, headers={"Authorization": f"Bearer {self.key}"}
+            )
+        )
+
+    @invariant()
+    def pages_follow_the_session(self) -> None:
+        answer = self.client.get("/alerts")
+        _sound(answer)
+        if self.signed_in:
+            assert answer.status_code == 200
+        else:
+            assert answer.status_code == 303 and "/sign-in" in answer.headers["location"]
+
+
+def test_an_auditors_session_in_any_order(site: Settings) -> None:  # noqa: F811
+    from tests.factories import rows
+
+    app = create_app(site.model_copy(update={"key_failures_allowed": 10**9}), load_index=False)
+    app.state.index.load()
+    key = new_key(site, "auditor")
+    alert_ids = [int(r.id) for r in rows(site, "SELECT id FROM alerts ORDER BY id")]
+    records = [r.record_key for r in rows(site, "SELECT record_key FROM link_records LIMIT 50")]
+    with TestClient(app, follow_redirects=False) as client:
+        machine = type(
+            "AuditorSession",
+            (_Session,),
+            {"client": client, "key": key, "alert_ids": alert_ids, "records": records},
+        )
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=15,
+                stateful_step_count=12,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
