@@ -318,7 +318,7 @@ def _description_digest(text: str) -> str:
     return hashlib.blake2b(folded, digest_size=6).hexdigest()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 17)
 def _supplier(rfc_raw: str, name: str) -> tuple[str, str | None, str | None]:
     """(party id, RFC as published, name) of a supplier. The id is its usable RFC, else its
     name (so rows without an RFC still link by name); a generic RFC is shared by unrelated

@@ -24,7 +24,7 @@ def _collapse(text: str | None) -> str | None:
 _clean = lru_cache(maxsize=65536)(_collapse)
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=1 << 17)
 def _usable_rfc(raw: str | None) -> str | None:
     """The first usable RFC in a field, normalised; None when there is none."""
     found = rfcs.best(raw)

@@ -27,19 +27,13 @@ from app.models import IngestRun, QuarantinedRow
 from app.settings import Settings
 from ingest import prefetch, runs
 from ingest import source as sources
-from ingest.convert import (
-    award_values,
-    party_key,
-    party_values,
-    sanction_values,
-    supplier_values,
-)
-from ingest.rows import OcdsItem, Rejected, SanctionRow, SupplierEntryRow, UnreadableSource
+from ingest.convert import sanction_values, supplier_values
+from ingest.release_batch import ReleaseBatch, ReleasePreparer
+from ingest.rows import Rejected, SanctionRow, SupplierEntryRow, UnreadableSource
 from ingest.store import (
     SANCTIONS,
     SUPPLIER_ENTRIES,
     Counts,
-    newer_release,
     upsert_awards,
     upsert_parties,
     upsert_registry_rows,
@@ -394,10 +388,13 @@ def _load(
     run_id = result.run_id
     now = datetime.now(UTC)
     seen: set[str] = set()
-    handed = HandedParties()
-    for batch in _batches(job, path, settings):
-        _load_batch(conn, job, batch, source_file, run_id, now, seen, handed, result)
-        progress.advance(len(batch))
+    prepare: Callable[[list[Any]], Any] = (
+        ReleasePreparer(source_file) if job.kind in RELEASE_KINDS else _as_read
+    )
+    for batch in _batches(job, path, settings, prepare):
+        read = result.read
+        _load_batch(conn, job, batch, source_file, run_id, now, seen, result)
+        progress.advance(result.read - read)
         log.debug("ingest.batch_stored", run_id=run_id, rows=result.read)
     if job.snapshot and job.kind not in RELEASE_KINDS:
         table, record_type, column = (
@@ -410,34 +407,45 @@ def _load(
         )
 
 
-def _batches(job: Job, path: Path, settings: Settings) -> Iterator[list[Any]]:
-    """The file's items in batches: read ahead in a child process when the file is large
-    (the reader and the writer then overlap), else read here."""
+def _as_read(items: list[Any]) -> list[Any]:
+    return items
+
+
+def _batches(
+    job: Job, path: Path, settings: Settings, prepare: Callable[[list[Any]], Any]
+) -> Iterator[Any]:
+    """The file's items in batches, each passed through `prepare`: read and prepared ahead in a
+    child process when the file is large (the reader and the writer then overlap), else here."""
     if prefetch.worth_it(job.read, path, settings.prefetch_min_mb):
-        yield from prefetch.prefetched(job.read, path, batch=settings.batch_size)
+        yield from prefetch.prefetched(job.read, path, batch=settings.batch_size, prepare=prepare)
         return
     stream = job.read(path)
     while batch := list(islice(stream, settings.batch_size)):
-        yield batch
+        yield prepare(batch)
 
 
 def _load_batch(
     conn: Connection,
     job: Job,
-    batch: list[Any],
+    batch: ReleaseBatch | list[Any],
     source_file: str,
     run_id: int,
     now: datetime,
     seen: set[str],
-    handed: HandedParties,
     result: FileResult,
 ) -> None:
-    good = [item for item in batch if not isinstance(item, Rejected)]
-    bad = [item for item in batch if isinstance(item, Rejected)]
-    result.read += len(batch)
-    if bad:
-        _quarantine(conn, job, source_file, run_id, bad, result, now)
-    counts = _store(conn, job, good, source_file, run_id, now, seen, handed)
+    if isinstance(batch, ReleaseBatch):
+        result.read += batch.read
+        if batch.rejected:
+            _quarantine(conn, job, source_file, run_id, batch.rejected, result, now)
+        counts = _store_releases(conn, batch, run_id)
+    else:
+        good = [item for item in batch if not isinstance(item, Rejected)]
+        bad = [item for item in batch if isinstance(item, Rejected)]
+        result.read += len(batch)
+        if bad:
+            _quarantine(conn, job, source_file, run_id, bad, result, now)
+        counts = _store(conn, job, good, source_file, run_id, now, seen)
     result.loaded += counts.loaded
     result.updated += counts.updated
     result.unchanged += counts.unchanged
@@ -451,11 +459,9 @@ def _store(
     run_id: int,
     now: datetime,
     seen: set[str],
-    handed: HandedParties,
 ) -> Counts:
+    """Registry rows (sanctions, supplier registers); releases go to `_store_releases`."""
     counts = Counts()
-    if job.kind in RELEASE_KINDS:
-        return _store_releases(conn, items, source_file, run_id, handed)
     if job.kind == "sanctions":
         rows = [sanction_values(i, source_file) for i in items if isinstance(i, SanctionRow)]
         table, record_type = SANCTIONS, "sanction"
@@ -469,65 +475,19 @@ def _store(
     return counts
 
 
-class HandedParties:
-    """The parties of one file already handed to the store, with their release dates.
-
-    `upsert_parties` keeps the first row of a key unless a later one is strictly newer, and a
-    stored row is only overwritten by a strictly newer release: so a party repeated later in the
-    file with a release date that is not newer can change nothing, and needs no converting,
-    hashing or looking up. ComprasMX repeats its suppliers and buying units on every contract
-    (a million rows name ~2% as many parties). Bounded: past `limit` keys it starts afresh,
-    which only means a repeated party takes the (equivalent) database path again."""
-
-    def __init__(self, limit: int = 200_000) -> None:
-        self._dates: dict[str, datetime | None] = {}
-        self._limit = limit
-
-    def repeated(self, key: str, released: datetime | None) -> bool:
-        """Whether the party `key` with release date `released` was already handed on with a
-        date at least as new; if not, it is recorded as handed."""
-        if key in self._dates and not newer_release(released, self._dates[key]):
-            return True
-        if len(self._dates) >= self._limit:
-            self._dates.clear()
-        self._dates[key] = released
-        return False
-
-
-def _store_releases(
-    conn: Connection,
-    items: list[Any],
-    source_file: str,
-    run_id: int,
-    handed: HandedParties,
-) -> Counts:
+def _store_releases(conn: Connection, batch: ReleaseBatch, run_id: int) -> Counts:
     """OCDS counts are per release: loaded when it brought a new party or award, updated when it
     changed one, unchanged otherwise."""
-    parties, awards, keys_per_release = [], [], []
-    for item in items:
-        assert isinstance(item, OcdsItem)
-        keys: list[str] = []
-        for p in item.parties:
-            key = party_key(p.ocid, p.party_id)
-            keys.append(key)
-            released = p.release_date.astimezone(UTC) if p.release_date is not None else None
-            if handed.repeated(key, released):
-                continue
-            values = party_values(p, source_file)
-            values["run_id"] = run_id
-            parties.append(values)
-        for a in item.awards:
-            award, suppliers = award_values(a, source_file)
-            award["run_id"] = run_id
-            awards.append((award, suppliers))
-            keys.append(award["source_key"])
-        keys_per_release.append(keys)
-    party_changes = upsert_parties(conn, parties)
-    award_changes = upsert_awards(conn, awards)
+    for party in batch.parties:
+        party["run_id"] = run_id
+    for award, _ in batch.awards:
+        award["run_id"] = run_id
+    party_changes = upsert_parties(conn, batch.parties)
+    award_changes = upsert_awards(conn, batch.awards)
     inserted = party_changes.inserted | award_changes.inserted
     updated = party_changes.updated | award_changes.updated
     counts = Counts()
-    for keys in keys_per_release:
+    for keys in batch.keys_per_release:
         if any(k in inserted for k in keys):
             counts.loaded += 1
         elif any(k in updated for k in keys):

@@ -4,8 +4,11 @@ An ingest is a reader (parse, check, key every row) followed by a writer (conver
 upsert), one after the other in one process: on a million ComprasMX contracts the reader is
 about two fifths of the time. A child process runs the reader ahead and hands its items over
 in batches through a bounded queue (a few batches in flight, so memory stays flat), and the
-two overlap on two cores. The items, their order and the errors are exactly those of reading
-in-process: the child sends the reader's exception itself, raised here in its place.
+two overlap on two cores. The child also prepares each batch for the store (converting and
+hashing: `ingest.release_batch`), so the writer is left with what needs the database; handing
+over plain rows of values also unpickles faster than the reader's dataclasses. The items,
+their order and the errors are exactly those of reading in-process: the child sends the
+reader's exception itself, raised here in its place.
 
 Used only where it pays and is safe: a file of at least `Settings.prefetch_min_mb`, and a
 reader that is a plain module-level function (it is pickled by name into the child, started
@@ -14,6 +17,7 @@ with `spawn`: no fork of a process holding database connections and threads).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import pickle
 import queue
@@ -44,11 +48,22 @@ def worth_it(read: Callable[[Path], Iterator[Any]], path: Path, min_mb: float) -
     return getattr(read, "__module__", "").startswith("ingest.")
 
 
-def _child(read: Callable[[Path], Iterator[Any]], path: Path, size: int, out: Any) -> None:
+def _child(
+    read: Callable[[Path], Iterator[Any]],
+    path: Path,
+    size: int,
+    prepare: Callable[[list[Any]], Any],
+    gc_thresholds: tuple[int, int, int],
+    out: Any,
+) -> None:
+    # The child allocates as many short-lived rows as the parent, which raised its collector's
+    # thresholds for the load (`ingest.pipeline.fewer_collections`): at the defaults the
+    # collections cost the reader a third of its time on a million contracts.
+    gc.set_threshold(*gc_thresholds)
     try:
         items = read(path)
         while batch := list(islice(items, size)):
-            out.put((_ITEMS, batch))
+            out.put((_ITEMS, prepare(batch)))
         out.put((_DONE, None))
     except BaseException as exc:  # the reader's own error, raised again in the parent
         try:
@@ -58,14 +73,27 @@ def _child(read: Callable[[Path], Iterator[Any]], path: Path, size: int, out: An
         out.put((_FAILED, exc))
 
 
+def _unchanged(items: list[Any]) -> list[Any]:
+    return items
+
+
 def prefetched(
-    read: Callable[[Path], Iterator[Any]], path: Path, *, batch: int
-) -> Iterator[list[Any]]:
-    """The batches of `read(path)`, read ahead in a child process."""
+    read: Callable[[Path], Iterator[Any]],
+    path: Path,
+    *,
+    batch: int,
+    prepare: Callable[[list[Any]], Any] = _unchanged,
+) -> Iterator[Any]:
+    """The batches of `read(path)`, each passed through `prepare`, read and prepared ahead in a
+    child process. `prepare` is pickled into the child with its state and called there on the
+    batches in order, as the caller would have called it."""
     context = multiprocessing.get_context("spawn")
     channel = context.Queue(maxsize=IN_FLIGHT)
     child = context.Process(
-        target=_child, args=(read, path, batch, channel), name="testigo-reader", daemon=True
+        target=_child,
+        args=(read, path, batch, prepare, gc.get_threshold(), channel),
+        name="testigo-reader",
+        daemon=True,
     )
     child.start()
     try:

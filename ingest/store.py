@@ -466,7 +466,19 @@ class _Confirmed:
 _source_key = itemgetter("source_key")
 
 
+def party_hash(row: dict[str, Any]) -> str:
+    """A party's content hash: its release date is when, not what (see `_release_changed`)."""
+    return content_hash(row, _NOTHING, RELEASE_DATE)
+
+
+def award_hash(award: dict[str, Any], suppliers: list[dict[str, Any]]) -> str:
+    """An award's content hash covers its suppliers: a changed supplier changes the award."""
+    return content_hash({**award, "suppliers": suppliers}, _NOTHING, RELEASE_DATE)
+
+
 def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:
+    """Parties by source key. A row may come hashed already (`party_hash`, computed where the
+    file is read): the hash is a pure function of the row."""
     by_key: dict[str, dict[str, Any]] = {}
     for row in rows:
         prior = by_key.get(row["source_key"])
@@ -478,7 +490,8 @@ def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:
     inserts, updates = [], []
     confirmed = _Confirmed({}, [])
     for key, row in by_key.items():
-        row["content_hash"] = content_hash(row, _NOTHING, RELEASE_DATE)
+        if "content_hash" not in row:
+            row["content_hash"] = party_hash(row)
         old = existing.get(key)
         if old is None:
             inserts.append(row)
@@ -500,7 +513,8 @@ def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:
 def upsert_awards(
     conn: Connection, rows: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]
 ) -> Changed:
-    """Awards and contracts with their suppliers (replaced as a whole when the award changes)."""
+    """Awards and contracts with their suppliers (replaced as a whole when the award changes).
+    An award may come hashed already (`award_hash`)."""
     by_key: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for award, suppliers in rows:
         prior = by_key.get(award["source_key"])
@@ -513,9 +527,8 @@ def upsert_awards(
     inserts, updates = [], []
     confirmed = _Confirmed({}, [])
     for key, (award, suppliers) in by_key.items():
-        award["content_hash"] = content_hash(
-            {**award, "suppliers": suppliers}, _NOTHING, RELEASE_DATE
-        )
+        if "content_hash" not in award:
+            award["content_hash"] = award_hash(award, suppliers)
         old = existing.get(key)
         if old is None:
             inserts.append(award)

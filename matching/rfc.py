@@ -92,7 +92,9 @@ def _normalise_once(text: str) -> str:
 
 # The functions below are pure and the same firms recur across releases and registries: their
 # results are cached (bounded). Only immutable values are cached; `split` hands out a new list.
-_CACHE_SIZE = 32768
+# Sized for a large file's distinct suppliers: a million generated ComprasMX rows name ~136k,
+# and at 32k entries three parses in four missed (bench: -20% reader CPU, +~60 MB).
+_CACHE_SIZE = 1 << 17
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

@@ -459,7 +459,7 @@ def test_bundled_ocds_loads_the_same_with_tiny_batches(sqlite_settings: Settings
 def test_handed_parties_skip_only_what_cannot_change_anything() -> None:
     """A party repeated in a file is skipped only when its release is not newer than the one
     already handed on (what the store would ignore anyway); the memo's bound only forgets."""
-    from ingest.pipeline import HandedParties
+    from ingest.release_batch import HandedParties
 
     day = datetime(2026, 3, 8, tzinfo=UTC)
     handed = HandedParties(limit=2)
