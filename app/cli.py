@@ -397,7 +397,7 @@ def check_cmd(
                 on=day,
                 auto=settings.link_auto_threshold,
                 review=settings.link_review_threshold,
-            )
+            ).model_dump(exclude={"data_as_of"})
         except NotAnRfc as exc:
             typer.echo(f"error: --rfc: {exc}", err=True)
             raise typer.Exit(2) from exc

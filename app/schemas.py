@@ -6,6 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The domain's answers are the API's response models too (see matching/results.py).
+from matching.results import CheckOut, DataAsOf, MatchResponse
+
+__all__ = ["CheckOut", "DataAsOf", "MatchResponse"]
+
 
 class ErrorOut(BaseModel):
     """Every error answer: what went wrong and what to do next."""
@@ -45,156 +50,6 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-class Evidence(BaseModel):
-    comparison: str = Field(
-        description="rfc, name, legal_form, kind or postal_code; `rule` for a rule of the "
-        "check about the RFC given (see `MatchOut.rule`)"
-    )
-    level: str = Field(description="Which level of the comparison held, e.g. 'exact'")
-    match_weight: float = Field(description="log2 Bayes factor: + for a match, - against")
-    detail: str | None = Field(
-        default=None, description="For a rule: which RFCs it compared and why it applies"
-    )
-
-
-class RecordOut(BaseModel):
-    source: str
-    source_key: str
-    name: str | None
-    rfc: str | None
-
-
-class MatchOut(BaseModel):
-    entity_id: str
-    probability: float = Field(ge=0, le=1)
-    model_probability: float | None = Field(
-        default=None,
-        ge=0,
-        le=1,
-        description="What the model alone scored; `probability` differs when a rule applied",
-    )
-    match_weight: float
-    status: Literal["linked", "review"]
-    rule: Literal["rfc_identity", "rfc_neighbour", "rfc_stem"] | None = Field(
-        default=None,
-        description="rfc_identity: the RFC given is this firm's and its check digit holds, "
-        "which identifies the taxpayer (probability at least 0.999); rfc_neighbour: the RFC "
-        "given is one typo from this sanctioned firm's; rfc_stem: the RFC given without "
-        "homoclave starts like this sanctioned firm's (or the reverse). A suspect firm is "
-        "shown whatever its probability, and makes a clear answer `review`",
-    )
-    evidence: list[Evidence]
-    records: list[RecordOut]
-
-
-class SanctionOut(BaseModel):
-    entity_id: str
-    registry: str
-    case_number: str | None
-    kind: str
-    authority: str | None
-    start: str | None
-    end: str | None
-    status: str | None
-    source_file: str
-    retrieved_at: str | None
-
-
-class DataAsOf(BaseModel):
-    """The sanctions file a registry's data now comes from, and how current it is."""
-
-    registry: str
-    file: str
-    published: str | None = Field(
-        description="The file's own date (in its name, or the server's Last-Modified); null "
-        "when the source states none"
-    )
-    loaded: str | None = Field(description="When Testigo read the file")
-
-
-class CheckQuery(BaseModel):
-    name: str | None
-    rfc: str | None
-    on: str
-
-
-class RfcOut(BaseModel):
-    """The RFC given, as Testigo read it."""
-
-    value: str = Field(description="Normalised: upper case, without separators or prefixes")
-    kind: Literal["company", "person", "without homoclave"]
-    check_digit_ok: bool | None = Field(
-        description="Whether the last character agrees with the rest (false: probably "
-        "mistyped); null without homoclave"
-    )
-    corrected_from: str | None = Field(
-        default=None,
-        description="As given, when an O stood for a 0 or an I for a 1 (or the reverse) where "
-        "only the other can; `value` is the RFC read with them corrected",
-    )
-    note: str | None = Field(
-        description="What to do about a failed check digit or a missing "
-        "homoclave; null for a sound RFC"
-    )
-
-
-class CheckOut(BaseModel):
-    verdict: Literal["barred", "warning", "review", "clear"] = Field(
-        description="barred: debarred on that day; warning: 69-B listing, recent debarment or "
-        "fine; review: only an uncertain match would be barred or warned; clear: nothing found"
-    )
-    as_of: str
-    query: CheckQuery
-    rfc: RfcOut | None = Field(default=None, description="The RFC given; null without one")
-    matches: list[MatchOut]
-    sanctions: list[SanctionOut]
-    data_as_of: list[DataAsOf] = Field(
-        description="The sanctions data the verdict rests on, per registry, as of which date"
-    )
-    model_version: str
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "verdict": "barred",
-                    "as_of": "2026-11-24",
-                    "query": {"name": "GARZA GAS SA DE CV", "rfc": None, "on": "2026-11-24"},
-                    "matches": [
-                        {
-                            "entity_id": "tg_3f2a9c1d7e4b",
-                            "probability": 0.9991,
-                            "match_weight": 10.1,
-                            "status": "linked",
-                            "evidence": [
-                                {"comparison": "name", "level": "exact", "match_weight": 26.2}
-                            ],
-                            "records": [
-                                {
-                                    "source": "sfp",
-                                    "source_key": "sfp:PA-0001/2026:0003/2022:...",
-                                    "name": "GARZA GAS, S.A. DE C.V.",
-                                    "rfc": "GGA8306134F4",
-                                }
-                            ],
-                        }
-                    ],
-                    "sanctions": [],
-                    "data_as_of": [
-                        {
-                            "registry": "sfp",
-                            "file": "sfp_directorio_sancionados_2026-06-11.json",
-                            "published": "2026-06-11",
-                            "loaded": "2026-11-20",
-                        }
-                    ],
-                    "model_version": "ea85777ffa9e",
-                }
-            ]
-        }
-    )
-
-
 # The longest supplier name and RFC a check or match takes, over the API and on the check page
 # alike: nothing longer is a name, and it would only bloat the audit log that records it.
 MAX_NAME = 500
@@ -231,15 +86,6 @@ class MatchRequest(BaseModel):
     threshold: float = Field(default=0.5, ge=0, le=1)
 
 
-class MatchResult(BaseModel):
-    query: dict[str, Any]
-    candidates: list[MatchOut]
-
-
-class MatchResponse(BaseModel):
-    results: list[MatchResult]
-
-
 class JudgementIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -269,3 +115,85 @@ class JudgementOut(BaseModel):
     author: str
     note: str | None
     created_at: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    """Ready: the model and the index of the last link run are loaded."""
+
+    status: Literal["ready"]
+    model_version: str
+    profiles: int = Field(description="Firm profiles in the real-time index")
+
+
+class StatsOut(BaseModel):
+    """What a deployment holds, and how fresh it is."""
+
+    parties: int
+    suppliers_in_awards: int
+    awards: int
+    contracts: int
+    sanctions: int = Field(description="Active sanctions")
+    sanctions_withdrawn: int
+    sanctions_by_registry_and_kind: dict[str, int] = Field(description='e.g. "sfp:debarment"')
+    supplier_entries: dict[str, int] = Field(description="Active entries per supplier register")
+    quarantined_rows: int
+    ingest_runs: dict[str, int] = Field(description='Runs per "kind:status"')
+    last_ingest_finished_at: str | None
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    key_id: int | None
+    key_name: str | None
+    at: str
+    action: str
+    query: dict[str, Any]
+    verdict: str | None
+    model_version: str | None
+
+
+class AuditPage(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[AuditEntryOut]
+
+
+class AlertOut(BaseModel):
+    """An award won by a sanctioned firm: the award, the supplier, the sanction, the evidence
+    that the supplier is that firm, and the review."""
+
+    id: int
+    severity: Literal["high", "medium", "low"]
+    status: Literal["new", "confirmed", "dismissed"]
+    ocid: str
+    award_id: str
+    award_kind: str = Field(description="award or contract")
+    date: str
+    date_basis: str = Field(description="award date, date signed or period start")
+    value: float | None
+    currency: str | None
+    buyer: str | None
+    supplier_name: str | None
+    supplier_rfc: str | None
+    supplier_key: str
+    entity_id: str | None
+    sanction: dict[str, Any] = Field(description="registry, case, kind, dates...")
+    probability: float | None
+    evidence: list[dict[str, Any]] | None
+    sources: list[dict[str, Any]] = Field(description="The files and their retrieval dates")
+    created_at: str
+    updated_at: str
+    reviewer: str | None
+    review_note: str | None
+    reviewed_at: str | None
+
+
+class AlertPage(BaseModel):
+    page: int
+    per_page: int
+    items: list[AlertOut]

@@ -13,12 +13,24 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine
 
 from matching import explain
 from matching import rfc as rfcs
+from matching.results import (
+    CheckOut,
+    CheckQuery,
+    Evidence,
+    MatchOut,
+    MatchResult,
+    RecordOut,
+    RfcKind,
+    RfcOut,
+    SanctionOut,
+    Verdict,
+)
 from matching.score import Index, Match, PublishedRecord, records_of, sanctions_of
 from matching.verdict import CLEAR, RFC_IDENTITY_PROBABILITY, SanctionFact, severity, verdict
 
@@ -33,7 +45,7 @@ class Rule:
     weight: float = 0.0  # what the rule adds to the model's match weight
 
 
-def match_dict(
+def match_out(
     match: Match,
     records: dict[str, list[PublishedRecord]],
     *,
@@ -41,40 +53,40 @@ def match_dict(
     rule: Rule | None = None,
     given: str | None = None,
     model_probability: float | None = None,
-) -> dict[str, Any]:
+) -> MatchOut:
     found = records.get(match.entity_id, [])
     evidence = [
-        {
-            "comparison": e["comparison"],
-            "level": e["level"],
-            "match_weight": round(e["match_weight"], 6),
-        }
+        Evidence(
+            comparison=e["comparison"],
+            level=e["level"],
+            match_weight=round(e["match_weight"], 6),
+        )
         for e in match.evidence
     ]
     if rule is not None and given is not None:
         evidence.append(
-            {
-                "comparison": explain.RULE,
-                "level": rule.label,
-                "match_weight": round(rule.weight, 6),
-                "detail": _detail(rule, given, _firm_name(found)),
-            }
+            Evidence(
+                comparison=explain.RULE,
+                level=rule.label,
+                match_weight=round(rule.weight, 6),
+                detail=_detail(rule, given, _firm_name(found)),
+            )
         )
-    return {
-        "entity_id": match.entity_id,
-        "probability": round(match.probability, 10),
-        "model_probability": round(
+    return MatchOut(
+        entity_id=match.entity_id,
+        probability=round(match.probability, 10),
+        model_probability=round(
             match.probability if model_probability is None else model_probability, 10
         ),
-        "match_weight": round(match.match_weight, 6),
-        "status": "linked" if match.probability >= auto else "review",
-        "rule": rule.name if rule else None,
-        "evidence": evidence,
-        "records": [
-            {"source": r.source, "source_key": r.source_key, "name": r.name, "rfc": r.rfc}
+        match_weight=round(match.match_weight, 6),
+        status="linked" if match.probability >= auto else "review",
+        rule=rule.name if rule else None,  # type: ignore[arg-type]  # Rule.name is one of three
+        evidence=evidence,
+        records=[
+            RecordOut(source=r.source, source_key=r.source_key, name=r.name, rfc=r.rfc)
             for r in found
         ],
-    }
+    )
 
 
 def check(
@@ -87,7 +99,7 @@ def check(
     auto: float,
     review: float,
     limit: int = 5,
-) -> dict[str, Any]:
+) -> CheckOut:
     """May this supplier be awarded on `on`? The verdict, the firms it resolves to, and their
     sanctions with source and retrieval date. Raises `rfc.NotAnRfc` for an RFC that cannot
     name a taxpayer (the message says what to send)."""
@@ -126,19 +138,24 @@ def check(
     facts: Sequence[tuple[float, Sequence[SanctionFact]]] = [
         (m.probability, listed.get(m.entity_id, [])) for m in matches
     ]
-    return {
-        "verdict": verdict(
-            facts,
-            on,
-            auto=auto,
-            review=review,
-            suspects=[listed.get(m.entity_id, []) for m, _ in ordered],
+    return CheckOut(
+        # verdict() and rfc.lookup answer with their modules' str constants, the models'
+        # literals; the model still validates them as it is built.
+        verdict=cast(
+            Verdict,
+            verdict(
+                facts,
+                on,
+                auto=auto,
+                review=review,
+                suspects=[listed.get(m.entity_id, []) for m, _ in ordered],
+            ),
         ),
-        "as_of": on.isoformat(),
-        "query": {"name": name, "rfc": rfc, "on": on.isoformat()},
-        "rfc": _rfc_dict(given),
-        "matches": [
-            match_dict(
+        as_of=on.isoformat(),
+        query=CheckQuery(name=name, rfc=rfc, on=on.isoformat()),
+        rfc=_rfc_out(given),
+        matches=[
+            match_out(
                 m,
                 records,
                 auto=auto,
@@ -148,13 +165,13 @@ def check(
             )
             for m in answered
         ],
-        "sanctions": [
-            {"entity_id": m.entity_id, **fact.as_dict()}
+        sanctions=[
+            SanctionOut(entity_id=m.entity_id, **fact.as_dict())
             for m in answered
             for fact in listed.get(m.entity_id, [])
         ],
-        "model_version": index.model_version,
-    }
+        model_version=index.model_version,
+    )
 
 
 def _best(index: Index, row: dict[str, Any], profiles: Sequence[int]) -> dict[str, Match]:
@@ -233,16 +250,16 @@ def _detail(rule: Rule, given: str, firm: str | None) -> str:
     return explain.stem_detail(given, rule.theirs, firm)
 
 
-def _rfc_dict(given: rfcs.Lookup | None) -> dict[str, Any] | None:
+def _rfc_out(given: rfcs.Lookup | None) -> RfcOut | None:
     if given is None:
         return None
-    return {
-        "value": given.value,
-        "kind": given.kind,
-        "check_digit_ok": given.check_ok,
-        "corrected_from": given.corrected_from,
-        "note": explain.rfc_note(given.kind, given.check_ok, given.corrected_from),
-    }
+    return RfcOut(
+        value=given.value,
+        kind=cast(RfcKind, given.kind),
+        check_digit_ok=given.check_ok,
+        corrected_from=given.corrected_from,
+        note=explain.rfc_note(given.kind, given.check_ok, given.corrected_from),
+    )
 
 
 def match_many(
@@ -253,7 +270,7 @@ def match_many(
     limit: int,
     threshold: float,
     auto: float,
-) -> list[dict[str, Any]]:
+) -> list[MatchResult]:
     found = [
         index.match(
             name=q.get("name"),
@@ -267,6 +284,6 @@ def match_many(
     entities = {m.entity_id for matches in found for m in matches}
     records = records_of(engine, entities) if entities else {}
     return [
-        {"query": q, "candidates": [match_dict(m, records, auto=auto) for m in matches]}
+        MatchResult(query=q, candidates=[match_out(m, records, auto=auto) for m in matches])
         for q, matches in zip(queries, found, strict=True)
     ]

@@ -25,6 +25,7 @@ from matching import entities
 from matching.award_dates import award_keys
 from matching.features import postal
 from matching.firm_types import TYPES
+from matching.protocol import Column, Extended, PropertyOut, Proposal
 from matching.score import sanctions_of
 from matching.verdict import SanctionFact, severity
 
@@ -87,15 +88,13 @@ class Extension:
     properties: tuple[Wanted, ...]
 
 
-def propose(type_id: str, limit: int | None = None) -> dict[str, Any]:
+def propose(type_id: str, limit: int | None = None) -> Proposal:
     """The properties to offer for firms of `type_id` (all of them for any of the service's
-    types, or for no type), at most `limit`."""
+    types, or for no type), at most `limit` (`limit` stays None, and out of the answer, when
+    none was asked)."""
     known = not type_id or type_id in {t["id"] for t in TYPES}
-    found = [{"id": p.id, "name": p.name, "description": p.description} for p in PROPERTIES]
-    answer: dict[str, Any] = {"type": type_id, "properties": found[:limit] if known else []}
-    if limit is not None:
-        answer["limit"] = limit
-    return answer
+    found = [PropertyOut(id=p.id, name=p.name, description=p.description) for p in PROPERTIES]
+    return Proposal(type=type_id, properties=found[:limit] if known else [], limit=limit)
 
 
 def parse(query: Any, *, today: date) -> Extension:
@@ -138,7 +137,7 @@ def _day(value: Any, today: date) -> date:
         ) from exc
 
 
-def extend(engine: Engine, wanted: Extension, *, base: str) -> dict[str, Any]:
+def extend(engine: Engine, wanted: Extension, *, base: str) -> Extended:
     """The data extension response: `meta` (a column per property) and `rows` (for each id
     asked, each property's values; none for an id that names no firm). `base` is the site's URL,
     for the page links."""
@@ -148,7 +147,7 @@ def extend(engine: Engine, wanted: Extension, *, base: str) -> dict[str, Any]:
     listed = sanctions_of(engine, known) if needs_sanctions and known else {}
     counted = award_counts(engine, known) if "awards" in asked else {}
     codes = postal_codes(engine, known) if "postal_code" in asked else {}
-    rows: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    rows: dict[str, dict[str, list[dict[str, str | int]]]] = {}
     for firm in wanted.ids:
         if firm not in known:
             rows[firm] = {w.id: [] for w in wanted.properties}
@@ -164,16 +163,13 @@ def extend(engine: Engine, wanted: Extension, *, base: str) -> dict[str, Any]:
             for w in wanted.properties
         }
     meta = [
-        {
-            "id": w.id,
-            "name": f"Verdict on {w.on.isoformat()}" if w.on else _BY_ID[w.id].name,
-        }
+        Column(id=w.id, name=f"Verdict on {w.on.isoformat()}" if w.on else _BY_ID[w.id].name)
         for w in wanted.properties
     ]
-    return {"meta": meta, "rows": rows}
+    return Extended(meta=meta, rows=rows)
 
 
-def _text(value: str | None) -> dict[str, Any]:
+def _text(value: str | None) -> dict[str, str | int]:
     return {"str": value} if value else {}
 
 
@@ -185,7 +181,7 @@ def _values(
     facts: Sequence[SanctionFact],
     awards: int,
     base: str,
-) -> list[dict[str, Any]]:
+) -> list[dict[str, str | int]]:
     match wanted.id:
         case "name":
             return [_text(name)] if name else []

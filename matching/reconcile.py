@@ -22,6 +22,23 @@ from sqlalchemy import Engine
 
 from matching import entities, extension, rfc
 from matching.firm_types import FIRM, STRICTNESS, TYPES, described, passes, types_of
+from matching.protocol import (
+    BatchAnswer,
+    Candidate,
+    EntitySuggestion,
+    EntitySuggestions,
+    Extend,
+    Feature,
+    Manifest,
+    Preview,
+    PropertyOut,
+    PropertySuggestions,
+    QueryAnswer,
+    Service,
+    TypeOut,
+    TypeRef,
+    TypeSuggestions,
+)
 from matching.score import Index, Match
 
 VERSION = "0.2"
@@ -44,7 +61,7 @@ class ReconcileError(ValueError):
     """A query batch that cannot be answered; the message says what is wrong with it."""
 
 
-def manifest(base: str, *, key_param: str = "") -> dict[str, Any]:
+def manifest(base: str, *, key_param: str = "") -> Manifest:
     """The service manifest. `base` is the site's URL; `key_param` ("api_key=..." or "") is
     repeated in the URLs OpenRefine calls back, for a client that cannot send headers.
 
@@ -54,40 +71,39 @@ def manifest(base: str, *, key_param: str = "") -> dict[str, Any]:
     `app/web/pages.py`)."""
     suffix = f"&{key_param}" if key_param else ""
     keyed = f"?{key_param}" if key_param else ""
-    return {
-        "versions": [VERSION],
-        "name": "Testigo: resolved suppliers and sanctioned firms (Mexico)",
-        "identifierSpace": f"{base}/firms/",
-        "schemaSpace": f"{base}/v1/reconcile/schema/",
-        "documentation": f"{base}/docs",
-        "serviceVersion": "0.1.0",
-        "defaultTypes": [dict(FIRM)],
-        "batchSize": MAX_QUERIES,
-        "view": {"url": f"{base}/firms/{{{{id}}}}{keyed}"},
-        "preview": {
-            "url": f"{base}/v1/reconcile/preview?id={{{{id}}}}{suffix}",
-            "width": 430,
-            "height": 300,
-        },
-        "suggest": {
-            kind: {"service_url": f"{base}/v1/reconcile", "service_path": f"/suggest/{kind}{keyed}"}
+    return Manifest(
+        versions=[VERSION],
+        name="Testigo: resolved suppliers and sanctioned firms (Mexico)",
+        identifierSpace=f"{base}/firms/",
+        schemaSpace=f"{base}/v1/reconcile/schema/",
+        documentation=f"{base}/docs",
+        serviceVersion="0.1.0",
+        defaultTypes=[TypeRef(**FIRM)],
+        batchSize=MAX_QUERIES,
+        view={"url": f"{base}/firms/{{{{id}}}}{keyed}"},
+        preview=Preview(
+            url=f"{base}/v1/reconcile/preview?id={{{{id}}}}{suffix}", width=430, height=300
+        ),
+        suggest={
+            kind: Service(
+                service_url=f"{base}/v1/reconcile", service_path=f"/suggest/{kind}{keyed}"
+            )
             for kind in ("entity", "property", "type")
         },
-        "extend": {
-            "propose_properties": {
-                "service_url": f"{base}/v1/reconcile",
-                "service_path": "/properties",
-            },
-            "property_settings": [dict(setting) for setting in extension.SETTINGS],
-        },
-        "authentication": {
+        extend=Extend(
+            propose_properties=Service(
+                service_url=f"{base}/v1/reconcile", service_path="/properties"
+            ),
+            property_settings=[dict(setting) for setting in extension.SETTINGS],
+        ),
+        authentication={
             "type": "apiKey",
             "name": "api_key",
             "in": "query",
             "description": "An auditor's API key, on the service URL: "
             f"{base}/v1/reconcile?api_key=KEY (or as the X-API-Key header).",
         },
-    }
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -177,7 +193,7 @@ def _described(rfcs: str | None) -> str:
 
 def reconcile(
     index: Index, engine: Engine, batch: Mapping[str, Mapping[str, Any]], *, auto: float
-) -> dict[str, dict[str, list[dict[str, Any]]]]:
+) -> BatchAnswer:
     """Candidates for each parsed query, best first."""
     asked_ids = {key: _firm_id(q["name"]) for key, q in batch.items()}
     by_id = entities.named(engine, {firm for firm in asked_ids.values() if firm})
@@ -194,23 +210,23 @@ def reconcile(
             limit=TYPED_POOL if q["types"] else q["limit"],
         )
     named = entities.named(engine, {m.entity_id for matches in found.values() for m in matches})
-    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    out: dict[str, QueryAnswer] = {}
     for key, q in batch.items():
         firm = asked_ids[key]
         if firm is not None and firm in by_id:
             name, rfcs = by_id[firm]
             types = types_of(rfcs)
-            hit = {
-                "id": firm,
-                "name": name or firm,
-                "description": _described(rfcs),
-                "score": 100.0,
-                "match": True,
-                "type": types,
-                "features": [{"id": "firm_id", "value": True}],
-            }
+            hit = Candidate(
+                id=firm,
+                name=name or firm,
+                description=_described(rfcs),
+                score=100.0,
+                match=True,
+                type=[TypeRef(**t) for t in types],
+                features=[Feature(id="firm_id", value=True)],
+            )
             passing = passes(types, q["types"], q["type_strict"])
-            out[key] = {"result": [hit] if passing else []}
+            out[key] = QueryAnswer(result=[hit] if passing else [])
             continue
         kept = [
             m
@@ -219,46 +235,46 @@ def reconcile(
                 types_of(named.get(m.entity_id, (None, None))[1]), q["types"], q["type_strict"]
             )
         ][: q["limit"]]
-        out[key] = {"result": _candidates(kept, named, auto=auto)}
-    return out
+        out[key] = QueryAnswer(result=_candidates(kept, named, auto=auto))
+    return BatchAnswer(out)
 
 
 def _candidates(
     matches: Sequence[Match], named: Mapping[str, tuple[str | None, str | None]], *, auto: float
-) -> list[dict[str, Any]]:
+) -> list[Candidate]:
     results = []
     runner_up = matches[1].probability if len(matches) > 1 else 0.0
     for rank, m in enumerate(matches):
         name, rfcs = named.get(m.entity_id, (None, None))
         results.append(
-            {
-                "id": m.entity_id,
-                "name": name or m.entity_id,
-                "description": _described(rfcs),
-                "score": round(100 * m.probability, 3),
+            Candidate(
+                id=m.entity_id,
+                name=name or m.entity_id,
+                description=_described(rfcs),
+                score=round(100 * m.probability, 3),
                 # Sure enough for OpenRefine to accept alone: linked-grade, and no rival.
-                "match": rank == 0 and m.probability >= auto and runner_up < 0.5,
-                "type": types_of(rfcs),
-                "features": [
-                    {"id": "probability", "value": round(m.probability, 6)},
-                    {"id": "match_weight", "value": round(m.match_weight, 4)},
+                match=rank == 0 and m.probability >= auto and runner_up < 0.5,
+                type=[TypeRef(**t) for t in types_of(rfcs)],
+                features=[
+                    Feature(id="probability", value=round(m.probability, 6)),
+                    Feature(id="match_weight", value=round(m.match_weight, 4)),
                     *(
-                        {"id": e["comparison"], "value": round(e["match_weight"], 4)}
+                        Feature(id=e["comparison"], value=round(e["match_weight"], 4))
                         for e in m.evidence
                     ),
                 ],
-            }
+            )
         )
     return results
 
 
-def _page(items: Sequence[dict[str, Any]], cursor: int, limit: int) -> list[dict[str, Any]]:
+def _page(items: Sequence[Mapping[str, Any]], cursor: int, limit: int) -> list[dict[str, Any]]:
     return [dict(item) for item in items[cursor : cursor + limit]]
 
 
 def suggest_entities(
     engine: Engine, prefix: str, *, cursor: int = 0, limit: int = SUGGEST_LIMIT
-) -> dict[str, Any]:
+) -> EntitySuggestions:
     """Firms whose names contain, or whose RFC is, `prefix`, or the firm it is the id of;
     `cursor` skips that many (OpenRefine's "more")."""
     firm = _firm_id(prefix)
@@ -266,29 +282,29 @@ def suggest_entities(
         known = entities.named(engine, {firm})
         if firm in known:
             name, rfcs = known[firm]
-            hit = {
-                "id": firm,
-                "name": name or firm,
-                "description": _described(rfcs),
-                "notable": types_of(rfcs),
-            }
-            return {"result": [hit] if cursor == 0 else []}
+            hit = EntitySuggestion(
+                id=firm,
+                name=name or firm,
+                description=_described(rfcs),
+                notable=[TypeRef(**t) for t in types_of(rfcs)],
+            )
+            return EntitySuggestions(result=[hit] if cursor == 0 else [])
     found = (
         entities.search(engine, prefix, page=1, per_page=limit, offset=cursor)
         if prefix.strip()
         else None
     )
-    return {
-        "result": [
-            {
-                "id": e["entity_id"],
-                "name": e["display_name"] or e["entity_id"],
-                "description": _described(" ".join(e["rfcs"])),
-                "notable": types_of(" ".join(e["rfcs"])),
-            }
-            for e in (found or {"items": []})["items"]
+    return EntitySuggestions(
+        result=[
+            EntitySuggestion(
+                id=e.entity_id,
+                name=e.display_name or e.entity_id,
+                description=_described(" ".join(e.rfcs)),
+                notable=[TypeRef(**t) for t in types_of(" ".join(e.rfcs))],
+            )
+            for e in (found.items if found else [])
         ]
-    }
+    )
 
 
 def _wanted(prefix: str, item: Mapping[str, Any]) -> bool:
@@ -298,7 +314,7 @@ def _wanted(prefix: str, item: Mapping[str, Any]) -> bool:
 
 def suggest_properties(
     prefix: str, *, cursor: int = 0, limit: int = SUGGEST_LIMIT
-) -> dict[str, Any]:
+) -> PropertySuggestions:
     """The properties a query may carry (rfc, postal_code) and those data extension fetches:
     OpenRefine suggests from this one list in both dialogs, and an id means the same in both."""
     listed = [dict(p) for p in PROPERTIES]
@@ -307,9 +323,10 @@ def suggest_properties(
         for p in extension.PROPERTIES
         if p.id not in {q["id"] for q in PROPERTIES}
     ]
-    return {"result": _page([p for p in listed if _wanted(prefix, p)], cursor, limit)}
+    page = _page([p for p in listed if _wanted(prefix, p)], cursor, limit)
+    return PropertySuggestions(result=[PropertyOut(**p) for p in page])
 
 
-def suggest_types(prefix: str, *, cursor: int = 0, limit: int = SUGGEST_LIMIT) -> dict[str, Any]:
+def suggest_types(prefix: str, *, cursor: int = 0, limit: int = SUGGEST_LIMIT) -> TypeSuggestions:
     listed = [described(t) for t in TYPES if _wanted(prefix, t)]
-    return {"result": _page(listed, cursor, limit)}
+    return TypeSuggestions(result=[TypeOut(**t) for t in _page(listed, cursor, limit)])

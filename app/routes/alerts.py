@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.alerts import review as alerts
 from app.deps import EngineDep, allowed
 from app.keys import Caller
-from app.schemas import errors
+from app.schemas import AlertOut, AlertPage, errors
 
 router = APIRouter(prefix="/v1", tags=["alerts"], responses=errors(401, 403, 422, 503))
 
@@ -31,7 +31,7 @@ class ReviewIn(BaseModel):
     )
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=AlertPage)
 def get_alerts(
     engine: EngineDep,
     _: Annotated[Caller, Depends(allowed("alerts"))],
@@ -42,7 +42,7 @@ def get_alerts(
     ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> AlertPage:
     """Awards won by sanctioned firms, oldest first, filtered by status, creation day and
     minimum severity."""
     items = list(
@@ -55,18 +55,18 @@ def get_alerts(
             offset=(page - 1) * per_page,
         )
     )
-    return {"page": page, "per_page": per_page, "items": items}
+    return AlertPage.model_validate({"page": page, "per_page": per_page, "items": items})
 
 
-@router.post("/alerts/{alert_id}/review", responses=errors(400, 404))
+@router.post("/alerts/{alert_id}/review", response_model=AlertOut, responses=errors(400, 404))
 def review_alert(
     body: ReviewIn,
     engine: EngineDep,
     caller: Annotated[Caller, Depends(allowed("alerts"))],
     alert_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-) -> dict[str, Any]:
+) -> AlertOut:
     """Confirm or dismiss an alert, with the caller as reviewer and a note."""
-    return alerts.review(
+    reviewed = alerts.review(
         engine,
         alert_id,
         decision=body.decision,
@@ -74,3 +74,4 @@ def review_alert(
         note=body.note,
         not_same_firm=body.not_same_firm,
     )
+    return AlertOut.model_validate(reviewed)

@@ -9,7 +9,15 @@ from app import audit, sources
 from app.deps import AuditDep, EngineDep, IndexDep, SettingsDep, allowed
 from app.errors import BadRequest, TooLarge
 from app.keys import Caller
-from app.schemas import MAX_NAME, MAX_RFC, CheckOut, MatchRequest, MatchResponse, errors
+from app.schemas import (
+    MAX_NAME,
+    MAX_RFC,
+    CheckOut,
+    DataAsOf,
+    MatchRequest,
+    MatchResponse,
+    errors,
+)
 from matching.check import check, match_many
 from matching.rfc import NotAnRfc
 
@@ -62,10 +70,11 @@ async def get_check(
     except NotAnRfc as exc:
         raise BadRequest(f"`rfc`: {exc}") from exc
     log.submit(
-        audit.entry(caller, "check", result["query"], result["verdict"], index.model_version)
+        audit.entry(caller, "check", result.query.model_dump(), result.verdict, index.model_version)
     )
     # Every verdict, a clear one above all, says how current the data behind it is.
-    return CheckOut.model_validate({**result, "data_as_of": sources.sanctions_as_of(engine)})
+    as_of = [DataAsOf.model_validate(s) for s in sources.sanctions_as_of(engine)]
+    return result.model_copy(update={"data_as_of": as_of})
 
 
 @router.post("/match", response_model=MatchResponse, responses=errors(400, 413))
@@ -99,4 +108,4 @@ def post_match(
             index.model_version,
         )
     )
-    return MatchResponse.model_validate({"results": results})
+    return MatchResponse(results=results)

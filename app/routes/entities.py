@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
@@ -11,21 +11,22 @@ from app import audit
 from app.deps import AuditDep, EngineDep, allowed
 from app.errors import BadRequest, NotFound
 from app.keys import Caller
-from app.schemas import JudgementIn, JudgementOut, errors
+from app.schemas import AuditPage, JudgementIn, JudgementOut, errors
 from matching import entities, export, ftm
 from matching.judgements import JudgementError, record
+from matching.results import EntityDetail, EntityPage, ReviewPage
 
 router = APIRouter(prefix="/v1", tags=["auditors"], responses=errors(401, 403, 422, 503))
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 
 
-@router.get("/entities/{entity_id}", responses=errors(404))
+@router.get("/entities/{entity_id}", response_model=EntityDetail, responses=errors(404))
 def get_entity(
     engine: EngineDep,
     _: Annotated[Caller, Depends(allowed("entities"))],
     entity_id: Annotated[str, Path(max_length=64)],
-) -> dict[str, Any]:
+) -> EntityDetail:
     """One resolved firm: every member record, the links among them with their evidence, its
     sanctions and the awards and contracts it won."""
     found = entities.detail(engine, entity_id)
@@ -34,14 +35,14 @@ def get_entity(
     return found
 
 
-@router.get("/entities")
+@router.get("/entities", response_model=EntityPage)
 def search_entities(
     engine: EngineDep,
     _: Annotated[Caller, Depends(allowed("entities"))],
     q: Annotated[str, Query(min_length=1, max_length=200, description="A name or an RFC")],
     page: Page = 1,
     per_page: PerPage = 20,
-) -> dict[str, Any]:
+) -> EntityPage:
     """Resolved firms whose records carry the RFC, or whose names contain the words, of `q`."""
     return entities.search(engine, q, page=page, per_page=per_page)
 
@@ -71,31 +72,31 @@ def post_judgement(
     )
 
 
-@router.get("/review")
+@router.get("/review", response_model=ReviewPage)
 def get_review(
     engine: EngineDep,
     _: Annotated[Caller, Depends(allowed("review"))],
     page: Page = 1,
     per_page: PerPage = 50,
-) -> dict[str, Any]:
+) -> ReviewPage:
     """Links waiting for a person (between the review and auto thresholds) and links refused
     for different RFCs: those touching a sanction first, then the most probable."""
     return entities.review_queue(engine, page=page, per_page=per_page)
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=AuditPage)
 def get_audit(
     engine: EngineDep,
     log: AuditDep,
     _: Annotated[Caller, Depends(allowed("audit"))],
     page: Page = 1,
     per_page: PerPage = 50,
-) -> dict[str, Any]:
+) -> AuditPage:
     """Every check and match: key, time, query and verdict, newest first."""
     # This process's own entries first, but never wait long: on SQLite an ingest may hold
     # the write lock for minutes, and entries waiting for it show once it is free.
     log.flush(timeout=audit.READ_WAIT_SECONDS)
-    return audit.page(engine, page=page, per_page=per_page)
+    return AuditPage.model_validate(audit.page(engine, page=page, per_page=per_page))
 
 
 @router.get(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Request
@@ -12,23 +12,24 @@ from app import stats
 from app.deps import EngineDep, get_caller
 from app.errors import NotReady
 from app.keys import Caller
-from app.schemas import errors
+from app.schemas import HealthOut, ReadyOut, StatsOut, errors
 
 router = APIRouter()
 log = structlog.get_logger(__name__)
 
 
-@router.get("/healthz", tags=["health"], responses=errors(503))
-def healthz(engine: EngineDep) -> dict[str, str]:
+@router.get("/healthz", tags=["health"], response_model=HealthOut, responses=errors(503))
+def healthz(engine: EngineDep) -> HealthOut:
     """Liveness: the process answers and its database is reachable."""
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    return HealthOut(status="ok")
 
 
 @router.get(
     "/readyz",
     tags=["health"],
+    response_model=ReadyOut,
     responses={
         200: {"description": "Ready: the model and the index of the last link run are loaded"},
         503: {
@@ -58,13 +59,10 @@ def readyz(request: Request, engine: EngineDep) -> JSONResponse:
     holder = request.app.state.index
     if holder.index is None:
         return _not_ready(holder.problem)
-    return JSONResponse(
-        {
-            "status": "ready",
-            "model_version": holder.index.model_version,
-            "profiles": len(holder.index.rows),
-        }
+    ready = ReadyOut(
+        status="ready", model_version=holder.index.model_version, profiles=len(holder.index.rows)
     )
+    return JSONResponse(ready.model_dump())
 
 
 def _not_ready(reason: str) -> JSONResponse:
@@ -72,11 +70,11 @@ def _not_ready(reason: str) -> JSONResponse:
     return JSONResponse({"status": "not ready", "reason": reason}, 503, headers=headers)
 
 
-@router.get("/v1/stats", tags=["health"], responses=errors(401, 503))
-def get_stats(engine: EngineDep, _: Annotated[Caller, Depends(get_caller)]) -> dict[str, Any]:
+@router.get("/v1/stats", tags=["health"], response_model=StatsOut, responses=errors(401, 503))
+def get_stats(engine: EngineDep, _: Annotated[Caller, Depends(get_caller)]) -> StatsOut:
     """A summary of what is loaded: parties, awards, sanctions per registry and kind, supplier
     registers, quarantined rows and ingest runs. Any valid key, of any role, may read it: it
     says which registries and sources this deployment holds and how fresh they are, which is
     not for anyone who can reach the port (the health endpoints, which say only alive or
     ready, stay open for probes)."""
-    return stats.summary(engine)
+    return StatsOut.model_validate(stats.summary(engine))

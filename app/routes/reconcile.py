@@ -35,6 +35,15 @@ from app.keys import Caller
 from app.schemas import errors
 from matching import entities, extension
 from matching import reconcile as service
+from matching.protocol import (
+    BatchAnswer,
+    EntitySuggestions,
+    Extended,
+    Manifest,
+    PropertySuggestions,
+    Proposal,
+    TypeSuggestions,
+)
 from matching.score import Index
 
 router = APIRouter(prefix="/v1/reconcile", tags=["reconciliation"])
@@ -75,7 +84,7 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _manifest(request: Request) -> dict[str, Any]:
+def _manifest(request: Request) -> Manifest:
     key = request.query_params.get("api_key")
     return service.manifest(_base(request), key_param=urlencode({"api_key": key}) if key else "")
 
@@ -100,7 +109,7 @@ def _json(text: str | bytes, what: str) -> Any:
 
 def _answer(
     raw: Any, *, caller: Caller, index: Index, engine: Engine, auto: float, log: AuditWriter
-) -> dict[str, Any]:
+) -> BatchAnswer:
     """Answer a batch: `raw` is the JSON text of `queries`, or the batch a JSON body held."""
     try:
         batch = service.parse(_json(raw, "queries") if isinstance(raw, str) else raw)
@@ -111,9 +120,7 @@ def _answer(
     return results
 
 
-def _extended(
-    raw: Any, *, caller: Caller, engine: Engine, base: str, log: AuditWriter
-) -> dict[str, Any]:
+def _extended(raw: Any, *, caller: Caller, engine: Engine, base: str, log: AuditWriter) -> Extended:
     """Answer a data extension query: `raw` is its JSON text, or the query a JSON body held."""
     query = _json(raw, "extend") if isinstance(raw, str) else raw
     try:
@@ -126,7 +133,9 @@ def _extended(
     return answer
 
 
-@router.get("", responses=errors(401, 403, 422, 503))
+@router.get(
+    "", response_model=Manifest | BatchAnswer | Extended, responses=errors(401, 403, 422, 503)
+)
 async def manifest_or_queries(
     request: Request,
     engine: EngineDep,
@@ -139,7 +148,7 @@ async def manifest_or_queries(
         str | None,
         Query(max_length=1_000_000, description="A JSON data extension query: ids, properties"),
     ] = None,
-) -> dict[str, Any]:
+) -> Manifest | BatchAnswer | Extended:
     """The service manifest (no key needed); with `queries`, the candidates for each query, and
     with `extend`, the properties asked of each firm, as POST answers them."""
     if queries is None and extend is None:
@@ -158,7 +167,7 @@ async def manifest_or_queries(
     )
 
 
-@router.post("", responses=errors(400, 401, 403, 422, 503))
+@router.post("", response_model=BatchAnswer | Extended, responses=errors(400, 401, 403, 422, 503))
 async def queries_batch(
     request: Request,
     engine: EngineDep,
@@ -166,7 +175,7 @@ async def queries_batch(
     index: IndexDep,
     log: AuditDep,
     caller: ReconcilerDep,
-) -> dict[str, Any]:
+) -> BatchAnswer | Extended:
     """Reconcile a batch: `queries={"q0": {"query": "ACME SA DE CV", "properties": [{"pid":
     "rfc", "v": "AAA010101AAA"}], "limit": 3}}`, form-encoded (as OpenRefine sends it) or as a
     JSON body. Each answer lists candidates with id, name, score (0-100), match and the model's
@@ -197,36 +206,54 @@ async def queries_batch(
     )
 
 
-@router.get("/suggest/entity", responses=errors(401, 403, 422, 503))
+@router.get(
+    "/suggest/entity", response_model=EntitySuggestions, responses=errors(401, 403, 422, 503)
+)
 async def suggest_entity(
     engine: EngineDep, _: ReconcilerDep, prefix: Prefix = "", cursor: Cursor = 0
-) -> dict[str, Any]:
+) -> EntitySuggestions:
     """Firms whose names contain, or whose RFC is, what the user typed, or the firm whose id
     it is."""
     return service.suggest_entities(engine, prefix, cursor=cursor)
 
 
-@router.get("/suggest/property", responses=errors(401, 403, 422))
+@router.get(
+    "/suggest/property", response_model=PropertySuggestions, responses=errors(401, 403, 422)
+)
 async def suggest_property(
     _: ReconcilerDep, prefix: Prefix = "", cursor: Cursor = 0
-) -> dict[str, Any]:
+) -> PropertySuggestions:
     """The properties a query may carry (rfc, postal_code) and those data extension fetches."""
     return service.suggest_properties(prefix, cursor=cursor)
 
 
-@router.get("/suggest/type", responses=errors(401, 403, 422))
-async def suggest_type(_: ReconcilerDep, prefix: Prefix = "", cursor: Cursor = 0) -> dict[str, Any]:
+# `firm` is the broadest type: it has no `broader` member at all, rather than a null one.
+@router.get(
+    "/suggest/type",
+    response_model=TypeSuggestions,
+    response_model_exclude_none=True,
+    responses=errors(401, 403, 422),
+)
+async def suggest_type(
+    _: ReconcilerDep, prefix: Prefix = "", cursor: Cursor = 0
+) -> TypeSuggestions:
     """The types: a resolved firm, and the company (persona moral) or individual (persona
     física) its RFC says it is."""
     return service.suggest_types(prefix, cursor=cursor)
 
 
-@router.get("/properties", responses=errors(401, 403, 422))
+# `limit` is in the answer only when it was asked for.
+@router.get(
+    "/properties",
+    response_model=Proposal,
+    response_model_exclude_none=True,
+    responses=errors(401, 403, 422),
+)
 async def propose_properties(
     _: Annotated[Caller | None, Depends(optional_reconciler)],
     type: Annotated[str, Query(max_length=64, description="A type id, e.g. firm")] = "",
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-) -> dict[str, Any]:
+) -> Proposal:
     """The properties data extension can fetch for firms of `type`. Public, unlike the rest:
     OpenRefine asks for them at a URL it builds by appending "?type=" to the one the manifest
     gives, which can carry no key."""
@@ -235,6 +262,7 @@ async def propose_properties(
 
 @router.get(
     "/preview",
+    response_class=HTMLResponse,
     responses={
         **errors(401, 403, 404, 422, 503),
         200: {
@@ -251,22 +279,21 @@ async def preview(
     if firm is None:
         raise NotFound(f"no firm {id!r}")
     sanctions = "".join(
-        f"<li>{escape(s['registry'])} {escape(s['kind'])}: {escape(s['start'] or '?')} – "
-        f"{escape(s['end'] or 'open')}</li>"
-        for s in firm["sanctions"]
+        f"<li>{escape(s.registry)} {escape(s.kind)}: {escape(s.start or '?')} – "
+        f"{escape(s.end or 'open')}</li>"
+        for s in firm.sanctions
     )
     records = "".join(
-        f"<li>{escape(r['source'])}: {escape(r['name'] or '—')} "
-        f"<code>{escape(r['rfc'] or '')}</code></li>"
-        for r in firm["records"][:8]
+        f"<li>{escape(r.source)}: {escape(r.name or '—')} <code>{escape(r.rfc or '')}</code></li>"
+        for r in firm.records[:8]
     )
     html = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(firm['display_name'] or id)}</title>"
+        f"<title>{escape(firm.display_name or id)}</title>"
         # A stylesheet, not inline style: the preview's CSP (app/security_headers.py).
         '<link rel="stylesheet" href="/static/preview.css"></head><body>'
-        f"<h1>{escape(firm['display_name'] or id)}</h1>"
-        f"<p>RFC {escape(', '.join(firm['rfcs']) or '—')} · {firm['size']} records</p>"
+        f"<h1>{escape(firm.display_name or id)}</h1>"
+        f"<p>RFC {escape(', '.join(firm.rfcs) or '—')} · {firm.size} records</p>"
         f"<p><strong>Sanctions</strong></p><ul>{sanctions or '<li>none</li>'}</ul>"
         f"<p><strong>Records</strong></p><ul>{records}</ul></body></html>"
     )

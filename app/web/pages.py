@@ -324,7 +324,7 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
             on=day,
             auto=settings.link_auto_threshold,
             review=settings.link_review_threshold,
-        )
+        ).model_dump()
     except rfc.NotAnRfc as exc:
         context["error"] = _sentence(str(exc))
         return render("check.html", code=422, **context)
@@ -372,9 +372,10 @@ async def firms_page(request: Request, session: SessionDep, q: str = "") -> HTML
 @router.get("/firms/{entity_id}")
 async def firm_page(request: Request, session: ViewerDep, entity_id: str) -> HTMLResponse:
     _need(session, "entities")
-    firm = entities.detail(request.app.state.engine, entity_id[:64])
-    if firm is None:
+    found = entities.detail(request.app.state.engine, entity_id[:64])
+    if found is None:
         raise PageError(f"There is no firm {entity_id!r}: search for it on the Firms page.", 404)
+    firm = found.model_dump()  # the page adds its own keys to the awards
     drawn = timeline.build(firm["awards"], firm["sanctions"], today=date.today())
     debarments = [
         (date.fromisoformat(s["start"]), date.fromisoformat(s["end"]) if s["end"] else None)
@@ -482,7 +483,7 @@ async def review_page(
 ) -> HTMLResponse:
     _need(session, "review")
     page = max(1, min(page, 100_000))
-    queue = entities.review_queue(request.app.state.engine, page=page, per_page=20)
+    queue = entities.review_queue(request.app.state.engine, page=page, per_page=20).model_dump()
     for item in queue["items"]:
         item["certainty"] = explain.certainty(item["probability"])
         item["reasons"] = explain.reasons(item["evidence"])

@@ -86,29 +86,29 @@ def test_every_listed_firm_checked_by_its_exact_valid_rfc_alone(
         for value in valid:
             answer = check(index, engine, name=None, rfc=value, on=ON, auto=0.9, review=0.5)
             firms = holders[value]
-            found = {m["entity_id"]: m for m in answer["matches"]}
+            found = {m.entity_id: m for m in answer.matches}
             assert firms <= set(found), value
             for firm in firms:
                 match = found[firm]
-                assert match["probability"] >= 0.99, (value, match)
-                assert match["rule"] == "rfc_identity", value
-                name = next(e for e in match["evidence"] if e["comparison"] == "name")
-                assert (name["level"], name["match_weight"]) == ("null", 0.0)
+                assert match.probability >= 0.99, (value, match)
+                assert match.rule == "rfc_identity", value
+                name = next(e for e in match.evidence if e.comparison == "name")
+                assert (name.level, name.match_weight) == ("null", 0.0)
             expected = max((severity(facts.get(f, []), ON) for f in firms), key=RANK.__getitem__)
-            if answer["verdict"] != expected:
+            if answer.verdict != expected:
                 # Only one way to differ: the firm is clear, but a mistyped copy of its RFC
                 # (one edit, check digit failing) is listed with a sanction.
-                assert (expected, answer["verdict"]) == (CLEAR, REVIEW), (value, answer)
-                typo = [m for m in answer["matches"] if m["rule"] == "rfc_neighbour"]
+                assert (expected, answer.verdict) == (CLEAR, REVIEW), (value, answer)
+                typo = [m for m in answer.matches if m.rule == "rfc_neighbour"]
                 assert typo and all(
                     any(
-                        _one_edit(value, r["rfc"] or "") and not rfc.parse(r["rfc"]).check_ok
-                        for r in m["records"]
+                        _one_edit(value, r.rfc or "") and not rfc.parse(r.rfc or "").check_ok
+                        for r in m.records
                     )
                     for m in typo
                 ), value
                 exceptions.append(value)
-            assert answer["rfc"]["check_digit_ok"] is True
+            assert answer.rfc is not None and answer.rfc.check_digit_ok is True
         assert len(exceptions) <= 5, exceptions
     finally:
         engine.dispose()

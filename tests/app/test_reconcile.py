@@ -265,8 +265,8 @@ def test_cursor_pages_entity_suggest(service: tuple[TestClient, str], site: Sett
         whole = entities.search(engine, "CONSTRUCCIONES", page=1, per_page=20)
     finally:
         engine.dispose()
-    assert whole["total"] > 10  # enough firms for two pages
-    assert first + second == [e["entity_id"] for e in whole["items"]]
+    assert whole.total > 10  # enough firms for two pages
+    assert first + second == [e.entity_id for e in whole.items]
     assert not set(first) & set(second)
     assert page(whole["total"]) == []
     assert (

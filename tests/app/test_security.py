@@ -38,7 +38,7 @@ def _garza(site: Settings) -> str:
         found = entities.search(engine, GARZA_RFC, page=1, per_page=1)
     finally:
         engine.dispose()
-    entity_id: str = found["items"][0]["entity_id"]
+    entity_id: str = found.items[0].entity_id
     return entity_id
 
 
