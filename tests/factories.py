@@ -5,20 +5,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from app import keys
 from app.db import make_engine
+from app.linking import link_options
 from app.settings import Settings
+from ingest.pipeline import Job, run_job
+from matching.link import LinkSummary, link
 from tests.conftest import DATA
 
 SFP = DATA / "sanctions/sfp_directorio_sancionados_2026-06-11.json"
 SAT = DATA / "sanctions/sat_69b_listado_completo_2021-05-18.csv"
 CDMX_SUPPLIERS = DATA / "suppliers/cdmx_sefin_proveedores_2015.json"
 OCDS = DATA / "ocds"
+GARZA_RFC = "GGA8306134F4"  # SFP: debarred 2026-06-10 to 2028-03-28
+GARZA = {"name": "GARZA GAS SA DE CV"}  # the same firm, by name
 
 DATA_TABLES = (
     "parties",
@@ -130,3 +137,130 @@ def insert_run(conn: sa.Connection) -> int:
             {"now": datetime.now(UTC)},
         ).scalar_one()
     )
+
+
+def ingest_files(settings: Settings, *jobs: tuple[Job, Path]) -> None:
+    """Run each ingest job on its file, in order, as `testigo ingest` would."""
+    engine = make_engine(settings)
+    try:
+        for job, path in jobs:
+            run_job(job, [str(path)], engine=engine, settings=settings)
+    finally:
+        engine.dispose()
+
+
+def link_records(settings: Settings, **options: bool) -> LinkSummary:
+    """`testigo link` with the deployment's options (and these overrides)."""
+    engine = make_engine(settings)
+    try:
+        return link(engine, link_options(settings, **options))  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
+def new_key(settings: Settings, role: str) -> str:
+    """A fresh API key of `role`."""
+    engine = make_engine(settings)
+    try:
+        _, key = keys.create(engine, role=role, name=f"{role} at the ministry")
+    finally:
+        engine.dispose()
+    return key
+
+
+def bearer(settings: Settings, role: str) -> dict[str, str]:
+    """The headers of a request sent with a fresh key of `role`."""
+    return {"Authorization": f"Bearer {new_key(settings, role)}"}
+
+
+def prepare_site(settings: Settings, trained_model: Path, scratch: Path) -> Settings:
+    """The registries, and GARZA GAS winning an award inside its debarment: linked, scanned."""
+    from app.alerts.detect import scan
+    from ingest.jobs import ocds_job, sanctions_job
+
+    use_model(settings, trained_model)
+    award = write_award(
+        scratch / "award.json",
+        ocid="ocds-test-garza-1",
+        supplier="GARZA GAS, S.A. DE C.V.",
+        rfc=GARZA_RFC,
+        day="2026-08-01",
+    )
+    ingest_files(
+        settings,
+        (sanctions_job("sfp"), SFP),
+        (sanctions_job("sat-69b"), SAT),
+        (ocds_job(), award),
+    )
+    link_records(settings)
+    engine = make_engine(settings)
+    try:
+        assert scan(engine).alerts_new >= 1
+    finally:
+        engine.dispose()
+    return settings
+
+
+def use_model(settings: Settings, trained_model: Path) -> None:
+    """Put the session's trained model where `settings` looks for it, so linking trains none."""
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(trained_model, settings.model_dir / trained_model.name)
+
+
+# The SAT 69-B list as SAT writes it today (20 columns), for tests that build their own.
+CURRENT_HEADER = [
+    "No",
+    "RFC",
+    "Nombre del Contribuyente",
+    "Situación del contribuyente",
+    "Número y fecha de oficio global de presunción SAT",
+    "Publicación página SAT presuntos",
+    "Número y fecha de oficio global de presunción DOF",
+    "Publicación DOF presuntos",
+    "Número y fecha de oficio global de contribuyentes que desvirtuaron SAT",
+    "Publicación página SAT desvirtuados",
+    "Número y fecha de oficio global de contribuyentes que desvirtuaron DOF",
+    "Publicación DOF desvirtuados",
+    "Número y fecha de oficio global de definitivos SAT",
+    "Publicación página SAT definitivos",
+    "Número y fecha de oficio global de definitivos DOF",
+    "Publicación DOF definitivos",
+    "Número y fecha de oficio global de sentencia favorable SAT",
+    "Publicación página SAT sentencia favorable",
+    "Número y fecha de oficio global de sentencia favorable DOF",
+    "Publicación DOF sentencia favorable",
+]
+PREAMBLE = [["Información actualizada al 18 de mayo de 2021"], ["Listado completo (Artículo 69-B)"]]
+
+
+def current_row(no: int, rfc: str, name: str, status: str, **stages: str) -> list[str]:
+    """A 20-cell data row; stages: presunto_sat, presunto_dof, definitivo_dof, ... (dates)."""
+    cells = [str(no), rfc, name, status] + [""] * 16
+    for offset, stage in enumerate(("presunto", "desvirtuado", "definitivo", "sentencia")):
+        base = 4 + offset * 4
+        for shift, channel in ((0, "sat"), (2, "dof")):
+            published = stages.get(f"{stage}_{channel}")
+            if published is not None:
+                cells[base + shift] = f"500-05-2018-{no}{shift} de fecha 1 de enero de 2018"
+                cells[base + shift + 1] = published
+    return cells
+
+
+def write_69b(
+    directory: Path,
+    data: list[list[str]],
+    *,
+    header: list[str] | None = None,
+    preamble: list[list[str]] | None = None,
+    encoding: str = "cp1252",
+) -> Path:
+    """A 69-B list as SAT writes it: preamble, header, CRLF rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for line in PREAMBLE if preamble is None else preamble:
+        writer.writerow(line)
+    writer.writerow(CURRENT_HEADER if header is None else header)
+    writer.writerows(data)
+    path = directory / "listado.csv"
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path

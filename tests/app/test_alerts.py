@@ -20,8 +20,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
 from ingest.jobs import ocds_job, sanctions_job
-from tests.factories import SFP, rows, sat_lines, set_cell, write_lines
-from tests.matching.test_link import _ingest, _link
+from tests.factories import SFP, ingest_files, link_records, rows, sat_lines, set_cell, write_lines
 
 AIRPORT = Path(__file__).resolve().parents[2] / "data/ocds/grupo-aeroportuario"
 SOPORTE = "SCA000222H7A"  # SFP 2016-10-26..2017-10-26; airport contract signed 2014-11-01
@@ -48,8 +47,8 @@ def _alerts(settings: Settings, **filters: Any) -> list[dict[str, Any]]:
 def airport(db_settings: Settings, trained_model: Path) -> Settings:
     db_settings.model_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(trained_model, db_settings.model_dir / trained_model.name)
-    _ingest(db_settings, (ocds_job(), AIRPORT), (sanctions_job("sfp"), SFP))
-    _link(db_settings)
+    ingest_files(db_settings, (ocds_job(), AIRPORT), (sanctions_job("sfp"), SFP))
+    link_records(db_settings)
     return db_settings
 
 
@@ -79,11 +78,11 @@ def test_contracts_outside_the_sanction_window_raise_nothing(airport: Settings) 
 
 
 def test_a_debarment_covering_the_contract_alerts_once(airport: Settings, tmp_path: Path) -> None:
-    _ingest(
+    ingest_files(
         airport,
         (sanctions_job("sfp"), _sfp_with_window(tmp_path, SOPORTE, "2014-06-01", "2015-06-01")),
     )
-    _link(airport)
+    link_records(airport)
     first = _scan(airport)
     assert first.alerts_new == 1
     (alert,) = _alerts(airport)
@@ -115,7 +114,7 @@ def test_a_debarment_covering_the_contract_alerts_once(airport: Settings, tmp_pa
     assert done["status"] == "dismissed" and done["reviewer"] == "auditor"
     judged = rows(airport, "SELECT decision, record_a, record_b FROM judgements")
     assert [j.decision for j in judged] == ["different"]
-    _link(airport)
+    link_records(airport)
     _scan(airport)
     kept = _alerts(airport)
     assert [a["status"] for a in kept] == ["dismissed"]  # never deleted, never duplicated
@@ -131,14 +130,14 @@ def test_69b_definitivo_is_medium_and_presunto_is_low(airport: Settings, tmp_pat
     presunto = set_cell(
         set_cell(set_cell(presunto, 3, "Presunto"), 5, "01/01/2014"), 7, "01/01/2014"
     )
-    _ingest(
+    ingest_files(
         airport,
         (
             sanctions_job("sat-69b"),
             write_lines(tmp_path / "69b.csv", [*header, definitivo, presunto]),
         ),
     )
-    _link(airport)
+    link_records(airport)
     _scan(airport)
     found = {(a["supplier_rfc"], a["severity"], a["sanction"]["kind"]) for a in _alerts(airport)}
     assert (SIGA, "medium", "efos_definitivo") in found
@@ -147,11 +146,11 @@ def test_69b_definitivo_is_medium_and_presunto_is_low(airport: Settings, tmp_pat
 
 
 def test_alert_endpoints(airport: Settings, tmp_path: Path) -> None:
-    _ingest(
+    ingest_files(
         airport,
         (sanctions_job("sfp"), _sfp_with_window(tmp_path, SOPORTE, "2014-06-01", "2015-06-01")),
     )
-    _link(airport)
+    link_records(airport)
     _scan(airport)
     engine = make_engine(airport)
     try:

@@ -12,7 +12,7 @@ from app.main import create_app
 from app.settings import Settings
 from ingest.jobs import sanctions_job, suppliers_job
 from ingest.pipeline import run_job
-from tests.app.test_http import _free_port
+from tests.clients import free_port
 from tests.conftest import make_settings
 from tests.factories import CDMX_SUPPLIERS, SFP
 
@@ -35,7 +35,7 @@ def test_health_and_stats(db_settings: Settings) -> None:
 def test_not_ready_while_postgresql_refuses(tmp_path: Path) -> None:
     """A PostgreSQL that refuses connections (nothing listens on the port): /readyz and
     /healthz answer 503 at once with Retry-After, and say so without the server's address."""
-    port = _free_port()
+    port = free_port()
     settings = make_settings(tmp_path, f"postgresql+psycopg://postgres@127.0.0.1:{port}/test")
     app = create_app(settings, load_index=False)
     app.state.index.load()  # fails: nothing to load from

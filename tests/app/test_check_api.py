@@ -18,24 +18,7 @@ from app.index_holder import open_index
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import PG_ADMIN_URL
-from tests.factories import rows
-from tests.matching.test_link import _ingest, _link
-
-GARZA = {"name": "GARZA GAS SA DE CV"}  # SFP: debarred 2026-06-10 to 2028-03-28
-
-
-@pytest.fixture(scope="module")
-def linked(module_settings: Settings, trained_model: Path) -> Settings:
-    """SFP and 69-B ingested and linked once per module and engine; tests only add keys,
-    checks and judgements, which no other test depends on."""
-    from ingest.jobs import sanctions_job
-    from tests.factories import SAT, SFP
-
-    module_settings.model_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(trained_model, module_settings.model_dir / trained_model.name)
-    _ingest(module_settings, (sanctions_job("sfp"), SFP), (sanctions_job("sat-69b"), SAT))
-    _link(module_settings)
-    return module_settings
+from tests.factories import GARZA, SAT, SFP, ingest_files, link_records, rows
 
 
 def _key(settings: Settings, role: str) -> dict[str, str]:
@@ -288,17 +271,16 @@ def test_the_index_follows_a_newer_link_run(
 
     from app import index_holder
     from ingest.jobs import sanctions_job
-    from tests.factories import SAT, SFP
 
     db_settings.model_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(trained_model, db_settings.model_dir / trained_model.name)
-    _ingest(db_settings, (sanctions_job("sfp"), SFP))
-    _link(db_settings)
+    ingest_files(db_settings, (sanctions_job("sfp"), SFP))
+    link_records(db_settings)
     app = create_app(db_settings, load_index=False)
     app.state.index.load()
     officer = _key(db_settings, "officer")
     with TestClient(app) as client:
-        _ingest(db_settings, (sanctions_job("sat-69b"), SAT))
+        ingest_files(db_settings, (sanctions_job("sat-69b"), SAT))
         definitivo = rows(
             db_settings,
             "SELECT rfc FROM sanctions WHERE kind = 'efos_definitivo' AND rfc NOT IN "
@@ -308,7 +290,7 @@ def test_the_index_follows_a_newer_link_run(
         query = {"rfc": definitivo.rfc}
         assert client.get("/v1/check", params=query, headers=officer).json()["verdict"] == "clear"
         loaded = app.state.index.index.link_run_id
-        assert _link(db_settings).mode == "incremental"
+        assert link_records(db_settings).mode == "incremental"
         monkeypatch.setattr(index_holder, "RECHECK_SECONDS", 0.0)
         deadline = time.monotonic() + 60
         while app.state.index.index.link_run_id == loaded:

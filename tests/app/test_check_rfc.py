@@ -25,9 +25,8 @@ from matching import rfc
 from matching.check import check
 from matching.score import sanctions_of
 from matching.verdict import BARRED, CLEAR, REVIEW, WARNING, severity
-from tests.app.test_check_api import _key, linked  # noqa: F401  (module fixture)
-from tests.app.test_pages import _sign_in
-from tests.factories import rows
+from tests.clients import sign_in
+from tests.factories import bearer, rows
 
 ON = date(2026, 11, 24)
 GARZA_RFC = "GGA8306134F4"  # SFP: debarred 2026-06-10 to 2028-03-28
@@ -35,11 +34,11 @@ RANK = {CLEAR: 0, REVIEW: 1, WARNING: 2, BARRED: 3}
 
 
 @pytest.fixture
-def client(linked: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:  # noqa: F811
+def client(linked: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
     app = create_app(linked, load_index=False)
     app.state.index.load()
     with TestClient(app, follow_redirects=False) as test_client:
-        yield test_client, _key(linked, "officer")
+        yield test_client, bearer(linked, "officer")
 
 
 def _check(client: Any, **params: str) -> Any:
@@ -59,7 +58,7 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def test_every_listed_firm_checked_by_its_exact_valid_rfc_alone(
-    linked: Settings,  # noqa: F811
+    linked: Settings,
 ) -> None:
     """Every sanctioned firm whose listed RFC is valid (check digit OK, not generic, not a
     placeholder): identified with probability >= 0.99, and its own verdict; the name, not
@@ -204,9 +203,9 @@ def test_what_is_not_an_rfc_is_a_422_saying_what_to_fix(client: Any, value: str,
     assert says in answer.json()["detail"]
 
 
-def test_the_check_page_by_rfc(client: Any, linked: Settings) -> None:  # noqa: F811
+def test_the_check_page_by_rfc(client: Any, linked: Settings) -> None:
     test_client, headers = client
-    _sign_in(test_client, headers["Authorization"].split()[1])
+    sign_in(test_client, headers["Authorization"].split()[1])
     typo = test_client.get("/check", params={"q": "GGA8306134F5", "on": ON.isoformat()})
     assert typo.status_code == 200
     assert "verdict-review" in typo.text and "check digit" in typo.text
@@ -222,7 +221,7 @@ def test_the_check_page_by_rfc(client: Any, linked: Settings) -> None:  # noqa: 
     assert "verdict-barred" in name.text
 
 
-def test_the_command_line_check_by_rfc(linked: Settings) -> None:  # noqa: F811
+def test_the_command_line_check_by_rfc(linked: Settings) -> None:
     env = {**os.environ, "TESTIGO_DATA_DIR": str(linked.data_dir)}
     env.pop("TESTIGO_DATABASE_URL", None)
     if linked.database_url:

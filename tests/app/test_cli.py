@@ -8,27 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.clients import run
 from tests.factories import CDMX_SUPPLIERS, SFP
 
 TESTIGO = [sys.executable, "-m", "app.cli"]
-
-
-def run(
-    tmp_path: Path, *args: str, data_dir: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`testigo ARGS` in a subprocess on a fresh SQLite data dir (tmp_path/var unless given),
-    with the caller's log level and database settings left out."""
-    env = {**os.environ, "TESTIGO_DATA_DIR": str(data_dir or tmp_path / "var")}
-    env.pop("TESTIGO_DATABASE_URL", None)
-    env.pop("TESTIGO_LOG_LEVEL", None)
-    return subprocess.run(
-        [*TESTIGO, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=Path(__file__).resolve().parents[2],
-    )
 
 
 def test_upgrade_ingest_json_and_stats(tmp_path: Path) -> None:

@@ -17,9 +17,8 @@ from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
 from ingest.jobs import contracts_job, sanctions_job
-from tests.app.test_pages import _sign_in, new_key
-from tests.factories import SFP, rows
-from tests.matching.test_link import _ingest, _link
+from tests.clients import sign_in
+from tests.factories import SFP, ingest_files, link_records, new_key, rows
 
 COMPRASMX = (
     Path(__file__).resolve().parents[2] / "data/contracts/comprasmx_contratos_2026-03-08.csv"
@@ -31,8 +30,8 @@ DSAZON = "DSS121222IC0"
 def site(module_settings: Settings, trained_model: Path) -> Settings:
     module_settings.model_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(trained_model, module_settings.model_dir / trained_model.name)
-    _ingest(module_settings, (sanctions_job("sfp"), SFP), (contracts_job(), COMPRASMX))
-    _link(module_settings)
+    ingest_files(module_settings, (sanctions_job("sfp"), SFP), (contracts_job(), COMPRASMX))
+    link_records(module_settings)
     engine = make_engine(module_settings)
     try:
         scan(engine)
@@ -46,7 +45,7 @@ def auditor(site: Settings) -> Iterator[TestClient]:
     app = create_app(site, load_index=False)
     app.state.index.load()
     with TestClient(app, follow_redirects=False) as client:
-        _sign_in(client, new_key(site, "auditor"), "/alerts")
+        sign_in(client, new_key(site, "auditor"), "/alerts")
         yield client
 
 

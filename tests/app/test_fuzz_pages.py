@@ -23,7 +23,7 @@ from hypothesis.stateful import (
 
 from app.main import create_app
 from app.settings import Settings
-from tests.app.test_pages import new_key, site  # noqa: F401  (the module-scoped fixture)
+from tests.factories import new_key
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ FUZZ = settings(
 
 
 @pytest.fixture(scope="module")
-def signed_in(site: Settings) -> Iterator[tuple[TestClient, str]]:  # noqa: F811
+def signed_in(site: Settings) -> Iterator[tuple[TestClient, str]]:
     # Failed sign-ins are many here: the throttle is opened wide for this test only.
     app = create_app(site.model_copy(update={"key_failures_allowed": 10**9}), load_index=False)
     app.state.index.load()
@@ -108,7 +108,7 @@ def test_page_forms(
 
 @FUZZ
 @given(key=TEXT, next_url=TEXT)
-def test_sign_in_form(site: Settings, key: str, next_url: str) -> None:  # noqa: F811
+def test_sign_in_form(site: Settings, key: str, next_url: str) -> None:
     app = create_app(site.model_copy(update={"key_failures_allowed": 10**9}), load_index=False)
     with TestClient(app, follow_redirects=False) as client:
         _sound(client.post("/sign-in", data={"key": key, "next": next_url}))
@@ -191,7 +191,7 @@ class _Session(RuleBasedStateMachine):
             assert answer.status_code == 303 and "/sign-in" in answer.headers["location"]
 
 
-def test_an_auditors_session_in_any_order(site: Settings) -> None:  # noqa: F811
+def test_an_auditors_session_in_any_order(site: Settings) -> None:
     from tests.factories import rows
 
     app = create_app(site.model_copy(update={"key_failures_allowed": 10**9}), load_index=False)

@@ -4,12 +4,7 @@ directory and SAT 69-B list linked by the session's trained model (SQLite and Po
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +15,10 @@ import pytest
 from app import keys
 from app.db import make_engine
 from app.settings import Settings
-from tests.app.test_check_api import GARZA, linked  # noqa: F401  (the module-scoped fixture)
+from tests.clients import free_port, server_env, stop, testigo, wait_ready
+from tests.factories import GARZA
 
 pytestmark = pytest.mark.slow
-
-READY_TIMEOUT_S = 60.0
-BIN = Path(sys.executable).parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,79 +28,21 @@ class Server:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _testigo(*args: str) -> list[str]:
-    script = BIN / "testigo"
-    if script.exists():
-        return [str(script), *args]
-    return [sys.executable, "-m", "app.cli", *args]
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TESTIGO_")}
-    env["TESTIGO_DATA_DIR"] = str(settings.data_dir)
-    env["TESTIGO_DATABASE_URL"] = settings.db_url
-    return env
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    last = "no answer"
-    with httpx.Client(base_url=url, timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"testigo serve exited with {proc.returncode}:\n{_tail(log)}")
-            try:
-                ready = client.get("/readyz")
-            except httpx.TransportError as exc:
-                last = repr(exc)
-            else:
-                if ready.status_code == 200:
-                    return
-                last = f"{ready.status_code} {ready.text}"
-            time.sleep(0.25)
-    pytest.fail(f"/readyz not 200 after {READY_TIMEOUT_S:.0f} s ({last}):\n{_tail(log)}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def server(linked: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # noqa: F811
+def server(linked: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`testigo serve --workers 1` on a free loopback port, ready (model and index loaded)."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = _env(linked)
+    env = server_env(linked)
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = _testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
+    command = testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
     with log.open("wb") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_ready(url, proc, log)
+        wait_ready(url, proc, log)
         yield Server(url, env, log)
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def _officer_key(settings: Settings) -> str:
@@ -119,7 +54,7 @@ def _officer_key(settings: Settings) -> str:
     return key
 
 
-def test_check_over_http(server: Server, linked: Settings) -> None:  # noqa: F811
+def test_check_over_http(server: Server, linked: Settings) -> None:
     key = _officer_key(linked)
     query = {**GARZA, "on": "2026-11-24"}
     with httpx.Client(base_url=server.url, timeout=10.0) as client:
@@ -151,7 +86,7 @@ def test_check_over_http(server: Server, linked: Settings) -> None:  # noqa: F81
 
 def test_apikey_create_prints_only_the_key_and_it_works(server: Server) -> None:
     done = subprocess.run(
-        _testigo("apikey", "create", "--role", "officer", "--name", "x"),
+        testigo("apikey", "create", "--role", "officer", "--name", "x"),
         env=server.env,
         capture_output=True,
         text=True,

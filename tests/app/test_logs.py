@@ -15,7 +15,7 @@ import pytest
 from app import keys, logs
 from app.db import make_engine
 from app.settings import Settings
-from tests.app.test_http import _env, _free_port, _stop, _tail, _testigo
+from tests.clients import free_port, server_env, stop, tail, testigo
 
 pytestmark = pytest.mark.slow
 
@@ -24,31 +24,31 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"testigo serve exited with {proc.returncode}:\n{_tail(log)}")
+            pytest.fail(f"testigo serve exited with {proc.returncode}:\n{tail(log)}")
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.25)
-    pytest.fail(f"/healthz not 200 after 60 s:\n{_tail(log)}")
+    pytest.fail(f"/healthz not 200 after 60 s:\n{tail(log)}")
 
 
 @pytest.fixture
 def served(sqlite_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
-    command = _testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
+    command = testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            command, env=_env(sqlite_settings), stdout=out, stderr=subprocess.STDOUT
+            command, env=server_env(sqlite_settings), stdout=out, stderr=subprocess.STDOUT
         )
     try:
         _wait_healthy(url, proc, log)
         yield url, log
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def test_the_access_log_never_holds_a_key(

@@ -5,65 +5,17 @@ with the real SFP directory and SAT 69-B list linked and one award that a debarr
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app import keys
-from app.alerts.detect import scan
 from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
-from ingest.jobs import ocds_job, sanctions_job
-from tests.factories import SAT, SFP, rows, write_award
-from tests.matching.test_link import _ingest, _link
-
-GARZA_RFC = "GGA8306134F4"  # SFP: debarred 2026-06-10 to 2028-03-28
-
-
-def prepare_site(settings: Settings, trained_model: Path, scratch: Path) -> Settings:
-    """The registries, and GARZA GAS winning an award inside its debarment: linked, scanned."""
-    settings.model_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(trained_model, settings.model_dir / trained_model.name)
-    award = write_award(
-        scratch / "award.json",
-        ocid="ocds-test-garza-1",
-        supplier="GARZA GAS, S.A. DE C.V.",
-        rfc=GARZA_RFC,
-        day="2026-08-01",
-    )
-    _ingest(
-        settings,
-        (sanctions_job("sfp"), SFP),
-        (sanctions_job("sat-69b"), SAT),
-        (ocds_job(), award),
-    )
-    _link(settings)
-    engine = make_engine(settings)
-    try:
-        assert scan(engine).alerts_new >= 1
-    finally:
-        engine.dispose()
-    return settings
-
-
-@pytest.fixture(scope="module")
-def site(
-    module_settings: Settings, trained_model: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Settings:
-    return prepare_site(module_settings, trained_model, tmp_path_factory.mktemp("ocds"))
-
-
-def new_key(settings: Settings, role: str) -> str:
-    engine = make_engine(settings)
-    try:
-        _, key = keys.create(engine, role=role, name=f"{role} at the ministry")
-    finally:
-        engine.dispose()
-    return key
+from tests.clients import csrf, sign_in
+from tests.factories import GARZA_RFC, new_key, rows
 
 
 @pytest.fixture
@@ -74,19 +26,6 @@ def browser(site: Settings) -> Iterator[TestClient]:
         yield client
 
 
-def _sign_in(client: TestClient, key: str, next_url: str = "/check") -> None:
-    answer = client.post("/sign-in", data={"key": key, "next": next_url})
-    assert answer.status_code == 303 and answer.headers["location"] == next_url
-    cookie = answer.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
 def test_pages_need_a_signed_in_key(browser: TestClient, site: Settings) -> None:
     away = browser.get("/check?q=ACME")
     assert away.status_code == 303
@@ -95,7 +34,7 @@ def test_pages_need_a_signed_in_key(browser: TestClient, site: Settings) -> None
     assert wrong.status_code == 401 and "unknown or revoked" in wrong.text
     assert "set-cookie" not in wrong.headers
     key = new_key(site, "officer")
-    _sign_in(browser, key)
+    sign_in(browser, key)
     assert browser.get("/check").status_code == 200
     # Never sent off the site after signing in.
     off_site = browser.post("/sign-in", data={"key": key, "next": "//evil.example/"})
@@ -110,15 +49,15 @@ def test_pages_need_a_signed_in_key(browser: TestClient, site: Settings) -> None
 
 
 def test_sign_out_ends_the_session(browser: TestClient, site: Settings) -> None:
-    _sign_in(browser, new_key(site, "officer"))
+    sign_in(browser, new_key(site, "officer"))
     page = browser.get("/check").text
     assert browser.post("/sign-out", data={"csrf": "forged"}).status_code == 403
-    assert browser.post("/sign-out", data={"csrf": _csrf(page)}).status_code == 303
+    assert browser.post("/sign-out", data={"csrf": csrf(page)}).status_code == 303
     assert browser.get("/check").status_code == 303
 
 
 def test_officers_see_the_check_page_only(browser: TestClient, site: Settings) -> None:
-    _sign_in(browser, new_key(site, "officer"))
+    sign_in(browser, new_key(site, "officer"))
     page = browser.get("/check").text
     assert 'href="/alerts"' not in page and 'href="/review"' not in page
     for path in ("/firms", "/alerts", "/review"):
@@ -130,7 +69,7 @@ def test_a_barred_supplier_in_words_with_its_sanction_and_evidence(
     browser: TestClient, site: Settings
 ) -> None:
     key = new_key(site, "officer")
-    _sign_in(browser, key)
+    sign_in(browser, key)
     page = browser.get("/check", params={"q": "Garza Gas SA de CV", "on": "2026-11-24"})
     assert page.status_code == 200
     text = page.text
@@ -164,14 +103,14 @@ def test_a_69b_status_is_said_once(browser: TestClient, site: Settings) -> None:
         "SELECT rfc FROM sanctions WHERE kind = 'efos_definitivo' AND rfc IS NOT NULL"
         " ORDER BY rfc LIMIT 1",
     )
-    _sign_in(browser, new_key(site, "officer"))
+    sign_in(browser, new_key(site, "officer"))
     page = browser.get("/check", params={"q": definitivo.rfc}).text
     assert "definitive (Definitivo)" in page, page
     assert "(Definitivo) (Definitivo)" not in page
 
 
 def test_a_clear_supplier_and_a_bad_date(browser: TestClient, site: Settings) -> None:
-    _sign_in(browser, new_key(site, "officer"))
+    sign_in(browser, new_key(site, "officer"))
     page = browser.get("/check", params={"q": "Panaderia Zyxwv Inexistente"}).text
     assert "verdict-clear" in page and "No firm in Testigo" in page
     # A clear verdict says which data it rests on, as of when: the 69-B list is of 2021.
@@ -186,7 +125,7 @@ def test_a_clear_supplier_and_a_bad_date(browser: TestClient, site: Settings) ->
 def test_the_firm_page_shows_awards_against_sanction_windows(
     browser: TestClient, site: Settings
 ) -> None:
-    _sign_in(browser, new_key(site, "auditor"))
+    sign_in(browser, new_key(site, "auditor"))
     found = browser.get("/firms", params={"q": GARZA_RFC}).text
     entity = re.search(r'href="/firms/(tg_[0-9a-f]+)"', found)
     assert entity, found
@@ -199,7 +138,7 @@ def test_the_firm_page_shows_awards_against_sanction_windows(
 
 
 def test_reviewing_an_alert(browser: TestClient, site: Settings) -> None:
-    _sign_in(browser, new_key(site, "auditor"))
+    sign_in(browser, new_key(site, "auditor"))
     page = browser.get("/alerts", params={"status": "new", "buyer": "salud"}).text
     alert = re.search(r'action="/alerts/(\d+)/review"', page)
     assert alert and "GARZA GAS" in page, page
@@ -211,7 +150,7 @@ def test_reviewing_an_alert(browser: TestClient, site: Settings) -> None:
     assert forged.status_code == 403  # no CSRF token
     done = browser.post(
         f"/alerts/{number}/review",
-        data={"decision": "confirm", "note": "contract under debarment", "csrf": _csrf(page)},
+        data={"decision": "confirm", "note": "contract under debarment", "csrf": csrf(page)},
     )
     assert done.status_code == 303
     after = browser.get(done.headers["location"]).text
@@ -221,7 +160,7 @@ def test_reviewing_an_alert(browser: TestClient, site: Settings) -> None:
 
 
 def test_judging_a_pair_from_the_review_queue(browser: TestClient, site: Settings) -> None:
-    _sign_in(browser, new_key(site, "auditor"))
+    sign_in(browser, new_key(site, "auditor"))
     page = browser.get("/review").text
     pair = re.search(
         r'name="record_a" value="([^"]+)".*?name="record_b" value="([^"]+)"', page, re.S
@@ -230,7 +169,7 @@ def test_judging_a_pair_from_the_review_queue(browser: TestClient, site: Setting
     a, b = pair.groups()
     done = browser.post(
         "/review",
-        data={"record_a": a, "record_b": b, "decision": "different", "csrf": _csrf(page)},
+        data={"record_a": a, "record_b": b, "decision": "different", "csrf": csrf(page)},
     )
     assert done.status_code == 303
     after = browser.get(done.headers["location"]).text
@@ -249,7 +188,7 @@ def test_the_review_queue_shows_whose_rfcs_hold_a_pair_apart(
 ) -> None:
     """A pair refused for "different RFCs" names the RFCs of the firms its records are in;
     each such RFC is shown on the card, by the record or by the firm it is in."""
-    _sign_in(browser, new_key(site, "auditor"))
+    sign_in(browser, new_key(site, "auditor"))
     page = browser.get("/review").text
     cards = page.split("<article")[1:]
     apart = [c for c in cards if "carry different RFCs" in c]
@@ -275,7 +214,7 @@ def test_a_nul_in_a_form_is_refused_before_the_database(
 ) -> None:
     """PostgreSQL text cannot hold NUL: a form that carries one, url-encoded (%00) as a browser
     sends it or as a multipart field, is refused with a 422 and changes nothing."""
-    _sign_in(browser, new_key(site, "auditor"))
+    sign_in(browser, new_key(site, "auditor"))
     # Any alert will do (an earlier test of this module may have reviewed the new ones): the
     # NUL is refused before the route looks at the alert. The CSRF token is the session's.
     (first,) = rows(site, "SELECT min(id) AS id FROM alerts")
@@ -284,7 +223,7 @@ def test_a_nul_in_a_form_is_refused_before_the_database(
     page = browser.get("/review").text
     query = "SELECT status, review_note, reviewed_at FROM alerts WHERE id = :i"
     before = rows(site, query, i=number)
-    fields = {"decision": "dismiss", "note": "dup\x00licate", "csrf": _csrf(page)}
+    fields = {"decision": "dismiss", "note": "dup\x00licate", "csrf": csrf(page)}
     as_form = browser.post(f"/alerts/{number}/review", data=fields)
     as_multipart = browser.post(
         f"/alerts/{number}/review", files={k: (None, v) for k, v in fields.items()}

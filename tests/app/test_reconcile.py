@@ -20,8 +20,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
 from matching import entities
-from tests.app.test_pages import GARZA_RFC
-from tests.app.test_pages import site as site  # the module-scoped fixture
+from tests.factories import GARZA_RFC
 from tests.reconciliation_api import validate
 
 GARZA = {"query": "Garza Gas SA de CV"}
@@ -268,7 +267,7 @@ def test_cursor_pages_entity_suggest(service: tuple[TestClient, str], site: Sett
     assert whole.total > 10  # enough firms for two pages
     assert first + second == [e.entity_id for e in whole.items]
     assert not set(first) & set(second)
-    assert page(whole["total"]) == []
+    assert page(whole.total) == []
     assert (
         client.get(
             "/v1/reconcile/suggest/entity", params={"prefix": "X", "cursor": -1, "api_key": key}

@@ -27,7 +27,6 @@ from app import keys
 from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
-from tests.app.test_check_api import linked  # noqa: F401  (the module-scoped fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +58,7 @@ CHECKS: list[CheckFunction] = [
 
 
 @pytest.fixture(scope="module")
-def api_schema(linked: Settings) -> OpenApiSchema:  # noqa: F811
+def api_schema(linked: Settings) -> OpenApiSchema:
     # A generous throttle: negative cases may send keys the server must refuse, many times.
     app = create_app(linked.model_copy(update={"key_failures_allowed": 10**9}), load_index=False)
     app.state.index.load()
@@ -71,7 +70,7 @@ def api_schema(linked: Settings) -> OpenApiSchema:  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def auditor(linked: Settings) -> dict[str, str]:  # noqa: F811
+def auditor(linked: Settings) -> dict[str, str]:
     engine = make_engine(linked)
     try:
         _, key = keys.create(engine, role="auditor", name="schemathesis")

@@ -20,8 +20,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.throttle import Throttle
 from matching import entities
-from tests.app.test_pages import GARZA_RFC, new_key
-from tests.app.test_pages import site as site  # the module's linked database
+from tests.factories import GARZA_RFC, new_key
 
 
 @pytest.fixture

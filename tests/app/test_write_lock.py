@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 from app.web import sessions
-from tests.app.test_pages import _csrf, new_key
+from tests.clients import csrf
+from tests.factories import new_key
 
 FAST = 2.0  # seconds: what "does not wait" means here (the busy timeout is far longer)
 
@@ -65,7 +66,7 @@ def test_sign_in_pages_and_the_audit_log_do_not_wait_for_an_ingest(
 
         locked.execute("ROLLBACK")  # the ingest is over: sign-out can write, and ends it
         review = client.get("/review").text
-        out = client.post("/sign-out", data={"csrf": _csrf(review)}, follow_redirects=False)
+        out = client.post("/sign-out", data={"csrf": csrf(review)}, follow_redirects=False)
         assert out.status_code == 303
         gone = client.get("/alerts", follow_redirects=False)
         assert gone.status_code == 303 and "/sign-in" in gone.headers["location"]

@@ -21,11 +21,9 @@ from typing import Any
 import pytest
 
 from app.settings import Settings
-from tests.app.test_http import _free_port
-from tests.app.test_pages import GARZA_RFC, new_key
-from tests.browser.test_pages_in_chromium import _shot
-from tests.browser.test_pages_in_chromium import chromium as chromium  # the fixtures
-from tests.browser.test_pages_in_chromium import served as served
+from tests.browser.conftest import shot
+from tests.clients import free_port
+from tests.factories import GARZA_RFC, new_key
 
 pytestmark = pytest.mark.slow
 
@@ -215,7 +213,7 @@ def refine(served: tuple[str, Settings]) -> Iterator[tuple[str, str]]:
             ).encode()
         },
     )
-    httpd = ThreadingHTTPServer(("127.0.0.1", _free_port()), handler)
+    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -291,7 +289,7 @@ def test_openrefine_registers_reconciles_and_extends_from_another_origin(
             )
         )
         assert ("sfp", "debarment", "2026-06-10", "2028-03-28") in sanctions
-        _shot(page, "openrefine-other-origin")
+        shot(page, "openrefine-other-origin")
 
         # The view link opens the firm's page in a new tab, where nobody is signed in.
         with context.expect_page() as opened:
@@ -301,7 +299,7 @@ def test_openrefine_registers_reconciles_and_extends_from_another_origin(
         assert firm_page.url.startswith(f"{service}/firms/{garza}")
         assert "GARZA GAS" in firm_page.locator("h1").inner_text()
         assert firm_page.locator("svg[role=img] rect.debarment").count() >= 1
-        _shot(firm_page, "openrefine-view-link")
+        shot(firm_page, "openrefine-view-link")
         assert problems == []
     finally:
         context.close()

@@ -9,103 +9,16 @@ installs Chromium and sets it), where a missing browser is a failure."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from app import migrations
 from app.settings import Settings
-from tests.app.test_http import _env, _free_port, _stop, _testigo, _wait_ready
-from tests.app.test_pages import GARZA_RFC, new_key, prepare_site
-from tests.conftest import make_settings
+from tests.browser.conftest import shot
+from tests.factories import GARZA_RFC, new_key
 
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = Path(os.environ.get("TESTIGO_ARTIFACTS", REPO / "var" / "artifacts" / "browser"))
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# No sandbox as root; no network beyond loopback on this machine, so nothing in the background.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _require_browser() -> None:
-    if CHROMIUM is None:
-        message = "Chromium not found (Debian: apt-get install chromium)"
-        if os.environ.get("TESTIGO_REQUIRE_BROWSER") == "1":
-            pytest.fail(message + " (required: TESTIGO_REQUIRE_BROWSER=1)")
-        pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def served(
-    trained_model: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, Settings]]:
-    _require_browser()
-    settings = make_settings(tmp_path_factory.mktemp("browser"))
-    migrations.upgrade(settings)
-    prepare_site(settings, trained_model, tmp_path_factory.mktemp("ocds"))
-    port = _free_port()
-    address = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = _testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=_env(settings), stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_ready(address, proc, log)
-        yield address, settings
-    finally:
-        _stop(proc)
-
-
-@pytest.fixture(scope="module")
-def url(served: tuple[str, Settings]) -> str:
-    return served[0]
-
-
-@pytest.fixture(scope="module")
-def settings(served: tuple[str, Settings]) -> Settings:
-    return served[1]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(chromium: Any, url: str) -> Iterator[Any]:
-    context = chromium.new_context(base_url=url, viewport={"width": 1100, "height": 900})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def _sign_in(page: Any, key: str) -> None:
@@ -153,7 +66,7 @@ def test_an_officer_checks_a_barred_and_a_clear_supplier(page: Any, settings: Se
     assert page.get_by_role("cell", name="2026-06-10 – 2028-03-28").count() == 1
     assert page.get_by_text("The RFC (tax id) is the same.").count() >= 1
     assert _contrast(page, ".verdict .badge") >= 4.5
-    _shot(page, "check-barred")
+    shot(page, "check-barred")
 
     page.get_by_label("Supplier RFC or name").fill("Panaderia Zyxwv Inexistente")
     page.get_by_label("Award date").fill("")
@@ -161,7 +74,7 @@ def test_an_officer_checks_a_barred_and_a_clear_supplier(page: Any, settings: Se
     page.wait_for_load_state()
     assert page.locator(".verdict .badge").inner_text() == "CLEAR"
     assert _contrast(page, ".verdict .badge") >= 4.5
-    _shot(page, "check-clear")
+    shot(page, "check-clear")
 
 
 def test_an_auditor_reviews_the_alert_and_opens_the_firm(page: Any, settings: Settings) -> None:
@@ -171,21 +84,21 @@ def test_an_auditor_reviews_the_alert_and_opens_the_firm(page: Any, settings: Se
     page.get_by_role("button", name="Filter").click()
     alert = page.locator("article", has_text="GARZA GAS").first
     assert alert.locator(".sev").inner_text() == "high"
-    _shot(page, "alerts")
+    shot(page, "alerts")
     alert.get_by_label("Note").fill("Awarded while debarred: sent to the internal control unit.")
     alert.get_by_role("button", name="Confirm alert").click()
     page.wait_for_load_state()
     assert page.get_by_role("status").inner_text() == "Alert confirmed."
     reviewed = page.locator("article", has_text="GARZA GAS").first
     assert "Confirmed" in reviewed.inner_text() and "internal control unit" in reviewed.inner_text()
-    _shot(page, "alert-reviewed")
+    shot(page, "alert-reviewed")
 
     reviewed.get_by_role("link", name="The firm").click()
     page.wait_for_load_state()
     assert page.locator("svg[role=img] rect.debarment").count() >= 1
     assert page.locator("svg[role=img] circle.award.inside").count() >= 1
     assert page.get_by_role("cell", name="ocds-test-garza-1 · award ocds-test-garza-1-A1").count()
-    _shot(page, "firm")
+    shot(page, "firm")
 
 
 def test_the_pages_are_usable_by_keyboard_and_screen_reader(page: Any, settings: Settings) -> None:
@@ -233,7 +146,7 @@ def test_the_api_documentation_opens_with_the_network_off(chromium: Any, url: st
         page.wait_for_selector(".opblock", timeout=20_000)
         assert page.locator(".opblock").count() > 10  # the operations, from /openapi.json
         assert page.get_by_text("/v1/check").first.is_visible()
-        _shot(page, "docs-offline")
+        shot(page, "docs-offline")
         assert outside == [] and errors == []
     finally:
         context.close()

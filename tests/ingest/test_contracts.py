@@ -361,7 +361,7 @@ def test_the_real_barred_winner_alerts_on_its_signature_date(
     signature date, else the period start (app/alerts/detect.py `_date_used`: the award date
     only counts for kind "award"); the contracts of the same firm signed on 2026-01-22 fall
     outside the window."""
-    from tests.matching.test_link import _link
+    from tests.factories import link_records
 
     settings = sqlite_settings
     settings.model_dir.mkdir(parents=True, exist_ok=True)
@@ -372,7 +372,7 @@ def test_the_real_barred_winner_alerts_on_its_signature_date(
         run_job(sanctions_job("sfp"), [str(SFP)], engine=engine, settings=settings)
     finally:
         engine.dispose()
-    _link(settings)
+    link_records(settings)
     engine = make_engine(settings)
     try:
         scan(engine)
@@ -399,7 +399,7 @@ def test_the_real_barred_winner_alerts_on_its_signature_date(
 
 
 def test_the_command_line_ingests_contracts_as_json(tmp_path: Path) -> None:
-    from tests.app.test_cli import run
+    from tests.clients import run
 
     assert run(tmp_path, "db", "upgrade").returncode == 0
     done = run(tmp_path, "ingest", "contracts", "--format", "comprasmx", str(SAMPLE), "--json")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections import Counter
 from datetime import date
@@ -15,6 +14,7 @@ import pytest
 
 from ingest.rows import Rejected, SanctionRow, UnreadableSource
 from ingest.sanctions import READERS, SANCTION_KINDS, read_pdn_s3, read_sat_69b, read_sfp
+from tests.factories import current_row, write_69b
 
 ROOT = Path(__file__).resolve().parents[2]
 SFP_FILE = ROOT / "data/sanctions/sfp_directorio_sancionados_2026-06-11.json"
@@ -22,28 +22,6 @@ SAT_FILE = ROOT / "data/sanctions/sat_69b_listado_completo_2021-05-18.csv"
 PDN_DIR = ROOT / "data/sanctions/pdn_s3"
 FIXTURES = ROOT / "tests/fixtures"
 
-CURRENT_HEADER = [
-    "No",
-    "RFC",
-    "Nombre del Contribuyente",
-    "Situación del contribuyente",
-    "Número y fecha de oficio global de presunción SAT",
-    "Publicación página SAT presuntos",
-    "Número y fecha de oficio global de presunción DOF",
-    "Publicación DOF presuntos",
-    "Número y fecha de oficio global de contribuyentes que desvirtuaron SAT",
-    "Publicación página SAT desvirtuados",
-    "Número y fecha de oficio global de contribuyentes que desvirtuaron DOF",
-    "Publicación DOF desvirtuados",
-    "Número y fecha de oficio global de definitivos SAT",
-    "Publicación página SAT definitivos",
-    "Número y fecha de oficio global de definitivos DOF",
-    "Publicación DOF definitivos",
-    "Número y fecha de oficio global de sentencia favorable SAT",
-    "Publicación página SAT sentencia favorable",
-    "Número y fecha de oficio global de sentencia favorable DOF",
-    "Publicación DOF sentencia favorable",
-]
 OLD_HEADER = [
     "No",
     "RFC",
@@ -62,7 +40,6 @@ OLD_HEADER = [
     "Publicación página SAT sentencia favorable",
     "Publicación DOF sentencia favorable",
 ]
-PREAMBLE = [["Información actualizada al 18 de mayo de 2021"], ["Listado completo (Artículo 69-B)"]]
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -74,39 +51,6 @@ def rows_of(items: list[SanctionRow | Rejected]) -> list[SanctionRow]:
 
 def rejects_of(items: list[SanctionRow | Rejected]) -> list[Rejected]:
     return [item for item in items if isinstance(item, Rejected)]
-
-
-def current_row(no: int, rfc: str, name: str, status: str, **stages: str) -> list[str]:
-    """A 20-cell data row; stages: presunto_sat, presunto_dof, definitivo_dof, ... (dates)."""
-    cells = [str(no), rfc, name, status] + [""] * 16
-    for offset, stage in enumerate(("presunto", "desvirtuado", "definitivo", "sentencia")):
-        base = 4 + offset * 4
-        for shift, channel in ((0, "sat"), (2, "dof")):
-            published = stages.get(f"{stage}_{channel}")
-            if published is not None:
-                cells[base + shift] = f"500-05-2018-{no}{shift} de fecha 1 de enero de 2018"
-                cells[base + shift + 1] = published
-    return cells
-
-
-def write_69b(
-    directory: Path,
-    data: list[list[str]],
-    *,
-    header: list[str] | None = None,
-    preamble: list[list[str]] | None = None,
-    encoding: str = "cp1252",
-) -> Path:
-    """A 69-B list as SAT writes it: preamble, header, CRLF rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for line in PREAMBLE if preamble is None else preamble:
-        writer.writerow(line)
-    writer.writerow(CURRENT_HEADER if header is None else header)
-    writer.writerows(data)
-    path = directory / "listado.csv"
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
 
 
 def write_json(directory: Path, name: str, value: Any) -> Path:

@@ -34,8 +34,7 @@ from ingest.rows import Rejected, SanctionRow, UnreadableSource
 from ingest.sanctions import read_sat_69b
 from ingest.sanctions._sat69b_table import open_table
 from ingest.sanctions.sat69b import KIND_BY_STAGE
-from tests.factories import rows
-from tests.ingest.test_sanctions import CURRENT_HEADER, current_row, write_69b
+from tests.factories import CURRENT_HEADER, current_row, rows, write_69b
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 THREE_COLUMNS = FIXTURES / "sat_69b_2026-03-17_3col_first2000.csv"

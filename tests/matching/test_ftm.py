@@ -26,8 +26,7 @@ from app.settings import Settings
 from ingest.jobs import contracts_job, sanctions_job, suppliers_job
 from ingest.pipeline import run_job
 from matching import ftm
-from tests.factories import CDMX_SUPPLIERS, DATA, SFP, rows
-from tests.matching.test_link import _link
+from tests.factories import CDMX_SUPPLIERS, DATA, SFP, link_records, rows
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +49,7 @@ def exported(module_settings: Settings, trained_model: Path) -> tuple[Settings, 
             assert not run_job(job, [str(path)], engine=engine, settings=settings).failed
     finally:
         engine.dispose()
-    _link(settings)
+    link_records(settings)
     engine = make_engine(settings)
     try:
         lines = list(ftm.lines(engine, batch=300))  # several batches: ids cross batches

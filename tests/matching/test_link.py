@@ -14,37 +14,19 @@ from pathlib import Path
 import pytest
 
 from app.db import make_engine
-from app.linking import link_options
 from app.settings import Settings
 from ingest.jobs import ocds_job, sanctions_job, suppliers_job
-from ingest.pipeline import run_job
 from matching import export
 from matching.judgements import JudgementError, record
-from matching.link import LinkSummary, link
 from tests.factories import (
     CDMX_SUPPLIERS,
     OCDS,
     SAT,
     SFP,
+    ingest_files,
+    link_records,
     rows,
 )
-
-
-def _ingest(settings: Settings, *jobs: tuple[object, Path]) -> None:
-    engine = make_engine(settings)
-    try:
-        for job, path in jobs:
-            run_job(job, [str(path)], engine=engine, settings=settings)  # type: ignore[arg-type]
-    finally:
-        engine.dispose()
-
-
-def _link(settings: Settings, **options: bool) -> LinkSummary:
-    engine = make_engine(settings)
-    try:
-        return link(engine, link_options(settings, **options))  # type: ignore[arg-type]
-    finally:
-        engine.dispose()
 
 
 def _entities(settings: Settings) -> dict[str, set[str]]:
@@ -59,8 +41,8 @@ def registries(db_settings: Settings, trained_model: Path) -> Settings:
     """SFP and 69-B loaded, the session's trained model in place, linked once."""
     db_settings.model_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(trained_model, db_settings.model_dir / trained_model.name)
-    _ingest(db_settings, (sanctions_job("sfp"), SFP), (sanctions_job("sat-69b"), SAT))
-    first = _link(db_settings)
+    ingest_files(db_settings, (sanctions_job("sfp"), SFP), (sanctions_job("sat-69b"), SAT))
+    first = link_records(db_settings)
     assert first.mode == "full" and not first.trained
     return db_settings
 
@@ -97,21 +79,21 @@ def test_shared_rfcs_across_registries_become_one_firm(registries: Settings) -> 
 
 def test_relink_on_unchanged_data_keeps_every_id(registries: Settings) -> None:
     before = _entities(registries)
-    again = _link(registries)
+    again = link_records(registries)
     assert again.mode == "incremental" and again.pairs_scored == 0
     # The refused links that stand after the run are counted, not only those refused in it.
     (standing,) = rows(registries, "SELECT COUNT(*) FROM links WHERE status = 'refused'")
     assert standing[0] > 0 and again.refused == standing[0]
     assert _entities(registries) == before
-    full = _link(registries, full=True)
+    full = link_records(registries, full=True)
     assert full.mode == "full"
     assert _entities(registries) == before
 
 
 def test_new_records_link_incrementally_and_old_ids_stay(registries: Settings) -> None:
     before = _entities(registries)
-    _ingest(registries, (suppliers_job("cdmx-sefin"), CDMX_SUPPLIERS))
-    summary = _link(registries)
+    ingest_files(registries, (suppliers_job("cdmx-sefin"), CDMX_SUPPLIERS))
+    summary = link_records(registries)
     assert summary.mode == "incremental"
     assert summary.new_or_changed == 500
     after = _entities(registries)
@@ -148,7 +130,7 @@ def test_judgements_override_the_model_and_survive_a_full_relink(registries: Set
     finally:
         engine.dispose()
     for options in ({}, {"full": True}):
-        _link(registries, **options)
+        link_records(registries, **options)
         owner = {k: e for e, members in _entities(registries).items() for k in members}
         assert owner[linked.record_a] != owner[linked.record_b]
     judged = rows(registries, "SELECT decision, author, note, created_at FROM judgements")
@@ -169,7 +151,7 @@ def test_same_judgement_merges_records_the_model_kept_apart(registries: Settings
         record(engine, "same", a, b, author="auditor")
     finally:
         engine.dispose()
-    _link(registries)
+    link_records(registries)
     owner = {k: e for e, members in _entities(registries).items() for k in members}
     assert owner[a] == owner[b]
 
@@ -202,19 +184,19 @@ def _partition(settings: Settings) -> set[frozenset[str]]:
 def test_incremental_link_resolves_what_a_full_link_resolves(registries: Settings) -> None:
     """New OCDS suppliers and a supplier register, linked incrementally, end in the same firms
     as when everything is linked again from scratch."""
-    _ingest(
+    ingest_files(
         registries,
         (suppliers_job("cdmx-sefin"), CDMX_SUPPLIERS),
         (ocds_job(), OCDS / "administracion-publica-federal"),
         (ocds_job(), OCDS / "inai"),
     )
     stored = len(rows(registries, "SELECT record_key FROM link_records"))
-    summary = _link(registries)
+    summary = link_records(registries)
     assert summary.mode == "incremental"
     assert summary.new_or_changed == summary.records - stored > 500
     incremental = _partition(registries)
     assert summary.entities == len(incremental)
-    full = _link(registries, full=True)
+    full = link_records(registries, full=True)
     assert full.mode == "full" and full.records == summary.records
     assert _partition(registries) == incremental
 
@@ -262,9 +244,9 @@ def test_records_that_change_move_between_firms(registries: Settings, tmp_path: 
     directory[positions[y.source_key]].update(rfc=z.rfc, nombre_razon_social=z.name)
     newer = tmp_path / "sfp-newer.json"
     newer.write_text(json.dumps(directory, ensure_ascii=False), encoding="utf-8")
-    _ingest(registries, (sanctions_job("sfp"), newer))
+    ingest_files(registries, (sanctions_job("sfp"), newer))
 
-    summary = _link(registries)
+    summary = link_records(registries)
     assert summary.mode == "incremental" and summary.new_or_changed == 2
     after = owner()
     assert after[keys["x"]] != after[keys["p"]]
@@ -277,7 +259,7 @@ def test_records_that_change_move_between_firms(registries: Settings, tmp_path: 
     )
     assert {r.record_key: r.rfc for r in stored} == {keys["x"]: "ZZZ010203AB1", keys["y"]: z.rfc}
     incremental = _partition(registries)
-    _link(registries, full=True)
+    link_records(registries, full=True)
     assert _partition(registries) == incremental
 
 
@@ -287,12 +269,12 @@ def test_without_a_usable_link_state_the_next_link_is_full(registries: Settings)
     assert manifest.exists()
     before = _partition(registries)
     manifest.write_text("{not json")
-    assert _link(registries).mode == "full"  # unreadable
+    assert link_records(registries).mode == "full"  # unreadable
     shutil.rmtree(state_dir)
-    assert _link(registries).mode == "full"  # missing
-    assert _link(registries).mode == "incremental"
+    assert link_records(registries).mode == "full"  # missing
+    assert link_records(registries).mode == "incremental"
     # A state left by an older run (a restored data directory) is stale.
     current = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**current, "link_run_id": current["link_run_id"] - 1}))
-    assert _link(registries).mode == "full"
+    assert link_records(registries).mode == "full"
     assert _partition(registries) == before

@@ -24,7 +24,7 @@ from ingest.pipeline import Job, run_job
 from matching import model as splink_model
 from matching import training
 from matching.link import LinkSummary, link
-from tests.app.test_cli import run
+from tests.clients import run
 from tests.conftest import DATA, make_settings
 from tests.factories import CDMX_SUPPLIERS, OCDS, SFP, rows
 
