@@ -153,7 +153,7 @@ def link_records(settings: Settings, **options: bool) -> LinkSummary:
     """`testigo link` with the deployment's options (and these overrides)."""
     engine = make_engine(settings)
     try:
-        return link(engine, link_options(settings, **options))  # type: ignore[arg-type]
+        return link(engine, link_options(settings, **options))
     finally:
         engine.dispose()
 
