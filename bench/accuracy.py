@@ -25,7 +25,7 @@
 Targets: precision >= 0.99 and recall >= 0.97 overall with half the RFCs hidden; precision >=
 0.999 where both sides carry an RFC. Figures go to bench/out/accuracy.json.
 
-    python bench/accuracy.py [--generator project|independent|both] [--firms 3000] [--seed 11]
+    python -m bench.accuracy [--generator project|independent|both] [--firms 3000] [--seed 11]
                              [--hidden 0.5] [--auto 0.9] [--review 0.5] [--no-splink]
                              [--no-real] [--keep]
 """
@@ -51,11 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# `python bench/accuracy.py` puts bench/ first on sys.path, where bench/ingest.py would shadow
-# the `ingest` package: the repository root goes first instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
-sys.path.insert(0, str(REPO_ROOT))
+from bench._common import REPO_ROOT
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -44,40 +44,35 @@ Figures go to bench/out/alerts.json (`--out`). `--profile` runs the scan under c
 prints the top 15 functions by cumulative time (the profiled time is inflated); `--rescan` runs
 a second scan on the same database (nothing new: the steady nightly cost).
 
-    python bench/alerts.py [--awards 100000 1000000] [--sanctions 50000] [--hidden 0.4]
+    python -m bench.alerts [--awards 100000 1000000] [--sanctions 50000] [--hidden 0.4]
                            [--seed 5] [--profile] [--rescan] [--keep] [--timeout 1800]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
-import os
-import platform
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# `python bench/alerts.py` puts bench/ first on sys.path, where bench/ingest.py would shadow the
-# `ingest` package: the repository root goes first instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
-sys.path.insert(0, str(REPO_ROOT))
-
-from bench.link import _loadavg, _memory_mb  # noqa: E402  (one copy of the probes)
+from bench._common import (
+    REPO_ROOT,
+    child_result,
+    loadavg,
+    machine,
+    memory_mb,
+    print_machine,
+    run_child,
+)
 
 OUT_FILE = REPO_ROOT / "bench" / "out" / "alerts.json"
 WORK_DIR = REPO_ROOT / "bench" / "out" / "alerts-work"
-RESULT_MARK = "BENCH_RESULT "
 DEFAULT_SIZES = (1_000_000,)
 TARGET_AWARDS = 1_000_000
 TARGET_SECONDS = 60.0
@@ -169,7 +164,7 @@ def child_scan(data_dir: Path, *, profile: bool) -> dict[str, Any]:
     from app.settings import Settings
 
     engine = make_engine(Settings(data_dir=data_dir, database_url=None))
-    before_mb, _ = _memory_mb()
+    before_mb, _ = memory_mb()
     profiler = None
     if profile:
         import cProfile
@@ -191,7 +186,7 @@ def child_scan(data_dir: Path, *, profile: bool) -> dict[str, Any]:
         pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(15)
         top = buffer.getvalue()
     engine.dispose()
-    peak, current = _memory_mb()
+    peak, current = memory_mb()
     return {
         "summary": asdict(summary),
         "scan_s": round(wall, 2),
@@ -577,59 +572,6 @@ def compare(db: Path, base: set[tuple[str, str, str]]) -> dict[str, Any]:
 
 
 # --- in the parent -------------------------------------------------------------------------
-def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "node": platform.node(),
-        "nproc": os.cpu_count(),
-        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "sqlite": sqlite3.sqlite_version,
-        "loadavg_start": _loadavg(),
-    }
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        meminfo = Path("/proc/meminfo").read_text().splitlines()
-        info["mem_gb"] = round(int(meminfo[0].split()[1]) / 1024 / 1024, 1)
-        for line in meminfo:
-            if line.startswith("MemAvailable:"):
-                info["mem_available_gb"] = round(int(line.split()[1]) / 1024 / 1024, 1)
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        ps = subprocess.run(["ps", "-eo", "pid,pcpu,rss,args"], capture_output=True, text=True)
-        info["other_benchmarks"] = [
-            " ".join(line.split()[:3] + line.split()[3:6])
-            for line in ps.stdout.splitlines()
-            if "bench/" in line and str(os.getpid()) not in line.split()[:1]
-        ]
-    return info
-
-
-def run_child(argv: list[str], timeout: float) -> dict[str, Any]:
-    command = [sys.executable, str(Path(__file__).resolve()), *argv]
-    started = time.perf_counter()
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out:
-        proc = subprocess.Popen(command, cwd=REPO_ROOT, stdout=out, stderr=None)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            raise RuntimeError(f"scan child killed after {timeout:.0f}s") from None
-        process_s = time.perf_counter() - started
-        out.seek(0)
-        stdout = out.read()
-    for line in reversed(stdout.splitlines()):
-        if line.startswith(RESULT_MARK):
-            result: dict[str, Any] = json.loads(line[len(RESULT_MARK) :])
-            result["process_s"] = round(process_s, 2)
-            return result
-    raise RuntimeError(f"scan child exited {proc.returncode}:\n{stdout[-2000:]}")
-
-
 def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     from app import migrations
     from app.settings import Settings
@@ -641,7 +583,7 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         "awards": n,
         "sanctions": args.sanctions,
-        "loadavg_before": _loadavg(),
+        "loadavg_before": loadavg(),
     }
     started = time.perf_counter()
     migrations.upgrade(settings)
@@ -672,14 +614,16 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     argv = ["--child", "scan", "--data-dir", str(data_dir)] + (
         ["--profile"] if args.profile else []
     )
-    result["loadavg_before_scan"] = _loadavg()
-    scan_result = run_child(argv, args.timeout)
+    result["loadavg_before_scan"] = loadavg()
+    scan_result = run_child("bench.alerts", argv, args.timeout)
     result["scan"] = scan_result
-    result["loadavg_after_scan"] = _loadavg()
+    result["loadavg_after_scan"] = loadavg()
     s = scan_result["summary"]
     result["compare"] = compare(db, base)
     if args.rescan:
-        result["rescan"] = run_child(["--child", "scan", "--data-dir", str(data_dir)], args.timeout)
+        result["rescan"] = run_child(
+            "bench.alerts", ["--child", "scan", "--data-dir", str(data_dir)], args.timeout
+        )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     cmp_ = result["compare"]
@@ -755,17 +699,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child == "scan":
-        print(RESULT_MARK + json.dumps(child_scan(args.data_dir, profile=args.profile)), flush=True)
+        child_result(child_scan(args.data_dir, profile=args.profile))
         return 0
 
     info = machine()
-    print(
-        f"machine: {info.get('cpu')}, nproc {info['nproc']}, {info.get('mem_gb')} GB "
-        f"({info.get('mem_available_gb')} GB available), python {info['python']}, "
-        f"sqlite {info['sqlite']}; load average {info['loadavg_start']}"
-    )
-    for line in info.get("other_benchmarks") or []:
-        print(f"  also running: {line}")
+    print_machine(info)
     print(f"note: {SIMULATION_NOTE}")
     print(
         f"targets: scan of {TARGET_AWARDS:,} awards against 50,000 sanctions < "
@@ -781,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"size {n:,} failed: {exc}", flush=True)
             results.append({"awards": n, "error": str(exc)})
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        info["loadavg_end"] = _loadavg()
+        info["loadavg_end"] = loadavg()
         args.out.write_text(
             json.dumps(
                 {
@@ -794,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
                 default=str,
             )
         )
-    print(f"\nload average at the end {_loadavg()}; figures written to {args.out}")
+    print(f"\nload average at the end {loadavg()}; figures written to {args.out}")
     print(
         f"{'awards':>10} {'scan s':>8} {'peak MB':>8} {'alerts':>8} {'baseline s':>10} "
         f"{'base':>7} {'missed':>7} {'extra':>7}"

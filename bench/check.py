@@ -40,11 +40,11 @@ a shared machine, an ingest or link child, or the server, is stopped past --max-
 resident and that size is reported as failed. Figures go to bench/out/check.json; the work lives
 in bench/out/check-work/ (deleted unless --keep).
 
-    python bench/check.py [--records 100000 1000000] [--seed 11] [--queries 2000] [--warmup 100]
+    python -m bench.check [--records 100000 1000000] [--seed 11] [--queries 2000] [--warmup 100]
                           [--clients 8] [--workers 2] [--splink-queries 200] [--max-rss-gb 16]
                           [--keep]
-    python bench/check.py --linked var      # an already linked data dir (testigo.db, models/)
-    nohup .venv/bin/python bench/check.py > /tmp/bench_check.log 2>&1 &
+    python -m bench.check --linked var      # an already linked data dir (testigo.db, models/)
+    nohup .venv/bin/python -m bench.check > /tmp/bench_check.log 2>&1 &
 """
 
 from __future__ import annotations
@@ -70,15 +70,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# `python bench/check.py` puts bench/ first on sys.path, where bench/ingest.py would shadow the
-# `ingest` package: the repository root goes first instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
-sys.path.insert(0, str(REPO_ROOT))
+import httpx
 
-import httpx  # noqa: E402
-
-from bench.link import RECORDS_PER_FIRM, machine, run_child  # noqa: E402
+from bench._common import REPO_ROOT, loadavg, machine, print_machine, run_child
+from bench.link import RECORDS_PER_FIRM
 
 OUT_FILE = REPO_ROOT / "bench" / "out" / "check.json"
 WORK_DIR = REPO_ROOT / "bench" / "out" / "check-work"
@@ -486,11 +481,13 @@ def prepare(
     env = dict(os.environ)
     files = [f"{source}={data / name}" for source, name in FILES.items()]
     ingest = run_child(
-        ["--child", "ingest", "--data-dir", str(var), "--files", *files], timeout, env
+        "bench.link", ["--child", "ingest", "--data-dir", str(var), "--files", *files], timeout, env
     )
     info["ingest_s"] = ingest["ingest_s"]
     print(f"  ingested in {ingest['ingest_s']:.1f}s", flush=True)
-    link = run_child(["--child", "link", "--data-dir", str(var), "--full"], timeout, env, guard_mb)
+    link = run_child(
+        "bench.link", ["--child", "link", "--data-dir", str(var), "--full"], timeout, env, guard_mb
+    )
     info["link"] = {k: link[k] for k in ("records", "profiles", "links", "entities", "seconds")}
     print(
         f"  linked in {link['seconds']:.1f}s: {link['records']:,} records, "
@@ -665,13 +662,6 @@ def measure(data_dir: Path, args: argparse.Namespace, row: dict[str, Any]) -> No
     )
 
 
-def _loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
 def summary_table(sizes: list[dict[str, Any]]) -> Iterator[str]:
     yield (
         "records  saturated: checks/s  p50 ms  p99 ms | steady: checks/s  p50 ms  p95 ms  "
@@ -725,13 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     info = machine()
-    print(
-        f"machine: nproc={info['nproc']} (usable {info['usable_cpus']}), "
-        f"cpu={info.get('cpu', '?')}, mem={info.get('mem_gb', '?')} GB, python {info['python']}, "
-        f"sqlite {info['sqlite']}, duckdb {info.get('duckdb', '?')}, "
-        f"splink {info.get('splink', '?')}"
-    )
-    print(f"load average at start: {info['loadavg_start']} (the machine may be shared)")
+    print_machine(info)
     print(
         f"targets: p99 < {TARGET_P99_MS:.0f} ms, >= {TARGET_CHECKS_PER_S:.0f} checks/s, >= "
         f"{TARGET_SPEEDUP:.0f}x faster than Splink's predict_between per query; "
@@ -753,7 +737,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:
-        report["machine"]["loadavg_now"] = _loadavg()
+        report["machine"]["loadavg_now"] = loadavg()
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
     failed = False
@@ -770,14 +754,14 @@ def main(argv: list[str] | None = None) -> int:
                 row["linked_dir"] = str(data_dir)
                 print(f"\n=== {data_dir}: {row['records']:,} linked records ===", flush=True)
             else:
-                print(f"\n=== {item:,} records === load {_loadavg()}", flush=True)
+                print(f"\n=== {item:,} records === load {loadavg()}", flush=True)
                 data_dir, prepared = prepare(
                     item, args.seed, args.hidden, args.timeout, _guard(args)
                 )
                 row.update(prepared)
-            row["load_before"] = _loadavg()
+            row["load_before"] = loadavg()
             measure(data_dir, args, row)
-            row["load_after"] = _loadavg()
+            row["load_after"] = loadavg()
         except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
             failed = True
             row["error"] = str(exc)
@@ -787,7 +771,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(WORK_DIR / str(item), ignore_errors=True)
 
     print("\n" + "\n".join(summary_table(report["sizes"])))
-    print(f"\nfigures in {args.out}; load average at the end: {_loadavg()}")
+    print(f"\nfigures in {args.out}; load average at the end: {loadavg()}")
     return 1 if failed else 0
 
 

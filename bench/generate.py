@@ -9,8 +9,8 @@
 Every RFC carries a correct check digit (python-stdnum). The same seed gives the same bytes, and
 the first firms of the OCDS pool also appear in the 69-B list, so the files link up.
 
-    python bench/generate.py ocds bench/out/ocds.jsonl --n 200000 [--seed 7] [--gzip]
-    python bench/generate.py sat-69b bench/out/sat69b.csv --n 100000 [--seed 7]
+    python -m bench.generate ocds bench/out/ocds.jsonl --n 200000 [--seed 7] [--gzip]
+    python -m bench.generate sat-69b bench/out/sat69b.csv --n 100000 [--seed 7]
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ odd line break, and some procedures award several contracts (to one supplier or 
 so the reader's row key is exercised the way real files exercise it. Suppliers come from the
 same seeded firm pool as the OCDS generator (bench/generate.py), so the files link up.
 
-    python bench/generate_comprasmx.py bench/out/comprasmx.csv --n 1000000 [--seed 7]
+    python -m bench.generate_comprasmx bench/out/comprasmx.csv --n 1000000 [--seed 7]
 """
 
 from __future__ import annotations
@@ -18,16 +18,11 @@ from __future__ import annotations
 import argparse
 import csv
 import random
-import sys
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from bench.generate import Firm, firms  # noqa: E402
+from bench.generate import Firm, firms
 
 HEADER = (
     "rfc", "Institución", "Nombre de la UC", "Clave de la UC", "Proveedor o contratista",

@@ -1,5 +1,5 @@
 """Ingest floors: what an ingest must spend per release (or row) whatever its own code does,
-beside the budget that the throughput target (bench/ingest.py: >= 40% of the parse-only rate)
+beside the budget that the throughput target (bench/ingest_speed.py: >= 40% of the parse-only rate)
 leaves, measured in one run on seeded files.
 
 For OCDS JSON Lines (per release) and the SAT 69-B CSV (per row) it prints:
@@ -14,8 +14,8 @@ For OCDS JSON Lines (per release) and the SAT 69-B CSV (per row) it prints:
 * for 69-B, python-stdnum's RFC check alone (`stdnum.mx.rfc.is_valid`), which the ingest must
   run on every row.
 
-    python bench/ingest_floors.py                      # 50000 releases, 100000 69-B rows
-    python bench/ingest_floors.py --ocds 20000 --sat 20000
+    python -m bench.ingest_floors                      # 50000 releases, 100000 69-B rows
+    python -m bench.ingest_floors --ocds 20000 --sat 20000
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -31,11 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
-sys.path.insert(0, str(REPO_ROOT))
-
-from bench.ingest import (  # noqa: E402  (after the path fix above)
+from bench.ingest_speed import (
     RATIO_TARGET,
     _quiet_logs,
     add_database_options,

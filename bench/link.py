@@ -26,10 +26,10 @@ Targets: 1,000,000 records full link < 300 s with peak memory < 12 GB; increment
 beside it. Figures go to bench/out/link.json; the databases live in bench/out/link-work/
 (deleted after each size unless --keep).
 
-    python bench/link.py [--records 100000 300000 1000000] [--seed 11] [--hidden 0.5]
+    python -m bench.link [--records 100000 300000 1000000] [--seed 11] [--hidden 0.5]
                          [--new 10000] [--new-seed 97] [--threads N] [--memory-limit 8GB]
                          [--keep] [--timeout 10800]
-    nohup .venv/bin/python bench/link.py > /tmp/bench_link.log 2>&1 &
+    nohup .venv/bin/python -m bench.link > /tmp/bench_link.log 2>&1 &
 """
 
 from __future__ import annotations
@@ -40,29 +40,29 @@ import csv
 import json
 import logging
 import os
-import platform
 import random
-import resource
 import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# `python bench/link.py` puts bench/ first on sys.path, where bench/ingest.py would shadow the
-# `ingest` package: the repository root goes first instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
-sys.path.insert(0, str(REPO_ROOT))
+from bench._common import (
+    REPO_ROOT,
+    child_result,
+    loadavg,
+    machine,
+    memory_mb,
+    print_machine,
+    run_child,
+)
 
 OUT_FILE = REPO_ROOT / "bench" / "out" / "link.json"
 WORK_DIR = REPO_ROOT / "bench" / "out" / "link-work"
-RESULT_MARK = "BENCH_RESULT "
 RECORDS_PER_FIRM = 2.8  # what bench/labelled.py gives, measured (about 2.81)
 DEFAULT_SIZES = (100_000, 300_000, 1_000_000)
 TARGET_FULL_RECORDS = 1_000_000
@@ -75,20 +75,6 @@ PHASES = ("read", "features", "train", "score", "cluster", "store")
 
 
 # --- in the child --------------------------------------------------------------------------
-def _memory_mb() -> tuple[float, float]:
-    """(peak, current) resident memory of this process in MB: VmHWM and VmRSS from /proc
-    (ru_maxrss is the fallback off Linux)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    current = 0.0
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
-            elif line.startswith("VmRSS:"):
-                current = int(line.split()[1]) / 1024
-    return round(peak, 1), round(current, 1)
-
-
 def _settings(data_dir: Path) -> Any:
     from app.settings import Settings
 
@@ -142,7 +128,7 @@ def child_ingest(data_dir: Path, files: dict[str, Path]) -> dict[str, Any]:
     finally:
         engine.dispose()
     out["ingest_s"] = round(time.perf_counter() - clock, 2)
-    out["peak_mb"], out["rss_end_mb"] = _memory_mb()
+    out["peak_mb"], out["rss_end_mb"] = memory_mb()
     return out
 
 
@@ -161,7 +147,7 @@ def child_link(data_dir: Path, *, full: bool, retrain: bool) -> dict[str, Any]:
     progress.unlink(missing_ok=True)
 
     def say(text: str) -> None:
-        peak, rss = _memory_mb()
+        peak, rss = memory_mb()
         elapsed = time.perf_counter() - started
         print(
             f"  link +{elapsed:7.1f}s  rss {rss:8,.0f} MB  peak {peak:8,.0f} MB  {text}",
@@ -181,7 +167,7 @@ def child_link(data_dir: Path, *, full: bool, retrain: bool) -> dict[str, Any]:
     wall = time.perf_counter() - started
     out = summary.as_dict()
     out["link_wall_s"] = round(wall, 2)
-    out["peak_mb"], out["rss_end_mb"] = _memory_mb()
+    out["peak_mb"], out["rss_end_mb"] = memory_mb()
     out["duckdb_threads"] = settings.duckdb_threads
     out["duckdb_memory_limit"] = settings.duckdb_memory_limit
     return out
@@ -252,7 +238,7 @@ def child_blocks(data_dir: Path) -> dict[str, Any]:
         "blocked_pairs_sum": sum(r["blocked_pairs"] for r in rules),
         "seconds": round(time.perf_counter() - started, 2),
     }
-    out["peak_mb"], out["rss_end_mb"] = _memory_mb()
+    out["peak_mb"], out["rss_end_mb"] = memory_mb()
     return out
 
 
@@ -270,100 +256,10 @@ def child_main(args: argparse.Namespace) -> None:
         result = child_blocks(data_dir)
     else:
         raise SystemExit(f"unknown child {args.child!r}")
-    print(RESULT_MARK + json.dumps(result), flush=True)
+    child_result(result)
 
 
 # --- in the parent -------------------------------------------------------------------------
-def _loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
-def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "node": platform.node(),
-        "nproc": os.cpu_count(),
-        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "sqlite": sqlite3.sqlite_version,
-        "loadavg_start": _loadavg(),
-    }
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        mem = Path("/proc/meminfo").read_text().splitlines()[0].split()
-        info["mem_gb"] = round(int(mem[1]) / 1024 / 1024, 1)
-    with contextlib.suppress(ImportError):
-        import duckdb
-        import splink
-
-        info["duckdb"] = duckdb.__version__
-        info["splink"] = splink.__version__
-    return info
-
-
-def _rss_mb(pid: int) -> float:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def run_child(
-    argv: list[str], timeout: float, env: dict[str, str], max_rss_mb: float | None = None
-) -> dict[str, Any]:
-    """Run this script as a child and return the JSON it prints; its stderr (progress, and a
-    traceback if it fails) goes straight to ours. The child is killed past `timeout` seconds
-    or, as a guard for a shared machine, when its resident memory passes `max_rss_mb`."""
-    command = [sys.executable, str(Path(__file__).resolve()), *argv]
-    started = time.perf_counter()
-    killed: str | None = None
-    seen_mb = 0.0
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out:
-        proc = subprocess.Popen(command, cwd=REPO_ROOT, stdout=out, stderr=None, env=env)
-        while True:
-            try:
-                proc.wait(timeout=0.5)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-            seen_mb = max(seen_mb, _rss_mb(proc.pid))
-            elapsed = time.perf_counter() - started
-            if elapsed > timeout:
-                killed = f"timed out after {elapsed:.0f}s"
-            elif max_rss_mb is not None and seen_mb > max_rss_mb:
-                killed = f"resident memory {seen_mb:,.0f} MB passed the {max_rss_mb:,.0f} MB guard"
-            if killed:
-                proc.kill()
-                proc.wait()
-                break
-        process_s = time.perf_counter() - started
-        out.seek(0)
-        stdout = out.read()
-    if killed:
-        raise RuntimeError(
-            f"child {argv[:2]} killed after {process_s:.0f}s: {killed} "
-            f"(largest RSS seen {seen_mb:,.0f} MB)"
-        )
-    for line in reversed(stdout.splitlines()):
-        if line.startswith(RESULT_MARK):
-            result: dict[str, Any] = json.loads(line[len(RESULT_MARK) :])
-            result["process_s"] = round(process_s, 2)
-            return result
-    tail = stdout.strip().splitlines()[-15:]
-    raise RuntimeError(
-        f"child {argv[:2]} exited {proc.returncode} after {process_s:.0f}s "
-        "(its traceback is on stderr above):\n" + "\n".join(tail)
-    )
-
-
 def _files(data: Path) -> dict[str, Path]:
     from bench.labelled import FILES
 
@@ -609,13 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(dict.fromkeys(args.records))
     guard = args.max_rss_gb * 1024 if args.max_rss_gb > 0 else None
     info = machine()
-    print(
-        f"machine: nproc={info['nproc']} (usable {info['usable_cpus']}), "
-        f"cpu={info.get('cpu', '?')}, mem={info.get('mem_gb', '?')} GB, "
-        f"python {info['python']}, sqlite {info['sqlite']}, duckdb {info.get('duckdb', '?')}, "
-        f"splink {info.get('splink', '?')}, {info['platform']}"
-    )
-    print(f"load average at start: {info['loadavg_start']} (the machine may be shared)")
+    print_machine(info)
     print(
         f"duckdb threads {env.get('TESTIGO_DUCKDB_THREADS', '(all)')}, memory limit "
         f"{env.get('TESTIGO_DUCKDB_MEMORY_LIMIT', '(DuckDB default, 80% of RAM)')}; "
@@ -646,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:
-        report["machine"]["loadavg_now"] = _loadavg()
+        report["machine"]["loadavg_now"] = loadavg()
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
     last_ok: tuple[int, Path, dict[str, Any]] | None = None  # the largest linked size
@@ -657,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         firms = round(size / RECORDS_PER_FIRM)
         row: dict[str, Any] = {"target_records": size, "firms": firms}
         report["sizes"].append(row)
-        print(f"\n=== {size:,} records ({firms:,} firms) === load {_loadavg()}", flush=True)
+        print(f"\n=== {size:,} records ({firms:,} firms) === load {loadavg()}", flush=True)
         try:
             clock = time.perf_counter()
             truth = generate(data, firms, args.seed, args.hidden, keep_truth=False)
@@ -672,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             files = [f"{s}={p}" for s, p in _files(data).items()]
             ingest = run_child(
+                "bench.link",
                 ["--child", "ingest", "--data-dir", str(var), "--files", *files],
                 args.timeout,
                 env,
@@ -682,15 +573,19 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  ingested in {ingest['ingest_s']:.1f}s (process {ingest['process_s']:.1f}s, "
                 f"migrate {ingest['migrate_s']:.1f}s, peak {ingest['peak_mb']:,.0f} MB), "
-                f"database {row['db_mb']:,.0f} MB; load {_loadavg()}",
+                f"database {row['db_mb']:,.0f} MB; load {loadavg()}",
                 flush=True,
             )
-            row["load_before_link"] = _loadavg()
+            row["load_before_link"] = loadavg()
             link = run_child(
-                ["--child", "link", "--data-dir", str(var), "--full"], args.timeout, env, guard
+                "bench.link",
+                ["--child", "link", "--data-dir", str(var), "--full"],
+                args.timeout,
+                env,
+                guard,
             )
             row["link"] = link
-            row["load_after_link"] = _loadavg()
+            row["load_after_link"] = loadavg()
             print(
                 f"  full link (trains: {link['trained']}, mode {link['mode']}): "
                 f"process {link['process_s']:.1f}s, link() {link['link_wall_s']:.1f}s | "
@@ -720,7 +615,11 @@ def main(argv: list[str] | None = None) -> int:
                 # why the link failed or ran out of time: what the blocking rules ask for
                 try:
                     row["blocks"] = run_child(
-                        ["--child", "blocks", "--data-dir", str(var)], args.timeout, env, guard
+                        "bench.link",
+                        ["--child", "blocks", "--data-dir", str(var)],
+                        args.timeout,
+                        env,
+                        guard,
                     )
                     print_blocks(row["blocks"])
                 except (RuntimeError, subprocess.TimeoutExpired) as err:
@@ -732,7 +631,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_blocks:
             try:
                 blocks = run_child(
-                    ["--child", "blocks", "--data-dir", str(var)], args.timeout, env, guard
+                    "bench.link",
+                    ["--child", "blocks", "--data-dir", str(var)],
+                    args.timeout,
+                    env,
+                    guard,
                 )
                 row["blocks"] = blocks
                 print_blocks(blocks)
@@ -770,6 +673,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             ingest = run_child(
+                "bench.link",
                 ["--child", "ingest", "--data-dir", str(var), "--files",
                  f"ocds={new['path']}"],
                 args.timeout,
@@ -779,13 +683,15 @@ def main(argv: list[str] | None = None) -> int:
             inc["ingest"] = ingest
             print(
                 f"  ingested in {ingest['ingest_s']:.1f}s (process "
-                f"{ingest['process_s']:.1f}s); load {_loadavg()}",
+                f"{ingest['process_s']:.1f}s); load {loadavg()}",
                 flush=True,
             )
-            inc["load_before_link"] = _loadavg()
-            link = run_child(["--child", "link", "--data-dir", str(var)], args.timeout, env, guard)
+            inc["load_before_link"] = loadavg()
+            link = run_child(
+                "bench.link", ["--child", "link", "--data-dir", str(var)], args.timeout, env, guard
+            )
             inc["link"] = link
-            inc["load_after_link"] = _loadavg()
+            inc["load_after_link"] = loadavg()
             inc["joined"] = joined_existing(var / "testigo.db", args.new_seed)
             print(
                 f"  incremental link (mode {link['mode']}, trained {link['trained']}): "
@@ -818,7 +724,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     # --- summary ---
-    info["loadavg_end"] = _loadavg()
+    info["loadavg_end"] = loadavg()
     print("\n=== curve (full link with training, fresh process) ===")
     print(
         "pairs_scored: LinkSummary.pairs_scored, the pairs kept at or above the review "

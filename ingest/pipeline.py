@@ -47,7 +47,7 @@ QUARANTINE: Table = QuarantinedRow.__table__  # type: ignore[assignment]
 RAW_LIMIT = 20_000  # characters of a rejected row kept in quarantine
 # While a file loads, the collector runs on allocations, and an ingest allocates millions of
 # short-lived rows that no cycle ever holds: with CPython's default thresholds (700, 10, 10) the
-# collections cost 10-17% of an OCDS ingest (bench/ingest.py). Fewer, later collections keep
+# collections cost 10-17% of an OCDS ingest (bench/ingest_speed.py). Fewer, later collections keep
 # the memory bound (each batch still becomes garbage) at a fraction of that cost.
 LOAD_GC_THRESHOLDS = (100_000, 100, 100)
 LOAD_CACHE_KIB = 65_536  # SQLite page cache while a file loads: see `larger_cache`
@@ -357,7 +357,7 @@ def larger_cache(conn: Connection) -> Iterator[None]:
 
     SQLite's default cache is 2 MB: a load inserts into every index of parties and awards (9 in
     all), and once those outgrow the cache each insert reads its pages back from the OS
-    (bench/ingest.py --comprasmx 200000: 14% of the ingest). The memory is the connection's,
+    (bench/ingest_speed.py --comprasmx 200000: 14% of the ingest). The memory is the connection's,
     returned when the load ends."""
     if not is_sqlite(conn):
         yield

@@ -14,7 +14,7 @@ SMALL = ("--ocds", "300", "--sat", "300")
 
 def _floors(*args: str) -> str:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "ingest_floors.py"), *SMALL, *args],
+        [sys.executable, "-m", "bench.ingest_floors", *SMALL, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -14,10 +14,10 @@ ingest rate >= 40% of the parse-only rate (OCDS, 69-B), >= 10,000 rows/s absolut
 ComprasMX contracts CSV (bench/generate_comprasmx.py; the csv module's parse-only rate is printed
 beside it), peak RSS < 400 MB.
 
-    python bench/ingest.py                                   # defaults below
-    python bench/ingest.py --ocds 200000 50000 --sat 100000 --backends sqlite postgres
-    python bench/ingest.py --ocds 5000 --sat 5000 --backends sqlite --profile
-    python bench/ingest.py --ocds --sat --comprasmx 1000000 200000  # contracts only
+    python -m bench.ingest_speed                                   # defaults below
+    python -m bench.ingest_speed --ocds 200000 50000 --sat 100000 --backends sqlite postgres
+    python -m bench.ingest_speed --ocds 5000 --sat 5000 --backends sqlite --profile
+    python -m bench.ingest_speed --ocds --sat --comprasmx 1000000 200000  # contracts only
 """
 
 from __future__ import annotations
@@ -26,11 +26,8 @@ import argparse
 import contextlib
 import json
 import os
-import platform
-import resource
 import secrets
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -41,37 +38,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# `python bench/ingest.py` puts bench/ first on sys.path, where this file would shadow the
-# `ingest` package: the repository root goes first instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
-sys.path.insert(0, str(REPO_ROOT))
+from bench._common import (
+    REPO_ROOT,
+    child_result,
+    loadavg,
+    machine,
+    memory_mb,
+    print_machine,
+    run_child,
+)
 
 OUT_DIR = REPO_ROOT / "bench" / "out"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-RESULT_MARK = "BENCH_RESULT "
 RATIO_TARGET = 0.40
 CONTRACTS_RATE_TARGET = 10_000.0  # rows/s, ComprasMX: a federal year (~200k rows) in ~20 s
 RSS_TARGET_MB = 400.0
 
 
 # --- measurements in the child process ----------------------------------------------------------
-def _peak_rss_mb() -> tuple[float, float]:
-    """(peak, current) resident memory of this process in MB.
-
-    VmHWM from /proc is the high-water mark of this process's own address space. ru_maxrss is
-    the fallback: on Linux it can include the parent's RSS at fork/exec time."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    current = 0.0
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
-            elif line.startswith("VmRSS:"):
-                current = int(line.split()[1]) / 1024
-    return peak, current
-
-
 def _open_binary(path: Path) -> Any:
     import gzip
 
@@ -98,7 +82,7 @@ def _child_parse(kind: str, path: Path) -> dict[str, Any]:
                 count += 1
         count -= 1 if contracts else 3  # the header (69-B: and the two preamble lines)
     wall = time.perf_counter() - started
-    peak, _ = _peak_rss_mb()
+    peak, _ = memory_mb()
     parser = f"ijson/{ijson.backend}" if kind == "ocds" else "csv"
     return {"read": count, "wall_s": wall, "peak_rss_mb": peak, "parser": parser}
 
@@ -115,7 +99,7 @@ def _child_read(kind: str, path: Path) -> dict[str, Any]:
         count += 1
         rejected += isinstance(item, Rejected)
     wall = time.perf_counter() - started
-    peak, _ = _peak_rss_mb()
+    peak, _ = memory_mb()
     return {"read": count, "rejected": rejected, "wall_s": wall, "peak_rss_mb": peak}
 
 
@@ -173,7 +157,7 @@ def _child_ingest(
     migrate_s = time.perf_counter() - started
     engine = make_engine(settings)
     job = _job(kind)
-    _, rss_before = _peak_rss_mb()
+    _, rss_before = memory_mb()
     profiler = None
     if profile is not None:
         import cProfile
@@ -186,7 +170,7 @@ def _child_ingest(
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(str(profile))
-    peak, _ = _peak_rss_mb()
+    peak, _ = memory_mb()
     db_mb = _db_size_mb(engine, db_url, data_dir)
     totals = summary.as_dict()
     errors = [f.error for f in summary.files if f.error and f.status == "failed"]
@@ -221,7 +205,7 @@ def child_main(args: argparse.Namespace) -> None:
         result = _child_ingest(
             kind, path, args.db_url, Path(args.data_dir), args.batch_size, profile
         )
-    print(RESULT_MARK + json.dumps(result), flush=True)
+    child_result(result)
 
 
 # --- the parent: files, databases, table ---------------------------------------------------------
@@ -256,47 +240,6 @@ HEADER = (
     f"{'measurement':<22} {'backend':<9} {'n':>8} {'wall_s':>8} {'rate':>9} {'':<6} "
     f"{'vs_parse':>8} {'peak_MB':>7}  notes"
 )
-
-
-def _loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
-def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "nproc": os.cpu_count(),
-        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "python": sys.version.split()[0],
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "sqlite": sqlite3.sqlite_version,
-        "loadavg_start": _loadavg(),
-    }
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        mem = Path("/proc/meminfo").read_text().splitlines()[0].split()
-        info["mem_gb"] = round(int(mem[1]) / 1024 / 1024, 1)
-    return info
-
-
-def run_child(argv: list[str], timeout: float) -> dict[str, Any]:
-    command = [sys.executable, str(Path(__file__).resolve()), *argv]
-    done = subprocess.run(
-        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    for line in reversed(done.stdout.splitlines()):
-        if line.startswith(RESULT_MARK):
-            result: dict[str, Any] = json.loads(line[len(RESULT_MARK) :])
-            return result
-    tail = (done.stderr or done.stdout).strip().splitlines()[-15:]
-    raise RuntimeError(f"child {argv[:2]} exited {done.returncode}:\n" + "\n".join(tail))
 
 
 def postgres_reachable(admin_url: str) -> tuple[bool, str]:
@@ -383,7 +326,9 @@ def measure_file(
     parse_label = f"{kind} parse (ijson)" if kind == "ocds" else f"{kind} parse (csv)"
     base = Measurement(parse_label, kind, "-", size)
     try:
-        found = run_child(["--child", f"parse-{kind}", "--file", str(path)], args.timeout)
+        found = run_child(
+            "bench.ingest_speed", ["--child", f"parse-{kind}", "--file", str(path)], args.timeout
+        )
         base.wall_s, base.peak_rss_mb = found["wall_s"], found["peak_rss_mb"]
         base.rate = found["read"] / found["wall_s"] if found["wall_s"] else None
         base.details = found
@@ -395,7 +340,9 @@ def measure_file(
     print(base.line(), flush=True)
     reader = Measurement(f"{kind} reader only", kind, "-", size)
     try:
-        found = run_child(["--child", f"read-{kind}", "--file", str(path)], args.timeout)
+        found = run_child(
+            "bench.ingest_speed", ["--child", f"read-{kind}", "--file", str(path)], args.timeout
+        )
         reader.wall_s, reader.peak_rss_mb = found["wall_s"], found["peak_rss_mb"]
         reader.rate = found["read"] / found["wall_s"] if found["wall_s"] else None
         if reader.rate and base.rate:
@@ -432,7 +379,7 @@ def measure_file(
                 if args.profile:
                     profile = OUT_DIR / f"profile-{kind}-{backend}-{size}.prof"
                     argv += ["--profile-out", str(profile)]
-                found = run_child(argv, args.timeout)
+                found = run_child("bench.ingest_speed", argv, args.timeout)
             m.wall_s, m.peak_rss_mb, m.details = found["wall_s"], found["peak_rss_mb"], found
             m.rate = found["read"] / found["wall_s"] if found["wall_s"] else None
             if m.rate and base.rate:
@@ -522,16 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.generate_comprasmx import write_comprasmx_csv
 
     info = machine()
-    print(
-        f"machine: nproc={info['nproc']} (usable {info['usable_cpus']}), "
-        f"cpu={info.get('cpu', '?')}, mem={info.get('mem_gb', '?')} GB, "
-        f"python {info['python']} ({info['implementation']}), sqlite {info['sqlite']}, "
-        f"{info['platform']}"
-    )
-    print(
-        f"load average at start: {info['loadavg_start']} (other work on the machine slows "
-        "every line; compare ratios within one run)"
-    )
+    print_machine(info)
     backends = usable_backends(args, info)
     print(
         f"targets: ingest rate >= {RATIO_TARGET:.0%} of parse-only (OCDS, 69-B), "
@@ -581,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep_files:
                 path.unlink(missing_ok=True)
 
-    info["loadavg_end"] = _loadavg()
+    info["loadavg_end"] = loadavg()
     print(f"\nsummary (load average at end: {info['loadavg_end']})")
     print(HEADER)
     for m in results:
