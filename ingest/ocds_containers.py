@@ -28,9 +28,9 @@ from pathlib import Path
 
 import ijson
 
-from ingest.ocds_fields import RAW_LIMIT, raw_json
+from ingest.ocds_fields import raw_json
 from ingest.ocds_records import Candidate, record_releases
-from ingest.rows import Rejected, UnreadableSource
+from ingest.rows import RAW_LIMIT, Rejected, UnreadableSource
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"

@@ -10,9 +10,7 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ingest.rows import Address
-
-RAW_LIMIT = 10_000  # characters of a rejected value kept for the quarantine table
+from ingest.rows import RAW_LIMIT, Address
 
 
 class MalformedRelease(ValueError):

@@ -29,7 +29,7 @@ from ingest import prefetch, runs
 from ingest import source as sources
 from ingest.convert import sanction_values, supplier_values
 from ingest.release_batch import ReleaseBatch, ReleasePreparer
-from ingest.rows import Rejected, SanctionRow, SupplierEntryRow, UnreadableSource
+from ingest.rows import RAW_LIMIT, Rejected, SanctionRow, SupplierEntryRow, UnreadableSource
 from ingest.store import (
     SANCTIONS,
     SUPPLIER_ENTRIES,
@@ -44,7 +44,6 @@ log = structlog.get_logger(__name__)
 
 RUNS: Table = IngestRun.__table__  # type: ignore[assignment]
 QUARANTINE: Table = QuarantinedRow.__table__  # type: ignore[assignment]
-RAW_LIMIT = 20_000  # characters of a rejected row kept in quarantine
 # While a file loads, the collector runs on allocations, and an ingest allocates millions of
 # short-lived rows that no cycle ever holds: with CPython's default thresholds (700, 10, 10) the
 # collections cost 10-17% of an OCDS ingest (bench/ingest_speed.py). Fewer, later collections keep

@@ -108,6 +108,12 @@ class SupplierEntryRow:
     absent: frozenset[str] = frozenset()  # as SanctionRow.absent
 
 
+# Characters of a rejected row (or value) kept in the quarantine table: enough to see what was
+# wrong, not a whole malformed file held in one cell. The readers and the store cut at the same
+# length (they once had a limit each, 10,000 and 20,000).
+RAW_LIMIT = 20_000
+
+
 @dataclass(slots=True)
 class Rejected:
     """A row the reader could not make sense of: quarantined, counted, reported."""

@@ -1,7 +1,7 @@
 """The Splink model: settings built from `comparisons`, unsupervised training, versioned JSON.
 
-Splink is imported here and in `matching/splink_run.py` only, behind small functions that take
-and return plain Python and Arrow tables."""
+Splink is imported here and in `matching/backend.py` (the database it runs on) only, behind
+small functions that take and return plain Python and Arrow tables."""
 
 from __future__ import annotations
 

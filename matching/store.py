@@ -21,7 +21,6 @@ ENTITIES: Table = Entity.__table__  # type: ignore[assignment]
 MEMBERS: Table = EntityMember.__table__  # type: ignore[assignment]
 LINKS: Table = Link.__table__  # type: ignore[assignment]
 RECORDS: Table = LinkRecord.__table__  # type: ignore[assignment]
-JUDGEMENTS: Table = Judgement.__table__  # type: ignore[assignment]
 RUNS: Table = LinkRun.__table__  # type: ignore[assignment]
 CHUNK = 5000  # keys per IN list, rows per insert
 
@@ -85,11 +84,6 @@ def judgements(engine: Engine) -> Judgements:
         ):
             entries.append((int(jid), *((a, b) if a < b else (b, a)), decision))
     return Judgements(entries)
-
-
-def latest_judgements(engine: Engine) -> dict[tuple[str, str], str]:
-    """(a, b) with a < b -> the latest decision on that pair."""
-    return judgements(engine).latest
 
 
 def ok_ingest_runs(engine: Engine) -> list[int]:
