@@ -66,6 +66,18 @@ def server_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def start_server(settings: Settings, log: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """`testigo serve --workers 1` on a free loopback port, its output in `log`: its address
+    and process, not yet waited for (`wait_ready`) and to be stopped (`stop`)."""
+    port = free_port()
+    command = testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command, env=server_env(settings), stdout=out, stderr=subprocess.STDOUT
+        )
+    return f"http://127.0.0.1:{port}", proc
+
+
 def tail(log: Path, lines: int = 40) -> str:
     try:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])

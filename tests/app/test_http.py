@@ -15,7 +15,7 @@ import pytest
 from app import keys
 from app.db import make_engine
 from app.settings import Settings
-from tests.clients import free_port, server_env, stop, testigo, wait_ready
+from tests.clients import server_env, start_server, stop, testigo, wait_ready
 from tests.factories import GARZA
 
 pytestmark = pytest.mark.slow
@@ -31,16 +31,11 @@ class Server:
 @pytest.fixture(scope="module")
 def server(linked: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`testigo serve --workers 1` on a free loopback port, ready (model and index loaded)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = server_env(linked)
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url, proc = start_server(linked, log)
     try:
         wait_ready(url, proc, log)
-        yield Server(url, env, log)
+        yield Server(url, server_env(linked), log)
     finally:
         stop(proc)
 

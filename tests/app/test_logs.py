@@ -15,7 +15,7 @@ import pytest
 from app import keys, logs
 from app.db import make_engine
 from app.settings import Settings
-from tests.clients import free_port, server_env, stop, tail, testigo
+from tests.clients import start_server, stop, tail
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +36,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 @pytest.fixture
 def served(sqlite_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
-    command = testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, env=server_env(sqlite_settings), stdout=out, stderr=subprocess.STDOUT
-        )
+    url, proc = start_server(sqlite_settings, log)
     try:
         _wait_healthy(url, proc, log)
         yield url, log

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 
 from app import migrations
 from app.settings import Settings
-from tests.clients import free_port, server_env, stop, testigo, wait_ready
+from tests.clients import start_server, stop, wait_ready
 from tests.conftest import make_settings
 from tests.factories import prepare_site
 
@@ -51,14 +50,8 @@ def served(
     settings = make_settings(tmp_path_factory.mktemp("browser"))
     migrations.upgrade(settings)
     prepare_site(settings, trained_model, tmp_path_factory.mktemp("ocds"))
-    port = free_port()
-    address = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, env=server_env(settings), stdout=out, stderr=subprocess.STDOUT
-        )
+    address, proc = start_server(settings, log)
     try:
         wait_ready(address, proc, log)
         yield address, settings
