@@ -16,39 +16,19 @@ from typing import Any
 import pytest
 
 from app import migrations
-from app.db import make_engine
-from app.linking import link_options
 from app.settings import Settings
 from ingest.jobs import contracts_job, ocds_job, sanctions_job, suppliers_job
-from ingest.pipeline import Job, run_job
 from matching import model as splink_model
 from matching import training
-from matching.link import LinkSummary, link
 from tests.clients import run
 from tests.conftest import DATA, make_settings
-from tests.factories import CDMX_SUPPLIERS, OCDS, SFP, rows
+from tests.factories import CDMX_SUPPLIERS, OCDS, SFP, ingest_files, link_records, rows
 
 CONTRACTS = DATA / "contracts/comprasmx_contratos_2026-03-08.csv"
 PARAMETERS = {
     "prior",
     *(f"{c}.{p}" for c in ("rfc", "name", "legal_form", "kind", "postal_code") for p in "mu"),
 }
-
-
-def _ingest(settings: Settings, job: Job, path: Path) -> None:
-    engine = make_engine(settings)
-    try:
-        run_job(job, [str(path)], engine=engine, settings=settings)
-    finally:
-        engine.dispose()
-
-
-def _link(settings: Settings, **options: bool) -> LinkSummary:
-    engine = make_engine(settings)
-    try:
-        return link(engine, link_options(settings, **options))
-    finally:
-        engine.dispose()
 
 
 def _sources(report: dict[str, Any]) -> dict[str, str]:
@@ -79,8 +59,8 @@ def _linked_entities(settings: Settings) -> int:
 
 @pytest.mark.parametrize("publisher", ["inai", "jalisco"])
 def test_one_ocds_publisher_links_alone(db_settings: Settings, publisher: str) -> None:
-    _ingest(db_settings, ocds_job(), OCDS / publisher)
-    summary = _link(db_settings)
+    ingest_files(db_settings, (ocds_job(), OCDS / publisher))
+    summary = link_records(db_settings)
     assert summary.mode == "full" and summary.trained and summary.records > 0
     assert summary.entities == _linked_entities(db_settings) > 0
     report = summary.training
@@ -99,8 +79,8 @@ def test_one_ocds_publisher_links_alone(db_settings: Settings, publisher: str) -
 
 def test_register_where_no_two_records_share_an_rfc(db_settings: Settings) -> None:
     """The Mexico City supplier list: 500 suppliers, each RFC once (this crashed Splink's EM)."""
-    _ingest(db_settings, suppliers_job("cdmx-sefin"), CDMX_SUPPLIERS)
-    summary = _link(db_settings)
+    ingest_files(db_settings, (suppliers_job("cdmx-sefin"), CDMX_SUPPLIERS))
+    summary = link_records(db_settings)
     assert summary.mode == "full" and summary.records == 500
     report = summary.training
     steps = {s["step"]: s for s in report["steps"]}
@@ -125,8 +105,8 @@ def test_comprasmx_contracts_alone(db_settings: Settings, tmp_path: Path) -> Non
     sample = tmp_path / CONTRACTS.name
     with sample.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(head)
-    _ingest(db_settings, contracts_job("comprasmx"), sample)
-    summary = _link(db_settings)
+    ingest_files(db_settings, (contracts_job("comprasmx"), sample))
+    summary = link_records(db_settings)
     assert summary.mode == "full" and summary.trained and summary.records > 100
     sources = _sources(summary.training)
     assert sources["name.u"] == "from_data" and sources["name.m"] == "from_defaults"
@@ -135,8 +115,8 @@ def test_comprasmx_contracts_alone(db_settings: Settings, tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_sfp_directory_alone(sqlite_settings: Settings) -> None:
-    _ingest(sqlite_settings, sanctions_job("sfp"), SFP)
-    summary = _link(sqlite_settings)
+    ingest_files(sqlite_settings, (sanctions_job("sfp"), SFP))
+    summary = link_records(sqlite_settings)
     assert summary.mode == "full" and summary.records == 2396 and summary.links > 0
     sources = _sources(summary.training)
     # Fines and debarments of one firm share its RFC: enough pairs for every step.
@@ -148,7 +128,7 @@ def test_sfp_directory_alone(sqlite_settings: Settings) -> None:
 
 
 def test_empty_database_has_nothing_to_link(db_settings: Settings) -> None:
-    summary = _link(db_settings)
+    summary = link_records(db_settings)
     assert summary.mode == "empty" and summary.records == summary.entities == 0
     assert splink_model.load_latest(db_settings.model_dir) is None
     assert rows(db_settings, "SELECT COUNT(*) FROM link_runs")[0][0] == 0
@@ -160,8 +140,8 @@ def test_a_later_run_takes_what_the_data_cannot_train_from_the_stored_model(
     # A model trained on the airport's 300 suppliers, where every step has its pairs.
     airport = make_settings(tmp_path / "airport")
     migrations.upgrade(airport)
-    _ingest(airport, ocds_job(), OCDS / "grupo-aeroportuario")
-    first = _link(airport)
+    ingest_files(airport, (ocds_job(), OCDS / "grupo-aeroportuario"))
+    first = link_records(airport)
     assert set(first.training["from_data"]) == PARAMETERS - {"rfc.m"}
     stored = splink_model.load_latest(airport.model_dir)
     assert stored is not None
@@ -169,13 +149,13 @@ def test_a_later_run_takes_what_the_data_cannot_train_from_the_stored_model(
     for path in airport.model_dir.glob("model-*.json"):
         shutil.copy(path, db_settings.model_dir / path.name)
 
-    _ingest(db_settings, ocds_job(), OCDS / "jalisco")
-    again = _link(db_settings)
+    ingest_files(db_settings, (ocds_job(), OCDS / "jalisco"))
+    again = link_records(db_settings)
     assert not again.trained and again.model_version == first.model_version
     assert not again.training["trained_now"]
     assert again.training["from_data"] == first.training["from_data"]
 
-    retrained = _link(db_settings, retrain=True)
+    retrained = link_records(db_settings, retrain=True)
     assert retrained.trained and retrained.training["stored_model"] == first.model_version
     sources = _sources(retrained.training)
     assert {p for p, k in sources.items() if k == "from_stored_model"} == PARAMETERS - {"rfc.m"}
