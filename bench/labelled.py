@@ -443,7 +443,7 @@ _ALPHABET = {ch: n for n, ch in enumerate("0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ
 _CHECK_WEIGHTS = tuple(range(13, 1, -1))
 
 
-def _check_digit(base: str) -> str:
+def check_digit(base: str) -> str:
     """stdnum.mx.rfc.calc_check_digit, without its per-call overhead (tests compare the two)."""
     padded = ("   " + base)[-12:]
     total = sum(map(mul, map(_ALPHABET.__getitem__, padded), _CHECK_WEIGHTS))
@@ -454,7 +454,7 @@ def _make_rfc(letters: str, days: tuple[int, int], rng: random.Random, used: set
     born = _yymmdd(_between(rng, *days))
     while True:
         base = letters + born + _pick(rng, HOMOCLAVE_1) + _pick(rng, HOMOCLAVE_2)
-        rfc = base + _check_digit(base)
+        rfc = base + check_digit(base)
         if rfc not in used and rfc != GENERIC_RFC:
             used.add(rfc)
             return rfc

@@ -23,7 +23,7 @@ from bench.labelled import (
     REGISTER_MAPPING,
     TRUNCATE_AT,
     Truth,
-    _check_digit,
+    check_digit,
     generate,
     load_truth,
 )
@@ -85,9 +85,7 @@ def test_firms_have_valid_distinct_rfcs_and_names(generated: tuple[Path, Truth])
     assert len(set(rfcs)) == N_FIRMS
     for firm in truth.firms:
         assert (
-            stdnum_rfc.calc_check_digit(firm.rfc[:-1])
-            == firm.rfc[-1]
-            == _check_digit(firm.rfc[:-1])
+            stdnum_rfc.calc_check_digit(firm.rfc[:-1]) == firm.rfc[-1] == check_digit(firm.rfc[:-1])
         )
         assert len(firm.rfc) == (13 if firm.kind == "person" else 12)
         parsed = best(firm.rfc)
