@@ -4,6 +4,7 @@ ASGI client. Test modules share these instead of importing each other's private 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -66,16 +68,25 @@ def server_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def start_server(settings: Settings, log: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    """`testigo serve --workers 1` on a free loopback port, its output in `log`: its address
-    and process, not yet waited for (`wait_ready`) and to be stopped (`stop`)."""
+Waiter = Callable[[str, "subprocess.Popen[bytes]", Path], None]
+
+
+@contextlib.contextmanager
+def serving(settings: Settings, log: Path, wait: Waiter | None = None) -> Iterator[str]:
+    """`testigo serve --workers 1` on a free loopback port, its output in `log`, stopped on
+    leaving: its address, once `wait` (default `wait_ready`) has seen it answer."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     command = testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
     with log.open("wb") as out:
         proc = subprocess.Popen(
             command, env=server_env(settings), stdout=out, stderr=subprocess.STDOUT
         )
-    return f"http://127.0.0.1:{port}", proc
+    try:
+        (wait or wait_ready)(url, proc, log)
+        yield url
+    finally:
+        stop(proc)
 
 
 def tail(log: Path, lines: int = 40) -> str:

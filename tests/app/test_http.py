@@ -15,7 +15,7 @@ import pytest
 from app import keys
 from app.db import make_engine
 from app.settings import Settings
-from tests.clients import server_env, start_server, stop, testigo, wait_ready
+from tests.clients import server_env, serving, testigo
 from tests.factories import GARZA
 
 pytestmark = pytest.mark.slow
@@ -32,12 +32,8 @@ class Server:
 def server(linked: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`testigo serve --workers 1` on a free loopback port, ready (model and index loaded)."""
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    url, proc = start_server(linked, log)
-    try:
-        wait_ready(url, proc, log)
+    with serving(linked, log) as url:
         yield Server(url, server_env(linked), log)
-    finally:
-        stop(proc)
 
 
 def _officer_key(settings: Settings) -> str:

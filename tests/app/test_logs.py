@@ -15,7 +15,7 @@ import pytest
 from app import keys, logs
 from app.db import make_engine
 from app.settings import Settings
-from tests.clients import start_server, stop, tail
+from tests.clients import serving, tail
 
 pytestmark = pytest.mark.slow
 
@@ -37,12 +37,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 @pytest.fixture
 def served(sqlite_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     log = tmp_path / "serve.log"
-    url, proc = start_server(sqlite_settings, log)
-    try:
-        _wait_healthy(url, proc, log)
+    with serving(sqlite_settings, log, _wait_healthy) as url:
         yield url, log
-    finally:
-        stop(proc)
 
 
 def test_the_access_log_never_holds_a_key(

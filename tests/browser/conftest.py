@@ -15,7 +15,7 @@ import pytest
 
 from app import migrations
 from app.settings import Settings
-from tests.clients import start_server, stop, wait_ready
+from tests.clients import serving
 from tests.conftest import make_settings
 from tests.factories import prepare_site
 
@@ -51,12 +51,8 @@ def served(
     migrations.upgrade(settings)
     prepare_site(settings, trained_model, tmp_path_factory.mktemp("ocds"))
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    address, proc = start_server(settings, log)
-    try:
-        wait_ready(address, proc, log)
+    with serving(settings, log) as address:
         yield address, settings
-    finally:
-        stop(proc)
 
 
 @pytest.fixture(scope="module")
