@@ -27,13 +27,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(
-    tmp_path: Path, *args: str, data_dir: Path | None = None
+    tmp_path: Path,
+    *args: str,
+    data_dir: Path | None = None,
+    settings: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`testigo ARGS` in a subprocess on a fresh SQLite data dir (tmp_path/var unless given),
-    with the caller's log level and database settings left out."""
+    with the caller's log level and database settings left out, and `settings` (TESTIGO_*
+    variables) added."""
     env = {**os.environ, "TESTIGO_DATA_DIR": str(data_dir or tmp_path / "var")}
     env.pop("TESTIGO_DATABASE_URL", None)
     env.pop("TESTIGO_LOG_LEVEL", None)
+    env.update(settings or {})
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         capture_output=True,

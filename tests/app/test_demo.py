@@ -4,20 +4,17 @@ the key, and a second run printed no key)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from app import keys
 from app.db import make_engine
+from tests.clients import run
 from tests.factories import CDMX_SUPPLIERS, DATA, SAT, SFP
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _small_demo(tmp_path: Path) -> Path:
@@ -38,21 +35,11 @@ def _small_demo(tmp_path: Path) -> Path:
 def _demo(
     data_dir: Path, demo_dir: Path, database_url: str | None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TESTIGO_DATA_DIR": str(data_dir), "TESTIGO_DEMO_DIR": str(demo_dir)}
-    env.pop("TESTIGO_LOG_LEVEL", None)
-    env.pop("TESTIGO_DATABASE_URL", None)
+    settings = {"TESTIGO_DEMO_DIR": str(demo_dir)}
     if database_url:
-        env["TESTIGO_DATABASE_URL"] = database_url
+        settings["TESTIGO_DATABASE_URL"] = database_url
     for args in (["db", "upgrade"], ["demo"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "app.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-            cwd=ROOT,
-            check=False,
-        )
+        done = run(data_dir, *args, data_dir=data_dir, settings=settings)
         if done.returncode != 0:
             return done
     return done
