@@ -61,18 +61,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench._common import (
-    REPO_ROOT,
-    child_result,
-    loadavg,
-    machine,
-    memory_mb,
-    print_machine,
-    run_child,
-)
+from bench import _common as common
 
-OUT_FILE = REPO_ROOT / "bench" / "out" / "alerts.json"
-WORK_DIR = REPO_ROOT / "bench" / "out" / "alerts-work"
+OUT_FILE = common.REPO_ROOT / "bench" / "out" / "alerts.json"
+WORK_DIR = common.REPO_ROOT / "bench" / "out" / "alerts-work"
 DEFAULT_SIZES = (1_000_000,)
 TARGET_AWARDS = 1_000_000
 TARGET_SECONDS = 60.0
@@ -164,7 +156,7 @@ def child_scan(data_dir: Path, *, profile: bool) -> dict[str, Any]:
     from app.settings import Settings
 
     engine = make_engine(Settings(data_dir=data_dir, database_url=None))
-    before_mb, _ = memory_mb()
+    before_mb, _ = common.memory_mb()
     profiler = None
     if profile:
         import cProfile
@@ -180,13 +172,15 @@ def child_scan(data_dir: Path, *, profile: bool) -> dict[str, Any]:
         import pstats
 
         profiler.disable()
-        prof_path = REPO_ROOT / "bench" / "out" / f"profile-alerts-{data_dir.parent.name}.prof"
+        prof_path = (
+            common.REPO_ROOT / "bench" / "out" / f"profile-alerts-{data_dir.parent.name}.prof"
+        )
         profiler.dump_stats(prof_path)
         buffer = io.StringIO()
         pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(15)
         top = buffer.getvalue()
     engine.dispose()
-    peak, current = memory_mb()
+    peak, current = common.memory_mb()
     return {
         "summary": asdict(summary),
         "scan_s": round(wall, 2),
@@ -583,7 +577,7 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         "awards": n,
         "sanctions": args.sanctions,
-        "loadavg_before": loadavg(),
+        "loadavg_before": common.loadavg(),
     }
     started = time.perf_counter()
     migrations.upgrade(settings)
@@ -614,14 +608,14 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     argv = ["--child", "scan", "--data-dir", str(data_dir)] + (
         ["--profile"] if args.profile else []
     )
-    result["loadavg_before_scan"] = loadavg()
-    scan_result = run_child("bench.alerts", argv, args.timeout)
+    result["loadavg_before_scan"] = common.loadavg()
+    scan_result = common.run_child("bench.alerts", argv, args.timeout)
     result["scan"] = scan_result
-    result["loadavg_after_scan"] = loadavg()
+    result["loadavg_after_scan"] = common.loadavg()
     s = scan_result["summary"]
     result["compare"] = compare(db, base)
     if args.rescan:
-        result["rescan"] = run_child(
+        result["rescan"] = common.run_child(
             "bench.alerts", ["--child", "scan", "--data-dir", str(data_dir)], args.timeout
         )
     if not args.keep:
@@ -699,11 +693,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child == "scan":
-        child_result(child_scan(args.data_dir, profile=args.profile))
+        common.child_result(child_scan(args.data_dir, profile=args.profile))
         return 0
 
-    info = machine()
-    print_machine(info)
+    info = common.machine()
+    common.print_machine(info)
     print(f"note: {SIMULATION_NOTE}")
     print(
         f"targets: scan of {TARGET_AWARDS:,} awards against 50,000 sanctions < "
@@ -719,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"size {n:,} failed: {exc}", flush=True)
             results.append({"awards": n, "error": str(exc)})
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        info["loadavg_end"] = loadavg()
+        info["loadavg_end"] = common.loadavg()
         args.out.write_text(
             json.dumps(
                 {
@@ -732,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
                 default=str,
             )
         )
-    print(f"\nload average at the end {loadavg()}; figures written to {args.out}")
+    print(f"\nload average at the end {common.loadavg()}; figures written to {args.out}")
     print(
         f"{'awards':>10} {'scan s':>8} {'peak MB':>8} {'alerts':>8} {'baseline s':>10} "
         f"{'base':>7} {'missed':>7} {'extra':>7}"

@@ -72,11 +72,11 @@ from typing import Any
 
 import httpx
 
-from bench._common import REPO_ROOT, loadavg, machine, print_machine, run_child
+from bench import _common as common
 from bench.link import RECORDS_PER_FIRM
 
-OUT_FILE = REPO_ROOT / "bench" / "out" / "check.json"
-WORK_DIR = REPO_ROOT / "bench" / "out" / "check-work"
+OUT_FILE = common.REPO_ROOT / "bench" / "out" / "check.json"
+WORK_DIR = common.REPO_ROOT / "bench" / "out" / "check-work"
 DEFAULT_SIZES = (100_000, 1_000_000)
 TARGET_P99_MS = 20.0
 TARGET_CHECKS_PER_S = 200.0
@@ -213,7 +213,7 @@ class Server:
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
                 command,
-                cwd=REPO_ROOT,
+                cwd=common.REPO_ROOT,
                 env=_env(data_dir),
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -480,12 +480,12 @@ def prepare(
     print(f"  generated {info['records']:,} records in {info['generate_s']:.1f}s", flush=True)
     env = dict(os.environ)
     files = [f"{source}={data / name}" for source, name in FILES.items()]
-    ingest = run_child(
+    ingest = common.run_child(
         "bench.link", ["--child", "ingest", "--data-dir", str(var), "--files", *files], timeout, env
     )
     info["ingest_s"] = ingest["ingest_s"]
     print(f"  ingested in {ingest['ingest_s']:.1f}s", flush=True)
-    link = run_child(
+    link = common.run_child(
         "bench.link", ["--child", "link", "--data-dir", str(var), "--full"], timeout, env, guard_mb
     )
     info["link"] = {k: link[k] for k in ("records", "profiles", "links", "entities", "seconds")}
@@ -714,8 +714,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_FILE)
     args = parser.parse_args(argv)
 
-    info = machine()
-    print_machine(info)
+    info = common.machine()
+    common.print_machine(info)
     print(
         f"targets: p99 < {TARGET_P99_MS:.0f} ms, >= {TARGET_CHECKS_PER_S:.0f} checks/s, >= "
         f"{TARGET_SPEEDUP:.0f}x faster than Splink's predict_between per query; "
@@ -737,7 +737,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:
-        report["machine"]["loadavg_now"] = loadavg()
+        report["machine"]["loadavg_now"] = common.loadavg()
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
     failed = False
@@ -754,14 +754,14 @@ def main(argv: list[str] | None = None) -> int:
                 row["linked_dir"] = str(data_dir)
                 print(f"\n=== {data_dir}: {row['records']:,} linked records ===", flush=True)
             else:
-                print(f"\n=== {item:,} records === load {loadavg()}", flush=True)
+                print(f"\n=== {item:,} records === load {common.loadavg()}", flush=True)
                 data_dir, prepared = prepare(
                     item, args.seed, args.hidden, args.timeout, _guard(args)
                 )
                 row.update(prepared)
-            row["load_before"] = loadavg()
+            row["load_before"] = common.loadavg()
             measure(data_dir, args, row)
-            row["load_after"] = loadavg()
+            row["load_after"] = common.loadavg()
         except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
             failed = True
             row["error"] = str(exc)
@@ -771,7 +771,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(WORK_DIR / str(item), ignore_errors=True)
 
     print("\n" + "\n".join(summary_table(report["sizes"])))
-    print(f"\nfigures in {args.out}; load average at the end: {loadavg()}")
+    print(f"\nfigures in {args.out}; load average at the end: {common.loadavg()}")
     return 1 if failed else 0
 
 

@@ -38,17 +38,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench._common import (
-    REPO_ROOT,
-    child_result,
-    loadavg,
-    machine,
-    memory_mb,
-    print_machine,
-    run_child,
-)
+from bench import _common as common
 
-OUT_DIR = REPO_ROOT / "bench" / "out"
+OUT_DIR = common.REPO_ROOT / "bench" / "out"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RATIO_TARGET = 0.40
 CONTRACTS_RATE_TARGET = 10_000.0  # rows/s, ComprasMX: a federal year (~200k rows) in ~20 s
@@ -82,7 +74,7 @@ def _child_parse(kind: str, path: Path) -> dict[str, Any]:
                 count += 1
         count -= 1 if contracts else 3  # the header (69-B: and the two preamble lines)
     wall = time.perf_counter() - started
-    peak, _ = memory_mb()
+    peak, _ = common.memory_mb()
     parser = f"ijson/{ijson.backend}" if kind == "ocds" else "csv"
     return {"read": count, "wall_s": wall, "peak_rss_mb": peak, "parser": parser}
 
@@ -99,7 +91,7 @@ def _child_read(kind: str, path: Path) -> dict[str, Any]:
         count += 1
         rejected += isinstance(item, Rejected)
     wall = time.perf_counter() - started
-    peak, _ = memory_mb()
+    peak, _ = common.memory_mb()
     return {"read": count, "rejected": rejected, "wall_s": wall, "peak_rss_mb": peak}
 
 
@@ -157,7 +149,7 @@ def _child_ingest(
     migrate_s = time.perf_counter() - started
     engine = make_engine(settings)
     job = _job(kind)
-    _, rss_before = memory_mb()
+    _, rss_before = common.memory_mb()
     profiler = None
     if profile is not None:
         import cProfile
@@ -170,7 +162,7 @@ def _child_ingest(
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(str(profile))
-    peak, _ = memory_mb()
+    peak, _ = common.memory_mb()
     db_mb = _db_size_mb(engine, db_url, data_dir)
     totals = summary.as_dict()
     errors = [f.error for f in summary.files if f.error and f.status == "failed"]
@@ -205,7 +197,7 @@ def child_main(args: argparse.Namespace) -> None:
         result = _child_ingest(
             kind, path, args.db_url, Path(args.data_dir), args.batch_size, profile
         )
-    child_result(result)
+    common.child_result(result)
 
 
 # --- the parent: files, databases, table ---------------------------------------------------------
@@ -326,7 +318,7 @@ def measure_file(
     parse_label = f"{kind} parse (ijson)" if kind == "ocds" else f"{kind} parse (csv)"
     base = Measurement(parse_label, kind, "-", size)
     try:
-        found = run_child(
+        found = common.run_child(
             "bench.ingest_speed", ["--child", f"parse-{kind}", "--file", str(path)], args.timeout
         )
         base.wall_s, base.peak_rss_mb = found["wall_s"], found["peak_rss_mb"]
@@ -340,7 +332,7 @@ def measure_file(
     print(base.line(), flush=True)
     reader = Measurement(f"{kind} reader only", kind, "-", size)
     try:
-        found = run_child(
+        found = common.run_child(
             "bench.ingest_speed", ["--child", f"read-{kind}", "--file", str(path)], args.timeout
         )
         reader.wall_s, reader.peak_rss_mb = found["wall_s"], found["peak_rss_mb"]
@@ -379,7 +371,7 @@ def measure_file(
                 if args.profile:
                     profile = OUT_DIR / f"profile-{kind}-{backend}-{size}.prof"
                     argv += ["--profile-out", str(profile)]
-                found = run_child("bench.ingest_speed", argv, args.timeout)
+                found = common.run_child("bench.ingest_speed", argv, args.timeout)
             m.wall_s, m.peak_rss_mb, m.details = found["wall_s"], found["peak_rss_mb"], found
             m.rate = found["read"] / found["wall_s"] if found["wall_s"] else None
             if m.rate and base.rate:
@@ -468,8 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench.generate import write_ocds_jsonl, write_sat_69b_csv
     from bench.generate_comprasmx import write_comprasmx_csv
 
-    info = machine()
-    print_machine(info)
+    info = common.machine()
+    common.print_machine(info)
     backends = usable_backends(args, info)
     print(
         f"targets: ingest rate >= {RATIO_TARGET:.0%} of parse-only (OCDS, 69-B), "
@@ -503,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         gen = {
             "kind": kind,
             "size": size,
-            "file": str(path.relative_to(REPO_ROOT)),
+            "file": str(path.relative_to(common.REPO_ROOT)),
             "mb": path.stat().st_size / 1e6,
             "generate_s": time.perf_counter() - started,
         }
@@ -519,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep_files:
                 path.unlink(missing_ok=True)
 
-    info["loadavg_end"] = loadavg()
+    info["loadavg_end"] = common.loadavg()
     print(f"\nsummary (load average at end: {info['loadavg_end']})")
     print(HEADER)
     for m in results:
@@ -542,7 +534,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    shown = args.out.relative_to(REPO_ROOT) if args.out.is_relative_to(REPO_ROOT) else args.out
+    shown = (
+        args.out.relative_to(common.REPO_ROOT)
+        if args.out.is_relative_to(common.REPO_ROOT)
+        else args.out
+    )
     print(f"\nwrote {shown}")
     return 0 if all(m.ok for m in results) else 1
 

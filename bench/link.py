@@ -51,18 +51,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench._common import (
-    REPO_ROOT,
-    child_result,
-    loadavg,
-    machine,
-    memory_mb,
-    print_machine,
-    run_child,
-)
+from bench import _common as common
 
-OUT_FILE = REPO_ROOT / "bench" / "out" / "link.json"
-WORK_DIR = REPO_ROOT / "bench" / "out" / "link-work"
+OUT_FILE = common.REPO_ROOT / "bench" / "out" / "link.json"
+WORK_DIR = common.REPO_ROOT / "bench" / "out" / "link-work"
 RECORDS_PER_FIRM = 2.8  # what bench/labelled.py gives, measured (about 2.81)
 DEFAULT_SIZES = (100_000, 300_000, 1_000_000)
 TARGET_FULL_RECORDS = 1_000_000
@@ -128,7 +120,7 @@ def child_ingest(data_dir: Path, files: dict[str, Path]) -> dict[str, Any]:
     finally:
         engine.dispose()
     out["ingest_s"] = round(time.perf_counter() - clock, 2)
-    out["peak_mb"], out["rss_end_mb"] = memory_mb()
+    out["peak_mb"], out["rss_end_mb"] = common.memory_mb()
     return out
 
 
@@ -147,7 +139,7 @@ def child_link(data_dir: Path, *, full: bool, retrain: bool) -> dict[str, Any]:
     progress.unlink(missing_ok=True)
 
     def say(text: str) -> None:
-        peak, rss = memory_mb()
+        peak, rss = common.memory_mb()
         elapsed = time.perf_counter() - started
         print(
             f"  link +{elapsed:7.1f}s  rss {rss:8,.0f} MB  peak {peak:8,.0f} MB  {text}",
@@ -167,7 +159,7 @@ def child_link(data_dir: Path, *, full: bool, retrain: bool) -> dict[str, Any]:
     wall = time.perf_counter() - started
     out = summary.as_dict()
     out["link_wall_s"] = round(wall, 2)
-    out["peak_mb"], out["rss_end_mb"] = memory_mb()
+    out["peak_mb"], out["rss_end_mb"] = common.memory_mb()
     out["duckdb_threads"] = settings.duckdb_threads
     out["duckdb_memory_limit"] = settings.duckdb_memory_limit
     return out
@@ -238,7 +230,7 @@ def child_blocks(data_dir: Path) -> dict[str, Any]:
         "blocked_pairs_sum": sum(r["blocked_pairs"] for r in rules),
         "seconds": round(time.perf_counter() - started, 2),
     }
-    out["peak_mb"], out["rss_end_mb"] = memory_mb()
+    out["peak_mb"], out["rss_end_mb"] = common.memory_mb()
     return out
 
 
@@ -256,7 +248,7 @@ def child_main(args: argparse.Namespace) -> None:
         result = child_blocks(data_dir)
     else:
         raise SystemExit(f"unknown child {args.child!r}")
-    child_result(result)
+    common.child_result(result)
 
 
 # --- in the parent -------------------------------------------------------------------------
@@ -504,8 +496,8 @@ def main(argv: list[str] | None = None) -> int:
         env["TESTIGO_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
     sizes = sorted(dict.fromkeys(args.records))
     guard = args.max_rss_gb * 1024 if args.max_rss_gb > 0 else None
-    info = machine()
-    print_machine(info)
+    info = common.machine()
+    common.print_machine(info)
     print(
         f"duckdb threads {env.get('TESTIGO_DUCKDB_THREADS', '(all)')}, memory limit "
         f"{env.get('TESTIGO_DUCKDB_MEMORY_LIMIT', '(DuckDB default, 80% of RAM)')}; "
@@ -536,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:
-        report["machine"]["loadavg_now"] = loadavg()
+        report["machine"]["loadavg_now"] = common.loadavg()
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
     last_ok: tuple[int, Path, dict[str, Any]] | None = None  # the largest linked size
@@ -547,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         firms = round(size / RECORDS_PER_FIRM)
         row: dict[str, Any] = {"target_records": size, "firms": firms}
         report["sizes"].append(row)
-        print(f"\n=== {size:,} records ({firms:,} firms) === load {loadavg()}", flush=True)
+        print(f"\n=== {size:,} records ({firms:,} firms) === load {common.loadavg()}", flush=True)
         try:
             clock = time.perf_counter()
             truth = generate(data, firms, args.seed, args.hidden, keep_truth=False)
@@ -561,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             files = [f"{s}={p}" for s, p in _files(data).items()]
-            ingest = run_child(
+            ingest = common.run_child(
                 "bench.link",
                 ["--child", "ingest", "--data-dir", str(var), "--files", *files],
                 args.timeout,
@@ -573,11 +565,11 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  ingested in {ingest['ingest_s']:.1f}s (process {ingest['process_s']:.1f}s, "
                 f"migrate {ingest['migrate_s']:.1f}s, peak {ingest['peak_mb']:,.0f} MB), "
-                f"database {row['db_mb']:,.0f} MB; load {loadavg()}",
+                f"database {row['db_mb']:,.0f} MB; load {common.loadavg()}",
                 flush=True,
             )
-            row["load_before_link"] = loadavg()
-            link = run_child(
+            row["load_before_link"] = common.loadavg()
+            link = common.run_child(
                 "bench.link",
                 ["--child", "link", "--data-dir", str(var), "--full"],
                 args.timeout,
@@ -585,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
                 guard,
             )
             row["link"] = link
-            row["load_after_link"] = loadavg()
+            row["load_after_link"] = common.loadavg()
             print(
                 f"  full link (trains: {link['trained']}, mode {link['mode']}): "
                 f"process {link['process_s']:.1f}s, link() {link['link_wall_s']:.1f}s | "
@@ -614,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
             if "ingest" in row and not args.no_blocks:
                 # why the link failed or ran out of time: what the blocking rules ask for
                 try:
-                    row["blocks"] = run_child(
+                    row["blocks"] = common.run_child(
                         "bench.link",
                         ["--child", "blocks", "--data-dir", str(var)],
                         args.timeout,
@@ -630,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if not args.no_blocks:
             try:
-                blocks = run_child(
+                blocks = common.run_child(
                     "bench.link",
                     ["--child", "blocks", "--data-dir", str(var)],
                     args.timeout,
@@ -672,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{inc['generate_s']:.1f}s",
                 flush=True,
             )
-            ingest = run_child(
+            ingest = common.run_child(
                 "bench.link",
                 ["--child", "ingest", "--data-dir", str(var), "--files",
                  f"ocds={new['path']}"],
@@ -683,15 +675,15 @@ def main(argv: list[str] | None = None) -> int:
             inc["ingest"] = ingest
             print(
                 f"  ingested in {ingest['ingest_s']:.1f}s (process "
-                f"{ingest['process_s']:.1f}s); load {loadavg()}",
+                f"{ingest['process_s']:.1f}s); load {common.loadavg()}",
                 flush=True,
             )
-            inc["load_before_link"] = loadavg()
-            link = run_child(
+            inc["load_before_link"] = common.loadavg()
+            link = common.run_child(
                 "bench.link", ["--child", "link", "--data-dir", str(var)], args.timeout, env, guard
             )
             inc["link"] = link
-            inc["load_after_link"] = loadavg()
+            inc["load_after_link"] = common.loadavg()
             inc["joined"] = joined_existing(var / "testigo.db", args.new_seed)
             print(
                 f"  incremental link (mode {link['mode']}, trained {link['trained']}): "
@@ -724,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     # --- summary ---
-    info["loadavg_end"] = loadavg()
+    info["loadavg_end"] = common.loadavg()
     print("\n=== curve (full link with training, fresh process) ===")
     print(
         "pairs_scored: LinkSummary.pairs_scored, the pairs kept at or above the review "
