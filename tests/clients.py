@@ -56,7 +56,7 @@ def free_port() -> int:
         return port
 
 
-def testigo(*args: str) -> list[str]:
+def cli_command(*args: str) -> list[str]:
     """The installed `testigo` command with `args` (the module when no script is installed)."""
     script = BIN / "testigo"
     if script.exists():
@@ -82,7 +82,7 @@ def serving(settings: Settings, log: Path, wait: Waiter | None = None) -> Iterat
     leaving: its address, once `wait` (default `wait_ready`) has seen it answer."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = testigo("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
+    command = cli_command("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
     with log.open("wb") as out:
         proc = subprocess.Popen(
             command, env=server_env(settings), stdout=out, stderr=subprocess.STDOUT

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
 from app import audit
@@ -262,7 +262,9 @@ async def propose_properties(
 
 @router.get(
     "/preview",
-    response_class=HTMLResponse,
+    # The card is HTML; its errors are JSON like the rest. The base class has no media type,
+    # so the document lists text/html for 200 only (as `responses` says) and JSON for errors.
+    response_class=Response,
     responses={
         **errors(401, 403, 404, 422, 503),
         200: {

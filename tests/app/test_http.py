@@ -15,7 +15,7 @@ import pytest
 from app import keys
 from app.db import make_engine
 from app.settings import Settings
-from tests.clients import server_env, serving, testigo
+from tests.clients import cli_command, server_env, serving
 from tests.factories import GARZA
 
 pytestmark = pytest.mark.slow
@@ -77,7 +77,7 @@ def test_check_over_http(server: Server, linked: Settings) -> None:
 
 def test_apikey_create_prints_only_the_key_and_it_works(server: Server) -> None:
     done = subprocess.run(
-        testigo("apikey", "create", "--role", "officer", "--name", "x"),
+        cli_command("apikey", "create", "--role", "officer", "--name", "x"),
         env=server.env,
         capture_output=True,
         text=True,
