@@ -1,4 +1,13 @@
-"""One error hierarchy; HTTP mapping lives in app/main.py. Messages tell the user what to do."""
+"""One error hierarchy. Every failure Testigo means to report is a `TestigoError` carrying its
+HTTP `status` and its command-line `exit_code`, so it is mapped once: to a response in
+app/main.py (JSON for the API, the error page for a page) and to one line on stderr in
+app/cli/base.py. Messages tell the user what to do next.
+
+Exit codes follow one rule: 2 when what was asked is wrong (an option, a value, a missing
+thing: asking again the same way cannot work), 1 when the work failed or cannot be done now.
+
+The domain packages (`matching`, `ingest`) raise subclasses of these; the module is plain
+Python, so they import it without importing FastAPI."""
 
 from __future__ import annotations
 
@@ -11,6 +20,7 @@ def first_line(exc: object) -> str:
 
 class TestigoError(Exception):
     status = 500
+    exit_code = 1
     # Seconds a client should wait before asking again (sent as Retry-After); None: not sent.
     retry_after: int | None = None
 
@@ -30,23 +40,30 @@ class TestigoError(Exception):
 
 
 class BadRequest(TestigoError):
+    """A value or an option that cannot be used; the message says what to send instead."""
+
     status = 422
+    exit_code = 2
 
 
 class Unauthorised(TestigoError):
     status = 401
+    exit_code = 2
 
 
 class Forbidden(TestigoError):
     status = 403
+    exit_code = 2
 
 
 class NotFound(TestigoError):
     status = 404
+    exit_code = 2
 
 
 class TooLarge(TestigoError):
     status = 413
+    exit_code = 2
 
 
 class TooManyRequests(TestigoError):
@@ -58,3 +75,29 @@ class NotReady(TestigoError):
 
     status = 503
     retry_after = 5
+
+
+class BadSetting(TestigoError):
+    """A TESTIGO_ setting that does not parse: the deployment, not the request, is wrong."""
+
+    exit_code = 2
+
+
+class CannotStart(TestigoError):
+    """A run that cannot start at all (its configuration, or another run holding its lock),
+    as opposed to one that ran and had failures (exit 1)."""
+
+    exit_code = 2
+
+
+class BadData(TestigoError):
+    """Data from a source that cannot be read. An ingest reports it on the file or row and
+    goes on; a run with such failures exits 1, as any run with failed files does."""
+
+    status = 422
+
+
+class Unavailable(TestigoError):
+    """Something outside Testigo (a source's server, a saved artefact) cannot be used now."""
+
+    status = 502
