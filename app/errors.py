@@ -19,10 +19,22 @@ def first_line(exc: object) -> str:
 
 
 class TestigoError(Exception):
+    """The root of every error Testigo reports. A subclass names its status and exit code in
+    its header: `class Gone(TestigoError, status=410, exit_code=2): ...`."""
+
     status = 500
     exit_code = 1
     # Seconds a client should wait before asking again (sent as Retry-After); None: not sent.
     retry_after: int | None = None
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, exit_code: int | None = None, **kwargs: object
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if exit_code is not None:
+            cls.exit_code = exit_code
 
     def __init__(
         self, detail: str, status: int | None = None, *, retry_after: int | None = None
@@ -39,65 +51,44 @@ class TestigoError(Exception):
         return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else None
 
 
-class BadRequest(TestigoError):
+class BadRequest(TestigoError, status=422, exit_code=2):
     """A value or an option that cannot be used; the message says what to send instead."""
 
-    status = 422
-    exit_code = 2
+
+class Unauthorised(TestigoError, status=401, exit_code=2): ...
 
 
-class Unauthorised(TestigoError):
-    status = 401
-    exit_code = 2
+class Forbidden(TestigoError, status=403, exit_code=2): ...
 
 
-class Forbidden(TestigoError):
-    status = 403
-    exit_code = 2
+class NotFound(TestigoError, status=404, exit_code=2): ...
 
 
-class NotFound(TestigoError):
-    status = 404
-    exit_code = 2
+class TooLarge(TestigoError, status=413, exit_code=2): ...
 
 
-class TooLarge(TestigoError):
-    status = 413
-    exit_code = 2
+class TooManyRequests(TestigoError, status=429, exit_code=1): ...
 
 
-class TooManyRequests(TestigoError):
-    status = 429
-
-
-class NotReady(TestigoError):
+class NotReady(TestigoError, status=503, exit_code=1):
     """Not ready yet, or the database does not answer: worth trying again shortly."""
 
-    status = 503
     retry_after = 5
 
 
-class BadSetting(TestigoError):
+class BadSetting(TestigoError, status=500, exit_code=2):
     """A TESTIGO_ setting that does not parse: the deployment, not the request, is wrong."""
 
-    exit_code = 2
 
-
-class CannotStart(TestigoError):
+class CannotStart(TestigoError, status=500, exit_code=2):
     """A run that cannot start at all (its configuration, or another run holding its lock),
     as opposed to one that ran and had failures (exit 1)."""
 
-    exit_code = 2
 
-
-class BadData(TestigoError):
+class BadData(TestigoError, status=422, exit_code=1):
     """Data from a source that cannot be read. An ingest reports it on the file or row and
     goes on; a run with such failures exits 1, as any run with failed files does."""
 
-    status = 422
 
-
-class Unavailable(TestigoError):
+class Unavailable(TestigoError, status=502, exit_code=1):
     """Something outside Testigo (a source's server, a saved artefact) cannot be used now."""
-
-    status = 502

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
+import pickle
 import pkgutil
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,10 +19,8 @@ import pytest
 import typer
 from fastapi.testclient import TestClient
 
-from app import keys
 from app.alerts.subscriptions import SubscriptionError
 from app.cli import base
-from app.db import make_engine
 from app.errors import (
     BadData,
     BadRequest,
@@ -55,6 +52,8 @@ from matching.judgements import JudgementError
 from matching.model import ModelError
 from matching.reconcile import ReconcileError
 from matching.rfc import NotAnRfc
+from tests.app.test_cli import run
+from tests.app.test_pages import new_key
 
 # class, HTTP status, exit code: 2 when what was asked is wrong, 1 when the work failed.
 TABLE: list[tuple[type[DomainError], int, int]] = [
@@ -100,6 +99,18 @@ def test_the_former_value_errors_still_are_value_errors() -> None:
     for cls in (NotAnRfc, JudgementError, MalformedRelease, JobError, ModelError):
         assert issubclass(cls, ValueError)
     assert str(NotAnRfc("XAXX010101000 identifies nobody")) == "XAXX010101000 identifies nobody"
+
+
+def test_an_error_crosses_processes_whole() -> None:
+    # The ingest's reading process hands its errors to the writer pickled (ingest/prefetch.py).
+    sent = NotReady("busy", 504, retry_after=9)
+    came = pickle.loads(pickle.dumps(sent))
+    assert type(came) is NotReady and (came.detail, came.status, came.headers) == (
+        "busy",
+        504,
+        {"Retry-After": "9"},
+    )
+    assert pickle.loads(pickle.dumps(UnreadableSource("a.json: broken"))).detail == "a.json: broken"
 
 
 def _modules() -> Iterator[str]:
@@ -184,32 +195,17 @@ def test_an_unexpected_failure_is_one_line_and_exit_1(
     assert err.startswith("error: RuntimeError: disk on fire (") and err.count("\n") == 1
 
 
-def _testigo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TESTIGO_DATA_DIR": str(tmp_path / "var")}
-    env.pop("TESTIGO_DATABASE_URL", None)
-    env.pop("TESTIGO_LOG_LEVEL", None)
-    env.pop("TESTIGO_SOURCES", None)
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-
-
 def test_domain_errors_from_real_commands(tmp_path: Path) -> None:
-    assert _testigo(tmp_path, "db", "upgrade").returncode == 0
-    same = _testigo(tmp_path, "judge", "same", "party:x", "party:x")
+    assert run(tmp_path, "db", "upgrade").returncode == 0
+    same = run(tmp_path, "judge", "same", "party:x", "party:x")
     assert same.returncode == 2
     assert same.stderr == ("error: a record is always the same firm as itself: name two records\n")
-    unlinked = _testigo(tmp_path, "check", "--name", "ACME")
+    unlinked = run(tmp_path, "check", "--name", "ACME")
     assert unlinked.returncode == 1
     assert unlinked.stderr == "error: no link state yet: run `testigo link`\n"
-    nightly = _testigo(tmp_path, "nightly")
+    nightly = run(tmp_path, "nightly")
     assert nightly.returncode == 2 and nightly.stderr.startswith("error: set TESTIGO_SOURCES")
-    role = _testigo(tmp_path, "apikey", "create", "--role", "boss", "--name", "x")
+    role = run(tmp_path, "apikey", "create", "--role", "boss", "--name", "x")
     assert role.returncode == 2 and role.stderr.startswith("error: role must be one of")
 
 
@@ -222,18 +218,10 @@ def client(sqlite_settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-def _key(settings: Settings, role: str) -> str:
-    engine = make_engine(settings)
-    try:
-        return keys.create(engine, role=role, name=f"{role} of the tests")[1]
-    finally:
-        engine.dispose()
-
-
 def test_a_domain_error_in_an_api_route_is_its_status_and_detail(
     client: TestClient, sqlite_settings: Settings
 ) -> None:
-    auditor = {"X-API-Key": _key(sqlite_settings, "auditor")}
+    auditor = {"X-API-Key": new_key(sqlite_settings, "auditor")}
     # JudgementError, raised by matching/, was translated by the route; now the class says 422.
     judged = client.post(
         "/v1/judgements",
@@ -269,7 +257,7 @@ def test_a_domain_error_in_a_page_is_the_error_page(
     assert keyed.status_code == 401 and keyed.headers["content-type"].startswith("text/html")
     assert "That API key is unknown or revoked" in keyed.text
 
-    csrf = _signed_in(client, _key(sqlite_settings, "auditor"))
+    csrf = _signed_in(client, new_key(sqlite_settings, "auditor"))
     judged = client.post(
         "/review",
         data={"decision": "same", "record_a": "party:x", "record_b": "party:x", "csrf": csrf},
@@ -289,7 +277,7 @@ def test_a_domain_error_in_a_page_is_the_error_page(
 def test_a_role_refused_by_a_page_is_the_error_page(
     client: TestClient, sqlite_settings: Settings
 ) -> None:
-    _signed_in(client, _key(sqlite_settings, "officer"))
+    _signed_in(client, new_key(sqlite_settings, "officer"))
     refused = client.get("/alerts")
     assert refused.status_code == 403 and "<h1>Not allowed</h1>" in refused.text
     assert "This page is for auditors; the officer role may not see it." in refused.text
