@@ -34,9 +34,8 @@ def check_cmd(
     settings = load_settings()
     with engine_scope(settings) as engine:
         index = open_index(engine, settings)
-        result = check_supplier(
-            index, engine, settings, name=name, rfc=rfc, on=day, caller=None
-        )  # no audit writer: the one entry is written now
+        # No audit writer: a command makes one check, and its entry is written now.
+        result = check_supplier(index, engine, settings, name=name, rfc=rfc, on=day, caller=None)
     # The command's answer has always been the check alone, without the data's dates.
     del result["data_as_of"]
     if as_json:
