@@ -10,10 +10,11 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.errors import BadData
 from ingest.rows import RAW_LIMIT, Address
 
 
-class MalformedRelease(ValueError):
+class MalformedRelease(BadData, ValueError):
     """A release whose shape cannot be read; the message names the field."""
 
 
