@@ -46,6 +46,60 @@ COOKIE_AGE = 365 * 24 * 3600
 DOMAIN = "testigo"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
+# What the codes in the data mean, in English (the msgids); shown through a catalogue.
+REGISTRIES = {
+    "sfp": N_("SFP sanctioned suppliers"),
+    "sat-69b": N_("SAT Article 69-B list"),
+    "pdn-s3": N_("PDN System 3"),
+}
+KINDS = {
+    "debarment": N_("debarment (inhabilitación)"),
+    "fine": N_("fine (multa)"),
+    "efos_definitivo": N_("shell-invoice firm, definitive (Definitivo)"),
+    "efos_presunto": N_("presumed shell-invoice firm (Presunto)"),
+    "efos_desvirtuado": N_("cleared of the presumption (Desvirtuado)"),
+    "efos_sentencia_favorable": N_("court ruling in its favour (Sentencia favorable)"),
+    "other": N_("other sanction"),
+}
+
+
+def sanction_kind(kind: str, status: str | None, tr: Translator = ENGLISH) -> str:
+    """A sanction's kind in words, with the registry's own status word once: the 69-B kinds
+    already name their status ("definitive (Definitivo)"), so it is not repeated after them."""
+    label = tr.gettext(KINDS[kind]) if kind in KINDS else kind
+    if status and f"({status})".casefold() not in label.casefold():
+        label = f"{label} ({status})"
+    return label
+
+
+SOURCES = {
+    "ocds": N_("OCDS contracts"),
+    "sfp": N_("SFP sanctioned suppliers"),
+    "sat-69b": N_("SAT 69-B list"),
+    "pdn-s3": N_("PDN System 3"),
+    "cdmx-sefin": N_("Mexico City supplier register"),
+}
+# Codes the pages and the mail show as words (alert severity and status, an award's kind,
+# its date basis, a judgement): the codes stay English in the data and the API.
+WORDS = {
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
+    "new": N_("new"),
+    "confirmed": N_("confirmed"),
+    "dismissed": N_("dismissed"),
+    "award": N_("award"),
+    "contract": N_("contract"),
+    "award date": N_("award date"),
+    "date signed": N_("date signed"),
+    "period start": N_("period start"),
+    "same": N_("same"),
+    "different": N_("different"),
+    "linked": N_("linked"),
+    "review": N_("review"),
+    "rejected": N_("rejected"),
+}
+
 
 @lru_cache(maxsize=len(LANGUAGES))
 def translations(lang: Language) -> NullTranslations:

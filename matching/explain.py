@@ -135,16 +135,19 @@ def reasons(evidence: Iterable[Mapping[str, Any]], tr: Translator = ENGLISH) -> 
     for item in evidence:
         comparison, level = str(item["comparison"]), str(item["level"])
         weight = float(item["match_weight"])
-        detail = item.get("detail")
-        if detail:
-            sentence = tr.gettext(str(detail))
-        elif (comparison, level) in SENTENCES:
-            sentence = tr.gettext(SENTENCES[(comparison, level)])
-        else:
-            sentence = f"{comparison}: {level}."
-        out.append(Reason(comparison, sentence, weight, strength(weight, tr)))
+        said = sentence(item, tr) or f"{comparison}: {level}."
+        out.append(Reason(comparison, said, weight, strength(weight, tr)))
     # A rule of the check decides more than any weight: it comes first.
     return sorted(out, key=lambda r: (r.comparison != RULE, -abs(r.weight), r.comparison))
+
+
+def sentence(item: Mapping[str, Any], tr: Translator = ENGLISH) -> str | None:
+    """One piece of evidence in a sentence, or None when no sentence is known for it."""
+    detail = item.get("detail")
+    if detail:
+        return tr.gettext(str(detail))
+    known = SENTENCES.get((str(item.get("comparison")), str(item.get("level"))))
+    return tr.gettext(known) if known else None
 
 
 def certainty(probability: float, tr: Translator = ENGLISH) -> str:

@@ -24,7 +24,7 @@ from app import audit, i18n, sources
 from app.alerts import review as alerts
 from app.deps import verify_key
 from app.errors import TestigoError, TooManyRequests
-from app.i18n import N_, Language
+from app.i18n import N_, REGISTRIES, SOURCES, WORDS, Language, sanction_kind
 from app.schemas import MAX_NAME
 from app.web import origin, sessions, timeline
 from app.web.origin import origin_of
@@ -39,58 +39,6 @@ router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
-REGISTRIES = {
-    "sfp": N_("SFP sanctioned suppliers"),
-    "sat-69b": N_("SAT Article 69-B list"),
-    "pdn-s3": N_("PDN System 3"),
-}
-KINDS = {
-    "debarment": N_("debarment (inhabilitación)"),
-    "fine": N_("fine (multa)"),
-    "efos_definitivo": N_("shell-invoice firm, definitive (Definitivo)"),
-    "efos_presunto": N_("presumed shell-invoice firm (Presunto)"),
-    "efos_desvirtuado": N_("cleared of the presumption (Desvirtuado)"),
-    "efos_sentencia_favorable": N_("court ruling in its favour (Sentencia favorable)"),
-    "other": N_("other sanction"),
-}
-
-
-def sanction_kind(kind: str, status: str | None, tr: Translator = i18n.ENGLISH) -> str:
-    """A sanction's kind in words, with the registry's own status word once: the 69-B kinds
-    already name their status ("definitive (Definitivo)"), so it is not repeated after them."""
-    label = tr.gettext(KINDS[kind]) if kind in KINDS else kind
-    if status and f"({status})".casefold() not in label.casefold():
-        label = f"{label} ({status})"
-    return label
-
-
-SOURCES = {
-    "ocds": N_("OCDS contracts"),
-    "sfp": N_("SFP sanctioned suppliers"),
-    "sat-69b": N_("SAT 69-B list"),
-    "pdn-s3": N_("PDN System 3"),
-    "cdmx-sefin": N_("Mexico City supplier register"),
-}
-# Codes the pages show as words (alert severity and status, an award's kind, its date basis,
-# a judgement): the codes stay English in the data and the API.
-WORDS = {
-    "high": N_("high"),
-    "medium": N_("medium"),
-    "low": N_("low"),
-    "new": N_("new"),
-    "confirmed": N_("confirmed"),
-    "dismissed": N_("dismissed"),
-    "award": N_("award"),
-    "contract": N_("contract"),
-    "award date": N_("award date"),
-    "contract signed": N_("contract signed"),
-    "contract start": N_("contract start"),
-    "same": N_("same"),
-    "different": N_("different"),
-    "linked": N_("linked"),
-    "review": N_("review"),
-    "rejected": N_("rejected"),
-}
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
 
@@ -124,12 +72,13 @@ ERROR_TITLES = {
     422: N_("Cannot do that"),
     429: N_("Too many attempts"),
 }
+OTHER_ERROR = N_("Something went wrong")
 
 
 def error_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
-    title = _tr(request).gettext(ERROR_TITLES.get(exc.status, N_("Something went wrong")))
+    title = _tr(request).gettext(ERROR_TITLES.get(exc.status, OTHER_ERROR))
     answer = render(
         request, "error.html", code=exc.status, title=title, message=exc.message, session=found
     )
@@ -224,9 +173,7 @@ async def session_or_key(
         try:
             caller = verify_key(request, api_key)
         except TooManyRequests as exc:
-            raise PageError(
-                _sentence(_tr(request).gettext(exc.detail)), exc.status, exc.retry_after
-            ) from exc
+            raise PageError(_throttled(exc, _tr(request)), exc.status, exc.retry_after) from exc
         if caller is None:
             raise PageError(
                 _tr(request).gettext(
@@ -310,7 +257,7 @@ async def sign_in(
             code=exc.status,
             title=tr.gettext("Sign in"),
             next=_safe_next(next),
-            error=_sentence(tr.gettext(exc.detail)),
+            error=_throttled(exc, tr),
         )
         refused.headers.update(exc.headers or {})
         return refused
@@ -425,6 +372,12 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
     as_of = sources.sanctions_as_of(request.app.state.engine)
     context.update(result=result, words=words, firms=firms, as_of=as_of)
     return render(request, "check.html", **context)
+
+
+def _throttled(exc: TooManyRequests, tr: Translator) -> str:
+    return tr.gettext(
+        "Too many failed API key attempts from this address: try again in {seconds} s."
+    ).format(seconds=exc.retry_after)
 
 
 def _sentence(text: str) -> str:
