@@ -10,11 +10,11 @@ fields (JSON keys, verdict codes such as `barred`, the API's own messages) stay 
 what a person reads on a page or in the digest mail is translated.
 
 Catalogues are gettext's, kept with Babel (`babel.cfg`, domain `testigo`):
-    pybabel extract -F babel.cfg -k N_ -o var/testigo.pot .
-    pybabel update -i var/testigo.pot -d app/locale -D testigo
+    pybabel extract -F babel.cfg -o var/testigo.pot --no-location .
+    pybabel update -i var/testigo.pot -d app/locale -D testigo --ignore-obsolete
     pybabel compile -d app/locale -D testigo
 `tests/test_catalogue.py` fails when a marked string is missing from the Spanish catalogue,
-untranslated, or the compiled `.mo` is older than the `.po`."""
+untranslated, or the compiled `.mo` is not the `.po`."""
 
 from __future__ import annotations
 
