@@ -141,6 +141,7 @@ def render(request: Request, name: str, code: int = 200, **context: Any) -> HTML
         **context,
     }
     answer = HTMLResponse(_envs[lang].get_template(name).render(**values), status_code=code)
+    answer.headers["Vary"] = "Accept-Language, Cookie"  # the same address, in two languages
     i18n.remember(request, answer)
     return answer
 
