@@ -24,8 +24,23 @@ from typing import IO, Any
 
 from babel.messages.extract import extract_python
 
-from matching.explain import Translator
+from matching.explain import N_, Translator
 
+# The answers' descriptions: FastAPI's own, and those of `app.schemas.errors` (kept there, beside
+# the statuses they describe; repeated here for the catalogue, and tests/test_catalogue.py fails
+# when one there changes and not here).
+RESPONSES = (
+    N_("Successful Response"),
+    N_("Validation Error"),
+    N_("The body could not be read (not JSON, or not UTF-8)"),
+    N_("No API key, or an unknown or revoked one"),
+    N_("The key's role may not do this"),
+    N_("Nothing by that id"),
+    N_("Too many records in one request"),
+    N_("Invalid input: the message says which field and why"),
+    N_("Too many failed API key attempts from this address: wait `Retry-After` seconds"),
+    N_("Not ready (no linked index yet) or the database is unavailable"),
+)
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "api_route"}
 # (line, function, message, comments), as Babel's extractors yield them.
 Extracted = tuple[Any, ...]
@@ -82,17 +97,25 @@ def _routes(tree: ast.AST) -> Iterator[tuple[int, str]]:
 
 
 def _descriptions(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """`description="..."` given to a call (a parameter, the app) or in a dict (a route's
+    `responses={200: {"description": ...}}`)."""
     for node in ast.walk(tree):
+        given: list[ast.expr] = []
         if isinstance(node, ast.Call):
-            for keyword in node.keywords:
-                if keyword.arg != "description":
-                    continue
-                try:
-                    value = ast.literal_eval(keyword.value)  # adjacent literals are one
-                except ValueError:
-                    continue
-                if isinstance(value, str) and value:
-                    yield keyword.value.lineno, value
+            given = [k.value for k in node.keywords if k.arg == "description"]
+        elif isinstance(node, ast.Dict):
+            given = [
+                v
+                for k, v in zip(node.keys, node.values, strict=True)
+                if isinstance(k, ast.Constant) and k.value == "description"
+            ]
+        for expression in given:
+            try:
+                value = ast.literal_eval(expression)  # adjacent literals are one
+            except ValueError:
+                continue
+            if isinstance(value, str) and value:
+                yield expression.lineno, value
 
 
 def extract(
@@ -123,6 +146,9 @@ def localised(schema: dict[str, Any], tr: Translator) -> dict[str, Any]:
             for parameter in operation.get("parameters", []):
                 if parameter.get("description"):
                     parameter["description"] = tr.gettext(parameter["description"])
+            for response in operation.get("responses", {}).values():
+                if response.get("description"):
+                    response["description"] = tr.gettext(response["description"])
     return out
 
 
@@ -138,3 +164,6 @@ def texts(schema: Mapping[str, Any]) -> Iterator[str]:
             for parameter in operation.get("parameters", []):
                 if parameter.get("description"):
                     yield parameter["description"]
+            for response in operation.get("responses", {}).values():
+                if response.get("description"):
+                    yield response["description"]
