@@ -106,6 +106,7 @@ def environment(lang: Language) -> Environment:
     # Whitespace inside {% trans %} is collapsed, as babel.cfg tells the extractor.
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_translations(tr, newstyle=True)  # type: ignore[attr-defined]
+    words = {k: tr.gettext(v) for k, v in WORDS.items()}
     env.globals.update(
         static=lambda name: f"/static/{name}",
         lang=lang,
@@ -113,12 +114,12 @@ def environment(lang: Language) -> Environment:
         sanction_kind=lambda kind, status: sanction_kind(kind, status, tr),
         published_on=sources.published_on,
         sources={k: tr.gettext(v) for k, v in SOURCES.items()},
-        words={k: tr.gettext(v) for k, v in WORDS.items()},
+        words=words,
         max_name=MAX_NAME,
     )
     env.filters["day"] = lambda value, missing="?": i18n.format_day(value, lang, missing)
     env.filters["money"] = lambda value, currency=None: i18n.format_money(value, currency, lang)
-    env.filters["word"] = lambda code: env.globals["words"].get(code, code)  # type: ignore[attr-defined]
+    env.filters["word"] = lambda code: words.get(code, code)
     return env
 
 
