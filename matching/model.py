@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from app.errors import TestigoError
 from matching import training
 from matching.backend import BackendConfig, db_api
 from matching.comparisons import COMPARISONS, RFC
@@ -188,7 +189,7 @@ def save(model: dict[str, Any], directory: Path) -> Path:
     return path
 
 
-class ModelError(ValueError):
+class ModelError(TestigoError, ValueError):
     """A saved model that cannot be read; the message names the file and what to do."""
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from stdnum.mx import rfc as stdnum_rfc
 
+from app.errors import BadRequest
 from matching.explain import ENGLISH, N_, Translator
 
 
@@ -234,11 +235,12 @@ _STANDS_FOR = {
 _NOBODY = N_("it identifies nobody. Give the supplier's own RFC, or check it by name")
 
 
-class NotAnRfc(ValueError):
+class NotAnRfc(BadRequest, ValueError):
     """A value given as an RFC that cannot be looked up; the message says what to send.
 
     The message is kept as its English template and values, so a page can show it in its
-    reader's language (`in_words`); `str()` is the English the API and the CLI show."""
+    reader's language (`in_words`); `str()` and `detail` are the English the API and the CLI
+    show."""
 
     def __init__(self, template: str, **values: str) -> None:
         super().__init__(template.format(**values))

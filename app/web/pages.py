@@ -20,19 +20,18 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app import audit, i18n, sources
+from app import i18n, sources
 from app.alerts import review as alerts
+from app.checks import check_supplier
 from app.deps import verify_key
-from app.errors import TestigoError, TooManyRequests
+from app.errors import Forbidden, NotFound, TestigoError, TooManyRequests, Unauthorised
 from app.i18n import N_, REGISTRIES, SOURCES, WORDS, Language, sanction_kind
 from app.schemas import MAX_NAME
 from app.web import origin, sessions, timeline
 from app.web.origin import origin_of
 from app.web.sessions import Session
 from matching import entities, explain, rfc
-from matching.check import check
 from matching.explain import Translator
-from matching.judgements import JudgementError
 from matching.judgements import record as judge
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +41,7 @@ STATIC = Path(__file__).parent / "static"
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
 
-class SignInRequired(Exception):
+class SignInRequired(Unauthorised):
     """No live session: the browser is sent to the sign-in page, and back here after."""
 
     def __init__(self, next_url: str) -> None:
@@ -50,19 +49,9 @@ class SignInRequired(Exception):
         self.next_url = next_url
 
 
-class PageError(Exception):
-    """A page that cannot be shown, rendered as an HTML page that says why (not as JSON)."""
-
-    def __init__(self, message: str, status: int, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.retry_after = retry_after
-
-
-def sign_in_redirect(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, SignInRequired)
-    return RedirectResponse(f"/sign-in?next={quote(exc.next_url)}", status_code=303)
+def is_page(request: Request) -> bool:
+    """Whether a page of this module answers the request: its errors are shown as a page."""
+    return getattr(request.scope.get("endpoint"), "__module__", None) == __name__
 
 
 ERROR_TITLES = {
@@ -75,15 +64,26 @@ ERROR_TITLES = {
 OTHER_ERROR = N_("Something went wrong")
 
 
-def error_page(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PageError)
+def error_page(request: Request, exc: TestigoError) -> Response:
+    """A page that cannot be shown, as an HTML page that says why (an API error is JSON):
+    app/main.py sends every TestigoError a page raises here. The message is in the reader's
+    language: the pages raise theirs translated; a domain error's English detail is looked up
+    in the catalogue (and shown as it is when the catalogue does not hold it)."""
+    if isinstance(exc, SignInRequired):
+        return RedirectResponse(f"/sign-in?next={quote(exc.next_url)}", status_code=303)
+    tr = _tr(request)
     found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
-    title = _tr(request).gettext(ERROR_TITLES.get(exc.status, OTHER_ERROR))
+    title = tr.gettext(ERROR_TITLES.get(exc.status, OTHER_ERROR))
+    if isinstance(exc, TooManyRequests):
+        message = _throttled(exc, tr)
+    elif isinstance(exc, rfc.NotAnRfc):
+        message = _sentence(exc.in_words(tr))
+    else:
+        message = _sentence(tr.gettext(exc.detail))
     answer = render(
-        request, "error.html", code=exc.status, title=title, message=exc.message, session=found
+        request, "error.html", code=exc.status, title=title, message=message, session=found
     )
-    if exc.retry_after is not None:
-        answer.headers["Retry-After"] = str(exc.retry_after)
+    answer.headers.update(exc.headers or {})
     return answer
 
 
@@ -172,16 +172,12 @@ async def session_or_key(
     if found is not None:
         return found
     if api_key:
-        try:
-            caller = verify_key(request, api_key)
-        except TooManyRequests as exc:
-            raise PageError(_throttled(exc, _tr(request)), exc.status, exc.retry_after) from exc
+        caller = verify_key(request, api_key)
         if caller is None:
-            raise PageError(
+            raise Unauthorised(
                 _tr(request).gettext(
                     "That API key is unknown or revoked: sign in with a valid one."
-                ),
-                401,
+                )
             )
         return Session(caller, csrf="", keyed=True)
     return await current_session(request)
@@ -197,16 +193,15 @@ def _need(request: Request, session: Session, action: str) -> None:
             .gettext("This page is for auditors; the {role} role may not see it.")
             .format(role=session.caller.role)
         )
-        raise PageError(message, 403)
+        raise Forbidden(message)
 
 
 def _csrf(request: Request, session: Session, sent: str | None) -> None:
     if not session.csrf_ok(sent):
-        raise PageError(
+        raise Forbidden(
             _tr(request).gettext(
                 "This form has expired: go back, reload the page and send it again."
-            ),
-            403,
+            )
         )
 
 
@@ -332,29 +327,24 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
             problem=request.app.state.index.problem
         )
         return render(request, "check.html", code=503, **context)
-    settings = request.app.state.settings
     # One word shaped like an RFC is checked as an RFC, even a broken one, so that it is
     # refused (or found one typo away) rather than looked up as a name.
     is_rfc = rfc.meant_as_rfc(q)
     try:
-        result = check(
+        result = check_supplier(
             index,
             request.app.state.engine,
+            request.app.state.settings,
             name=None if is_rfc else q.strip(),
             rfc=q.strip() if is_rfc else None,
             on=day,
-            auto=settings.link_auto_threshold,
-            review=settings.link_review_threshold,
+            caller=session.caller,
+            log=request.app.state.audit,
             tr=tr,
         )
-    except rfc.NotAnRfc as exc:
+    except rfc.NotAnRfc as exc:  # said on the form, beside the query to correct
         context["error"] = _sentence(exc.in_words(tr))
         return render(request, "check.html", code=422, **context)
-    request.app.state.audit.submit(
-        audit.entry(
-            session.caller, "check", result["query"], result["verdict"], index.model_version
-        )
-    )
     words = explain.verdict_words(result["verdict"], i18n.format_day(day, lang), tr)
     firms = []
     for match in result["matches"]:
@@ -370,9 +360,7 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
                 ],
             }
         )
-    # Every verdict, a clear one above all, says how current the data behind it is.
-    as_of = sources.sanctions_as_of(request.app.state.engine)
-    context.update(result=result, words=words, firms=firms, as_of=as_of)
+    context.update(result=result, words=words, firms=firms, as_of=result["data_as_of"])
     return render(request, "check.html", **context)
 
 
@@ -383,7 +371,8 @@ def _throttled(exc: TooManyRequests, tr: Translator) -> str:
 
 
 def _sentence(text: str) -> str:
-    return f"{text[:1].upper()}{text[1:]}."
+    end = "" if text.endswith((".", "!", "?")) else "."
+    return f"{text[:1].upper()}{text[1:]}{end}"
 
 
 @router.get("/firms")
@@ -407,11 +396,10 @@ async def firm_page(request: Request, session: ViewerDep, entity_id: str) -> HTM
     tr = i18n.translations(lang)
     firm = entities.detail(request.app.state.engine, entity_id[:64])
     if firm is None:
-        raise PageError(
+        raise NotFound(
             tr.gettext("There is no firm {id}: search for it on the Firms page.").format(
                 id=repr(entity_id)
-            ),
-            404,
+            )
         )
     drawn = timeline.build(
         firm["awards"],
@@ -509,17 +497,14 @@ async def review_alert(
 ) -> RedirectResponse:
     _need(request, session, "alerts")
     _csrf(request, session, csrf)
-    try:
-        alerts.review(
-            request.app.state.engine,
-            alert_id,
-            decision=decision,
-            reviewer=session.caller.name,
-            note=note.strip() or None,
-            not_same_firm=bool(not_same_firm),
-        )
-    except TestigoError as exc:
-        raise PageError(_tr(request).gettext(exc.detail), exc.status) from exc
+    alerts.review(
+        request.app.state.engine,
+        alert_id,
+        decision=decision,
+        reviewer=session.caller.name,
+        note=note.strip() or None,
+        not_same_firm=bool(not_same_firm),
+    )
     return RedirectResponse(f"/alerts?done={quote(decision)}#a{alert_id}", status_code=303)
 
 
@@ -571,15 +556,12 @@ async def judge_pair(
 ) -> RedirectResponse:
     _need(request, session, "judge")
     _csrf(request, session, csrf)
-    try:
-        judge(
-            request.app.state.engine,
-            decision,
-            record_a,
-            record_b,
-            author=session.caller.name,
-            note=note.strip() or None,
-        )
-    except JudgementError as exc:
-        raise PageError(_tr(request).gettext(str(exc)), 422) from exc
+    judge(
+        request.app.state.engine,
+        decision,
+        record_a,
+        record_b,
+        author=session.caller.name,
+        note=note.strip() or None,
+    )
     return RedirectResponse(f"/review?page={max(page, 1)}&done={quote(decision)}", status_code=303)
