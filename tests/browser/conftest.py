@@ -80,7 +80,22 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def page(chromium: Any, url: str) -> Iterator[Any]:
-    context = chromium.new_context(base_url=url, viewport={"width": 1100, "height": 900})
+    """A browser set to English (its Accept-Language and its date fields): the English pages.
+    `page_es` is one set to Mexican Spanish, the pages' default language."""
+    context = chromium.new_context(
+        base_url=url, viewport={"width": 1100, "height": 900}, locale="en-US"
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page_es(chromium: Any, url: str) -> Iterator[Any]:
+    context = chromium.new_context(
+        base_url=url, viewport={"width": 1100, "height": 900}, locale="es-MX"
+    )
     try:
         yield context.new_page()
     finally:
