@@ -1,7 +1,8 @@
 """The browser tests' fixtures: `served`, a `testigo serve` process over a linked, scanned
 SQLite site (`factories.prepare_site`) on a free loopback port, and `chromium`, Debian's
 Chromium driven by Playwright, skipped (and saying so) when it is not installed unless
-TESTIGO_REQUIRE_BROWSER=1. `shot` keeps a screenshot as an artefact in $TESTIGO_ARTIFACTS."""
+TESTIGO_REQUIRE_BROWSER=1; `page` and `page_es`, a tab of it in English or Mexican Spanish.
+`shot` keeps a screenshot as an artefact in $TESTIGO_ARTIFACTS."""
 
 from __future__ import annotations
 
@@ -78,28 +79,26 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+def _page(chromium: Any, url: str, locale: str) -> Iterator[Any]:
+    context = chromium.new_context(
+        base_url=url, viewport={"width": 1100, "height": 900}, locale=locale
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(chromium: Any, url: str) -> Iterator[Any]:
     """A browser set to English (its Accept-Language and its date fields): the English pages.
     `page_es` is one set to Mexican Spanish, the pages' default language."""
-    context = chromium.new_context(
-        base_url=url, viewport={"width": 1100, "height": 900}, locale="en-US"
-    )
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    yield from _page(chromium, url, "en-US")
 
 
 @pytest.fixture
 def page_es(chromium: Any, url: str) -> Iterator[Any]:
-    context = chromium.new_context(
-        base_url=url, viewport={"width": 1100, "height": 900}, locale="es-MX"
-    )
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    yield from _page(chromium, url, "es-MX")
 
 
 def shot(page: Any, name: str) -> None:
