@@ -326,6 +326,30 @@ def _columns(table: pa.Table) -> pa.Table:
     return table.select([c for c in PAIR_COLUMNS])
 
 
+def connected_components(
+    pairs: Sequence[tuple[str, str]], *, backend: BackendConfig | None = None
+) -> dict[str, str]:
+    """record -> its connected component over `pairs` (the component's id is one of its
+    records), found by Splink's connected components on the backend; records in no pair are
+    left out (each is a component of its own)."""
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    if not pairs:
+        return {}
+    left, right = zip(*pairs, strict=True)
+    with backend_run(backend) as run:
+        nodes = run.register(pa.table({"unique_id": sorted({*left, *right})}), "nodes")
+        edges = run.register(
+            pa.table({"unique_id_l": list(left), "unique_id_r": list(right)}), "edges"
+        )
+        # No threshold: every pair given is a link (the caller chose them).
+        found = cluster_pairwise_predictions_at_threshold(nodes, edges, run.api, "unique_id")
+        table = run.arrow(found, "components", columns=("unique_id", "cluster_id"))
+    return dict(
+        zip(table.column(0).to_pylist(), map(str, table.column(1).to_pylist()), strict=True)
+    )
+
+
 def score_pairs(
     left: pa.Table, right: pa.Table, model: dict[str, Any], *, backend: BackendConfig | None = None
 ) -> pa.Table:

@@ -128,11 +128,11 @@ def _to_spark(sql: str) -> str:
     tree = sqlglot.parse_one(sql, read="duckdb")
     # DuckDB's jaro_winkler_similarity is our registered UDF; sqlglot would rename it.
     tree = tree.transform(
-        lambda node: exp.Anonymous(
-            this="jaro_winkler_similarity", expressions=[node.this, node.expression]
+        lambda node: (
+            exp.Anonymous(this="jaro_winkler_similarity", expressions=[node.this, node.expression])
+            if isinstance(node, exp.JarowinklerSimilarity)
+            else node
         )
-        if isinstance(node, exp.JarowinklerSimilarity)
-        else node
     )
     return tree.sql(dialect="spark")
 
