@@ -95,7 +95,7 @@ def session(master: str, conf: Mapping[str, str], work_dir: Path) -> Any:
 
 def _register_functions(spark: Any) -> None:
     import pandas as pd
-    from pyspark.sql.functions import pandas_udf
+    from pyspark.sql.pandas.functions import pandas_udf
     from rapidfuzz.distance import JaroWinkler
 
     def jaro_winkler_similarity(left: Any, right: Any) -> Any:
@@ -113,7 +113,9 @@ def _register_functions(spark: Any) -> None:
         "right": pd.Series,
         "return": pd.Series,
     }
-    spark.udf.register("jaro_winkler_similarity", pandas_udf(jaro_winkler_similarity, "double"))
+    # Any: pyspark's overloads cannot see a Series-to-Series function in these annotations.
+    make_udf: Any = pandas_udf
+    spark.udf.register("jaro_winkler_similarity", make_udf(jaro_winkler_similarity, "double"))
 
 
 def api(spark: Any) -> Any:
