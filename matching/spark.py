@@ -204,6 +204,10 @@ def staging(spark: Any, work_dir: Path) -> Iterator[Staging]:
     try:
         yield Staging(spark, root)
     finally:
+        # The session outlives the run: its tables go (Splink refuses to register a name twice).
+        for table in spark.catalog.listTables():
+            if table.isTemporary:
+                spark.catalog.dropTempView(table.name)
         spark.catalog.clearCache()
         shutil.rmtree(root, ignore_errors=True)
 

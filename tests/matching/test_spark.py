@@ -143,7 +143,7 @@ def test_a_model_trained_on_spark_is_the_same_artefact(tmp_path: Path, spark_dir
     config = BackendConfig(
         kind="spark", spark_master="local[2]", spark_conf=SPARK_CONF, spark_dir=spark_dir
     )
-    model = splink_model.train(table, backend=config)
+    model = splink_model.train(table, backend=config, max_pairs_for_u=1e5)
     written = splink_model.settings_dict()
     assert model["sql_dialect"] == "duckdb"
     assert [
