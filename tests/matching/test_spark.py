@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from app import migrations
@@ -160,14 +161,22 @@ def test_a_model_trained_on_spark_is_the_same_artefact(tmp_path: Path, spark_dir
     assert loaded is not None
     on_duckdb = splink_model.predict(table, loaded, threshold=0.5)
     on_spark = splink_model.predict(table, loaded, threshold=0.5, backend=config)
-    pairs = {(a, b) for a, b in zip(*on_duckdb.select(["unique_id_l", "unique_id_r"]).columns)}
+    pairs = _pairs(on_duckdb)
     assert pairs, "the duplicates with typos score as pairs"
-    assert pairs == {
-        (a, b) for a, b in zip(*on_spark.select(["unique_id_l", "unique_id_r"]).columns)
-    }
+    assert _pairs(on_spark) == pairs
 
 
-def _table(raw: list[dict[str, str | None]]) -> object:
+def _pairs(scored: pa.Table) -> set[tuple[str, str]]:
+    return set(
+        zip(
+            scored.column("unique_id_l").to_pylist(),
+            scored.column("unique_id_r").to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def _table(raw: list[dict[str, str | None]]) -> pa.Table:
     from matching.corpus import Corpus, with_corpus
     from matching.features import RawRecord
     from matching.pairs import profile_table
@@ -218,8 +227,6 @@ def test_comparison_sql_on_spark_finds_duckdbs_levels(spark_dir: Path) -> None:
         {**{f"{c}_l": a.get(c) for c in columns}, **{f"{c}_r": b.get(c) for c in columns}}
         for a, b in pairs
     ]
-    import pyarrow as pa
-
     table = pa.Table.from_pylist(
         [{k: (None if v is None else str(v)) for k, v in r.items()} for r in flat]
     )
