@@ -90,7 +90,10 @@ def session(master: str, conf: Mapping[str, str], work_dir: Path) -> Any:
     settings.update(conf)
     jars = [j for j in settings.get("spark.jars", "").split(",") if j]
     settings["spark.jars"] = ",".join([*jars, similarity_jar_location()])
-    builder = SparkSession.builder.master(master)
+    builder = SparkSession.builder
+    # Under spark-submit the master and the cluster's settings are spark-submit's.
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+        builder = builder.master(master)
     for name, value in settings.items():
         builder = builder.config(name, value)
     spark = builder.getOrCreate()
