@@ -16,6 +16,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    from app import logs
     from app.db import make_engine
     from app.linking import failure, link_options
     from app.settings import get_settings
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         print(similarity_jar_location())
         return 0
     settings = get_settings().model_copy(update={"link_backend": "spark"})
+    logs.configure(settings.log_level)  # on stderr: stdout is the summary
     engine = make_engine(settings)
     try:
         summary = link(engine, link_options(settings, full=args.full, retrain=args.retrain))

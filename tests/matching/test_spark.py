@@ -265,3 +265,33 @@ def test_comparison_sql_on_spark_finds_duckdbs_levels(spark_dir: Path) -> None:
     assert all(
         sum(d[n] for d in on_duckdb) > 0 for n in range(len(levels)) if "jaro" in levels[n][2]
     )
+
+
+def test_spark_submit_entry_point(
+    tmp_path: Path,
+    spark_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`spark_submit.py` links as `testigo link` does (one JSON line), and a failure is one line
+    on stderr with exit 1, never a traceback."""
+    from app.settings import get_settings
+    from matching import spark_submit
+
+    settings = make_settings(tmp_path)
+    migrations.upgrade(settings)
+    monkeypatch.setenv("TESTIGO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TESTIGO_SPARK_DIR", str(spark_dir))
+    get_settings.cache_clear()
+    try:
+        assert spark_submit.main([]) == 0
+        assert json.loads(capsys.readouterr().out)["mode"] == "empty"
+        monkeypatch.setenv("TESTIGO_DATABASE_URL", f"sqlite:///{tmp_path}/missing/nowhere.db")
+        get_settings.cache_clear()
+        assert spark_submit.main(["--full"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("link failed") and "Traceback" not in err and "\n" not in err
+    finally:
+        get_settings.cache_clear()
+    assert spark_submit.main(["--jar"]) == 0
+    assert capsys.readouterr().out.strip().endswith(".jar")
