@@ -24,7 +24,8 @@ writes the scored pairs and the connected components, the driver reads them. Rea
 from the database and writing entities to it stay on the driver (`matching.store`), as on
 DuckDB: Spark does the work that grows with pairs (blocking, comparisons, EM, connected
 components), the driver the work that grows with records. On a cluster the working directory
-must be storage that the driver and every executor see (a shared mount).
+must be storage that the driver and every executor see at the same path (an NFS or ReadWriteMany
+volume, /dbfs on Databricks): Spark is given file: URIs.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def session(master: str, conf: Mapping[str, str], work_dir: Path) -> Any:
         builder = builder.config(name, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    spark.sparkContext.setCheckpointDir(str(work_dir / "checkpoints"))
+    spark.sparkContext.setCheckpointDir(_uri(work_dir / "checkpoints"))
     _register_functions(spark)
     _SESSIONS[key] = spark
     return spark
@@ -191,13 +192,19 @@ class Staging:
         """`table` as a Spark DataFrame read from a Parquet file."""
         path = self.root / f"{name}.parquet"
         pq.write_table(table, path)
-        return self.spark.read.parquet(str(path))
+        return self.spark.read.parquet(_uri(path))
 
     def get(self, frame: Any, name: str) -> pa.Table:
         """A Spark DataFrame written by Spark as Parquet, read by the driver with Arrow."""
         path = self.root / f"{name}.out"
-        frame.write.mode("overwrite").parquet(str(path))
+        frame.write.mode("overwrite").parquet(_uri(path))
         return pq.read_table(path)
+
+
+def _uri(path: Path) -> str:
+    """A file: URI, so that Spark reads the shared mount on every node even where its default
+    file system is another (HDFS, DBFS)."""
+    return path.resolve().as_uri()
 
 
 @contextmanager
