@@ -11,6 +11,7 @@ import time
 import structlog
 from sqlalchemy import Engine
 
+from app.errors import NotReady
 from app.settings import Settings
 from matching import state as link_state
 from matching.model import load_version
@@ -21,7 +22,7 @@ log = structlog.get_logger(__name__)
 RECHECK_SECONDS = 5.0  # how often a request may look for a newer link state
 
 
-class IndexUnavailable(Exception):
+class IndexUnavailable(NotReady):
     """No index can be loaded yet; the message says what to run."""
 
 

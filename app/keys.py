@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, insert, select, update
 
+from app.errors import BadRequest
 from app.models import ApiKey
 
 ROLES = ("officer", "auditor", "admin")
@@ -22,7 +23,7 @@ PERMISSIONS = {
 }
 
 
-class KeyError_(ValueError):
+class KeyError_(BadRequest, ValueError):
     """A key operation that cannot be done; the message says why."""
 
 

@@ -39,10 +39,7 @@ def failure(exc: Exception) -> str:
     from sqlalchemy.exc import DBAPIError
 
     from app.errors import first_line
-    from matching.model import ModelError
 
-    if isinstance(exc, ModelError):
-        return str(exc)
     first = first_line(exc)
     if isinstance(exc, DBAPIError):
         return (

@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -68,15 +68,17 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
     # Mounted before /static: the documentation's assets come from the fastapi-offline package.
     app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS), name="docs-assets")
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
-    app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
-    app.add_exception_handler(pages.PageError, pages.error_page)
 
     app.add_middleware(RefuseNul)
     app.add_middleware(ReconcileCrossOrigin)  # /v1/reconcile only; outside RefuseNul
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, the others' included
 
     @app.exception_handler(TestigoError)
-    async def _testigo_error(_: Request, exc: TestigoError) -> JSONResponse:
+    async def _testigo_error(request: Request, exc: TestigoError) -> Response:
+        # The one mapping of domain errors to HTTP: each class carries its status; a page
+        # shows the error as a page, the API as JSON.
+        if pages.is_page(request):
+            return pages.error_page(request, exc)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)

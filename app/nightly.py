@@ -17,12 +17,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from app.errors import CannotStart
 from app.settings import Settings
 
 KINDS = ("ocds", "contracts", "sanctions", "suppliers")
 
 
-class NightlyError(Exception):
+class NightlyError(CannotStart):
     """A run that cannot start (bad sources file, another run holding the lock)."""
 
 

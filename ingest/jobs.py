@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from app.errors import BadRequest
 from ingest.contracts import read_comprasmx
 from ingest.ocds import read_ocds
 from ingest.pipeline import Job
@@ -16,7 +17,7 @@ CONTRACT_FORMATS = ("comprasmx",)
 REGISTRY_OF = {"sfp": "sfp", "sat-69b": "sat-69b", "pdn-s3": "pdn-s3"}
 
 
-class JobError(ValueError):
+class JobError(BadRequest, ValueError):
     """Options that do not make a valid ingest; the message says what to pass instead."""
 
 

@@ -10,12 +10,13 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.errors import BadData
 from ingest.rows import Address
 
 RAW_LIMIT = 10_000  # characters of a rejected value kept for the quarantine table
 
 
-class MalformedRelease(ValueError):
+class MalformedRelease(BadData, ValueError):
     """A release whose shape cannot be read; the message names the field."""
 
 

@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from app.errors import BadData
+
 
 @dataclass(slots=True)
 class Address:
@@ -125,5 +127,5 @@ class OcdsItem:
     awards: list[AwardRow] = field(default_factory=list)
 
 
-class UnreadableSource(Exception):
+class UnreadableSource(BadData):
     """The file as a whole cannot be read (bad encoding, broken JSON, unknown header)."""

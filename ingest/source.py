@@ -16,12 +16,14 @@ from pathlib import Path
 import httpx
 import structlog
 
+from app.errors import Unavailable
+
 log = structlog.get_logger(__name__)
 
 CHUNK = 1 << 20
 
 
-class SourceError(Exception):
+class SourceError(Unavailable):
     """A source that cannot be fetched or opened; the message says what to check."""
 
 

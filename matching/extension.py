@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, select
 
+from app.errors import BadRequest
 from app.models import Award, AwardSupplier, EntityMember, LinkRecord, Party, SupplierEntry
 from matching import entities
 from matching.award_dates import award_keys
@@ -71,7 +72,7 @@ SETTINGS = (
 )
 
 
-class ExtensionError(ValueError):
+class ExtensionError(BadRequest, ValueError):
     """A data extension query that cannot be answered; the message says what is wrong."""
 
 

@@ -41,6 +41,7 @@ from matching.features import PARTICLES, distinctive
 from matching.names import GENERIC_WORDS
 
 COMPARISON = "guard"
+NAME = "name"  # the name comparison (matching.comparisons)
 CAP = 0.75  # a guarded pair's probability at most: the review band (auto threshold > CAP)
 CAP_WEIGHT = math.log2(CAP / (1 - CAP))
 
@@ -49,6 +50,7 @@ EXTENDED = "extended by several firms"
 DIFFERENT_WORDS = "different words"
 ONE_LETTER = "one letter in the only distinctive word"
 LEGAL_FORM = "other legal form"
+CUT_CONTRADICTED = "cut name, other details against"
 
 DETAILS = {
     PERSON_ORDER: "The same words in another order that is not a rotation of the name: for a "
@@ -59,6 +61,8 @@ DETAILS = {
     "one firm spelt two ways, unless an RFC confirms it.",
     ONE_LETTER: "The only distinctive word differs by one letter: a typo, or another firm's "
     "coined name. Without an RFC to confirm it, a person must decide.",
+    CUT_CONTRADICTED: "One name is cut to a publisher's length, so it agrees only as far as the "
+    "cut, and the rest of the evidence is against the pair: a person must confirm.",
     LEGAL_FORM: "The same name under another legal form is another registration unless an RFC "
     "confirms it.",
 }
@@ -141,6 +145,14 @@ def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
     return False
 
 
+def _cut_contradicted(left: Row, right: Row, others: float) -> bool:
+    """A cut name agrees with the other only as far as the cut: the words that would tell
+    siblings apart are gone, so the name's likeness must not outweigh the rest of the
+    evidence (`others`: the match weight of every comparison but the name) when that is
+    against the pair, e.g. postal codes that differ where the data says firms keep theirs."""
+    return (left["name_cut"] == "1" or right["name_cut"] == "1") and others < 0
+
+
 def _cut_prefix(left: Row, right: Row) -> bool:
     a, b = str(left["name"]), str(right["name"])
     if a == b:
@@ -164,8 +176,9 @@ def _cut_form(left: Row, right: Row) -> bool:
 CONFLICTS = frozenset({PERSON_ORDER, DIFFERENT_WORDS, LEGAL_FORM})
 
 
-def reason(left: Row, right: Row, extensions: Extensions) -> str | None:
-    """The guard that holds for this pair, or None."""
+def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -> str | None:
+    """The guard that holds for this pair, or None. `others`: the match weight of the pair's
+    comparisons other than the name (0 when unknown, as in the clustering's coherence)."""
     a, b = left["name"], right["name"]
     if a is None or b is None or rfcs_agree(left, right):
         return None
@@ -181,6 +194,8 @@ def reason(left: Row, right: Row, extensions: Extensions) -> str | None:
         return PERSON_ORDER
     if _extended(left, right, extensions):
         return EXTENDED
+    if _cut_contradicted(left, right, others):
+        return CUT_CONTRADICTED
     if _cut_prefix(left, right):
         return None  # a cut name's last word may be any word's start: only its extensions tell
     # Generic words tell siblings apart too (PROVEEDORA ESPINOSA DE CONSTRUCCION, PROVEEDORA
@@ -214,7 +229,8 @@ def apply(
     or held to `CAP_WEIGHT` with the guard's entry added."""
     if match_weight <= CAP_WEIGHT:
         return match_weight, evidence
-    found = reason(left, right, extensions)
+    others = sum(float(e["match_weight"]) for e in evidence if e["comparison"] != NAME)
+    found = reason(left, right, extensions, others)
     if found is None:
         return match_weight, evidence
     entry = {

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select
 
+from app.errors import BadRequest
 from app.models import Judgement, LinkRecord
 
 DECISIONS = ("same", "different")
 
 
-class JudgementError(ValueError):
+class JudgementError(BadRequest, ValueError):
     """A judgement that cannot be recorded; the message says what to fix."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from app.errors import TestigoError
 from matching import training
 from matching.backend import BackendConfig, Run, db_api
 from matching.backend import run as backend_run
@@ -215,7 +216,7 @@ def save(model: dict[str, Any], directory: Path) -> Path:
     return path
 
 
-class ModelError(ValueError):
+class ModelError(TestigoError, ValueError):
     """A saved model that cannot be read; the message names the file and what to do."""
 
 

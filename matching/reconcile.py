@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from app.errors import BadRequest
 from matching import entities, extension, rfc
 from matching.firm_types import FIRM, STRICTNESS, TYPES, described, passes, types_of
 from matching.score import Index, Match
@@ -40,7 +41,7 @@ TYPED_POOL = 200
 FIRM_ID = re.compile(r"(?:\S*/firms/)?(tg_[0-9a-f]{12})", re.IGNORECASE)
 
 
-class ReconcileError(ValueError):
+class ReconcileError(BadRequest, ValueError):
     """A query batch that cannot be answered; the message says what is wrong with it."""
 
 

@@ -17,6 +17,8 @@ from functools import lru_cache
 
 from stdnum.mx import rfc as stdnum_rfc
 
+from app.errors import BadRequest
+
 
 class RfcKind(StrEnum):
     COMPANY = "company"
@@ -230,7 +232,7 @@ _STANDS_FOR = {
 _NOBODY = "it identifies nobody. Give the supplier's own RFC, or check it by name"
 
 
-class NotAnRfc(ValueError):
+class NotAnRfc(BadRequest, ValueError):
     """A value given as an RFC that cannot be looked up; the message says what to send."""
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import Engine, func, select, update
 
 from app.errors import BadRequest, NotFound
 from app.models import Alert
-from matching.judgements import JudgementError
 from matching.judgements import record as judge
 from matching.records import record_key
 
@@ -113,16 +112,13 @@ def review(
         )
     if not_same_firm:
         sanction_record = record_key("sanction", alert.sanction_key)
-        try:
-            judge(
-                engine,
-                "different",
-                alert.supplier_key,
-                sanction_record,
-                author=reviewer,
-                note=note or f"alert {alert_id} dismissed: not the same firm",
-            )
-        except JudgementError as exc:
-            raise BadRequest(str(exc)) from exc
+        judge(
+            engine,
+            "different",
+            alert.supplier_key,
+            sanction_record,
+            author=reviewer,
+            note=note or f"alert {alert_id} dismissed: not the same firm",
+        )
     with engine.connect() as conn:
         return as_dict(conn.execute(select(Alert).where(Alert.id == alert_id)).one())

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import unit_of_work
+from app.errors import BadRequest
 from app.models import Alert, Subscription
 from matching.names import normalise_text
 
@@ -32,7 +33,7 @@ SEVERITIES = ("low", "medium", "high")  # in increasing order
 _EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"'.]{2,}$")
 
 
-class SubscriptionError(ValueError):
+class SubscriptionError(BadRequest, ValueError):
     """A subscription request that cannot be done; the message says why."""
 
 

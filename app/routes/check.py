@@ -5,13 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app import audit, sources
+from app import audit
+from app.checks import check_supplier
 from app.deps import AuditDep, EngineDep, IndexDep, SettingsDep, allowed
-from app.errors import BadRequest, TooLarge
+from app.errors import TooLarge
 from app.keys import Caller
 from app.schemas import MAX_NAME, MAX_RFC, CheckOut, MatchRequest, MatchResponse, errors
-from matching.check import check, match_many
-from matching.rfc import NotAnRfc
+from matching.check import match_many
 
 router = APIRouter(prefix="/v1", tags=["check"], responses=errors(401, 403, 422, 503))
 MAX_MATCH_RECORDS = 1000
@@ -46,26 +46,10 @@ async def get_check(
     and starting like one, is at least `review`, naming that firm (`rfc_neighbour`,
     `rfc_stem`); `rfc.check_digit_ok` says whether the RFC's check digit holds. A value that
     is not an RFC, or a generic one such as XAXX010101000, is refused (422) with what to send."""
-    if not (rfc and rfc.strip()) and not (name and name.strip()):
-        raise BadRequest("give at least one of `rfc` or `name`")
-    day = on or date.today()
-    try:
-        result = check(
-            index,
-            engine,
-            name=name,
-            rfc=rfc,
-            on=day,
-            auto=settings.link_auto_threshold,
-            review=settings.link_review_threshold,
-        )
-    except NotAnRfc as exc:
-        raise BadRequest(f"`rfc`: {exc}") from exc
-    log.submit(
-        audit.entry(caller, "check", result["query"], result["verdict"], index.model_version)
+    result = check_supplier(
+        index, engine, settings, name=name, rfc=rfc, on=on or date.today(), caller=caller, log=log
     )
-    # Every verdict, a clear one above all, says how current the data behind it is.
-    return CheckOut.model_validate({**result, "data_as_of": sources.sanctions_as_of(engine)})
+    return CheckOut.model_validate(result)
 
 
 @router.post("/match", response_model=MatchResponse, responses=errors(400, 413))

@@ -13,7 +13,7 @@ from app.errors import BadRequest, NotFound
 from app.keys import Caller
 from app.schemas import JudgementIn, JudgementOut, errors
 from matching import entities, export, ftm
-from matching.judgements import JudgementError, record
+from matching.judgements import record
 
 router = APIRouter(prefix="/v1", tags=["auditors"], responses=errors(401, 403, 422, 503))
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
@@ -54,12 +54,9 @@ def post_judgement(
 ) -> JudgementOut:
     """Assert that two records are (or are not) the same firm. Stored with the caller as author;
     overrides the model from the next link on, and survives relinks."""
-    try:
-        done = record(
-            engine, body.decision, body.record_a, body.record_b, author=caller.name, note=body.note
-        )
-    except JudgementError as exc:
-        raise BadRequest(str(exc)) from exc
+    done = record(
+        engine, body.decision, body.record_a, body.record_b, author=caller.name, note=body.note
+    )
     return JudgementOut(
         id=done.id,
         record_a=done.record_a,

@@ -102,10 +102,7 @@ def _answer(
     raw: Any, *, caller: Caller, index: Index, engine: Engine, auto: float, log: AuditWriter
 ) -> dict[str, Any]:
     """Answer a batch: `raw` is the JSON text of `queries`, or the batch a JSON body held."""
-    try:
-        batch = service.parse(_json(raw, "queries") if isinstance(raw, str) else raw)
-    except service.ReconcileError as exc:
-        raise BadRequest(str(exc)) from exc
+    batch = service.parse(_json(raw, "queries") if isinstance(raw, str) else raw)
     results = service.reconcile(index, engine, batch, auto=auto)
     log.submit(audit.entry(caller, "match", {"reconcile": len(batch)}, None, index.model_version))
     return results
@@ -116,10 +113,7 @@ def _extended(
 ) -> dict[str, Any]:
     """Answer a data extension query: `raw` is its JSON text, or the query a JSON body held."""
     query = _json(raw, "extend") if isinstance(raw, str) else raw
-    try:
-        wanted = extension.parse(query, today=date.today())
-    except extension.ExtensionError as exc:
-        raise BadRequest(str(exc)) from exc
+    wanted = extension.parse(query, today=date.today())
     answer = extension.extend(engine, wanted, base=base)
     asked = {"extend": len(wanted.ids), "properties": [w.id for w in wanted.properties]}
     log.submit(audit.entry(caller, "match", asked, None, None))

@@ -14,17 +14,16 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app import audit, sources
+from app import sources
 from app.alerts import review as alerts
+from app.checks import check_supplier
 from app.deps import verify_key
-from app.errors import TestigoError, TooManyRequests
+from app.errors import Forbidden, NotFound, TestigoError, TooManyRequests, Unauthorised
 from app.schemas import MAX_NAME
 from app.web import origin, sessions, timeline
 from app.web.origin import origin_of
 from app.web.sessions import Session
 from matching import entities, explain, rfc
-from matching.check import check
-from matching.judgements import JudgementError
 from matching.judgements import record as judge
 
 router = APIRouter(include_in_schema=False)
@@ -91,7 +90,7 @@ VERDICTS = {
 }
 
 
-class SignInRequired(Exception):
+class SignInRequired(Unauthorised):
     """No live session: the browser is sent to the sign-in page, and back here after."""
 
     def __init__(self, next_url: str) -> None:
@@ -99,23 +98,16 @@ class SignInRequired(Exception):
         self.next_url = next_url
 
 
-class PageError(Exception):
-    """A page that cannot be shown, rendered as an HTML page that says why (not as JSON)."""
-
-    def __init__(self, message: str, status: int, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.retry_after = retry_after
+def is_page(request: Request) -> bool:
+    """Whether a page of this module answers the request: its errors are shown as a page."""
+    return getattr(request.scope.get("endpoint"), "__module__", None) == __name__
 
 
-def sign_in_redirect(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, SignInRequired)
-    return RedirectResponse(f"/sign-in?next={quote(exc.next_url)}", status_code=303)
-
-
-def error_page(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PageError)
+def error_page(request: Request, exc: TestigoError) -> Response:
+    """A page that cannot be shown, as an HTML page that says why (an API error is JSON):
+    app/main.py sends every TestigoError a page raises here."""
+    if isinstance(exc, SignInRequired):
+        return RedirectResponse(f"/sign-in?next={quote(exc.next_url)}", status_code=303)
     found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
     titles = {
         401: "Sign in",
@@ -125,9 +117,9 @@ def error_page(request: Request, exc: Exception) -> Response:
         429: "Too many attempts",
     }
     title = titles.get(exc.status, "Something went wrong")
-    answer = render("error.html", code=exc.status, title=title, message=exc.message, session=found)
-    if exc.retry_after is not None:
-        answer.headers["Retry-After"] = str(exc.retry_after)
+    message = _sentence(exc.detail)
+    answer = render("error.html", code=exc.status, title=title, message=message, session=found)
+    answer.headers.update(exc.headers or {})
     return answer
 
 
@@ -179,12 +171,9 @@ async def session_or_key(
     if found is not None:
         return found
     if api_key:
-        try:
-            caller = verify_key(request, api_key)
-        except TooManyRequests as exc:
-            raise PageError(_sentence(exc.detail), exc.status, exc.retry_after) from exc
+        caller = verify_key(request, api_key)
         if caller is None:
-            raise PageError("That API key is unknown or revoked: sign in with a valid one.", 401)
+            raise Unauthorised("That API key is unknown or revoked: sign in with a valid one.")
         return Session(caller, csrf="", keyed=True)
     return await current_session(request)
 
@@ -194,14 +183,14 @@ ViewerDep = Annotated[Session, Depends(session_or_key)]
 
 def _need(session: Session, action: str) -> None:
     if not session.caller.may(action):
-        raise PageError(
-            f"This page is for auditors; the {session.caller.role} role may not see it.", 403
+        raise Forbidden(
+            f"This page is for auditors; the {session.caller.role} role may not see it."
         )
 
 
 def _csrf(session: Session, sent: str | None) -> None:
     if not session.csrf_ok(sent):
-        raise PageError("This form has expired: go back, reload the page and send it again.", 403)
+        raise Forbidden("This form has expired: go back, reload the page and send it again.")
 
 
 def _safe_next(target: str | None) -> str:
@@ -311,28 +300,23 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
     if index is None:
         context["error"] = f"Testigo is not ready to check yet: {request.app.state.index.problem}."
         return render("check.html", code=503, **context)
-    settings = request.app.state.settings
     # One word shaped like an RFC is checked as an RFC, even a broken one, so that it is
     # refused (or found one typo away) rather than looked up as a name.
     is_rfc = rfc.meant_as_rfc(q)
     try:
-        result = check(
+        result = check_supplier(
             index,
             request.app.state.engine,
+            request.app.state.settings,
             name=None if is_rfc else q.strip(),
             rfc=q.strip() if is_rfc else None,
             on=day,
-            auto=settings.link_auto_threshold,
-            review=settings.link_review_threshold,
+            caller=session.caller,
+            log=request.app.state.audit,
         )
-    except rfc.NotAnRfc as exc:
-        context["error"] = _sentence(str(exc))
+    except rfc.NotAnRfc as exc:  # said on the form, beside the query to correct
+        context["error"] = _sentence(exc.detail)
         return render("check.html", code=422, **context)
-    request.app.state.audit.submit(
-        audit.entry(
-            session.caller, "check", result["query"], result["verdict"], index.model_version
-        )
-    )
     words = {k: v.format(on=day.isoformat()) for k, v in VERDICTS[result["verdict"]].items()}
     firms = []
     for match in result["matches"]:
@@ -348,14 +332,13 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
                 ],
             }
         )
-    # Every verdict, a clear one above all, says how current the data behind it is.
-    as_of = sources.sanctions_as_of(request.app.state.engine)
-    context.update(result=result, words=words, firms=firms, as_of=as_of)
+    context.update(result=result, words=words, firms=firms, as_of=result["data_as_of"])
     return render("check.html", **context)
 
 
 def _sentence(text: str) -> str:
-    return f"{text[:1].upper()}{text[1:]}."
+    end = "" if text.endswith((".", "!", "?")) else "."
+    return f"{text[:1].upper()}{text[1:]}{end}"
 
 
 @router.get("/firms")
@@ -374,7 +357,7 @@ async def firm_page(request: Request, session: ViewerDep, entity_id: str) -> HTM
     _need(session, "entities")
     firm = entities.detail(request.app.state.engine, entity_id[:64])
     if firm is None:
-        raise PageError(f"There is no firm {entity_id!r}: search for it on the Firms page.", 404)
+        raise NotFound(f"There is no firm {entity_id!r}: search for it on the Firms page.")
     drawn = timeline.build(firm["awards"], firm["sanctions"], today=date.today())
     debarments = [
         (date.fromisoformat(s["start"]), date.fromisoformat(s["end"]) if s["end"] else None)
@@ -462,17 +445,14 @@ async def review_alert(
 ) -> RedirectResponse:
     _need(session, "alerts")
     _csrf(session, csrf)
-    try:
-        alerts.review(
-            request.app.state.engine,
-            alert_id,
-            decision=decision,
-            reviewer=session.caller.name,
-            note=note.strip() or None,
-            not_same_firm=bool(not_same_firm),
-        )
-    except TestigoError as exc:
-        raise PageError(exc.detail, exc.status) from exc
+    alerts.review(
+        request.app.state.engine,
+        alert_id,
+        decision=decision,
+        reviewer=session.caller.name,
+        note=note.strip() or None,
+        not_same_firm=bool(not_same_firm),
+    )
     return RedirectResponse(f"/alerts?done={quote(decision)}#a{alert_id}", status_code=303)
 
 
@@ -520,15 +500,12 @@ async def judge_pair(
 ) -> RedirectResponse:
     _need(session, "judge")
     _csrf(session, csrf)
-    try:
-        judge(
-            request.app.state.engine,
-            decision,
-            record_a,
-            record_b,
-            author=session.caller.name,
-            note=note.strip() or None,
-        )
-    except JudgementError as exc:
-        raise PageError(str(exc), 422) from exc
+    judge(
+        request.app.state.engine,
+        decision,
+        record_a,
+        record_b,
+        author=session.caller.name,
+        note=note.strip() or None,
+    )
     return RedirectResponse(f"/review?page={max(page, 1)}&done={quote(decision)}", status_code=303)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from structlog.testing import capture_logs
 
 from app import audit
-from app.cli import _demo_key
+from app.cli.keys import demo_key
 from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
@@ -113,7 +113,7 @@ def test_sign_in_refuses_another_sites_post(client: TestClient, site: Settings) 
 def test_the_demo_key_file_is_readable_by_its_owner_only(
     sqlite_settings: Settings,
 ) -> None:
-    _demo_key(sqlite_settings)
+    demo_key(sqlite_settings)
     path = sqlite_settings.data_dir / "demo-api-key"
     assert path.read_text().startswith("tg_")
     assert path.stat().st_mode & 0o777 == 0o600

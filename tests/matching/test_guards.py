@@ -163,3 +163,33 @@ def test_clustering_refuses_a_chain_through_a_shorter_name() -> None:
     # Without the guard (an RFC shared by the two firms' records) the chain holds.
     plain = cluster(list(names), [("a", "b", 0.99), ("a", "c", 0.98)], threshold=0.9, rfcs={})
     assert plain.members == [["a", "b", "c"]]
+
+
+def _evidence(name_weight: float, postal_weight: float) -> list[dict[str, Any]]:
+    return [
+        {"comparison": "name", "level": "exact", "gamma": 4, "match_weight": name_weight},
+        {"comparison": "postal_code", "level": "else", "gamma": 0, "match_weight": postal_weight},
+    ]
+
+
+def test_a_cut_name_does_not_outweigh_the_rest_of_the_evidence_against_the_pair() -> None:
+    """Two firms whose names share their first 40 characters look identical once a publisher
+    cuts them; the cut name's likeness must not overrule other details that disagree."""
+    cut = "CONSTRUCTORA HIDALGUENSE DE OBRA PUBLICA"  # 40 characters, no legal form
+    assert row(cut)["name_cut"] == "1"
+    left, right = row(cut, key="l"), row(cut, key="r")
+    # Postal codes that differ where the data says firms keep theirs: held for review.
+    weight, held = guards.apply(left, right, 14.0, _evidence(24.0, -10.0), NOTHING)
+    assert weight == pytest.approx(guards.CAP_WEIGHT)
+    assert held[-1]["level"] == guards.CUT_CONTRADICTED
+    # Nothing against (no postal code on one side, or the rest agrees): the name decides.
+    assert guards.apply(left, right, 24.0, _evidence(24.0, 0.0), NOTHING)[0] == 24.0
+    assert guards.apply(left, right, 26.0, _evidence(24.0, 2.0), NOTHING)[0] == 26.0
+    # The same evidence on two whole names is the model's to weigh, not a guard's.
+    whole = "CONSTRUCTORA HIDALGUENSE DE OBRA PUBLICA Y VIAS TERRESTRES"
+    assert row(whole)["name_cut"] is None
+    pair = (row(whole, key="l"), row(whole, key="r"))
+    assert guards.apply(*pair, 14.0, _evidence(24.0, -10.0), NOTHING)[0] == 14.0
+    # An RFC that agrees settles it whatever the cut.
+    agreed = (row(cut, "CHO100101AB1", "l"), row(cut, "CHO100101AB1", "r"))
+    assert guards.apply(*agreed, 14.0, _evidence(24.0, -10.0), NOTHING)[0] == 14.0

@@ -1,0 +1,57 @@
+"""The supplier check as every surface answers it: GET /v1/check, the /check page and
+`testigo check` call `check_supplier`, so the verdict, its audit entry and the data it rests on
+cannot drift apart between them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+
+from app import audit, sources
+from app.audit import AuditWriter
+from app.errors import BadRequest
+from app.keys import Caller
+from app.settings import Settings
+from matching.check import check
+from matching.score import Index
+
+
+def check_supplier(
+    index: Index,
+    engine: Engine,
+    settings: Settings,
+    *,
+    name: str | None,
+    rfc: str | None,
+    on: date,
+    caller: Caller | None,
+    log: AuditWriter | None = None,
+) -> dict[str, Any]:
+    """May this supplier (by RFC, name or both) be awarded on `on`? The check of
+    `matching.check.check` at the deployment's thresholds, with `data_as_of`: per registry,
+    the file the sanctions come from, as every verdict, a clear one above all, says how current
+    its data is. The check is written to the audit log as `caller`'s: queued on `log` (a
+    server, whose checks must not wait for the database's write lock), or written now without
+    one (the command line, one check a process).
+
+    Raises `BadRequest` without a name or an RFC, and `matching.rfc.NotAnRfc` (a BadRequest)
+    for an RFC that cannot name a taxpayer; the message says what to send."""
+    if not (rfc and rfc.strip()) and not (name and name.strip()):
+        raise BadRequest("give at least one of `rfc` or `name`")
+    result = check(
+        index,
+        engine,
+        name=name,
+        rfc=rfc,
+        on=on,
+        auto=settings.link_auto_threshold,
+        review=settings.link_review_threshold,
+    )
+    said = (caller, "check", result["query"], result["verdict"], index.model_version)
+    if log is None:
+        audit.record(engine, *said)
+    else:
+        log.submit(audit.entry(*said))
+    return {**result, "data_as_of": sources.sanctions_as_of(engine)}
