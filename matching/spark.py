@@ -44,6 +44,8 @@ import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
+from app.errors import TestigoError
+
 # Not `jaro_winkler_similarity`: Spark 4.3 has a built-in of that name, which wins over a
 # registered function and does not agree with DuckDB's either.
 JARO_WINKLER = "testigo_jaro_winkler"
@@ -51,7 +53,7 @@ JARO_WINKLER = "testigo_jaro_winkler"
 _SESSIONS: dict[tuple[str, Path], Any] = {}
 
 
-class SparkUnavailable(RuntimeError):
+class SparkUnavailable(TestigoError, exit_code=2):
     """pyspark or Java is missing: the message says what to install."""
 
 

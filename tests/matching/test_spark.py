@@ -295,3 +295,16 @@ def test_spark_submit_entry_point(
         get_settings.cache_clear()
     assert spark_submit.main(["--jar"]) == 0
     assert capsys.readouterr().out.strip().endswith(".jar")
+
+
+def test_without_java_the_spark_backend_says_what_to_install(
+    tmp_path: Path, spark_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.errors import TestigoError
+    from matching import spark
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(TestigoError, match="openjdk-17-jre-headless") as raised:
+        spark.session("local[1]", {}, tmp_path / "elsewhere")
+    assert raised.value.exit_code == 2
