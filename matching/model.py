@@ -1,6 +1,6 @@
 """The Splink model: settings built from `comparisons`, unsupervised training, versioned JSON.
 
-Splink is imported in `matching/` only (here, `backend`, `spark`, `components`), behind small
+Splink is imported in `matching/` only (here, in `backend` and in `spark`), behind small
 functions that take and return plain Python and Arrow tables; `backend.run` decides whether
 DuckDB or Spark runs them."""
 
