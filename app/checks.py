@@ -15,6 +15,7 @@ from app.errors import BadRequest
 from app.keys import Caller
 from app.settings import Settings
 from matching.check import check
+from matching.explain import ENGLISH, Translator
 from matching.score import Index
 
 
@@ -28,6 +29,7 @@ def check_supplier(
     on: date,
     caller: Caller | None,
     log: AuditWriter | None = None,
+    tr: Translator = ENGLISH,
 ) -> dict[str, Any]:
     """May this supplier (by RFC, name or both) be awarded on `on`? The check of
     `matching.check.check` at the deployment's thresholds, with `data_as_of`: per registry,
@@ -37,7 +39,9 @@ def check_supplier(
     one (the command line, one check a process).
 
     Raises `BadRequest` without a name or an RFC, and `matching.rfc.NotAnRfc` (a BadRequest)
-    for an RFC that cannot name a taxpayer; the message says what to send."""
+    for an RFC that cannot name a taxpayer; the message says what to send. The answer's
+    sentences are in `tr`'s language (English for the API and the CLI; a page passes its
+    reader's catalogue)."""
     if not (rfc and rfc.strip()) and not (name and name.strip()):
         raise BadRequest("give at least one of `rfc` or `name`")
     result = check(
@@ -48,6 +52,7 @@ def check_supplier(
         on=on,
         auto=settings.link_auto_threshold,
         review=settings.link_review_threshold,
+        tr=tr,
     )
     said = (caller, "check", result["query"], result["verdict"], index.model_version)
     if log is None:

@@ -47,8 +47,10 @@ def create_app(settings: Settings | None = None, *, load_index: bool = True) -> 
         description="Entity resolution for Mexican public procurement integrity: may this "
         "supplier be awarded today, and who is it in every dataset?",
         lifespan=lifespan,
-        # /docs is served with its assets by app/routes/docs.py (no CDN); no /redoc.
+        # /docs is served with its assets by app/routes/docs.py (no CDN); no /redoc. So is
+        # /openapi.json, in the reader's language (app/openapi_text.py).
         docs_url=None,
+        openapi_url=None,
         redoc_url=None,
     )
     app.state.settings = settings

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     sources: Path | None = Field(
         default=None, description="TOML file of [[sources]] refreshed by `testigo nightly`."
     )
+    language: Literal["es", "en"] = Field(
+        default="es",
+        description="Language of the pages (when the browser asks for neither Spanish nor "
+        "English) and of the alert digest mail: es (Mexican Spanish) or en.",
+    )
     log_level: str = Field(default="WARNING", description="Log level for the CLI (stderr).")
     key_failures_allowed: int = Field(
         default=10, ge=1, description="Failed API key attempts a client may make in the window."

@@ -41,6 +41,7 @@ def match_dict(
     rule: Rule | None = None,
     given: str | None = None,
     model_probability: float | None = None,
+    tr: explain.Translator = explain.ENGLISH,
 ) -> dict[str, Any]:
     found = records.get(match.entity_id, [])
     evidence = [
@@ -57,7 +58,7 @@ def match_dict(
                 "comparison": explain.RULE,
                 "level": rule.label,
                 "match_weight": round(rule.weight, 6),
-                "detail": _detail(rule, given, _firm_name(found)),
+                "detail": _detail(rule, given, _firm_name(found), tr),
             }
         )
     return {
@@ -87,10 +88,13 @@ def check(
     auto: float,
     review: float,
     limit: int = 5,
+    tr: explain.Translator = explain.ENGLISH,
 ) -> dict[str, Any]:
     """May this supplier be awarded on `on`? The verdict, the firms it resolves to, and their
     sanctions with source and retrieval date. Raises `rfc.NotAnRfc` for an RFC that cannot
-    name a taxpayer (the message says what to send)."""
+    name a taxpayer (the message says what to send). The sentences in the answer (the RFC
+    rules' `detail`, the RFC `note`) are in `tr`'s language: English for the API and CLI, the
+    reader's on a page; codes and keys are the same in every language."""
     given = rfcs.lookup(rfc) if rfc is not None and rfc.strip() else None
     row = index.query_row(name=name, rfc=given.value if given else None)
     scored = index.scored(row)
@@ -136,7 +140,7 @@ def check(
         ),
         "as_of": on.isoformat(),
         "query": {"name": name, "rfc": rfc, "on": on.isoformat()},
-        "rfc": _rfc_dict(given),
+        "rfc": _rfc_dict(given, tr),
         "matches": [
             match_dict(
                 m,
@@ -145,6 +149,7 @@ def check(
                 rule=rules.get(m.entity_id),
                 given=given.value if given else None,
                 model_probability=model.get(m.entity_id),
+                tr=tr,
             )
             for m in answered
         ],
@@ -225,15 +230,15 @@ def _firm_name(records: list[PublishedRecord]) -> str | None:
     return names.most_common(1)[0][0] if names else None
 
 
-def _detail(rule: Rule, given: str, firm: str | None) -> str:
+def _detail(rule: Rule, given: str, firm: str | None, tr: explain.Translator) -> str:
     if rule.name == "rfc_identity":
-        return explain.identity_detail(given)
+        return explain.identity_detail(given, tr)
     if rule.name == "rfc_neighbour":
-        return explain.neighbour_detail(given, rule.theirs, firm)
-    return explain.stem_detail(given, rule.theirs, firm)
+        return explain.neighbour_detail(given, rule.theirs, firm, tr)
+    return explain.stem_detail(given, rule.theirs, firm, tr)
 
 
-def _rfc_dict(given: rfcs.Lookup | None) -> dict[str, Any] | None:
+def _rfc_dict(given: rfcs.Lookup | None, tr: explain.Translator) -> dict[str, Any] | None:
     if given is None:
         return None
     return {
@@ -241,7 +246,7 @@ def _rfc_dict(given: rfcs.Lookup | None) -> dict[str, Any] | None:
         "kind": given.kind,
         "check_digit_ok": given.check_ok,
         "corrected_from": given.corrected_from,
-        "note": explain.rfc_note(given.kind, given.check_ok, given.corrected_from),
+        "note": explain.rfc_note(given.kind, given.check_ok, given.corrected_from, tr),
     }
 
 

@@ -37,6 +37,7 @@ from typing import Any
 from rapidfuzz.distance import DamerauLevenshtein
 
 from matching.cluster import near_rfcs
+from matching.explain import N_
 from matching.features import PARTICLES, distinctive
 from matching.names import GENERIC_WORDS
 
@@ -53,18 +54,29 @@ LEGAL_FORM = "other legal form"
 CUT_CONTRADICTED = "cut name, other details against"
 
 DETAILS = {
-    PERSON_ORDER: "The same words in another order that is not a rotation of the name: for a "
-    "person that is another person (surnames swapped), unless an RFC confirms it.",
-    EXTENDED: "One name is the start of the other, and several firms' names start that way: "
-    "it may be any of them, so a person must confirm.",
-    DIFFERENT_WORDS: "Each name has a distinctive word the other lacks: firms named alike, not "
-    "one firm spelt two ways, unless an RFC confirms it.",
-    ONE_LETTER: "The only distinctive word differs by one letter: a typo, or another firm's "
-    "coined name. Without an RFC to confirm it, a person must decide.",
-    CUT_CONTRADICTED: "One name is cut to a publisher's length, so it agrees only as far as the "
-    "cut, and the rest of the evidence is against the pair: a person must confirm.",
-    LEGAL_FORM: "The same name under another legal form is another registration unless an RFC "
-    "confirms it.",
+    PERSON_ORDER: N_(
+        "The same words in another order that is not a rotation of the name: for a "
+        "person that is another person (surnames swapped), unless an RFC confirms it."
+    ),
+    EXTENDED: N_(
+        "One name is the start of the other, and several firms' names start that way: "
+        "it may be any of them, so a person must confirm."
+    ),
+    DIFFERENT_WORDS: N_(
+        "Each name has a distinctive word the other lacks: firms named alike, not "
+        "one firm spelt two ways, unless an RFC confirms it."
+    ),
+    ONE_LETTER: N_(
+        "The only distinctive word differs by one letter: a typo, or another firm's "
+        "coined name. Without an RFC to confirm it, a person must decide."
+    ),
+    CUT_CONTRADICTED: N_(
+        "One name is cut to a publisher's length, so it agrees only as far as the "
+        "cut, and the rest of the evidence is against the pair: a person must confirm."
+    ),
+    LEGAL_FORM: N_(
+        "The same name under another legal form is another registration unless an RFC confirms it."
+    ),
 }
 
 Row = Mapping[str, Any]

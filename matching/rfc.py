@@ -18,6 +18,7 @@ from functools import lru_cache
 from stdnum.mx import rfc as stdnum_rfc
 
 from app.errors import BadRequest
+from matching.explain import ENGLISH, N_, Translator
 
 
 class RfcKind(StrEnum):
@@ -208,7 +209,7 @@ def best(raw: str | None) -> Rfc | None:
 # Registries write a firm's letters followed by 010101000 (1 January 2001, homoclave 000) where
 # they do not know its RFC: the SFP lists several unrelated firms under such values.
 PLACEHOLDER_TAIL = "010101000"
-SHAPE = (
+SHAPE = N_(
     "an RFC is 12 characters for a company or 13 for a person: 3-4 letters, a date YYMMDD, "
     "3 characters (the homoclave)"
 )
@@ -224,16 +225,33 @@ def is_placeholder_rfc(value: str) -> bool:
 
 
 _STANDS_FOR = {
-    "XAXX010101000": "is the generic RFC for sales to the general public",
-    "XEXX010101000": "is the generic RFC for foreign taxpayers",
-    PLACEHOLDER_TAIL: "is a placeholder (a firm's letters, then 010101000) that registries write "
-    "where they do not know the RFC, shared by unrelated firms",
+    "XAXX010101000": N_("is the generic RFC for sales to the general public"),
+    "XEXX010101000": N_("is the generic RFC for foreign taxpayers"),
+    PLACEHOLDER_TAIL: N_(
+        "is a placeholder (a firm's letters, then 010101000) that registries write "
+        "where they do not know the RFC, shared by unrelated firms"
+    ),
 }
-_NOBODY = "it identifies nobody. Give the supplier's own RFC, or check it by name"
+_NOBODY = N_("it identifies nobody. Give the supplier's own RFC, or check it by name")
 
 
 class NotAnRfc(BadRequest, ValueError):
-    """A value given as an RFC that cannot be looked up; the message says what to send."""
+    """A value given as an RFC that cannot be looked up; the message says what to send.
+
+    The message is kept as its English template and values, so a page can show it in its
+    reader's language (`in_words`); `str()` and `detail` are the English the API and the CLI
+    show."""
+
+    def __init__(self, template: str, **values: str) -> None:
+        super().__init__(template.format(**values))
+        self.template = template
+        self.values = values
+
+    def in_words(self, tr: Translator = ENGLISH) -> str:
+        # A value that is itself a marked phrase (SHAPE, _NOBODY...) is translated too; an RFC
+        # or what the user typed is no msgid, and gettext gives it back unchanged.
+        values = {k: tr.gettext(v) for k, v in self.values.items()}
+        return tr.gettext(self.template).format(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,14 +303,25 @@ def lookup(raw: str) -> Lookup:
     found = split(raw)
     if len(found) > 1:
         values = ", ".join(f.value for f in found[:3])
-        raise NotAnRfc(f"{shown!r} holds several RFCs ({values}): check one supplier at a time")
+        raise NotAnRfc(
+            N_("{shown} holds several RFCs ({values}): check one supplier at a time"),
+            shown=repr(shown),
+            values=values,
+        )
     if not found:
-        raise NotAnRfc(f"{shown!r} is not an RFC but a placeholder or nothing: {SHAPE}")
+        raise NotAnRfc(
+            N_("{shown} is not an RFC but a placeholder or nothing: {shape}"),
+            shown=repr(shown),
+            shape=SHAPE,
+        )
     (parsed,) = found
     value = parsed.value
     if parsed.kind is RfcKind.GENERIC or (parsed.usable and is_placeholder_rfc(value)):
         raise NotAnRfc(
-            f"{value} {_STANDS_FOR.get(value, _STANDS_FOR[PLACEHOLDER_TAIL])}: {_NOBODY}"
+            N_("{value} {stands_for}: {nobody}"),
+            value=value,
+            stands_for=_STANDS_FOR.get(value, _STANDS_FOR[PLACEHOLDER_TAIL]),
+            nobody=_NOBODY,
         )
     if parsed.usable:
         return Lookup(value, parsed.kind.value, parsed.check_ok)
@@ -302,16 +331,24 @@ def lookup(raw: str) -> Lookup:
         return Lookup(fixed, meant.kind.value, meant.check_ok, corrected_from=value)
     if _CURP.fullmatch(value):
         raise NotAnRfc(
-            f"{value} is a CURP (18 characters), not an RFC: send the RFC, or the CURP's first "
-            "10 characters (a person's RFC without homoclave)"
+            N_(
+                "{value} is a CURP (18 characters), not an RFC: send the RFC, or the CURP's "
+                "first 10 characters (a person's RFC without homoclave)"
+            ),
+            value=value,
         )
     if WARN_BAD_DATE in parsed.warnings:
         letters = len(value) - (6 if _NO_HOMOCLAVE.fullmatch(value) else 9)
         day = value[letters : letters + 6]
-        raise NotAnRfc(f"in {value}, {day} is not a valid date (YYMMDD): {SHAPE}")
+        raise NotAnRfc(
+            N_("in {value}, {day} is not a valid date (YYMMDD): {shape}"),
+            value=value,
+            day=day,
+            shape=SHAPE,
+        )
     if _NO_HOMOCLAVE.fullmatch(value):
         return Lookup(value, WITHOUT_HOMOCLAVE, None)
-    raise NotAnRfc(f"{shown!r} is not an RFC: {SHAPE}")
+    raise NotAnRfc(N_("{shown} is not an RFC: {shape}"), shown=repr(shown), shape=SHAPE)
 
 
 def meant_as_rfc(text: str) -> bool:

@@ -56,5 +56,11 @@ def test_the_installed_wheel_migrates_and_ships_its_files(tmp_path: Path) -> Non
     head = sorted((ROOT / "app/alembic/versions").glob("[0-9]*.py"))[-1].name[:4]
     assert at.returncode == 0 and head in at.stdout + at.stderr, at.stdout + at.stderr
     site = Path(where.stdout.strip()).parent
-    for shipped in ("web/static/testigo.css", "web/templates/base.html", "alembic/env.py"):
+    shipped_files = (
+        "web/static/testigo.css",
+        "web/templates/base.html",
+        "alembic/env.py",
+        "locale/es/LC_MESSAGES/testigo.mo",  # the Spanish pages and mail
+    )
+    for shipped in shipped_files:
         assert (site / shipped).is_file(), shipped

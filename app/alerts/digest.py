@@ -7,13 +7,17 @@ what is queued and keeps what it could not deliver for the next run.
 
 Alerts a reviewer has already dismissed are left out: a person has said the firm is not the
 sanctioned one, and mailing it would only be noise. Confirmed and open ("new") alerts are sent.
+
+The mail is in the deployment's language (`TESTIGO_LANGUAGE`, Spanish by default): its words,
+the evidence sentences, dates (`14 de marzo de 2024`) and amounts (`$1,250,000.50 MXN`). The
+codes beside them (severity in the subject's tag, comparison and level of each piece of
+evidence, file names and timestamps) are the data's own and stay as they are.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,11 +27,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.alerts.mail import send_queued
 from app.alerts.subscriptions import SEVERITIES, lock_alerts, severities_from
 from app.db import unit_of_work
+from app.i18n import Language
 from app.models import Alert, OutboxMessage, Subscription
 from app.settings import Settings
+from matching import explain
 from matching.names import normalise_text
 
 log = structlog.get_logger(__name__)
@@ -35,18 +42,22 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 MISSING = "—"  # shown for a value the source did not publish
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
+@lru_cache(maxsize=len(i18n.LANGUAGES))
+def _environment(lang: Language) -> Environment:
     # Autoescape for .html only: the text part must show "&" and "<" as they are. StrictUndefined
     # turns a typo in a template into an error in the tests instead of a silent blank.
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,36 +102,42 @@ def _text(value: object) -> str:
     return MISSING if value is None or value == "" else str(value)
 
 
-def _amount(value: Decimal | None, currency: str | None) -> str:
-    if value is None:
-        return MISSING
-    return f"{value:,.2f} {currency or ''}".strip()
+def _iso(value: object) -> str | None:
+    return str(value) if value else None
 
 
 def _weight(value: object) -> str:
     return f"{value:+.2f}" if isinstance(value, int | float) else _text(value)
 
 
-def _view(alert: Alert, public_url: str) -> dict[str, Any]:
-    """One alert as the templates show it: every value already a display string."""
+def _view(alert: Alert, public_url: str, lang: Language) -> dict[str, Any]:
+    """One alert as the templates show it: every value already a display string, in `lang`."""
+    tr = i18n.translations(lang)
     sanction = alert.sanction or {}
+
+    def word(code: str | None) -> str:
+        return tr.gettext(i18n.WORDS[code]) if code in i18n.WORDS else _text(code)
+
+    registry = sanction.get("registry")
     return {
         "id": alert.id,
         "link": f"{public_url.rstrip('/')}/alerts/{alert.id}",
         "severity": alert.severity,
+        "severity_word": word(alert.severity),
         "status": alert.status,
         "ocid": alert.ocid,
         "award_id": alert.award_id,
-        "award_kind": alert.award_kind,
-        "date": alert.date.isoformat(),
-        "date_basis": alert.date_basis,
-        "value": _amount(alert.value_amount, alert.currency),
+        "award_kind": word(alert.award_kind),
+        "date": i18n.format_day(alert.date, lang),
+        "date_basis": word(alert.date_basis),
+        "value": i18n.format_money(alert.value_amount, alert.currency, lang, MISSING),
         "buyer": _text(alert.buyer_name),
         "supplier_name": _text(alert.supplier_name),
         "supplier_rfc": _text(alert.supplier_rfc),
         "probability": MISSING if alert.probability is None else f"{alert.probability:.3f}",
         "evidence": [
             {
+                "sentence": explain.sentence(e, tr),
                 "comparison": _text(e.get("comparison")),
                 "level": _text(e.get("level")),
                 "match_weight": _weight(e.get("match_weight")),
@@ -128,8 +145,15 @@ def _view(alert: Alert, public_url: str) -> dict[str, Any]:
             for e in alert.evidence or []
         ],
         "sanction": {
-            key: _text(sanction.get(key))
-            for key in ("registry", "case_number", "kind", "start", "end", "authority")
+            **{key: _text(sanction.get(key)) for key in ("case_number", "authority")},
+            "registry": tr.gettext(i18n.REGISTRIES[registry])
+            if registry in i18n.REGISTRIES
+            else _text(registry),
+            "kind": i18n.sanction_kind(str(sanction["kind"]), None, tr)
+            if sanction.get("kind")
+            else MISSING,
+            "start": i18n.format_day(_iso(sanction.get("start")), lang, MISSING),
+            "end": i18n.format_day(_iso(sanction.get("end")), lang, MISSING),
         },
         "sources": [
             {
@@ -142,31 +166,38 @@ def _view(alert: Alert, public_url: str) -> dict[str, Any]:
     }
 
 
-def subject_for(alerts: list[Alert]) -> str:
+def subject_for(alerts: list[Alert], tr: explain.Translator = explain.ENGLISH) -> str:
     if not alerts:
-        return "Testigo: no new alerts"
+        return tr.gettext("Testigo: no new alerts")
     high = sum(1 for a in alerts if a.severity == "high")
-    plural = "" if len(alerts) == 1 else "s"
-    return f"Testigo: {len(alerts)} new alert{plural}" + (f" ({high} high)" if high else "")
+    subject = tr.ngettext(
+        "Testigo: {count} new alert", "Testigo: {count} new alerts", len(alerts)
+    ).format(count=len(alerts))
+    if high:
+        subject += " " + tr.ngettext("({count} high)", "({count} high)", high).format(count=high)
+    return subject
 
 
 def render(
     sub: Subscription, alerts: list[Alert], settings: Settings, now: datetime
 ) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of one digest. Most severe first, then oldest first."""
+    lang = settings.language
+    tr = i18n.translations(lang)
     rank = {level: i for i, level in enumerate(SEVERITIES)}
     ordered = sorted(alerts, key=lambda a: (-rank.get(a.severity, -1), a.id))
-    subject = subject_for(alerts)
+    subject = subject_for(alerts, tr)
     context = {
+        "lang": lang,
         "subject": subject,
         "recipient": sub.email,
         "buyers": list(sub.buyers or []),
-        "min_severity": sub.min_severity,
+        "min_severity": tr.gettext(i18n.WORDS.get(sub.min_severity, sub.min_severity)),
         "generated_at": now.strftime("%Y-%m-%d %H:%M UTC"),
         "public_url": settings.public_url.rstrip("/"),
-        "alerts": [_view(a, settings.public_url) for a in ordered],
+        "alerts": [_view(a, settings.public_url, lang) for a in ordered],
     }
-    env = _environment()
+    env = _environment(lang)
     text = env.get_template("digest.txt").render(context)
     html = env.get_template("digest.html").render(context)
     return subject, text, html

@@ -1,7 +1,13 @@
 """The pages. Like the API routes, each one checks its input, calls the domain functions the API
 calls (the check, entity detail, alerts, judgements) and renders the answer; officers see the
 supplier check only, auditors everything. Forms are plain HTML posts carrying the session's
-CSRF token; every check made here is written to the audit log, as over the API."""
+CSRF token; every check made here is written to the audit log, as over the API.
+
+Pages speak their reader's language (`app.i18n`: `?lang=`, cookie, Accept-Language, then
+`TESTIGO_LANGUAGE`, Spanish by default). Each language has its own Jinja environment with its
+catalogue installed once (`jinja2.ext.i18n`), rather than one environment whose translations
+are swapped per request: requests are served concurrently, and a shared environment would
+render one reader's page with another's catalogue."""
 
 from __future__ import annotations
 
@@ -14,80 +20,25 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app import sources
+from app import i18n, sources
 from app.alerts import review as alerts
 from app.checks import check_supplier
 from app.deps import verify_key
 from app.errors import Forbidden, NotFound, TestigoError, TooManyRequests, Unauthorised
+from app.i18n import N_, REGISTRIES, SOURCES, WORDS, Language, sanction_kind
 from app.schemas import MAX_NAME
 from app.web import origin, sessions, timeline
 from app.web.origin import origin_of
 from app.web.sessions import Session
 from matching import entities, explain, rfc
+from matching.explain import Translator
 from matching.judgements import record as judge
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
-REGISTRIES = {
-    "sfp": "SFP sanctioned suppliers",
-    "sat-69b": "SAT Article 69-B list",
-    "pdn-s3": "PDN System 3",
-}
-KINDS = {
-    "debarment": "debarment (inhabilitación)",
-    "fine": "fine (multa)",
-    "efos_definitivo": "shell-invoice firm, definitive (Definitivo)",
-    "efos_presunto": "presumed shell-invoice firm (Presunto)",
-    "efos_desvirtuado": "cleared of the presumption (Desvirtuado)",
-    "efos_sentencia_favorable": "court ruling in its favour (Sentencia favorable)",
-    "other": "other sanction",
-}
-
-
-def sanction_kind(kind: str, status: str | None) -> str:
-    """A sanction's kind in words, with the registry's own status word once: the 69-B kinds
-    already name their status ("definitive (Definitivo)"), so it is not repeated after them."""
-    label = KINDS.get(kind, kind)
-    if status and f"({status})".casefold() not in label.casefold():
-        label = f"{label} ({status})"
-    return label
-
-
-SOURCES = {
-    "ocds": "OCDS contracts",
-    "sfp": "SFP sanctioned suppliers",
-    "sat-69b": "SAT 69-B list",
-    "pdn-s3": "PDN System 3",
-    "cdmx-sefin": "Mexico City supplier register",
-}
-VERDICTS = {
-    "barred": {
-        "badge": "BARRED",
-        "headline": "Do not award: this supplier is barred from public contracts on {on}.",
-        "advice": "A debarment in force on that day covers the firm this supplier resolves to. "
-        "The sanction, its authority and why Testigo thinks it is this firm are below.",
-    },
-    "warning": {
-        "badge": "WARNING",
-        "headline": "Check before awarding.",
-        "advice": "The firm is on the SAT 69-B list of shell-invoice firms, was debarred until "
-        "recently, or was fined. That does not bar an award by itself: read the facts below.",
-    },
-    "review": {
-        "badge": "NEEDS REVIEW",
-        "headline": "A sanctioned firm may be this supplier.",
-        "advice": "Testigo is not sure the supplier is that firm. Compare the records below, or "
-        "ask an auditor, before awarding.",
-    },
-    "clear": {
-        "badge": "CLEAR",
-        "headline": "No sanction found for this supplier on {on}.",
-        "advice": "No debarment, 69-B listing or fine of a firm matching this supplier is in "
-        "the data Testigo holds (as of its last update).",
-    },
-}
+LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
 
 class SignInRequired(Unauthorised):
@@ -103,47 +54,97 @@ def is_page(request: Request) -> bool:
     return getattr(request.scope.get("endpoint"), "__module__", None) == __name__
 
 
+ERROR_TITLES = {
+    401: N_("Sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    422: N_("Cannot do that"),
+    429: N_("Too many attempts"),
+}
+OTHER_ERROR = N_("Something went wrong")
+
+
 def error_page(request: Request, exc: TestigoError) -> Response:
     """A page that cannot be shown, as an HTML page that says why (an API error is JSON):
-    app/main.py sends every TestigoError a page raises here."""
+    app/main.py sends every TestigoError a page raises here. The message is in the reader's
+    language: the pages raise theirs translated; a domain error's English detail is looked up
+    in the catalogue (and shown as it is when the catalogue does not hold it)."""
     if isinstance(exc, SignInRequired):
         return RedirectResponse(f"/sign-in?next={quote(exc.next_url)}", status_code=303)
+    tr = _tr(request)
     found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
-    titles = {
-        401: "Sign in",
-        403: "Not allowed",
-        404: "Not found",
-        422: "Cannot do that",
-        429: "Too many attempts",
-    }
-    title = titles.get(exc.status, "Something went wrong")
-    message = _sentence(exc.detail)
-    answer = render("error.html", code=exc.status, title=title, message=message, session=found)
+    title = tr.gettext(ERROR_TITLES.get(exc.status, OTHER_ERROR))
+    if isinstance(exc, TooManyRequests):
+        message = _throttled(exc, tr)
+    elif isinstance(exc, rfc.NotAnRfc):
+        message = _sentence(exc.in_words(tr))
+    else:
+        message = _sentence(tr.gettext(exc.detail))
+    answer = render(
+        request, "error.html", code=exc.status, title=title, message=message, session=found
+    )
     answer.headers.update(exc.headers or {})
     return answer
 
 
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.globals.update(
-    static=lambda name: f"/static/{name}",
-    registries=REGISTRIES,
-    kinds=KINDS,
-    sanction_kind=sanction_kind,
-    published_on=sources.published_on,
-    sources=SOURCES,
-    max_name=MAX_NAME,
-)
+def _tr(request: Request) -> Translator:
+    return i18n.translations(i18n.language(request))
 
 
-def render(name: str, code: int = 200, **context: Any) -> HTMLResponse:
-    values = {"flash": None, "session": None, "page": None, "title": "Testigo", **context}
-    return HTMLResponse(_env.get_template(name).render(**values), status_code=code)
+def environment(lang: Language) -> Environment:
+    """The pages' templates in `lang`: its catalogue installed, the code tables translated,
+    and filters that write dates and amounts as its readers do."""
+    tr = i18n.translations(lang)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Whitespace inside {% trans %} is collapsed, as babel.cfg tells the extractor.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(tr, newstyle=True)  # type: ignore[attr-defined]
+    words = {k: tr.gettext(v) for k, v in WORDS.items()}
+    env.globals.update(
+        static=lambda name: f"/static/{name}",
+        lang=lang,
+        registries={k: tr.gettext(v) for k, v in REGISTRIES.items()},
+        sanction_kind=lambda kind, status: sanction_kind(kind, status, tr),
+        published_on=sources.published_on,
+        sources={k: tr.gettext(v) for k, v in SOURCES.items()},
+        words=words,
+        max_name=MAX_NAME,
+    )
+    env.filters["day"] = lambda value, missing="?": i18n.format_day(value, lang, missing)
+    env.filters["money"] = lambda value, currency=None: i18n.format_money(value, currency, lang)
+    env.filters["word"] = lambda code: words.get(code, code)
+    return env
+
+
+_envs = {lang: environment(lang) for lang in i18n.LANGUAGES}
+
+
+def render(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
+    """A page in its reader's language, with the ES | EN switch back to this same page."""
+    lang = i18n.language(request)
+    switch = [
+        {"code": other, "name": LANGUAGE_NAMES[other], "url": i18n.switch_url(request, other)}
+        for other in i18n.LANGUAGES
+    ]
+    values = {
+        "flash": None,
+        "session": None,
+        "page": None,
+        "title": "Testigo",
+        "switch": switch,
+        **context,
+    }
+    answer = HTMLResponse(_envs[lang].get_template(name).render(**values), status_code=code)
+    answer.headers["Vary"] = "Accept-Language, Cookie"  # the same address, in two languages
+    i18n.remember(request, answer)
+    return answer
 
 
 async def current_session(request: Request) -> Session:
@@ -173,7 +174,11 @@ async def session_or_key(
     if api_key:
         caller = verify_key(request, api_key)
         if caller is None:
-            raise Unauthorised("That API key is unknown or revoked: sign in with a valid one.")
+            raise Unauthorised(
+                _tr(request).gettext(
+                    "That API key is unknown or revoked: sign in with a valid one."
+                )
+            )
         return Session(caller, csrf="", keyed=True)
     return await current_session(request)
 
@@ -181,16 +186,23 @@ async def session_or_key(
 ViewerDep = Annotated[Session, Depends(session_or_key)]
 
 
-def _need(session: Session, action: str) -> None:
+def _need(request: Request, session: Session, action: str) -> None:
     if not session.caller.may(action):
-        raise Forbidden(
-            f"This page is for auditors; the {session.caller.role} role may not see it."
+        message = (
+            _tr(request)
+            .gettext("This page is for auditors; the {role} role may not see it.")
+            .format(role=session.caller.role)
         )
+        raise Forbidden(message)
 
 
-def _csrf(session: Session, sent: str | None) -> None:
+def _csrf(request: Request, session: Session, sent: str | None) -> None:
     if not session.csrf_ok(sent):
-        raise Forbidden("This form has expired: go back, reload the page and send it again.")
+        raise Forbidden(
+            _tr(request).gettext(
+                "This form has expired: go back, reload the page and send it again."
+            )
+        )
 
 
 def _safe_next(target: str | None) -> str:
@@ -206,8 +218,9 @@ async def home() -> RedirectResponse:
 
 
 @router.get("/sign-in")
-async def sign_in_page(next: str = "/check") -> HTMLResponse:
-    return render("sign_in.html", title="Sign in", next=_safe_next(next), error=None)
+async def sign_in_page(request: Request, next: str = "/check") -> HTMLResponse:
+    title = _tr(request).gettext("Sign in")
+    return render(request, "sign_in.html", title=title, next=_safe_next(next), error=None)
 
 
 @router.post("/sign-in")
@@ -216,37 +229,45 @@ async def sign_in(
     key: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/check",
 ) -> Response:
+    tr = _tr(request)
     own = {origin_of(str(request.base_url)), origin_of(request.app.state.settings.public_url)}
     elsewhere = origin.foreign(request.headers, own)
     if elsewhere is not None:
         return render(
+            request,
             "sign_in.html",
             code=403,
-            title="Sign in",
+            title=tr.gettext("Sign in"),
             next="/check",
-            error=f"This sign-in was sent from another site ({elsewhere}) and was refused. "
-            "Open Testigo's own sign-in page and sign in there.",
+            error=tr.gettext(
+                "This sign-in was sent from another site ({site}) and was refused. "
+                "Open Testigo's own sign-in page and sign in there."
+            ).format(site=elsewhere),
         )
     engine = request.app.state.engine
     try:
         caller = verify_key(request, key.strip()) if key.strip() else None
     except TooManyRequests as exc:
         refused = render(
+            request,
             "sign_in.html",
             code=exc.status,
-            title="Sign in",
+            title=tr.gettext("Sign in"),
             next=_safe_next(next),
-            error=_sentence(exc.detail),
+            error=_throttled(exc, tr),
         )
         refused.headers.update(exc.headers or {})
         return refused
     if caller is None:
         return render(
+            request,
             "sign_in.html",
             code=401,
-            title="Sign in",
+            title=tr.gettext("Sign in"),
             next=_safe_next(next),
-            error="That key is unknown or revoked. Check it, or ask an administrator for one.",
+            error=tr.gettext(
+                "That key is unknown or revoked. Check it, or ask an administrator for one."
+            ),
         )
     token = sessions.open_session(engine, caller)
     answer = RedirectResponse(_safe_next(next), status_code=303)
@@ -266,7 +287,7 @@ async def sign_in(
 async def sign_out(
     request: Request, session: SessionDep, csrf: Annotated[str | None, Form()] = None
 ) -> RedirectResponse:
-    _csrf(session, csrf)
+    _csrf(request, session, csrf)
     sessions.close(request.app.state.engine, request.cookies.get(sessions.COOKIE))
     answer = RedirectResponse("/sign-in", status_code=303)
     answer.delete_cookie(sessions.COOKIE, path="/")
@@ -278,8 +299,10 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
     # Cut to the API's limit before anything reads it: the check, the page and the audit log
     # see the same query a key holder could send to /v1/check.
     q = q[:MAX_NAME]
+    lang = i18n.language(request)
+    tr = i18n.translations(lang)
     context: dict[str, Any] = {
-        "title": "Check a supplier",
+        "title": tr.gettext("Check a supplier"),
         "page": "check",
         "session": session,
         "q": q,
@@ -290,16 +313,20 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
         "can_see_firms": session.caller.may("entities"),
     }
     if not q.strip():
-        return render("check.html", **context)
+        return render(request, "check.html", **context)
     try:
         day = date.fromisoformat(on) if on.strip() else date.today()
     except ValueError:
-        context["error"] = f"The award date must look like 2026-11-24, not {on!r}."
-        return render("check.html", code=422, **context)
+        context["error"] = tr.gettext(
+            "The award date must look like 2026-11-24, not {value}."
+        ).format(value=repr(on))
+        return render(request, "check.html", code=422, **context)
     index = request.app.state.index.index
     if index is None:
-        context["error"] = f"Testigo is not ready to check yet: {request.app.state.index.problem}."
-        return render("check.html", code=503, **context)
+        context["error"] = tr.gettext("Testigo is not ready to check yet: {problem}.").format(
+            problem=request.app.state.index.problem
+        )
+        return render(request, "check.html", code=503, **context)
     # One word shaped like an RFC is checked as an RFC, even a broken one, so that it is
     # refused (or found one typo away) rather than looked up as a name.
     is_rfc = rfc.meant_as_rfc(q)
@@ -313,11 +340,12 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
             on=day,
             caller=session.caller,
             log=request.app.state.audit,
+            tr=tr,
         )
     except rfc.NotAnRfc as exc:  # said on the form, beside the query to correct
-        context["error"] = _sentence(exc.detail)
-        return render("check.html", code=422, **context)
-    words = {k: v.format(on=day.isoformat()) for k, v in VERDICTS[result["verdict"]].items()}
+        context["error"] = _sentence(exc.in_words(tr))
+        return render(request, "check.html", code=422, **context)
+    words = explain.verdict_words(result["verdict"], i18n.format_day(day, lang), tr)
     firms = []
     for match in result["matches"]:
         names = [r["name"] for r in match["records"] if r["name"]]
@@ -325,15 +353,21 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
             {
                 "match": match,
                 "name": max(names, key=names.count) if names else None,
-                "certainty": explain.certainty(match["probability"]),
-                "reasons": explain.reasons(match["evidence"]),
+                "certainty": explain.certainty(match["probability"], tr),
+                "reasons": explain.reasons(match["evidence"], tr),
                 "sanctions": [
                     s for s in result["sanctions"] if s["entity_id"] == match["entity_id"]
                 ],
             }
         )
     context.update(result=result, words=words, firms=firms, as_of=result["data_as_of"])
-    return render("check.html", **context)
+    return render(request, "check.html", **context)
+
+
+def _throttled(exc: TooManyRequests, tr: Translator) -> str:
+    return tr.gettext(
+        "Too many failed API key attempts from this address: try again in {seconds} s."
+    ).format(seconds=exc.retry_after)
 
 
 def _sentence(text: str) -> str:
@@ -343,22 +377,37 @@ def _sentence(text: str) -> str:
 
 @router.get("/firms")
 async def firms_page(request: Request, session: SessionDep, q: str = "") -> HTMLResponse:
-    _need(session, "entities")
+    _need(request, session, "entities")
     found = (
         entities.search(request.app.state.engine, q[:200], page=1, per_page=50)
         if q.strip()
         else None
     )
-    return render("firms.html", title="Firms", page="firms", session=session, q=q, found=found)
+    title = _tr(request).gettext("Firms")
+    return render(
+        request, "firms.html", title=title, page="firms", session=session, q=q, found=found
+    )
 
 
 @router.get("/firms/{entity_id}")
 async def firm_page(request: Request, session: ViewerDep, entity_id: str) -> HTMLResponse:
-    _need(session, "entities")
+    _need(request, session, "entities")
+    lang = i18n.language(request)
+    tr = i18n.translations(lang)
     firm = entities.detail(request.app.state.engine, entity_id[:64])
     if firm is None:
-        raise NotFound(f"There is no firm {entity_id!r}: search for it on the Firms page.")
-    drawn = timeline.build(firm["awards"], firm["sanctions"], today=date.today())
+        raise NotFound(
+            tr.gettext("There is no firm {id}: search for it on the Firms page.").format(
+                id=repr(entity_id)
+            )
+        )
+    drawn = timeline.build(
+        firm["awards"],
+        firm["sanctions"],
+        today=date.today(),
+        tr=tr,
+        show_day=lambda day: i18n.format_day(day, lang),
+    )
     debarments = [
         (date.fromisoformat(s["start"]), date.fromisoformat(s["end"]) if s["end"] else None)
         for s in firm["sanctions"]
@@ -376,12 +425,13 @@ async def firm_page(request: Request, session: ViewerDep, entity_id: str) -> HTM
             **link,
             "a_name": names.get(link["record_a"], link["record_a"]),
             "b_name": names.get(link["record_b"], link["record_b"]),
-            "certainty": explain.certainty(link["probability"]),
-            "reasons": explain.reasons(link["evidence"]),
+            "certainty": explain.certainty(link["probability"], tr),
+            "reasons": explain.reasons(link["evidence"], tr),
         }
         for link in firm["links"]
     ]
     answer = render(
+        request,
         "firm.html",
         title=firm["display_name"] or entity_id,
         page="firms",
@@ -405,7 +455,8 @@ async def alerts_page(
     buyer: str = "",
     done: str = "",
 ) -> HTMLResponse:
-    _need(session, "alerts")
+    _need(request, session, "alerts")
+    tr = _tr(request)
     listed = list(
         alerts.listing(
             request.app.state.engine,
@@ -417,19 +468,20 @@ async def alerts_page(
         )
     )
     for a in listed:
-        a["certainty"] = explain.certainty(a["probability"]) if a["probability"] else ""
-        a["reasons"] = explain.reasons(a["evidence"] or [])
-    flash = {"confirm": "Alert confirmed.", "dismiss": "Alert dismissed."}.get(done)
+        a["certainty"] = explain.certainty(a["probability"], tr) if a["probability"] else ""
+        a["reasons"] = explain.reasons(a["evidence"] or [], tr)
+    flash = {"confirm": N_("Alert confirmed."), "dismiss": N_("Alert dismissed.")}.get(done)
     return render(
+        request,
         "alerts.html",
-        title="Alerts",
+        title=tr.gettext("Alerts"),
         page="alerts",
         session=session,
         alerts=listed,
         status=status,
         severity=severity,
         buyer=buyer,
-        flash=flash,
+        flash=tr.gettext(flash) if flash else None,
     )
 
 
@@ -443,8 +495,8 @@ async def review_alert(
     not_same_firm: Annotated[str | None, Form()] = None,
     csrf: Annotated[str | None, Form()] = None,
 ) -> RedirectResponse:
-    _need(session, "alerts")
-    _csrf(session, csrf)
+    _need(request, session, "alerts")
+    _csrf(request, session, csrf)
     alerts.review(
         request.app.state.engine,
         alert_id,
@@ -460,30 +512,34 @@ async def review_alert(
 async def review_page(
     request: Request, session: SessionDep, page: int = 1, done: str = ""
 ) -> HTMLResponse:
-    _need(session, "review")
+    _need(request, session, "review")
+    tr = _tr(request)
     page = max(1, min(page, 100_000))
     queue = entities.review_queue(request.app.state.engine, page=page, per_page=20)
     for item in queue["items"]:
-        item["certainty"] = explain.certainty(item["probability"])
-        item["reasons"] = explain.reasons(item["evidence"])
-        item["held_apart"] = _held_apart(item["reason"])
-    flash = {"same": "Recorded: the same firm.", "different": "Recorded: different firms."}
+        item["certainty"] = explain.certainty(item["probability"], tr)
+        item["reasons"] = explain.reasons(item["evidence"], tr)
+        item["held_apart"] = _held_apart(item["reason"], tr)
+    flash = {"same": N_("Recorded: the same firm."), "different": N_("Recorded: different firms.")}
     return render(
+        request,
         "review.html",
-        title="Review queue",
+        title=tr.gettext("Review queue"),
         page="review",
         session=session,
         queue=queue,
-        flash=flash.get(done),
+        flash=tr.gettext(flash[done]) if done in flash else None,
     )
 
 
-def _held_apart(reason: str | None) -> str | None:
+def _held_apart(reason: str | None, tr: Translator = i18n.ENGLISH) -> str | None:
     """Why a pair was refused, in words. The RFCs in "different RFCs: X vs Y" are those of the
     firms the two records are already in, which need not be either record's own RFC."""
     prefix = "different RFCs: "
     if reason and reason.startswith(prefix):
-        return f"the firms these records were in carry different RFCs ({reason[len(prefix) :]})"
+        return tr.gettext("the firms these records were in carry different RFCs ({rfcs})").format(
+            rfcs=reason[len(prefix) :]
+        )
     return reason
 
 
@@ -498,8 +554,8 @@ async def judge_pair(
     page: Annotated[int, Form()] = 1,
     csrf: Annotated[str | None, Form()] = None,
 ) -> RedirectResponse:
-    _need(session, "judge")
-    _csrf(session, csrf)
+    _need(request, session, "judge")
+    _csrf(request, session, csrf)
     judge(
         request.app.state.engine,
         decision,

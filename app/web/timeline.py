@@ -5,12 +5,13 @@ screen readers and for printing."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from matching.award_dates import day_of
+from matching.explain import ENGLISH, Translator
 
 WIDTH, LEFT, RIGHT = 760, 10, 10
 BAND_KINDS = {
@@ -71,9 +72,15 @@ def award_day(award: dict[str, Any]) -> date | None:
 
 
 def build(
-    awards: Sequence[dict[str, Any]], sanctions: Sequence[dict[str, Any]], *, today: date
+    awards: Sequence[dict[str, Any]],
+    sanctions: Sequence[dict[str, Any]],
+    *,
+    today: date,
+    tr: Translator = ENGLISH,
+    show_day: Callable[[date], str] = date.isoformat,
 ) -> Timeline | None:
-    """The timeline of one entity, or None when it has nothing dated to show."""
+    """The timeline of one entity, or None when it has nothing dated to show; its labels in
+    `tr`'s language, with days as `show_day` writes them."""
     days = [(award_day(a), a) for a in awards]
     dated = [(d, a) for d, a in days if d is not None]
     windows = []
@@ -101,14 +108,16 @@ def build(
         timeline.ticks.append((round(x(date(year, 1, 1)), 1), label))
     for row, (start, end, kind, s) in enumerate(sorted(windows, key=lambda w: w[0])):
         stop = end or last
-        name = "debarment" if kind == "debarment" else f"69-B {s.get('status') or ''}".strip()
-        label = f"{name} {start.isoformat()} – {end.isoformat() if end else 'open'}"
+        name = (
+            tr.gettext("debarment") if kind == "debarment" else f"69-B {s.get('status') or ''}"
+        ).strip()
+        label = f"{name} {show_day(start)} – {show_day(end) if end else tr.gettext('open')}"
         timeline.bands.append(
             Band(round(x(start), 1), round(max(x(stop) - x(start), 2.0), 1), row, kind, label)
         )
     debarred = [(w[0], w[1]) for w in windows if w[2] == "debarment"]
     for day, award in sorted(dated, key=lambda item: item[0]):
         inside = any(start <= day and (end is None or day <= end) for start, end in debarred)
-        label = f"{day.isoformat()}: {award.get('title') or award.get('ocid')}"
+        label = f"{show_day(day)}: {award.get('title') or award.get('ocid')}"
         timeline.marks.append(Mark(round(x(day), 1), inside, label))
     return timeline

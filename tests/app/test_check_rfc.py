@@ -38,7 +38,7 @@ RANK = {CLEAR: 0, REVIEW: 1, WARNING: 2, BARRED: 3}
 def client(linked: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:  # noqa: F811
     app = create_app(linked, load_index=False)
     app.state.index.load()
-    with TestClient(app, follow_redirects=False) as test_client:
+    with TestClient(app, follow_redirects=False, headers={"Accept-Language": "en"}) as test_client:
         yield test_client, _key(linked, "officer")
 
 

@@ -45,7 +45,7 @@ def site(module_settings: Settings, trained_model: Path) -> Settings:
 def auditor(site: Settings) -> Iterator[TestClient]:
     app = create_app(site, load_index=False)
     app.state.index.load()
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, follow_redirects=False, headers={"Accept-Language": "en"}) as client:
         _sign_in(client, new_key(site, "auditor"), "/alerts")
         yield client
 

@@ -177,6 +177,8 @@ def _settings(db_settings: Settings, server: Server, **changes: Any) -> Settings
             "smtp_timeout": 5.0,
             "mail_from": "Testigo <alertas@testigo.example.mx>",
             "public_url": "https://testigo.example.mx",
+            # These tests read the English mail; the Spanish one (the default) is tested below.
+            "language": "en",
             **changes,
         }
     )
@@ -251,6 +253,37 @@ def test_one_message_per_subscription_with_its_new_alerts_as_text_and_html(
     assert (row.status, row.attempts, row.alert_ids) == ("sent", 1, [high, low])
     assert row.sent_at is not None and row.last_error is None
     assert _position(engine, "ana.lopez@example.mx") == max(high, low)
+
+
+def test_the_digest_is_in_spanish_by_default(
+    db_settings: Settings, engine: sa.Engine, server: Server
+) -> None:
+    assert Settings.model_fields["language"].default == "es"
+    settings = _settings(db_settings, server, language="es")
+    subscribe(engine, "ana.lopez@example.mx", buyers=["Salud"])
+    high = make_alert(engine, severity="high")
+    make_alert(engine, severity="low", value_amount=None)
+
+    assert run_digest(engine, settings)["sent"] == 1
+    (got,) = server.handler.received
+    assert got.message["Subject"] == "Testigo: 2 alertas nuevas (1 alta)"
+    text, html = got.parts()
+    assert '<html lang="es-MX">' in html
+    for body in (text, html):
+        assert "[ALTA]" in body and "[BAJA]" in body
+        assert "14 de marzo de 2024 (fecha de adjudicación)" in body
+        assert "$1,250,000.50 MXN" in body
+        assert "Proveedores sancionados de la SFP, inhabilitación" in body
+        assert "del 1 de junio de 2023 al 31 de mayo de 2026" in body
+        assert "probabilidad de 0.987 de que el proveedor sea la empresa sancionada" in body
+        # The evidence in words, with the codes and weight beside it as they are stored.
+        assert "El RFC es el mismo. (rfc: exact, peso +11.73)" in body
+        assert "Recibe este correo como ana.lopez@example.mx" in body
+        assert "severidad baja o mayor, de compradores cuyo nombre contiene: Salud." in body
+        assert "Secretaría de Salud" in body and "DGR/" in body
+        assert "award date" not in body and "Supplier as published" not in body
+    assert f"https://testigo.example.mx/alerts/{high}" in text
+    assert _ocids(got)  # the ocid lines are read the same in both languages
 
 
 def test_buyer_and_minimum_severity_filters(

@@ -214,7 +214,9 @@ def test_domain_errors_from_real_commands(tmp_path: Path) -> None:
 
 @pytest.fixture
 def client(sqlite_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(sqlite_settings, load_index=False), follow_redirects=False) as c:
+    # The error pages read in English here (Spanish is the pages' default: tests/app/test_i18n.py).
+    app = create_app(sqlite_settings, load_index=False)
+    with TestClient(app, follow_redirects=False, headers={"Accept-Language": "en"}) as c:
         yield c
 
 

@@ -70,7 +70,9 @@ def new_key(settings: Settings, role: str) -> str:
 def browser(site: Settings) -> Iterator[TestClient]:
     app = create_app(site, load_index=False)
     app.state.index.load()
-    with TestClient(app, follow_redirects=False) as client:
+    # The pages speak Spanish by default; these tests read the English ones (the Spanish are
+    # in tests/app/test_i18n.py).
+    with TestClient(app, follow_redirects=False, headers={"Accept-Language": "en"}) as client:
         yield client
 
 

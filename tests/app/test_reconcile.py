@@ -40,7 +40,7 @@ def _key(settings: Settings, role: str) -> str:
 def service(site: Settings) -> Iterator[tuple[TestClient, str]]:
     app = create_app(site, load_index=False)
     app.state.index.load()
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, follow_redirects=False, headers={"Accept-Language": "en"}) as client:
         yield client, _key(site, "auditor")
 
 

@@ -28,7 +28,7 @@ from tests.app.test_pages import site as site  # the module's linked database
 def client(site: Settings) -> Iterator[TestClient]:
     app = create_app(site, load_index=False)
     app.state.index.load()
-    with TestClient(app, follow_redirects=False) as c:
+    with TestClient(app, follow_redirects=False, headers={"Accept-Language": "en"}) as c:
         yield c
 
 
@@ -153,7 +153,7 @@ def test_failed_keys_are_throttled_per_client(site: Settings) -> None:
     now = [1000.0]
     app.state.throttle = Throttle(allowed=3, window=60.0, clock=lambda: now[0])
     good = new_key(site, "auditor")
-    scanner = TestClient(app, client=("203.0.113.7", 4000))
+    scanner = TestClient(app, client=("203.0.113.7", 4000), headers={"Accept-Language": "en"})
     officer = TestClient(app, client=("198.51.100.2", 4000))
     bad = {"X-API-Key": "tg_" + "x" * 43}
     with capture_logs() as logged:

@@ -96,7 +96,22 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def page(chromium: Any, url: str) -> Iterator[Any]:
-    context = chromium.new_context(base_url=url, viewport={"width": 1100, "height": 900})
+    """A browser set to English (its Accept-Language and its date fields): the English pages.
+    `page_es` is one set to Mexican Spanish, the pages' default language."""
+    context = chromium.new_context(
+        base_url=url, viewport={"width": 1100, "height": 900}, locale="en-US"
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page_es(chromium: Any, url: str) -> Iterator[Any]:
+    context = chromium.new_context(
+        base_url=url, viewport={"width": 1100, "height": 900}, locale="es-MX"
+    )
     try:
         yield context.new_page()
     finally:
@@ -108,10 +123,10 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _sign_in(page: Any, key: str) -> None:
+def _sign_in(page: Any, key: str, label: str = "API key") -> None:
     page.goto("/check")
     assert "/sign-in" in page.url  # not signed in yet
-    page.get_by_label("API key").fill(key)
+    page.get_by_label(label).fill(key)
     page.keyboard.press("Enter")
     # (Not a glob: "/sign-in?next=/check" ends in "/check" too.)
     page.wait_for_url(lambda address: urlsplit(address).path == "/check")
@@ -164,6 +179,73 @@ def test_an_officer_checks_a_barred_and_a_clear_supplier(page: Any, settings: Se
     _shot(page, "check-clear")
 
 
+def test_an_officer_checks_a_supplier_in_spanish_by_default(
+    page_es: Any, settings: Settings
+) -> None:
+    page = page_es
+    page.goto("/sign-in")
+    assert page.locator("html").get_attribute("lang") == "es-MX"
+    assert page.get_by_role("heading", name="Iniciar sesión").count() == 1
+    _sign_in(page, new_key(settings, "officer"), label="Clave de API")
+    # By keyboard, as in English. (The date field's order is that of the browser's own
+    # interface, English here: headless Chromium keeps it whatever the page's language.)
+    page.keyboard.type(GARZA_RFC)
+    page.keyboard.press("Tab")
+    page.keyboard.type("11242026")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda address: "q=" in urlsplit(address).query)
+    assert "on=2026-11-24" in urlsplit(page.url).query  # the date the officer meant
+    assert page.locator(".verdict .badge").inner_text() == "INHABILITADO"
+    assert page.locator(".verdict .headline").inner_text() == (
+        "No adjudique: este proveedor está inhabilitado para contratar con el sector público "
+        "el 24 de noviembre de 2026."
+    )
+    assert page.get_by_role("cell", name="10 de junio de 2026 – 28 de marzo de 2028").count() == 1
+    assert page.get_by_text("El RFC es el mismo.").count() >= 1
+    assert _contrast(page, ".verdict .badge") >= 4.5
+    _shot(page, "check-barred-es")
+
+    # The switch: the same check in English, remembered on the next page; and back.
+    page.get_by_role("link", name="EN", exact=True).click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(".verdict .badge").inner_text() == "BARRED"
+    assert "on=2026-11-24" in urlsplit(page.url).query
+    page.goto("/check")
+    assert page.get_by_label("Supplier RFC or name").count() == 1
+    page.get_by_role("link", name="ES", exact=True).click()
+    page.wait_for_load_state()
+    page.get_by_label("RFC o nombre del proveedor").fill("Panaderia Zyxwv Inexistente")
+    page.get_by_role("button", name="Verificar").click()
+    page.wait_for_load_state()
+    assert page.locator(".verdict .badge").inner_text() == "SIN SANCIÓN"
+    assert page.get_by_text("Ninguna empresa de los datos de Testigo coincide").count() == 1
+
+
+def test_an_auditor_reviews_an_alert_in_spanish(page_es: Any, settings: Settings) -> None:
+    page = page_es
+    _sign_in(page, new_key(settings, "auditor"), label="Clave de API")
+    page.get_by_role("link", name="Alertas").click()
+    page.get_by_label("Estado").select_option("new")
+    page.get_by_role("button", name="Filtrar").click()
+    alert = page.locator("article", has_text="GARZA GAS").first
+    if alert.count() == 0:  # the English test may have reviewed it first: any alert will do
+        page.get_by_label("Estado").select_option("")
+        page.get_by_role("button", name="Filtrar").click()
+        alert = page.locator("article", has_text="GARZA GAS").first
+    assert alert.locator(".sev").inner_text() == "alta"
+    assert "1 de agosto de 2026" in alert.inner_text()
+    _shot(page, "alerts-es")
+    alert.get_by_role("link", name="La empresa").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Adjudicaciones frente a los periodos de sanción")
+    assert page.locator("svg[role=img] circle.award.inside").count() >= 1
+    label = page.locator("svg[role=img]").get_attribute("aria-label") or ""
+    assert label.startswith("Línea de tiempo de")
+    assert page.get_by_role("cell", name="1 de agosto de 2026").count() >= 1
+    _shot(page, "firm-es")
+
+
 def test_an_auditor_reviews_the_alert_and_opens_the_firm(page: Any, settings: Settings) -> None:
     _sign_in(page, new_key(settings, "auditor"))
     page.get_by_role("link", name="Alerts").click()
@@ -188,11 +270,21 @@ def test_an_auditor_reviews_the_alert_and_opens_the_firm(page: Any, settings: Se
     _shot(page, "firm")
 
 
-def test_the_pages_are_usable_by_keyboard_and_screen_reader(page: Any, settings: Settings) -> None:
-    _sign_in(page, new_key(settings, "auditor"))
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_pages_are_usable_by_keyboard_and_screen_reader(
+    chromium: Any, url: str, settings: Settings, lang: str
+) -> None:
+    context = chromium.new_context(
+        base_url=url, viewport={"width": 1100, "height": 900}, locale=f"{lang}-MX"
+    )
+    page = context.new_page()
+    _sign_in(page, new_key(settings, "auditor"), "API key" if lang == "en" else "Clave de API")
     for path in ("/check", "/firms", "/alerts", "/review"):
         page.goto(path)
-        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.locator("html").get_attribute("lang") == {"en": "en", "es": "es-MX"}[lang]
+        # The switch names the other language in that language, for a screen reader too.
+        other = page.locator("nav.languages a")
+        assert other.count() == 1 and other.get_attribute("lang") != lang
         assert page.locator("main#main").count() == 1 and page.locator("h1").count() == 1
         unlabelled = page.eval_on_selector_all(
             "input:not([type=hidden]), select, textarea",
@@ -209,6 +301,7 @@ def test_the_pages_are_usable_by_keyboard_and_screen_reader(page: Any, settings:
     assert skip.bounding_box()["x"] >= 0
     page.keyboard.press("Enter")
     assert urlsplit(page.url).fragment == "main"
+    context.close()
 
 
 def test_the_api_documentation_opens_with_the_network_off(chromium: Any, url: str) -> None:
