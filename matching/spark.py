@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
-from app.errors import TestigoError
+from app.errors import CannotStart
 
 # Not `jaro_winkler_similarity`: Spark 4.3 has a built-in of that name, which wins over a
 # registered function and does not agree with DuckDB's either.
@@ -53,8 +53,8 @@ JARO_WINKLER = "testigo_jaro_winkler"
 _SESSIONS: dict[tuple[str, Path], Any] = {}
 
 
-class SparkUnavailable(TestigoError, exit_code=2):
-    """pyspark or Java is missing: the message says what to install."""
+class SparkUnavailable(CannotStart):
+    """pyspark or Java is missing: the link cannot start; the message says what to install."""
 
 
 def session(master: str, conf: Mapping[str, str], work_dir: Path) -> Any:
