@@ -23,9 +23,13 @@ def link_options(
         full=full,
         retrain=retrain,
         backend=BackendConfig(
+            kind=settings.link_backend,
             threads=settings.duckdb_threads,
             memory_limit=settings.duckdb_memory_limit,
             temp_dir=settings.data_dir / "duckdb_tmp",
+            spark_master=settings.spark_master,
+            spark_conf=settings.spark_conf,
+            spark_dir=settings.spark_work_dir,
         ),
     )
 

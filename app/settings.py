@@ -38,6 +38,25 @@ class Settings(BaseSettings):
     )
     duckdb_threads: int | None = Field(default=None, description="Threads for linking (all).")
     duckdb_memory_limit: str | None = Field(default=None, description="e.g. 8GB (DuckDB default).")
+    link_backend: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Where Splink trains, scores and finds connected components: DuckDB in this "
+        "process, or Spark (pip install -e '.[spark]' and Java 17) for data past one machine.",
+    )
+    spark_master: str = Field(
+        default="local[*]",
+        description="Spark master URL (local[*], spark://host:7077, k8s://..., yarn).",
+    )
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict,
+        description="Spark settings passed to the SparkSession builder as they are, as JSON: "
+        'TESTIGO_SPARK_CONF=\'{"spark.driver.memory": "8g"}\'.',
+    )
+    spark_dir: Path | None = Field(
+        default=None,
+        description="Spark's working directory: Parquet staging, checkpoints and scratch "
+        "(default data_dir/spark). On a cluster, a path every executor can read and write.",
+    )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server for the digest.")
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_security: Literal["none", "starttls", "ssl"] = Field(default="none")
@@ -83,6 +102,10 @@ class Settings(BaseSettings):
     @property
     def link_state_dir(self) -> Path:
         return self.data_dir / "link"
+
+    @property
+    def spark_work_dir(self) -> Path:
+        return self.spark_dir or self.data_dir / "spark"
 
     @property
     def cache_dir(self) -> Path:

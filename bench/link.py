@@ -20,6 +20,11 @@ and RFCs of sampled register rows, the RFC dropped from half of them, in new rel
 into the same database, and `link` runs again in a fresh subprocess with the stored model (no
 retrain, not full): it must run in "incremental" mode.
 
+`--backend spark` runs the full link on Splink's Spark backend (TESTIGO_LINK_BACKEND=spark, local
+mode by default); `--backend both` runs DuckDB and then Spark on the same database in the same run,
+each from an empty model directory (each trains), and prints them side by side. For Spark the
+child reports the peak of the driver process and, summed, of its JVM and Python workers.
+
 Targets: 1,000,000 records full link < 300 s with peak memory < 12 GB; incremental 10k into 1M
 < 30 s. The process wall time (interpreter start and imports included, as a user running
 `testigo link` waits for them) is the figure compared with the target; `link()` alone is printed
@@ -28,6 +33,8 @@ beside it. Figures go to bench/out/link.json; the databases live in bench/out/li
 
     python -m bench.link [--records 100000 300000 1000000] [--seed 11] [--hidden 0.5]
                          [--new 10000] [--new-seed 97] [--threads N] [--memory-limit 8GB]
+                         [--backend duckdb|spark|both] [--spark-master local[*]]
+                         [--spark-conf '{"spark.driver.memory": "6g"}']
                          [--keep] [--timeout 10800]
     nohup .venv/bin/python -m bench.link > /tmp/bench_link.log 2>&1 &
 """
@@ -162,7 +169,37 @@ def child_link(data_dir: Path, *, full: bool, retrain: bool) -> dict[str, Any]:
     out["peak_mb"], out["rss_end_mb"] = common.memory_mb()
     out["duckdb_threads"] = settings.duckdb_threads
     out["duckdb_memory_limit"] = settings.duckdb_memory_limit
+    out["backend"] = settings.link_backend
+    # Spark in local mode is this process, a JVM and Python workers: the peaks of all of them
+    # (summed: an upper bound of the machine's peak, as they need not peak together).
+    out["tree_peak_mb"] = _tree_peak_mb()
+    if settings.link_backend == "spark":
+        out["spark_master"] = settings.spark_master
+        out["spark_conf"] = settings.spark_conf
     return out
+
+
+def _tree_peak_mb() -> float:
+    """VmHWM of this process and every process under it, summed, in MB."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = {os.getpid()}, [os.getpid()]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0.0
+    for pid in tree:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+    return round(total, 1)
 
 
 def child_blocks(data_dir: Path) -> dict[str, Any]:
@@ -469,6 +506,19 @@ def main(argv: list[str] | None = None) -> int:
         default=18.0,
         help="kill a child whose resident memory passes this (a guard on a shared machine; 0: off)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=("duckdb", "spark", "both"),
+        default="duckdb",
+        help="TESTIGO_LINK_BACKEND of the full link; both: DuckDB then Spark on the same "
+        "database, each training its own model",
+    )
+    parser.add_argument("--spark-master", default="local[*]", help="TESTIGO_SPARK_MASTER")
+    parser.add_argument(
+        "--spark-conf",
+        default='{"spark.driver.memory": "6g"}',
+        help="TESTIGO_SPARK_CONF (JSON); local mode runs everything in the driver's JVM",
+    )
     parser.add_argument("--keep", action="store_true", help="keep data and databases")
     parser.add_argument(
         "--no-blocks", action="store_true", help="skip counting blocked pairs per rule"
@@ -494,6 +544,9 @@ def main(argv: list[str] | None = None) -> int:
         env["TESTIGO_DUCKDB_THREADS"] = str(args.threads)
     if args.memory_limit is not None:
         env["TESTIGO_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
+    env["TESTIGO_SPARK_MASTER"] = args.spark_master
+    env["TESTIGO_SPARK_CONF"] = args.spark_conf
+    backends = ["duckdb", "spark"] if args.backend == "both" else [args.backend]
     sizes = sorted(dict.fromkeys(args.records))
     guard = args.max_rss_gb * 1024 if args.max_rss_gb > 0 else None
     info = common.machine()
@@ -569,17 +622,31 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             row["load_before_link"] = common.loadavg()
-            link = common.run_child(
-                "bench.link",
-                ["--child", "link", "--data-dir", str(var), "--full"],
-                args.timeout,
-                env,
-                guard,
-            )
+            row["by_backend"] = {}
+            for backend in backends:
+                # Each backend trains its own model from scratch on the same database.
+                shutil.rmtree(var / "models", ignore_errors=True)
+                shutil.rmtree(var / "link", ignore_errors=True)
+                link = common.run_child(
+                    "bench.link",
+                    ["--child", "link", "--data-dir", str(var), "--full"],
+                    args.timeout,
+                    {**env, "TESTIGO_LINK_BACKEND": backend},
+                    guard,
+                )
+                row["by_backend"][backend] = link
+                print(
+                    f"  {backend}: process {link['process_s']:.1f}s, link() "
+                    f"{link['link_wall_s']:.1f}s, peak {link['peak_mb']:,.0f} MB (driver), "
+                    f"{link['tree_peak_mb']:,.0f} MB (with its JVM and workers); "
+                    f"{_phase_line(link['timings'])}",
+                    flush=True,
+                )
+            link = row["by_backend"][backends[0]]
             row["link"] = link
             row["load_after_link"] = common.loadavg()
             print(
-                f"  full link (trains: {link['trained']}, mode {link['mode']}): "
+                f"  full link on {backends[0]} (trains: {link['trained']}, mode {link['mode']}): "
                 f"process {link['process_s']:.1f}s, link() {link['link_wall_s']:.1f}s | "
                 f"records {link['records']:,}, profiles {link['profiles']:,}, "
                 f"pairs scored {link['pairs_scored']:,}, links {link['links']:,}, "
@@ -745,6 +812,26 @@ def main(argv: list[str] | None = None) -> int:
             f"{link['peak_mb']:>9,.0f} {row['ingest']['ingest_s']:>9.1f}  "
             f"{_phase_line(link['timings'])}"
         )
+    if len(backends) > 1 or backends != ["duckdb"]:
+        print("\n=== backends (full link with training, fresh process each) ===")
+        print(
+            "peak_MB: the driver process; tree_peak_MB: with its JVM and Python workers "
+            "(summed peaks)"
+        )
+        head = (
+            f"{'records':>10} {'backend':>8} {'process_s':>10} {'link_s':>8} {'peak_MB':>9} "
+            f"{'tree_peak_MB':>13} {'pairs':>10} {'entities':>10}  phases"
+        )
+        print(head)
+        print("-" * len(head))
+        for row in report["sizes"]:
+            for backend, link in row.get("by_backend", {}).items():
+                print(
+                    f"{row['records']:>10,} {backend:>8} {link['process_s']:>10.1f} "
+                    f"{link['link_wall_s']:>8.1f} {link['peak_mb']:>9,.0f} "
+                    f"{link['tree_peak_mb']:>13,.0f} {link['pairs_scored']:>10,} "
+                    f"{link['entities']:>10,}  {_phase_line(link['timings'])}"
+                )
     incremental: dict[str, Any] | None = report.get("incremental")
     if incremental and "link" in incremental:
         link = incremental["link"]

@@ -450,3 +450,81 @@ def assign_ids(
         ids[n] = new
         taken.add(new)
     return [entity_id for entity_id in ids if entity_id is not None]
+
+
+def cluster_by_component(
+    records: Sequence[str],
+    edges: Iterable[tuple[str, str, float]],
+    component_of: Mapping[str, str],
+    *,
+    threshold: float,
+    rfcs: Mapping[str, str],
+    same: Iterable[tuple[str, str]] = (),
+    different: Iterable[tuple[str, str]] = (),
+    near: Callable[[str, str], bool] | None = None,
+    coherence: Coherence | None = None,
+) -> ClusterResult:
+    """cluster(), one connected component at a time: the same clusters, accepted and refused
+    edges (in another order), when `component_of` maps every record to its connected component
+    over the edges at or above `threshold` and the `same` pairs (as Splink's connected
+    components on Spark find them, `matching.model.connected_components`).
+
+    The rule merges only along those edges, and each of its decisions reads the two clusters
+    it would join, both inside one component, so components never see one another: a
+    `different` pair across components can never be asked. Records missing from
+    `component_of` are alone; an edge at or above the threshold across components is a
+    ValueError (the components were not found over these edges)."""
+    groups: dict[str, list[str]] = {}
+    for key in records:
+        groups.setdefault(component_of.get(key, "\x00" + key), []).append(key)
+    of = {key: c for c, keys in groups.items() for key in keys}
+
+    def component(a: str, b: str) -> str | None:
+        try:
+            ca, cb = of[a], of[b]
+        except KeyError:
+            raise ValueError(f"({a!r}, {b!r}) names a record not in records") from None
+        return ca if ca == cb else None
+
+    edges_of: dict[str, list[tuple[str, str, float]]] = {}
+    for a, b, p in edges:
+        if not p >= threshold:
+            continue
+        c = component(a, b)
+        if c is None:
+            raise ValueError(f"edge ({a!r}, {b!r}) joins two components")
+        edges_of.setdefault(c, []).append((a, b, p))
+    same_of: dict[str, list[tuple[str, str]]] = {}
+    for a, b in same:
+        c = component(a, b)
+        if c is None:
+            raise ValueError(f"judgement ({a!r}, {b!r}) joins two components")
+        same_of.setdefault(c, []).append((a, b))
+    different_of: dict[str, list[tuple[str, str]]] = {}
+    for a, b in different:
+        if (c := component(a, b)) is not None:
+            different_of.setdefault(c, []).append((a, b))
+
+    members: list[list[str]] = []
+    accepted: list[tuple[str, str, float]] = []
+    refused: list[tuple[str, str, float, str]] = []
+    for c, keys in groups.items():
+        if c not in edges_of and c not in same_of:
+            members.extend([key] for key in sorted(set(keys)))
+            continue
+        part = cluster(
+            keys,
+            edges_of.get(c, ()),
+            threshold=threshold,
+            rfcs={key: rfcs[key] for key in keys if key in rfcs},
+            same=same_of.get(c, ()),
+            different=different_of.get(c, ()),
+            near=near,
+            coherence=coherence,
+        )
+        members.extend(part.members)
+        accepted.extend(part.accepted)
+        refused.extend(part.refused)
+    members.sort(key=lambda m: m[0])
+    cluster_of = {key: n for n, m in enumerate(members) for key in m}
+    return ClusterResult(cluster_of, members, accepted, refused)

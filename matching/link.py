@@ -196,15 +196,35 @@ def _full(
     identical = [(keys[p.representative], keys[m], 1.0) for p in profiles for m in p.members[1:]]
     scored_edges = [(a, b, p) for a, b, p, _, _ in pairs]
     rfcs = {keys[i]: row["rfc"] for i, row in enumerate(rows) if row["rfc"]}
-    result = clustering.cluster(
-        keys,
-        [*identical, *scored_edges],
-        threshold=options.auto,
-        rfcs=rfcs,
-        same=[pair for pair, decision in latest.items() if decision == "same"],
-        different=[pair for pair, decision in latest.items() if decision == "different"],
-        coherence=guards.FirmCoherence(dict(zip(keys, rows, strict=True)), extensions),
-    )
+    edges = [*identical, *scored_edges]
+    same = [pair for pair, decision in latest.items() if decision == "same"]
+    different = [pair for pair, decision in latest.items() if decision == "different"]
+    coherence = guards.FirmCoherence(dict(zip(keys, rows, strict=True)), extensions)
+    if options.backend is not None and options.backend.kind == "spark":
+        # Splink's connected components on Spark, then the same rule inside each component:
+        # the same clusters as one pass (tests/matching/test_cluster.py).
+        joined = [(a, b) for a, b, p in edges if p >= options.auto] + same
+        components = splink_model.connected_components(joined, backend=options.backend)
+        result = clustering.cluster_by_component(
+            keys,
+            edges,
+            components,
+            threshold=options.auto,
+            rfcs=rfcs,
+            same=same,
+            different=different,
+            coherence=coherence,
+        )
+    else:
+        result = clustering.cluster(
+            keys,
+            edges,
+            threshold=options.auto,
+            rfcs=rfcs,
+            same=same,
+            different=different,
+            coherence=coherence,
+        )
     ids = clustering.assign_ids(result.members, previous.entity_of)
     clock.lap("cluster")
 

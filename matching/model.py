@@ -1,7 +1,8 @@
 """The Splink model: settings built from `comparisons`, unsupervised training, versioned JSON.
 
-Splink is imported here and in `matching/backend.py` (the database it runs on) only, behind
-small functions that take and return plain Python and Arrow tables."""
+Splink is imported in `matching/` only (here, in `backend` and in `spark`), behind small
+functions that take and return plain Python and Arrow tables; `backend.run` decides whether
+DuckDB or Spark runs them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import pyarrow as pa
 
 from app.errors import TestigoError
 from matching import training
-from matching.backend import BackendConfig, db_api
+from matching.backend import BackendConfig, Run, db_api
+from matching.backend import run as backend_run
 from matching.comparisons import COMPARISONS, RFC
 from matching.features import TF_COLUMNS
 
@@ -79,14 +81,25 @@ def settings_dict(probability_two_random_records_match: float = 1e-5) -> dict[st
     }
 
 
-def _linker(table: pa.Table, settings: dict[str, Any], backend: BackendConfig | None) -> Any:
+def _linker(table: pa.Table, settings: dict[str, Any], run: Run) -> Any:
     from splink import Linker
 
-    api = db_api(backend)
-    frame = api.register(table, dataset_display_name="records")
-    # log_level=None: Splink leaves logging alone (its default turns its own handler on at
-    # INFO each time); the command line decides what of it is shown (app/logs.py, --verbose).
-    return Linker(frame, settings, log_level=None)
+    if not run.is_spark:
+        frame = run.register(table, "records")
+        # log_level=None: Splink leaves logging alone (its default turns its own handler on at
+        # INFO each time); the command line decides what of it is shown (app/logs.py, --verbose).
+        return Linker(frame, run.settings(settings), log_level=None)
+    # Splink joins its own TF table to the records, beside our tf_* columns (distinct firms
+    # per name, `matching.corpus`); DuckDB reads the first of the two same-named columns,
+    # Spark refuses the ambiguity. Our values go in as Splink's TF lookups instead: the same
+    # numbers, one column.
+    tf_columns = [f"tf_{c}" for c in TF_COLUMNS]
+    frame = run.register(table.drop(tf_columns), "records")
+    linker = Linker(frame, run.settings(settings), log_level=None)
+    for column in TF_COLUMNS:
+        lookup = run.register(_tf_lookup(table, column), f"tf_{column}")
+        linker.table_management.register_term_frequency_lookup(lookup, column)
+    return linker
 
 
 def train(
@@ -101,11 +114,24 @@ def train(
     exact-RFC agreement, each only where the data has the pairs for it; what it cannot train
     comes from `stored` (the previous model) or the defaults (`matching.training`). Returns the
     model as a dict (Splink's JSON plus Testigo metadata, with the training report)."""
+    with backend_run(backend) as run:
+        return _train(table, run, seed=seed, max_pairs_for_u=max_pairs_for_u, stored=stored)
+
+
+def _train(
+    table: pa.Table,
+    run: Run,
+    *,
+    seed: int,
+    max_pairs_for_u: float,
+    stored: dict[str, Any] | None,
+) -> dict[str, Any]:
     from splink import block_on
     from splink.internals.exceptions import SplinkException
 
     steps = training.plan(table)
-    linker = _linker(table, settings_dict(), backend)
+    settings = settings_dict()
+    linker = _linker(table, settings, run)
     splink = linker.training
     if steps.allows(training.PRIOR):
         try:
@@ -129,7 +155,8 @@ def train(
             steps.done(key)
         except SplinkException as exc:
             steps.fail(key, str(exc).splitlines()[0])
-    model, report = training.complete(linker.misc.save_model_to_json(), steps, stored)
+    saved = run.saved(linker.misc.save_model_to_json(), settings)
+    model, report = training.complete(saved, steps, stored)
     model = _finalise(model, records=table.num_rows)
     model["testigo"]["training"] = report
     return model
@@ -234,9 +261,11 @@ def predict(
     backend: BackendConfig | None = None,
 ) -> pa.Table:
     """Every blocked pair at or above `threshold`, with gammas and TF values for the evidence."""
-    linker = _linker(table, splink_settings(model), backend)
-    result = linker.inference.predict(threshold_match_probability=threshold)
-    return _columns(result.as_pyarrow_table())
+    with backend_run(backend) as run:
+        linker = _linker(table, splink_settings(model), run)
+        result = linker.inference.predict(threshold_match_probability=threshold)
+        # Only the columns the driver reads cross back (on Spark, as Parquet).
+        return run.arrow(result, "pairs", columns=PAIR_COLUMNS)
 
 
 def predict_between(
@@ -247,10 +276,11 @@ def predict_between(
     threshold: float,
     backend: BackendConfig | None = None,
 ) -> pa.Table:
-    """Pairs between new and existing records, and among the new ones: incremental linking."""
+    """Pairs between new and existing records, and among the new ones: incremental linking.
+    Always on DuckDB, whatever the configured backend (`matching.backend` says why)."""
     from splink import Linker
 
-    api = db_api(backend)
+    api = db_api(backend.local() if backend else None)
     # Splink 5's between/within path joins a registered TF lookup and breaks on hardcoded
     # tf_* columns, so the TF values move from the records into a lookup of the same values.
     both = pa.concat_tables([existing, new])
@@ -297,13 +327,37 @@ def _columns(table: pa.Table) -> pa.Table:
     return table.select([c for c in PAIR_COLUMNS])
 
 
+def connected_components(
+    pairs: Sequence[tuple[str, str]], *, backend: BackendConfig | None = None
+) -> dict[str, str]:
+    """record -> its connected component over `pairs` (the component's id is one of its
+    records), found by Splink's connected components on the backend; records in no pair are
+    left out (each is a component of its own)."""
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    if not pairs:
+        return {}
+    left, right = zip(*pairs, strict=True)
+    with backend_run(backend) as run:
+        nodes = run.register(pa.table({"unique_id": sorted({*left, *right})}), "nodes")
+        edges = run.register(
+            pa.table({"unique_id_l": list(left), "unique_id_r": list(right)}), "edges"
+        )
+        # No threshold: every pair given is a link (the caller chose them).
+        found = cluster_pairwise_predictions_at_threshold(nodes, edges, run.api, "unique_id")
+        table = run.arrow(found, "components", columns=("unique_id", "cluster_id"))
+    return dict(
+        zip(table.column(0).to_pylist(), map(str, table.column(1).to_pylist()), strict=True)
+    )
+
+
 def score_pairs(
     left: pa.Table, right: pa.Table, model: dict[str, Any], *, backend: BackendConfig | None = None
 ) -> pa.Table:
     """Every left x right pair scored by Splink with no blocking (for checks and audits)."""
     from splink import Linker
 
-    api = db_api(backend)
+    api = db_api(backend.local() if backend else None)
     frame = api.register(left)
     linker = Linker(frame, splink_settings(model), log_level=None)
     result = linker.inference.score_pairs(left.to_pylist(), right.to_pylist())

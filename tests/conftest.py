@@ -5,6 +5,9 @@
   `test` database, dropped afterwards). Skipped, with the reason, when no server answers, unless
   TESTIGO_REQUIRE_POSTGRES=1 (set by .ci/run), where an unreachable server is a failure.
 - `db_settings`: parametrised over both engines, for tests that must hold on SQLite and PostgreSQL.
+- `spark_dir`: Spark's working directory for the session's tests (one local[2] SparkSession per
+  test process). Skipped, with the reason, when pyspark or Java is missing, unless
+  TESTIGO_REQUIRE_SPARK=1 (set by .ci/run), where that is a failure.
 - `DATA`: the real public files bundled in the repo.
 """
 
@@ -39,6 +42,29 @@ def _pg_available() -> str | None:
 
 
 _PG_PROBLEM = _pg_available()
+
+
+def _spark_available() -> str | None:
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark not installed (pip install -e '.[spark]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "Java not found (apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+_SPARK_PROBLEM = _spark_available()
+
+
+@pytest.fixture(scope="session")
+def spark_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if _SPARK_PROBLEM:
+        if os.environ.get("TESTIGO_REQUIRE_SPARK") == "1":
+            pytest.fail(_SPARK_PROBLEM + " (required: TESTIGO_REQUIRE_SPARK=1)")
+        pytest.skip(_SPARK_PROBLEM)
+    return tmp_path_factory.mktemp("spark")
 
 
 def make_settings(tmp_path: Path, database_url: str | None = None) -> Settings:
@@ -94,6 +120,7 @@ def pytest_report_header() -> list[str]:
     return [
         "postgresql: " + ("available" if not _PG_PROBLEM else f"SKIPPED ({_PG_PROBLEM})"),
         "chromium: " + (browser or "SKIPPED (not installed: apt-get install chromium)"),
+        "spark: " + ("available" if not _SPARK_PROBLEM else f"SKIPPED ({_SPARK_PROBLEM})"),
     ]
 
 

@@ -52,6 +52,7 @@ from matching.judgements import JudgementError
 from matching.model import ModelError
 from matching.reconcile import ReconcileError
 from matching.rfc import NotAnRfc
+from matching.spark import SparkUnavailable
 from tests.clients import run
 from tests.factories import new_key
 
@@ -82,6 +83,7 @@ TABLE: list[tuple[type[DomainError], int, int]] = [
     (ReconcileError, 422, 2),
     (JudgementError, 422, 2),
     (ExtensionError, 422, 2),
+    (SparkUnavailable, 500, 2),
     (SignInRequired, 401, 2),
 ]
 

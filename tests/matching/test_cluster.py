@@ -15,6 +15,7 @@ from matching.cluster import (
     Edge,
     assign_ids,
     cluster,
+    cluster_by_component,
     near_rfcs,
     previous_sizes,
 )
@@ -472,3 +473,71 @@ def test_ids_are_unique_and_rerunning_keeps_them(
     assert len(set(ids)) == len(ids) == len(members)
     assert assign_ids(members, previous_of(members, ids)) == ids
     assert assign_ids(list(reversed(members)), previous) == list(reversed(ids))
+
+
+def components(records: Sequence[str], pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Connected components as Splink finds them (record -> smallest key of its component)."""
+    parent = {key: key for key in records}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            key = parent[key]
+        return key
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {key: root(key) for key in records}
+
+
+class ParityCoherence:
+    """A toy firm rule: records whose numbers differ in parity are not one firm."""
+
+    def name(self, key: str) -> str | None:
+        return key[-1]
+
+    def conflict(self, a: str, b: str) -> str | None:
+        return "other parity" if int(a[-1]) % 2 != int(b[-1]) % 2 else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(problems(), st.booleans())
+def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
+    problem: Problem, with_coherence: bool
+) -> None:
+    """The Spark path clusters each connected component apart (issue 15): same clusters, same
+    accepted and refused edges as one pass over everything, with judgements and RFCs."""
+    records, edges, rfcs, same, different = problem
+    coherence = ParityCoherence() if with_coherence else None
+    whole = cluster(
+        records,
+        edges,
+        threshold=0.5,
+        rfcs=rfcs,
+        same=same,
+        different=different,
+        coherence=coherence,
+    )
+    joined = [(a, b) for a, b, p in edges if p >= 0.5] + list(same)
+    parts = cluster_by_component(
+        records,
+        edges,
+        components(records, joined),
+        threshold=0.5,
+        rfcs=rfcs,
+        same=same,
+        different=different,
+        coherence=coherence,
+    )
+    assert parts.members == whole.members
+    assert parts.cluster_of == whole.cluster_of
+    assert sorted(parts.accepted) == sorted(whole.accepted)
+    assert sorted(parts.refused) == sorted(whole.refused)
+
+
+def test_components_that_do_not_cover_the_edges_are_an_error() -> None:
+    with pytest.raises(ValueError, match="joins two components"):
+        cluster_by_component(
+            ["A", "B"], [("A", "B", 0.9)], {"A": "A", "B": "B"}, threshold=0.5, rfcs={}
+        )
