@@ -10,7 +10,7 @@ installs Chromium and sets it), where a missing browser is a failure."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -28,6 +28,20 @@ def _sign_in(page: Any, key: str, label: str = "API key") -> None:
     page.keyboard.press("Enter")
     # (Not a glob: "/sign-in?next=/check" ends in "/check" too.)
     page.wait_for_url(lambda address: urlsplit(address).path == "/check")
+
+
+def _check_by_keyboard(page: Any, query: str, date: str) -> None:
+    """Type a check as a keyboard user does: into the box that has the focus when the page
+    opens, Tab to the date (mm dd yyyy), Enter. Waits for the focus first: on a busy machine
+    the first keys can arrive before the page has given it, and would be lost (CI saw a
+    check sent for a few letters of the RFC)."""
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'q'")
+    page.keyboard.type(query)
+    page.keyboard.press("Tab")
+    page.keyboard.type(date)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda address: "q=" in urlsplit(address).query)
+    assert parse_qs(urlsplit(page.url).query)["q"] == [query], page.url
 
 
 def _contrast(page: Any, selector: str) -> float:
@@ -55,11 +69,7 @@ def test_an_officer_checks_a_barred_and_a_clear_supplier(page: Any, settings: Se
     _sign_in(page, new_key(settings, "officer"))
     assert page.get_by_role("link", name="Alerts").count() == 0  # officers: the check only
     # By keyboard: the search box has the focus, Tab reaches the date, Enter sends.
-    page.keyboard.type(GARZA_RFC)
-    page.keyboard.press("Tab")
-    page.keyboard.type("11242026")  # the date field, typed as a person would (mm dd yyyy)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda address: "q=" in urlsplit(address).query)
+    _check_by_keyboard(page, GARZA_RFC, "11242026")  # the date typed as a person would
     badge = page.locator(".verdict .badge")
     assert badge.inner_text() == "BARRED"
     assert "Do not award" in page.locator(".verdict .headline").inner_text()
@@ -87,11 +97,7 @@ def test_an_officer_checks_a_supplier_in_spanish_by_default(
     _sign_in(page, new_key(settings, "officer"), label="Clave de API")
     # By keyboard, as in English. (The date field's order is that of the browser's own
     # interface, English here: headless Chromium keeps it whatever the page's language.)
-    page.keyboard.type(GARZA_RFC)
-    page.keyboard.press("Tab")
-    page.keyboard.type("11242026")
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda address: "q=" in urlsplit(address).query)
+    _check_by_keyboard(page, GARZA_RFC, "11242026")
     assert "on=2026-11-24" in urlsplit(page.url).query  # the date the officer meant
     assert page.locator(".verdict .badge").inner_text() == "INHABILITADO"
     assert page.locator(".verdict .headline").inner_text() == (
