@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -107,6 +108,26 @@ def translations(lang: Language) -> NullTranslations:
     if lang == "en":
         return NullTranslations()
     return Translations.load(str(LOCALE_DIR), [LOCALES[lang]], DOMAIN)
+
+
+def templates(folder: Path, lang: Language, *, keep_trailing_newline: bool = False) -> Environment:
+    """Jinja templates in `folder` with the catalogue of `lang` installed: the one set-up of
+    the pages and the digest mail. Autoescape for .html only (a mail's text part must show "&"
+    and "<" as they are); StrictUndefined turns a typo in a template into an error in the tests
+    instead of a silent blank; whitespace inside {% trans %} is collapsed, as babel.cfg tells
+    the extractor."""
+    env = Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=keep_trailing_newline,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def supported(value: str | None) -> Language | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
@@ -44,20 +44,7 @@ MISSING = "—"  # shown for a value the source did not publish
 
 @lru_cache(maxsize=len(i18n.LANGUAGES))
 def _environment(lang: Language) -> Environment:
-    # Autoescape for .html only: the text part must show "&" and "<" as they are. StrictUndefined
-    # turns a typo in a template into an error in the tests instead of a silent blank.
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    return env
+    return i18n.templates(TEMPLATES, lang, keep_trailing_newline=True)
 
 
 @dataclass(frozen=True, slots=True)

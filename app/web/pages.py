@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from app import i18n, sources
 from app.alerts import review as alerts
@@ -95,17 +95,7 @@ def environment(lang: Language) -> Environment:
     """The pages' templates in `lang`: its catalogue installed, the code tables translated,
     and filters that write dates and amounts as its readers do."""
     tr = i18n.translations(lang)
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    # Whitespace inside {% trans %} is collapsed, as babel.cfg tells the extractor.
-    env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_translations(tr, newstyle=True)  # type: ignore[attr-defined]
+    env = i18n.templates(TEMPLATES, lang)
     words = {k: tr.gettext(v) for k, v in WORDS.items()}
     env.globals.update(
         static=lambda name: f"/static/{name}",
