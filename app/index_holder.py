@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from app.errors import NotReady
 from app.settings import Settings
+from matching import index_files
 from matching import state as link_state
 from matching.model import load_version
 from matching.score import Index
@@ -27,17 +28,24 @@ class IndexUnavailable(NotReady):
 
 
 def open_index(engine: Engine, settings: Settings) -> Index:
-    """The index of the latest link state, with the model that state was scored with."""
-    state = link_state.load(settings.link_state_dir)
-    if state is None:
-        raise IndexUnavailable("no link state yet: run `testigo link`")
-    model = load_version(settings.model_dir, state.model_version)
-    if model is None:
-        raise IndexUnavailable(
-            f"model {state.model_version} of the last link run is missing from "
-            f"{settings.model_dir}: run `testigo link --full`"
-        )
-    return Index.load(engine, model, state)
+    """The index of the latest link state, with the model that state was scored with. The
+    files are the link run's; a state left before they existed gets them written now, by the
+    first worker to ask (the others wait for it, `index_files.ensure`)."""
+    directory = settings.link_state_dir
+    for _ in range(3):  # a link run may replace the state between reading its stamp and opening
+        link_run_id, version = link_state.stamp(directory), link_state.model_version_of(directory)
+        if link_run_id is None or version is None:
+            raise IndexUnavailable("no link state yet: run `testigo link`")
+        model = load_version(settings.model_dir, version)
+        if model is None:
+            raise IndexUnavailable(
+                f"model {version} of the last link run is missing from "
+                f"{settings.model_dir}: run `testigo link --full`"
+            )
+        files = index_files.ensure(engine, directory, link_run_id)
+        if files is not None:
+            return Index.open(files, model)
+    raise IndexUnavailable("the link state keeps changing: try again when `testigo link` ends")
 
 
 def _settle(previous: Index | None) -> None:

@@ -8,7 +8,7 @@ resumes from the stored counts and adds the new records alone."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +47,10 @@ class Corpus:
     for names only one firm carries. Counting by RFC keeps one firm seen without its RFC in two
     sources from looking like two firms."""
 
-    name_firms: Counter[str]
-    core_firms: Counter[str]
-    token_firms: Counter[str]
+    # Counters while linking; files mapped by every worker in the real-time index (`hashed`).
+    name_firms: Mapping[str, int]
+    core_firms: Mapping[str, int]
+    token_firms: Mapping[str, int]
     firms: int
 
     @classmethod
@@ -59,7 +60,7 @@ class Corpus:
             builder.add(row)
         return builder.corpus()
 
-    def _tf(self, counts: Counter[str], value: str | None) -> float | None:
+    def _tf(self, counts: Mapping[str, int], value: str | None) -> float | None:
         if not value:
             return None
         return max(counts.get(value, 0) - 1, 0) / self.firms + UNIQUE_NAME_COLLISION

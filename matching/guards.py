@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +86,7 @@ Row = Mapping[str, Any]
 class Extensions:
     """The distinct names of the corpus, sorted: how many of them start with a given name."""
 
-    names: tuple[str, ...]
+    names: Sequence[str]  # a tuple while linking; a mapped Arrow column in the real-time index
 
     @classmethod
     def of(cls, names: Iterable[str | None]) -> Extensions:

@@ -21,7 +21,7 @@ import structlog
 from sqlalchemy import Engine
 
 from matching import cluster as clustering
-from matching import guards, incremental, store
+from matching import guards, incremental, index_files, store
 from matching import model as splink_model
 from matching import state as link_state
 from matching.backend import BackendConfig
@@ -134,6 +134,9 @@ def link(
         state, unchanged = done
     link_state.save(state, options.state_path, unchanged=unchanged)
     clock.lap("store")
+    # The real-time index's files, written once here rather than by every API worker.
+    index_files.locked_write(engine, state, options.state_path)
+    clock.lap("index")
     summary.seconds = round(time.perf_counter() - clock.start, 2)
     log.info("link.done", **{k: v for k, v in summary.as_dict().items() if k != "timings"})
     return summary

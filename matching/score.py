@@ -1,10 +1,11 @@
 """Real-time scoring: one query against the linked profiles, with the trained model.
 
-The index is loaded from the link state the last `testigo link` left (`matching.state`): the
-same profiles, features and term frequencies that run scored, so a pair scores the same here as
-in batch (the same comparison levels and weights: `comparisons`, `weights`). Candidates come
-from key lookups, never from a scan: the batch blocking keys (RFC, RFC stem, folded RFC, name,
-sorted name, core name, prefix, skeleton with legal form) and every rare word of the name.
+The index is the one the last `testigo link` wrote beside its state (`matching.index_files`,
+memory-mapped, shared by every worker): the same profiles, features and term frequencies that
+run scored, so a pair scores the same here as in batch (the same comparison levels and weights:
+`comparisons`, `weights`). Candidates come from key lookups, never from a scan: the batch
+blocking keys (RFC, RFC stem, folded RFC, name, sorted name, core name, prefix, skeleton with
+legal form) and every rare word of the name.
 
 What a check reports about a matched firm (its records, its sanctions) is read from the store
 when asked, so it is as fresh as the store; the profiles are as fresh as the last link run, and
@@ -13,32 +14,24 @@ when asked, so it is as fresh as the store; the profiles are as fresh as the las
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 
 from app.models import EntityMember, IngestRun, LinkRecord, Sanction
-from matching import guards
+from matching import guards, hashed, index_files
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus
-from matching.features import (
-    COLUMNS,
-    CONFUSABLE,
-    MAX_RARE_TOKEN_FIRMS,
-    TF_COLUMNS,
-    RawRecord,
-    features,
-)
+from matching.features import CONFUSABLE, TF_COLUMNS, RawRecord, features
+from matching.index_files import SEPARATOR, key_columns, keys_of, usable_token
+from matching.profile_rows import ProfileRows
 from matching.records import record_key
-from matching.state import LinkState, corpus_of
 from matching.verdict import SanctionFact
 from matching.weights import ModelWeights
 
-# Single-column keys, and keys made of several columns (all must agree), as in batch blocking.
-KEY_COLUMNS = ("rfc", "rfc_stem", "rfc_conf", "name", "name_sorted", "name_core", "name_prefix")
-COMPOUND_KEYS = (("name_skel", "legal_form"),)
 # A key shared by more profiles than this is no evidence of identity: skip it as a lookup.
 MAX_BUCKET = 2000
 _CHUNK = 1000
@@ -64,46 +57,62 @@ class Match:
 
 @dataclass(slots=True)
 class Index:
+    """The index of one link run, read from the files it left (`matching.index_files`), which
+    every worker maps: what a worker holds of its own is the model and a few file handles."""
+
     weights: ModelWeights
     model_version: str
     link_run_id: int
     corpus: Corpus
-    rows: list[dict[str, Any]]  # one per profile, as the model saw it
-    entity_of_profile: list[str | None]
-    lookups: dict[str, dict[Any, list[int]]]
-    tokens: dict[str, list[int]]
+    rows: ProfileRows  # one per profile, as the model saw it
+    entity_of_profile: Sequence[str | None]
+    lookups: dict[str, hashed.Postings]
+    tokens: hashed.Postings
     extensions: guards.Extensions
 
     @classmethod
-    def load(cls, engine: Engine, model: dict[str, Any], state: LinkState) -> Index:
-        """The index of `state`, with each profile's entity from the store."""
-        rows = state.profiles.select(list(COLUMNS)).to_pylist()
-        corpus = corpus_of(state)
-        entity_of: dict[str, str] = {}
-        with engine.connect() as conn:
-            for key, entity in conn.execute(
-                select(EntityMember.record_key, EntityMember.entity_id)
-            ):
-                entity_of[key] = entity
-        lookups: dict[str, dict[Any, list[int]]] = {c: defaultdict(list) for c in _key_names()}
-        tokens: dict[str, list[int]] = defaultdict(list)
-        for number, row in enumerate(rows):
-            for name, value in _keys(row):
-                lookups[name][value].append(number)
-            for token in set(row["name"].split()) if row["name"] else ():
-                if corpus.token_firms.get(token, 0) <= MAX_RARE_TOKEN_FIRMS and len(token) >= 3:
-                    tokens[token].append(number)
+    def open(cls, directory: Path, model: dict[str, Any]) -> Index:
+        """The index written in `directory`, scored with `model`."""
+        meta = index_files.meta_of(directory)
+        table = hashed.mapped_table(directory / "profiles.arrow")
+        counts = [hashed.Counts(directory, f"count-{n}") for n in index_files.COUNTS]
+        names = hashed.mapped_table(directory / "names.arrow").column("name")
+        rows = ProfileRows(table)
         return cls(
             weights=ModelWeights.from_model(model),
             model_version=str(model["testigo"]["version"]),
-            link_run_id=state.link_run_id,
-            corpus=corpus,
+            link_run_id=int(meta["link_run_id"]),
+            corpus=Corpus(counts[0], counts[1], counts[2], int(meta["firms"])),
             rows=rows,
-            entity_of_profile=[entity_of.get(row["unique_id"]) for row in rows],
-            lookups={c: dict(v) for c, v in lookups.items()},
-            tokens=dict(tokens),
-            extensions=guards.Extensions.of(row["name"] for row in rows),
+            entity_of_profile=hashed.Strings(table.column("entity")),
+            lookups={
+                name: hashed.Postings(directory, f"key-{name}") for name in index_files.key_names()
+            },
+            tokens=hashed.Postings(directory, index_files.TOKENS),
+            extensions=guards.Extensions(hashed.Strings(names)),
         )
+
+    def _holds(self, key: str, value: str) -> hashed.Verify:
+        """Whether a profile's `key` (a lookup key's name) is `value`: confirms a hashed hit."""
+        columns = key_columns(key)
+        if len(columns) == 1:
+            return lambda number: bool(self.rows.value(number, columns[0]) == value)
+        return lambda number: (
+            SEPARATOR.join(str(self.rows.value(number, c)) for c in columns) == value
+        )
+
+    def _has_word(self, token: str) -> hashed.Verify:
+        """Whether a profile is posted under `token`: its name has the word, and the word is
+        rare enough to be posted at all (a common word may share its hash with a rare one
+        that a profile's name has beside it). Rarity is looked up once, on the first hit."""
+        usable: list[bool] = []
+
+        def verify(number: int) -> bool:
+            if not usable:
+                usable.append(usable_token(token, self.corpus.token_firms))
+            return usable[0] and token in (self.rows.value(number, "name") or "").split()
+
+        return verify
 
     def query_row(
         self, *, name: str | None, rfc: str | None, postal_code: str | None = None
@@ -113,12 +122,12 @@ class Index:
 
     def candidates(self, row: Mapping[str, Any]) -> set[int]:
         found: set[int] = set()
-        for name, value in _keys(row):
-            bucket = self.lookups[name].get(value, ())
+        for name, value in keys_of(row):
+            bucket = self.lookups[name].get(value, self._holds(name, value))
             if len(bucket) <= MAX_BUCKET:
                 found.update(bucket)
         for token in row["_tokens"]:
-            bucket = self.tokens.get(token, ())
+            bucket = self.tokens.get(token, self._has_word(token))
             if len(bucket) <= MAX_BUCKET:
                 found.update(bucket)
         return found
@@ -152,37 +161,45 @@ class Index:
     def scored(self, row: Mapping[str, Any]) -> dict[str, Match]:
         """Every candidate entity of a query row, each with its best-scoring profile."""
         best: dict[str, Match] = {}
-        for number in self.candidates(row):
-            found = self.score_profile(row, number)
-            if found is None:
-                continue
+        for found in self.score_profiles(row, list(self.candidates(row))):
             current = best.get(found.entity_id)
             if current is None or found.probability > current.probability:
                 best[found.entity_id] = found
         return best
 
+    def score_profiles(self, row: Mapping[str, Any], numbers: Sequence[int]) -> list[Match]:
+        """A query row scored against each of `numbers` that is in an entity, in that order;
+        only those rows are read from the mapped table."""
+        entities = self.rows.entities(numbers)
+        wanted = [(n, e) for n, e in zip(numbers, entities, strict=True) if e is not None]
+        rows = self.rows.take([n for n, _ in wanted])
+        out = []
+        for (_, entity), other in zip(wanted, rows, strict=True):
+            probability, weight, evidence = self.score_pair(row, other)
+            out.append(Match(entity, probability, weight, evidence, other["unique_id"]))
+        return out
+
     def score_profile(self, row: Mapping[str, Any], number: int) -> Match | None:
         """A query row scored against one profile; None for a profile in no entity."""
-        entity = self.entity_of_profile[number]
-        if entity is None:
-            return None
-        probability, weight, evidence = self.score_pair(row, self.rows[number])
-        return Match(entity, probability, weight, evidence, self.rows[number]["unique_id"])
+        found = self.score_profiles(row, [number])
+        return found[0] if found else None
 
     def holders(self, column: str, value: str) -> list[int]:
         """The profiles whose `column` (a lookup key: rfc, rfc_stem, ...) equals `value`."""
-        return list(self.lookups[column].get(value, ()))
+        return self.lookups[column].get(value, self._holds(column, value))
 
     def rfc_neighbours(self, value: str) -> dict[int, str]:
         """The profiles whose RFC is one typo from `value`, with that RFC: one character
         changed, two neighbours swapped, or any O/0 and I/1 confusion."""
         found: dict[int, str] = {}
-        known = self.lookups["rfc"]
-        for variant in _one_edit(value):
+        variants = list(_one_edit(value))
+        known = self.lookups["rfc"].get_many(variants, lambda v: self._holds("rfc", v))
+        for variant in variants:
             for number in known.get(variant, ()):
                 found[number] = variant
-        for number in self.lookups["rfc_conf"].get(value.translate(CONFUSABLE), ()):
-            other = self.rows[number]["rfc"]
+        folded = value.translate(CONFUSABLE)
+        for number in self.lookups["rfc_conf"].get(folded, self._holds("rfc_conf", folded)):
+            other = self.rows.value(number, "rfc")
             if other != value:
                 found[number] = other
         return found
@@ -208,22 +225,6 @@ def _one_edit(value: str) -> Iterable[str]:
     for i in range(len(value) - 1):
         if value[i] != value[i + 1]:
             yield value[:i] + value[i + 1] + value[i] + value[i + 2 :]
-
-
-def _key_names() -> list[str]:
-    return [*KEY_COLUMNS, *("+".join(k) for k in COMPOUND_KEYS)]
-
-
-def _keys(row: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
-    """(key name, value) for every lookup key the row has."""
-    for column in KEY_COLUMNS:
-        value = row.get(column)
-        if value:
-            yield column, value
-    for parts in COMPOUND_KEYS:
-        values = tuple(row.get(c) for c in parts)
-        if all(values):
-            yield "+".join(parts), values
 
 
 # Built once: constructing a statement costs more than running it on a warm database.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ class LinkState:
         return int(pc.sum(pc.list_value_length(self.profiles["members"])).as_py() or 0)
 
 
-def counts_table(counts: Counter[str]) -> pa.Table:
+def counts_table(counts: Mapping[str, int]) -> pa.Table:
     return pa.table(
         {"value": pa.array(list(counts), pa.string()), "firms": pa.array(list(counts.values()))},
         schema=COUNT_SCHEMA,
@@ -114,6 +115,14 @@ def save(state: LinkState, directory: Path, *, unchanged: frozenset[str] = froze
     for path in directory.glob("*.parquet"):
         if path.name not in keep:
             path.unlink(missing_ok=True)
+
+
+def model_version_of(directory: Path) -> str | None:
+    """The model the stored state was scored with, from its manifest; None as for `stamp`."""
+    manifest = _manifest(directory)
+    if manifest is None or manifest.get("format") != STATE_FORMAT:
+        return None
+    return str(manifest["model_version"])
 
 
 def stamp(directory: Path) -> int | None:

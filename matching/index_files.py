@@ -1,0 +1,190 @@
+"""The real-time index as files in the link-state directory, written once per link run and
+memory-mapped by every API worker, so N workers (or N processes on one machine) share one copy
+in the page cache instead of building N copies of a million-profile index on their heaps.
+
+`index<FORMAT>-<link run>/` holds the profiles as the model saw them with each one's entity
+(`profiles.arrow`, Arrow IPC, uncompressed), one `hashed.Postings` per lookup key and for the
+rare words, the corpus counts (`hashed.Counts`) and the corpus's distinct names, sorted
+(`names.arrow`, for the guards' extension counts). The link run writes it after its state; a
+worker that finds a state without one (written before this format, or the link run died first)
+writes it. Either way under an exclusive lock on `index.lock`, into a temporary directory renamed
+into place when complete: a directory is never rewritten, and a reader sees all of it or none.
+Directories of older runs are removed; a worker still mapping one keeps reading it (the files
+live on, unlinked, until it unmaps them)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import itertools
+import json
+import os
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import structlog
+from sqlalchemy import Engine, select
+
+from app.models import EntityMember
+from matching import hashed
+from matching import state as link_state
+from matching.features import COLUMNS, MAX_RARE_TOKEN_FIRMS
+
+log = structlog.get_logger(__name__)
+
+FORMAT = 1
+META = "index.json"
+LOCK = "index.lock"
+COUNTS = ("names", "cores", "tokens")
+TOKENS = "tokens"  # the rare-word postings
+# An index replaced less than this long ago is kept: a worker (on this machine or another that
+# shares the directory, where a removed file cannot stay mapped) reloads within seconds.
+GRACE_SECONDS = 600.0
+
+# Single-column keys, and keys made of several columns (all must agree), as in batch blocking.
+KEY_COLUMNS = ("rfc", "rfc_stem", "rfc_conf", "name", "name_sorted", "name_core", "name_prefix")
+COMPOUND_KEYS = (("name_skel", "legal_form"),)
+SEPARATOR = "\x1f"  # joins a compound key's parts into one hashed value
+
+
+def key_names() -> list[str]:
+    return [*KEY_COLUMNS, *("+".join(k) for k in COMPOUND_KEYS)]
+
+
+def key_columns(name: str) -> tuple[str, ...]:
+    return tuple(name.split("+"))
+
+
+def keys_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(key name, value) for every lookup key the row has; a compound value is its parts joined."""
+    for column in KEY_COLUMNS:
+        value = row.get(column)
+        if value:
+            yield column, value
+    for parts in COMPOUND_KEYS:
+        values = [row.get(c) for c in parts]
+        if all(values):
+            yield "+".join(parts), SEPARATOR.join(values)  # type: ignore[arg-type]
+
+
+def usable_token(token: str, token_firms: Mapping[str, int]) -> bool:
+    """Whether a word of a name is rare enough to look candidates up by."""
+    return len(token) >= 3 and token_firms.get(token, 0) <= MAX_RARE_TOKEN_FIRMS
+
+
+def directory_of(state_dir: Path, link_run_id: int) -> Path:
+    return state_dir / f"index{FORMAT}-{link_run_id}"
+
+
+def ensure(engine: Engine, state_dir: Path, link_run_id: int) -> Path | None:
+    """The index directory of link run `link_run_id`, written first if there is none (from the
+    stored state, with each profile's entity from the store). None when the stored state is
+    not that run's (a newer run replaced it meanwhile, or none is readable)."""
+    found = directory_of(state_dir, link_run_id)
+    if (found / META).exists():
+        return found
+    with _locked(state_dir):
+        if (found / META).exists():  # another process wrote it while this one waited
+            return found
+        state = link_state.load(state_dir)
+        if state is None or state.link_run_id != link_run_id:
+            return None
+        write(engine, state, state_dir)
+    return found
+
+
+def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
+    """Write the index of `state` (the caller holds the lock), then remove old ones."""
+    final = directory_of(state_dir, state.link_run_id)
+    temporary = state_dir / f".{final.name}.tmp"
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    entity_of = _entities(engine)
+    profiles = state.profiles.select(list(COLUMNS))
+    entities = pa.array([entity_of.get(k) for k in profiles["unique_id"].to_pylist()], pa.string())
+    hashed.write_table(temporary / "profiles.arrow", profiles.append_column("entity", entities))
+    for name in COUNTS:
+        hashed.Counts.write(temporary, f"count-{name}", getattr(state, name))
+    token_firms = link_state.counts_of(state.tokens)
+    lookups: dict[str, dict[str, list[int]]] = {name: defaultdict(list) for name in key_names()}
+    tokens: dict[str, list[int]] = defaultdict(list)
+    names: set[str] = set()
+    for number, row in enumerate(_rows(profiles)):
+        for name, value in keys_of(row):
+            lookups[name][value].append(number)
+        if row["name"]:
+            names.add(row["name"])
+            for token in set(row["name"].split()):
+                if usable_token(token, token_firms):
+                    tokens[token].append(number)
+    del token_firms
+    for name, buckets in lookups.items():
+        hashed.Postings.write(temporary, f"key-{name}", buckets)
+    hashed.Postings.write(temporary, TOKENS, tokens)
+    hashed.write_table(temporary / "names.arrow", pa.table({"name": sorted(names)}))
+    meta = {
+        "format": FORMAT,
+        "link_run_id": state.link_run_id,
+        "model_version": state.model_version,
+        "firms": state.firms,
+        "profiles": len(profiles),
+    }
+    (temporary / META).write_text(json.dumps(meta), encoding="utf-8")
+    os.replace(temporary, final)
+    log.info("index.written", link_run=state.link_run_id, profiles=len(profiles))
+    _prune(state_dir)
+
+
+def _rows(table: pa.Table) -> Iterable[dict[str, Any]]:
+    for batch in table.to_batches(max_chunksize=50_000):
+        yield from batch.to_pylist()
+
+
+def _entities(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(EntityMember.record_key, EntityMember.entity_id)).all())
+
+
+def _prune(state_dir: Path) -> None:
+    """Remove the index directories that a newer one replaced more than GRACE_SECONDS ago."""
+    found = sorted(
+        (int(p.name.rsplit("-", 1)[1]), p)
+        for p in state_dir.glob("index*-*")
+        if p.is_dir() and p.name.rsplit("-", 1)[1].isdigit()
+    )
+    now = time.time()
+    for (_, old), (_, successor) in itertools.pairwise(found):
+        with contextlib.suppress(OSError):
+            if now - successor.stat().st_mtime > GRACE_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _locked(state_dir: Path) -> Iterator[None]:
+    """An exclusive lock over the index directories of `state_dir`, released however the
+    process ends (flock)."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with (state_dir / LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def locked_write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
+    """Write the index of `state` under the lock, unless a worker was quicker."""
+    with _locked(state_dir):
+        if not (directory_of(state_dir, state.link_run_id) / META).exists():
+            write(engine, state, state_dir)
+
+
+def meta_of(directory: Path) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((directory / META).read_text(encoding="utf-8"))
+    return found
