@@ -245,7 +245,9 @@ class Server:
                 )
             cpu = _cpu_seconds(pids)
             idle = last_cpu >= 0 and cpu - last_cpu < 0.1
-            if ready_in_a_row >= 20 and idle and len(pids) > self.workers:
+            # uvicorn runs one worker in its own process, more under a supervisor.
+            processes = self.workers + 1 if self.workers > 1 else 1
+            if ready_in_a_row >= 20 and idle and len(pids) >= processes:
                 return time.perf_counter() - started
             last_cpu = cpu
             time.sleep(0.5)

@@ -10,6 +10,9 @@ import pyarrow as pa
 
 from matching.features import COLUMNS
 
+# Up to this many rows are read value by value: a vectorised `take` costs more to set up than
+# a handful of rows (most checks have a few candidates; some, a thousand).
+FEW = 16
 ENTITY = "entity"  # the entity each profile belongs to when the index was written (None: none)
 
 
@@ -19,6 +22,8 @@ class ProfileRows(Sequence[dict[str, Any]]):
     def __init__(self, table: pa.Table) -> None:
         self._size = len(table)
         self._columns = {name: one_array(table.column(name)) for name in (*COLUMNS, ENTITY)}
+        # One batch of all the row's columns, so a check's candidates are one `take`.
+        self._batch = pa.RecordBatch.from_arrays([self._columns[c] for c in COLUMNS], COLUMNS)
 
     @overload
     def __getitem__(self, number: int) -> dict[str, Any]: ...
@@ -29,7 +34,7 @@ class ProfileRows(Sequence[dict[str, Any]]):
             return self.take(range(self._size)[number])
         if not -self._size <= number < self._size:
             raise IndexError(number)
-        return {name: self._columns[name][number].as_py() for name in COLUMNS}
+        return self._row(number)
 
     def __len__(self) -> int:
         return self._size
@@ -41,16 +46,22 @@ class ProfileRows(Sequence[dict[str, Any]]):
 
     def take(self, numbers: Sequence[int]) -> list[dict[str, Any]]:
         """The rows of `numbers`, in that order (one vectorised read per column)."""
-        at = pa.array(numbers, pa.int64())
-        values = [self._columns[name].take(at).to_pylist() for name in COLUMNS]
-        return [dict(zip(COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
+        if len(numbers) <= FEW:
+            return [self._row(n) for n in numbers]
+        found: list[dict[str, Any]] = self._batch.take(pa.array(numbers, pa.int64())).to_pylist()
+        return found
+
+    def _row(self, number: int) -> dict[str, Any]:
+        return {name: self._columns[name][number].as_py() for name in COLUMNS}
 
     def value(self, number: int, column: str) -> Any:
         return self._columns[column][number].as_py()
 
     def entities(self, numbers: Sequence[int]) -> list[str | None]:
-        at = pa.array(numbers, pa.int64())
-        found: list[str | None] = self._columns[ENTITY].take(at).to_pylist()
+        column = self._columns[ENTITY]
+        if len(numbers) <= FEW:
+            return [column[n].as_py() for n in numbers]
+        found: list[str | None] = column.take(pa.array(numbers, pa.int64())).to_pylist()
         return found
 
 
