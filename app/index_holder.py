@@ -45,6 +45,8 @@ def open_index(engine: Engine, settings: Settings) -> Index:
         files = index_files.ensure(engine, directory, link_run_id)
         if files is not None:
             return Index.open(files, model)
+        if link_state.stamp(directory) == link_run_id:  # not replaced: unusable
+            raise IndexUnavailable("the link state is of an older format: run `testigo link`")
     raise IndexUnavailable("the link state keeps changing: try again when `testigo link` ends")
 
 

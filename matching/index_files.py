@@ -88,10 +88,10 @@ def ensure(engine: Engine, state_dir: Path, link_run_id: int) -> Path | None:
     not that run's (a newer run replaced it meanwhile, or none is readable)."""
     found = directory_of(state_dir, link_run_id)
     if (found / META).exists():
-        return found
+        return found if _current(found) else None
     with _locked(state_dir):
         if (found / META).exists():  # another process wrote it while this one waited
-            return found
+            return found if _current(found) else None
         state = link_state.load(state_dir)
         if state is None or state.link_run_id != link_run_id:
             return None
@@ -134,11 +134,18 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
         "model_version": state.model_version,
         "firms": state.firms,
         "profiles": len(profiles),
+        "columns": list(COLUMNS),
     }
     (temporary / META).write_text(json.dumps(meta), encoding="utf-8")
     os.replace(temporary, final)
     log.info("index.written", link_run=state.link_run_id, profiles=len(profiles))
     _prune(state_dir)
+
+
+def _current(directory: Path) -> bool:
+    """Whether an index holds the features this code computes (a state of other features is
+    unusable too, and the next link is a full one)."""
+    return bool(meta_of(directory).get("columns") == list(COLUMNS))
 
 
 def _rows(table: pa.Table) -> Iterable[dict[str, Any]]:
