@@ -1,10 +1,11 @@
 """The real-time index, loaded in the background so the process answers /healthz at once and
 /readyz only when the index is loaded, and loaded again when a link run leaves a newer state:
-checks keep being answered from the previous index meanwhile."""
+checks keep being answered from the previous index meanwhile. The index is files the link run
+wrote and every worker memory-maps (`matching.index_files`): loading one is opening them, and
+the pages are shared by every process on the machine, not copied into each worker."""
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 
@@ -50,18 +51,6 @@ def open_index(engine: Engine, settings: Settings) -> Index:
     raise IndexUnavailable("the link state keeps changing: try again when `testigo link` ends")
 
 
-def _settle(previous: Index | None) -> None:
-    """Keep the garbage collector off the index. It holds millions of long-lived objects that a
-    full collection would walk again and again, a pause of tens of milliseconds (hundreds at a
-    million records) in the middle of a check; frozen objects are never walked. The index it
-    replaces is unfrozen first, so that it can be freed."""
-    if previous is not None:
-        gc.unfreeze()
-        del previous
-    gc.collect()
-    gc.freeze()
-
-
 class IndexHolder:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self._engine = engine
@@ -92,7 +81,7 @@ class IndexHolder:
             with self._lock:
                 previous, self._index = self._index, index
                 self._error = None
-            _settle(previous)
+            del previous  # its mappings close when the last check using it ends
             log.info(
                 "index.loaded",
                 profiles=len(index.rows),
