@@ -89,6 +89,10 @@ class FileResult:
     error: str | None = None
     rejections: list[dict[str, str]] = field(default_factory=list)  # the first few, for the report
 
+    def counts(self) -> dict[str, int]:
+        """What became of the file's rows (COUNTS), as its run and its log line record them."""
+        return {name: getattr(self, name) for name in COUNTS}
+
 
 @dataclass(slots=True)
 class IngestSummary:
@@ -258,16 +262,7 @@ def _ingest_file(
         )
     finally:
         progress.finish()
-    log.info(
-        "ingest.file_done",
-        source=source_file,
-        read=result.read,
-        loaded=result.loaded,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        rejected=result.rejected,
-        withdrawn=result.withdrawn,
-    )
+    log.info("ingest.file_done", source=source_file, **result.counts())
     return result
 
 
@@ -298,7 +293,7 @@ def _load_file(
         with engine.begin() as conn:
             with fewer_collections(), larger_cache(conn):
                 _load(conn, job, path, source_file, result, settings, progress)
-            runs.finish(conn, result.run_id, {k: getattr(result, k) for k in COUNTS})
+            runs.finish(conn, result.run_id, result.counts())
     except (UnreadableSource, UnicodeDecodeError, OSError, ValueError) as exc:
         # The transaction rolled back: nothing of this file stays but the record of its failure.
         return f"{source_file}: {exc}"
