@@ -15,7 +15,6 @@ from matching.cluster import (
     Edge,
     assign_ids,
     cluster,
-    cluster_by_component,
     near_rfcs,
     previous_sizes,
 )
@@ -520,15 +519,15 @@ def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
         coherence=coherence,
     )
     joined = [(a, b) for a, b, p in edges if p >= 0.5] + list(same)
-    parts = cluster_by_component(
+    parts = cluster(
         records,
         edges,
-        components(records, joined),
         threshold=0.5,
         rfcs=rfcs,
         same=same,
         different=different,
         coherence=coherence,
+        components=components(records, joined),
     )
     assert parts.members == whole.members
     assert parts.cluster_of == whole.cluster_of
@@ -538,6 +537,10 @@ def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
 
 def test_components_that_do_not_cover_the_edges_are_an_error() -> None:
     with pytest.raises(ValueError, match="joins two components"):
-        cluster_by_component(
-            ["A", "B"], [("A", "B", 0.9)], {"A": "A", "B": "B"}, threshold=0.5, rfcs={}
+        cluster(
+            ["A", "B"],
+            [("A", "B", 0.9)],
+            threshold=0.5,
+            rfcs={},
+            components={"A": "A", "B": "B"},
         )
