@@ -41,19 +41,15 @@ def record(
                 f"unknown record(s): {', '.join(missing)}; record keys look like "
                 "'sanction:sfp:...' or 'party:ocds-...', see `testigo export entities`"
             )
+        values = {
+            "record_a": a,
+            "record_b": b,
+            "decision": decision,
+            "author": author,
+            "note": note,
+        }
         new_id = conn.execute(
-            insert(Judgement)
-            .values(
-                record_a=a, record_b=b, decision=decision, author=author, note=note, created_at=now
-            )
-            .returning(Judgement.id)
+            insert(Judgement).values(**values, created_at=now).returning(Judgement.id)
         ).scalar_one()
-    return JudgementOut(
-        id=int(new_id),
-        record_a=a,
-        record_b=b,
-        decision=decision,
-        author=author,
-        note=note,
-        created_at=now.isoformat(),
-    )
+    # The answer is what was stored, field for field.
+    return JudgementOut.model_validate({**values, "id": int(new_id), "created_at": now.isoformat()})

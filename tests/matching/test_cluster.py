@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -509,7 +510,8 @@ def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
     accepted and refused edges as one pass over everything, with judgements and RFCs."""
     records, edges, rfcs, same, different = problem
     coherence = ParityCoherence() if with_coherence else None
-    whole = cluster(
+    clustered = partial(
+        cluster,
         records,
         edges,
         threshold=0.5,
@@ -518,17 +520,9 @@ def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
         different=different,
         coherence=coherence,
     )
+    whole = clustered()
     joined = [(a, b) for a, b, p in edges if p >= 0.5] + list(same)
-    parts = cluster(
-        records,
-        edges,
-        threshold=0.5,
-        rfcs=rfcs,
-        same=same,
-        different=different,
-        coherence=coherence,
-        components=components(records, joined),
-    )
+    parts = clustered(components=components(records, joined))
     assert parts.members == whole.members
     assert parts.cluster_of == whole.cluster_of
     assert sorted(parts.accepted) == sorted(whole.accepted)
