@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any, Generic, NamedTuple, TextIO, TypeVar
 
 from bench.generate import SAT_69B_ENCODING, SAT_69B_HEADER, SAT_69B_PREAMBLE
+from bench.generate import SURNAMES as COMMON_SURNAMES
 from ingest.sanctions.sfp_case import case_key
 
 SOURCES = ("ocds", "sfp", "sat69b", "register")
@@ -165,11 +166,8 @@ FEMALE_NAMES = (
     "ISABEL", "SILVIA", "MARTHA", "LORENA", "ROCÍO", "ARACELI", "MARISOL", "NORMA", "JULIETA",
     "XÓCHITL", "DOLORES", "TERESA", "YOLANDA", "ESPERANZA", "LUCÍA", "ANGÉLICA", "CECILIA",
 )  # fmt: skip
-SURNAMES = (
-    "HERNÁNDEZ", "GARCÍA", "MARTÍNEZ", "LÓPEZ", "GONZÁLEZ", "PÉREZ", "RODRÍGUEZ", "SÁNCHEZ",
-    "RAMÍREZ", "CRUZ", "FLORES", "GÓMEZ", "MUÑOZ", "NÚÑEZ", "ZÚÑIGA", "IBÁÑEZ", "ORTIZ",
-    "CASTAÑEDA", "VILLASEÑOR", "MENDOZA", "ÁLVAREZ", "JIMÉNEZ", "RUIZ", "DÍAZ", "MORALES",
-    "REYES", "GUTIÉRREZ", "VÁZQUEZ", "ROMERO", "TORRES", "ESPAÑA", "OCAÑA", "BRISEÑO",
+SURNAMES = (  # bench.generate's first, in its order (the seeded draws depend on it), then more
+    *COMMON_SURNAMES,
     "AGUILAR", "CASTILLO", "CHÁVEZ", "DOMÍNGUEZ", "ESTRADA", "FIGUEROA", "GUERRERO", "HERRERA",
     "JUÁREZ", "LARA", "LUNA", "MEDINA", "MEJÍA", "MÉNDEZ", "MIRANDA", "MOLINA", "MORENO",
     "NAVARRO", "OROZCO", "PACHECO", "PADILLA", "PEÑA", "RÍOS", "RIVERA", "ROJAS", "ROSALES",

@@ -15,12 +15,11 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
-from app import keys
 from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
 from matching import entities
-from tests.factories import GARZA_RFC
+from tests.factories import GARZA_RFC, new_key
 from tests.reconciliation_api import validate
 
 GARZA = {"query": "Garza Gas SA de CV"}
@@ -28,11 +27,7 @@ ORIGIN = "https://openrefine.example"
 
 
 def _key(settings: Settings, role: str) -> str:
-    engine = make_engine(settings)
-    try:
-        return keys.create(engine, role=role, name=f"{role} in OpenRefine")[1]
-    finally:
-        engine.dispose()
+    return new_key(settings, role, f"{role} in OpenRefine")
 
 
 @pytest.fixture
