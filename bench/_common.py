@@ -9,6 +9,7 @@ packages import with no path fix-ups."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +105,17 @@ def print_machine(info: dict[str, Any]) -> None:
     )
     for line in info.get("other_benchmarks") or []:
         print(f"  also running: {line}")
+
+
+def report_head(args: argparse.Namespace, machine: Any, targets: Any) -> dict[str, Any]:
+    """How a benchmark's JSON report starts: its options (paths as text), when it started, the
+    machine it ran on and the targets its figures are held against."""
+    return {
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "started": datetime.now(UTC).isoformat(),
+        "machine": machine,
+        "targets": targets,
+    }
 
 
 def child_result(result: dict[str, Any]) -> None:

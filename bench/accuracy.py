@@ -51,7 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench._common import REPO_ROOT
+from bench._common import REPO_ROOT, report_head
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -1046,11 +1046,9 @@ def main(argv: list[str] | None = None) -> int:
         f"rfc hidden {args.hidden}, auto {args.auto}, review {args.review} | {platform.node()} "
         f"{platform.python_version()} | {datetime.now(UTC):%Y-%m-%d %H:%M} UTC | {root}"
     )
+    targets = [{"split": s, "measure": m, "min": v} for (s, m), v in TARGETS.items()]
     report: dict[str, Any] = {
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "started": datetime.now(UTC).isoformat(),
-        "machine": platform.node(),
-        "targets": [{"split": s, "measure": m, "min": v} for (s, m), v in TARGETS.items()],
+        **report_head(args, platform.node(), targets),
         "tuned_on": "project",
         "reported_on": "independent",
     }

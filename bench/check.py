@@ -66,7 +66,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -723,17 +722,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.workers} workers; Splink on the first {args.splink_queries}",
         flush=True,
     )
-    report: dict[str, Any] = {
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "started": datetime.now(UTC).isoformat(),
-        "machine": info,
-        "targets": {
-            "p99_ms": TARGET_P99_MS,
-            "checks_per_s": TARGET_CHECKS_PER_S,
-            "speedup": TARGET_SPEEDUP,
-        },
-        "sizes": [],
+    targets = {
+        "p99_ms": TARGET_P99_MS,
+        "checks_per_s": TARGET_CHECKS_PER_S,
+        "speedup": TARGET_SPEEDUP,
     }
+    report: dict[str, Any] = {**common.report_head(args, info, targets), "sizes": []}
     args.out.parent.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:

@@ -565,18 +565,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sizes: {', '.join(f'{s:,}' for s in sizes)} records; seed {args.seed}, "
           f"rfc hidden {args.hidden}; work dir {WORK_DIR}", flush=True)  # fmt: skip
 
-    report: dict[str, Any] = {
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "started": datetime.now(UTC).isoformat(),
-        "machine": info,
-        "targets": {
-            "full_records": TARGET_FULL_RECORDS,
-            "full_seconds": TARGET_FULL_SECONDS,
-            "full_peak_mb": TARGET_FULL_PEAK_MB,
-            "incremental_seconds": TARGET_INCREMENTAL_SECONDS,
-        },
-        "sizes": [],
+    targets = {
+        "full_records": TARGET_FULL_RECORDS,
+        "full_seconds": TARGET_FULL_SECONDS,
+        "full_peak_mb": TARGET_FULL_PEAK_MB,
+        "incremental_seconds": TARGET_INCREMENTAL_SECONDS,
     }
+    report: dict[str, Any] = {**common.report_head(args, info, targets), "sizes": []}
     failed = False
     args.out.parent.mkdir(parents=True, exist_ok=True)
 

@@ -38,15 +38,23 @@ def service(site: Settings) -> Iterator[tuple[TestClient, str]]:
         yield client, _key(site, "auditor")
 
 
-def _reconcile(client: TestClient, key: str, queries: dict[str, Any]) -> dict[str, Any]:
-    # As OpenRefine sends a batch: form-encoded, the key on the service URL.
-    validate(queries, "reconciliation-query-batch")
-    answer = client.post(
-        "/v1/reconcile", params={"api_key": key}, data={"queries": json.dumps(queries)}
-    )
+def _post(
+    client: TestClient, key: str, field: str, sent: dict[str, Any], schemas: tuple[str, str]
+) -> dict[str, Any]:
+    """As OpenRefine sends it: form-encoded JSON in `field`, the key on the service URL; what
+    is sent and what comes back each checked against its schema of the protocol."""
+    asked, answered = schemas
+    validate(sent, asked)
+    answer = client.post("/v1/reconcile", params={"api_key": key}, data={field: json.dumps(sent)})
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
-    validate(body, "reconciliation-result-batch")
+    validate(body, answered)
+    return body
+
+
+def _reconcile(client: TestClient, key: str, queries: dict[str, Any]) -> dict[str, Any]:
+    schemas = ("reconciliation-query-batch", "reconciliation-result-batch")
+    body = _post(client, key, "queries", queries, schemas)
     assert set(body) == set(queries)
     return body
 
@@ -57,14 +65,7 @@ def _garza(client: TestClient, key: str) -> str:
 
 
 def _extend(client: TestClient, key: str, query: dict[str, Any]) -> dict[str, Any]:
-    # As OpenRefine's server sends it: form-encoded, in a field named extend.
-    validate(query, "data-extension-query")
-    answer = client.post(
-        "/v1/reconcile", params={"api_key": key}, data={"extend": json.dumps(query)}
-    )
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    validate(body, "data-extension-response")
+    body = _post(client, key, "extend", query, ("data-extension-query", "data-extension-response"))
     assert set(body["rows"]) == set(query["ids"])
     return body
 
