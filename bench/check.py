@@ -176,16 +176,6 @@ def _cpu_seconds(pids: Sequence[int]) -> float:
     return total
 
 
-def _rss_mb(pids: Sequence[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-    return total
-
-
 def _tail(log: Path, lines: int = 30) -> str:
     with contextlib.suppress(OSError):
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
@@ -238,7 +228,7 @@ class Server:
                 ok = False
             ready_in_a_row = ready_in_a_row + 1 if ok else 0
             pids = _tree(self.proc.pid)
-            if guard_mb is not None and _rss_mb(pids) > guard_mb:
+            if guard_mb is not None and common.status_mb(pids) > guard_mb:
                 raise RuntimeError(
                     f"the server passed the {guard_mb:,.0f} MB guard while loading its index"
                 )
@@ -251,7 +241,7 @@ class Server:
         raise RuntimeError(f"not ready after {timeout:.0f}s:\n{self.tail()}")
 
     def rss_mb(self) -> float:
-        return _rss_mb(_tree(self.proc.pid))
+        return common.status_mb(_tree(self.proc.pid))
 
     def tail(self) -> str:
         return _tail(self.log)

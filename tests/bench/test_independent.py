@@ -18,8 +18,7 @@ from app.models import Party, Sanction, SupplierEntry
 from bench.categories import DETAILS, categories_of, touching_pairs
 from bench.independent import CATEGORIES, generate
 from bench.independent.noise import fold
-from bench.labelled import FILES, REGISTER, REGISTER_MAPPING, Truth
-from ingest.jobs import ocds_job, sanctions_job, suppliers_job
+from bench.labelled import FILES, Truth, source_job
 from ingest.pipeline import run_job
 from tests.conftest import make_settings
 
@@ -73,15 +72,10 @@ def ingested(generated: tuple[Path, Truth], tmp_path_factory: pytest.TempPathFac
     settings = make_settings(tmp_path_factory.mktemp("independent-db"))
     migrations.upgrade(settings)
     engine = make_engine(settings)
-    jobs = {
-        "ocds": ocds_job(),
-        "sfp": sanctions_job("sfp"),
-        "sat69b": sanctions_job("sat-69b"),
-        "register": suppliers_job("csv", mapping=REGISTER_MAPPING, register=REGISTER),
-    }
     out = Ingested({}, {}, {})
-    for source, job in jobs.items():
-        summary = run_job(job, [str(folder / FILES[source])], engine=engine, settings=settings)
+    for source, name in FILES.items():
+        job = source_job(source)
+        summary = run_job(job, [str(folder / name)], engine=engine, settings=settings)
         assert summary.failed == 0, source
         out.rejected[source] = summary.total("rejected")
     with engine.connect() as conn:

@@ -18,15 +18,14 @@ from app.settings import Settings
 from bench.labelled import (
     FILES,
     GENERIC_RFC,
-    REGISTER,
     REGISTER_MAPPING,
     TRUNCATE_AT,
     Truth,
     check_digit,
     generate,
     load_truth,
+    source_job,
 )
-from ingest.jobs import ocds_job, sanctions_job, suppliers_job
 from ingest.pipeline import run_job
 from matching.rfc import best
 from tests.conftest import DATA
@@ -90,15 +89,10 @@ def test_sat_preamble_and_header_are_the_real_files_bytes(generated: tuple[Path,
 
 def _ingest(folder: Path, settings: Settings) -> tuple[dict[str, dict[str, int]], set[str]]:
     engine = make_engine(settings)
-    jobs = {
-        "ocds": ocds_job(),
-        "sfp": sanctions_job("sfp"),
-        "sat69b": sanctions_job("sat-69b"),
-        "register": suppliers_job("csv", mapping=REGISTER_MAPPING, register=REGISTER),
-    }
     totals = {}
-    for source, job in jobs.items():
-        summary = run_job(job, [str(folder / FILES[source])], engine=engine, settings=settings)
+    for source, name in FILES.items():
+        job = source_job(source)
+        summary = run_job(job, [str(folder / name)], engine=engine, settings=settings)
         totals[source] = {
             "read": summary.total("read"),
             "rejected": summary.total("rejected"),
