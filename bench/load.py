@@ -48,7 +48,7 @@ from typing import Any
 
 from bench import _common as common
 from bench import traffic
-from bench.check import Server, _env, _testigo, draw_queries
+from bench.check import Server, _env, _testigo, _tree, draw_queries
 from bench.link import RECORDS_PER_FIRM, write_new_records
 from bench.pgcluster import Cluster
 
@@ -147,12 +147,40 @@ def plan_items(url: str, seed: int, n: int) -> dict[str, Any]:
 
 
 # --- locust ------------------------------------------------------------------------------------
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds spent by the process tree under `root`, including the children that have
+    ended (each process's own time plus that of its children it has reaped), so that a
+    PostgreSQL backend closed mid-run or a killed worker is not subtracted."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in _tree(root):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15]) / ticks
+    return total
+
+
+PidSets = dict[str, Callable[[], float]]  # a name -> CPU seconds spent so far
+
+
 class Swarm:
-    """One headless locust run in its own process; its request log is read when it ends."""
+    """One headless locust run in its own process; its request log is read when it ends. The
+    CPU time spent meanwhile by each named set of processes (`cpu_of`: the server, PostgreSQL)
+    and by locust itself is recorded, since on a shared 2-core machine the load generator
+    and the database take cores from the server."""
 
     def __init__(
-        self, url: str, plan: dict[str, Any], users: int, seconds: float, name: str
+        self,
+        url: str,
+        plan: dict[str, Any],
+        users: int,
+        seconds: float,
+        name: str,
+        cpu_of: PidSets | None = None,
     ) -> None:
+        self.cpu_of = cpu_of or {}
+        self.cpu_start = {k: seconds() for k, seconds in self.cpu_of.items()}
+        self.cpu: dict[str, float] = {}
         self.log = WORK_DIR / f"requests-{name}.csv"
         self.log.unlink(missing_ok=True)
         plan_file = WORK_DIR / f"plan-{name}.json"
@@ -169,8 +197,15 @@ class Swarm:
         self.proc = subprocess.Popen(command, env=env, stdout=self.out, stderr=subprocess.STDOUT)
 
     def wait(self, timeout: float) -> list[traffic.Sample]:
+        deadline = time.time() + timeout
+        locust_cpu = 0.0
         try:
-            self.proc.wait(timeout=timeout)
+            while self.proc.poll() is None and time.time() < deadline:
+                locust_cpu = max(locust_cpu, tree_cpu_seconds(self.proc.pid))
+                time.sleep(0.5)
+            self.cpu = {
+                k: round(seconds() - self.cpu_start[k], 1) for k, seconds in self.cpu_of.items()
+            } | {"locust": round(locust_cpu, 1)}
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
@@ -182,15 +217,18 @@ class Swarm:
 
 
 def swarm(
-    url: str, plan: dict[str, Any], users: int, seconds: float, name: str
-) -> tuple[list[traffic.Sample], float]:
-    """Run locust for `seconds`; the samples after the ramp, and the seconds they span."""
-    run = Swarm(url, plan, users, seconds, name)
+    url: str, plan: dict[str, Any], users: int, seconds: float, name: str, cpu_of: PidSets
+) -> tuple[list[traffic.Sample], float, dict[str, Any]]:
+    """Run locust for `seconds`; the samples after the ramp, the seconds they span, and the
+    CPU milliseconds each set of processes spent per request answered (the ramp's included)."""
+    run = Swarm(url, plan, users, seconds, name, cpu_of)
     samples = run.wait(seconds + 60)
     begin = run.started + RAMP_S
     kept = [s for s in samples if s.start >= begin]
     span = max((s.start for s in kept), default=begin) - begin
-    return kept, span
+    answered = max(1, sum(1 for s in samples if s.ok))
+    cpu = {f"{k}_ms_per_ok": round(v * 1000 / answered, 2) for k, v in run.cpu.items()}
+    return kept, span, cpu
 
 
 def _line(label: str, s: dict[str, Any]) -> str:
@@ -200,35 +238,51 @@ def _line(label: str, s: dict[str, Any]) -> str:
     )
 
 
-def load_levels(url: str, plan: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+def load_levels(
+    url: str, plan: dict[str, Any], args: argparse.Namespace, cpu_of: PidSets
+) -> dict[str, Any]:
     """Saturation (closed loop), then the paced levels of the saturated rate."""
     closed = plan | {"rate_per_user": 0}
-    swarm(url, closed, args.sat_users, 10, "warmup")
-    samples, span = swarm(url, closed, args.sat_users, args.level_seconds, "saturation")
-    sat = traffic.summary(samples, span) | {"users": args.sat_users}
+    swarm(url, closed, args.sat_users, 10, "warmup", cpu_of)
+    samples, span, cpu = swarm(
+        url, closed, args.sat_users, args.level_seconds, "saturation", cpu_of
+    )
+    sat = traffic.summary(samples, span) | {"users": args.sat_users, "cpu": cpu}
     sat["by_kind"] = traffic.by_kind(samples, span)
-    log(_line(f"saturation ({args.sat_users} users, closed loop)", sat))
+    log(_line(f"saturation ({args.sat_users} users, closed loop)", sat) + f", CPU {cpu}")
     out: dict[str, Any] = {"saturation": sat, "levels": []}
     users = args.level_users
     for share, rate in zip(traffic.LEVELS, traffic.rate_levels(sat["ok_per_s"]), strict=True):
         paced = plan | {"rate_per_user": rate / users}
-        samples, span = swarm(url, paced, users, args.level_seconds, f"level-{share:.0%}")
-        row = {"share": share, "target_per_s": rate, "users": users}
+        samples, span, cpu = swarm(
+            url, paced, users, args.level_seconds, f"level-{share:.0%}", cpu_of
+        )
+        row = {"share": share, "target_per_s": rate, "users": users, "cpu": cpu}
         row |= traffic.summary(samples, span)
         row["by_kind"] = traffic.by_kind(samples, span)
         out["levels"].append(row)
-        log(_line(f"{share:.0%} of saturation, target {rate}/s", row))
+        log(_line(f"{share:.0%} of saturation, target {rate}/s", row) + f", CPU {cpu}")
     return out
 
 
 # --- the soak ----------------------------------------------------------------------------------
-def workers_of(server: Server) -> list[int]:
-    """The uvicorn worker processes: the server's children."""
+def _children(pid: int) -> list[int]:
     children: list[int] = []
     with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{server.proc.pid}/task").iterdir():
+        for task in Path(f"/proc/{pid}/task").iterdir():
             children.extend(int(c) for c in (task / "children").read_text().split())
     return sorted(children)
+
+
+def workers_of(server: Server) -> list[int]:
+    """The uvicorn worker processes: the server's children but multiprocessing's resource
+    tracker, which uvicorn's spawned workers bring along."""
+    workers = []
+    for pid in _children(server.proc.pid):
+        with contextlib.suppress(OSError):
+            if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                workers.append(pid)
+    return workers
 
 
 def rss_mb(pid: int) -> float | None:
@@ -247,10 +301,10 @@ class MemoryProbe(threading.Thread):
         self.server, self.every = server, every
         self.points: list[dict[str, Any]] = []
         self.started = time.time()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(self.every):
+        while not self._halt.wait(self.every):
             at = round(time.time() - self.started, 1)
             for pid in workers_of(self.server):
                 mb = rss_mb(pid)
@@ -258,14 +312,15 @@ class MemoryProbe(threading.Thread):
                     self.points.append({"t_s": at, "pid": pid, "rss_mb": round(mb, 1)})
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(10)
 
-    def trends(self) -> dict[str, Any]:
-        pids = sorted({p["pid"] for p in self.points})
+    def trends(self, since: float = 0.0) -> dict[str, Any]:
+        points = [p for p in self.points if p["t_s"] >= since]
+        pids = sorted({p["pid"] for p in points})
         return {
             str(pid): traffic.rss_trend(
-                [(p["t_s"], p["rss_mb"]) for p in self.points if p["pid"] == pid]
+                [(p["t_s"], p["rss_mb"]) for p in points if p["pid"] == pid]
             )
             for pid in pids
         }
@@ -324,7 +379,12 @@ def soak(
     events: dict[str, Any] = {}
     log(f"soak: {args.soak_minutes} min of checks at {rate}/s ({users} users)")
     probe = MemoryProbe(server, args.rss_every)
-    run = Swarm(server.url, plan | {"rate_per_user": rate / users}, users, seconds, "soak")
+    cpu_of: PidSets = {
+        "server": lambda: tree_cpu_seconds(server.proc.pid),
+        "postgres": lambda: sum(tree_cpu_seconds(p) for p in cluster.pids()[:1]),
+    }
+    paced = plan | {"rate_per_user": rate / users}
+    run = Swarm(server.url, paced, users, seconds, "soak", cpu_of)
     probe.started = run.started
     probe.start()
     t0 = run.started
@@ -376,10 +436,11 @@ def soak(
     out["events_s"] = {k: round(v - t0, 1) for k, v in events.items() if isinstance(v, float)}
     out |= {k: v for k, v in events.items() if not isinstance(v, float)}
     out["all"] = traffic.summary(samples)
+    out["cpu_s"] = run.cpu
 
     windows = [(events["nightly_start"], events["nightly_end"] + SETTLE_S)]
     if "pg_down" in events:
-        windows.append((events["pg_down"], events["pg_up"] + SETTLE_S))
+        windows.append((events["pg_down"] - 1, events["pg_up"] + SETTLE_S))
         out["pg_restart"] = traffic.fault(samples, events["pg_down"], events["pg_up"])
     if "kill" in events:
         windows.append((events["kill"] - 1, events["kill"] + 15))
@@ -389,11 +450,18 @@ def soak(
         }
     quiet = traffic.outside(samples, windows)
     during = traffic.between(samples, events["nightly_start"], events["nightly_end"] + SETTLE_S)
-    out["quiet"] = traffic.summary(quiet)
-    out["during_nightly"] = traffic.summary(during)
+    span = out["all"]["seconds"]
+    first = min((s.start for s in samples), default=0.0)
+    out["quiet"] = traffic.summary(quiet, span - traffic.covered(windows, first, first + span))
+    out["during_nightly"] = traffic.summary(
+        during, events["nightly_end"] + SETTLE_S - events["nightly_start"]
+    )
     q99, n99 = out["quiet"]["p99_ms"], out["during_nightly"]["p99_ms"]
     out["nightly_p99_ratio"] = round(n99 / q99, 2) if q99 and n99 else None
     out["rss"] = probe.trends()
+    # Memory is flat when it stops growing once the new index is in: the trend from the
+    # nightly's settling on, beside the whole soak's.
+    out["rss_after_nightly"] = probe.trends(since=events["nightly_end"] + SETTLE_S - t0)
     out["rss_points"] = probe.points
 
     # Stopped with SIGTERM, each live worker's audit writer drains before the count.
@@ -431,6 +499,9 @@ def report(result: dict[str, Any]) -> None:
     print(f"  audit: {soaked['audit']}; digest mails received: {soaked['mail_received']}")
     for pid, trend in soaked["rss"].items():
         print(f"  worker {pid} RSS: {trend}")
+    for pid, trend in soaked["rss_after_nightly"].items():
+        print(f"  worker {pid} RSS after the nightly settled: {trend}")
+    print(f"  CPU seconds over the soak: {soaked['cpu_s']}")
     if "pg_restart" in soaked:
         print(f"  PostgreSQL restart: {soaked['pg_restart']}")
     if "worker_kill" in soaked:
@@ -479,15 +550,22 @@ def main(argv: list[str] | None = None) -> int:
         server = Server(var, args.workers, WORK_DIR / "serve.log", cluster.url)
         result["ready_s"] = round(server.wait_ready(1800, None), 1)
         log(f"serving on {server.url} with {args.workers} workers")
-        result["load"] = load_levels(server.url, plan, args)
+        live = server
+        cpu_of: PidSets = {
+            "server": lambda: tree_cpu_seconds(live.proc.pid),
+            "postgres": lambda: sum(tree_cpu_seconds(p) for p in cluster.pids()[:1]),
+        }
+        result["load"] = load_levels(server.url, plan, args, cpu_of)
         check_rate = result["load"]["saturation"]["by_kind"]["check"]["ok_per_s"]
         # The soak sends checks alone, so its rate is a share of the saturated rate of checks
         # alone: the mixed rate's checks undercount it by the time matches take.
         checks_only = plan | {"mix": {"check": 1, "match": 0, "entity": 0}, "rate_per_user": 0}
-        samples, span = swarm(server.url, checks_only, args.sat_users, 30, "saturation-checks")
-        sat_checks = traffic.summary(samples, span)
+        samples, span, cpu = swarm(
+            server.url, checks_only, args.sat_users, 30, "saturation-checks", cpu_of
+        )
+        sat_checks = traffic.summary(samples, span) | {"cpu": cpu}
         result["load"]["saturation_checks_only"] = sat_checks
-        log(_line("saturation, checks only", sat_checks))
+        log(_line("saturation, checks only", sat_checks) + f", CPU {cpu}")
         check_rate = sat_checks["ok_per_s"] or check_rate
         soak_plan = checks_only | {"officer_key": new_key(env, "officer", "bench/load soak")}
         result["soak"] = soak(server, cluster, env, soak_plan, check_rate, data, args)

@@ -84,6 +84,14 @@ class Cluster:
         """Stop the server; `fast` ends the sessions of every client, as a restart does."""
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
+    def pids(self) -> list[int]:
+        """The postmaster and its children (backends, writers), or none while stopped."""
+        from bench.check import _tree
+
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            return _tree(int((self.data / "postmaster.pid").read_text().split()[0]))
+        return []
+
     def running(self) -> bool:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1):
             return True

@@ -102,6 +102,18 @@ def outside(samples: Iterable[Sample], windows: Sequence[tuple[float, float]]) -
     return [s for s in samples if not any(a <= s.start < b for a, b in windows)]
 
 
+def covered(windows: Sequence[tuple[float, float]], start: float, end: float) -> float:
+    """Seconds of [start, end) inside at least one window (overlaps counted once): what a
+    quiet period's rate leaves out of its duration."""
+    total, reach = 0.0, start
+    for a, b in sorted(windows):
+        a, b = max(a, reach), min(b, end)
+        if b > a:
+            total += b - a
+            reach = b
+    return total
+
+
 def fault(samples: Sequence[Sample], down: float, up: float) -> dict[str, Any]:
     """What clients saw while a dependency was away (sent in [down, up)) and after: each status
     while it was away, how many 503s lacked Retry-After, the 500s (a failure to report, never

@@ -12,6 +12,7 @@ from bench.traffic import (
     audit_gap,
     between,
     by_kind,
+    covered,
     fault,
     outside,
     percentile,
@@ -71,6 +72,9 @@ def test_windows_split_a_soak_into_its_quiet_part_and_its_events() -> None:
     samples = [_ok(float(t), 1.0) for t in range(10)]
     assert [s.start for s in between(samples, 3, 5)] == [3.0, 4.0]
     assert [s.start for s in outside(samples, [(3, 5), (8, 100)])] == [0, 1, 2, 5, 6, 7]
+    # The quiet period's duration leaves out the windows, overlapping ones once.
+    assert covered([(3, 5), (4, 6), (8, 100)], 0, 10) == 5.0
+    assert covered([], 0, 10) == 0.0
 
 
 def test_a_database_restart_is_judged_on_503s_with_retry_after_and_on_recovery() -> None:
