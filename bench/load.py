@@ -180,7 +180,7 @@ class Swarm:
     ) -> None:
         self.cpu_of = cpu_of or {}
         self.cpu_start = {k: seconds() for k, seconds in self.cpu_of.items()}
-        self.cpu: dict[str, float] = {}
+        self.cpu: dict[str, float | None] = {}
         self.log = WORK_DIR / f"requests-{name}.csv"
         self.log.unlink(missing_ok=True)
         plan_file = WORK_DIR / f"plan-{name}.json"
@@ -203,9 +203,11 @@ class Swarm:
             while self.proc.poll() is None and time.time() < deadline:
                 locust_cpu = max(locust_cpu, tree_cpu_seconds(self.proc.pid))
                 time.sleep(0.5)
-            self.cpu = {
-                k: round(seconds() - self.cpu_start[k], 1) for k, seconds in self.cpu_of.items()
-            } | {"locust": round(locust_cpu, 1)}
+            # A restarted PostgreSQL is a new process tree, whose time cannot be told apart
+            # from before: a negative difference is reported as unknown.
+            spent = {k: seconds() - self.cpu_start[k] for k, seconds in self.cpu_of.items()}
+            self.cpu = {k: round(v, 1) if v >= 0 else None for k, v in spent.items()}
+            self.cpu["locust"] = round(locust_cpu, 1)
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
@@ -227,7 +229,10 @@ def swarm(
     kept = [s for s in samples if s.start >= begin]
     span = max((s.start for s in kept), default=begin) - begin
     answered = max(1, sum(1 for s in samples if s.ok))
-    cpu = {f"{k}_ms_per_ok": round(v * 1000 / answered, 2) for k, v in run.cpu.items()}
+    cpu = {
+        f"{k}_ms_per_ok": round(v * 1000 / answered, 2) if v is not None else None
+        for k, v in run.cpu.items()
+    }
     return kept, span, cpu
 
 
