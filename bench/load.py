@@ -414,8 +414,9 @@ def soak(
             capture_output=True, text=True, timeout=seconds,
         )  # fmt: skip
         events["nightly_end"] = time.time()
-        lines = (done.stdout + done.stderr).strip().splitlines()
-        events["nightly"] = {"exit": done.returncode, "summary": lines[-1] if lines else ""}
+        said = (done.stdout + done.stderr).splitlines()
+        line = next((x for x in said if x.startswith("nightly:")), said[-1] if said else "")
+        events["nightly"] = {"exit": done.returncode, "summary": line}
         log(f"soak: nightly exited {done.returncode}: {events['nightly']['summary']}")
 
     def kill_worker() -> None:
@@ -451,7 +452,7 @@ def soak(
     windows = [(events["nightly_start"], events["nightly_end"] + SETTLE_S)]
     if "pg_down" in events:
         windows.append((events["pg_down"] - 1, events["pg_up"] + SETTLE_S))
-        out["pg_restart"] = traffic.fault(samples, events["pg_down"], events["pg_up"])
+        out["pg_restart"] = traffic.fault(samples, events["pg_down"], events["pg_up"], SETTLE_S)
     if "kill" in events:
         windows.append((events["kill"] - 1, events["kill"] + 15))
         around = traffic.between(samples, events["kill"] - 1, events["kill"] + 15)

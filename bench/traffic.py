@@ -114,10 +114,13 @@ def covered(windows: Sequence[tuple[float, float]], start: float, end: float) ->
     return total
 
 
-def fault(samples: Sequence[Sample], down: float, up: float) -> dict[str, Any]:
+def fault(
+    samples: Sequence[Sample], down: float, up: float, settle: float = 30.0
+) -> dict[str, Any]:
     """What clients saw while a dependency was away (sent in [down, up)) and after: each status
     while it was away, how many 503s lacked Retry-After, the 500s (a failure to report, never
-    expected), and the seconds from `up` to the first 2xx answer (None if none came)."""
+    expected), the seconds from `up` to the first 2xx answer (None if none came), and the
+    errors between that answer and `settle` seconds after `up`."""
     away = between(samples, down, up)
     after = sorted((s for s in samples if s.start >= up), key=lambda s: s.start)
     first_ok = next((s for s in after if s.ok), None)
@@ -129,7 +132,7 @@ def fault(samples: Sequence[Sample], down: float, up: float) -> dict[str, Any]:
         "500s": sum(1 for s in samples if s.status == 500),
         "recovered_after_s": round(first_ok.start - up, 2) if first_ok else None,
         "errors_after_recovery": sum(
-            1 for s in after if first_ok and s.start > first_ok.start and not s.ok
+            1 for s in after if first_ok and first_ok.start < s.start < up + settle and not s.ok
         ),
     }
 

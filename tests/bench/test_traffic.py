@@ -93,6 +93,10 @@ def test_a_database_restart_is_judged_on_503s_with_retry_after_and_on_recovery()
     assert got["500s"] == 1
     assert got["recovered_after_s"] == 1.0
     assert got["errors_after_recovery"] == 0
+    # Errors long after the database came back belong to another event, not to this one.
+    later = [*samples, Sample(100.0, "check", 503, 1.0, True)]
+    assert fault(later, down=1.0, up=5.0, settle=30.0)["errors_after_recovery"] == 0
+    assert fault(later, down=1.0, up=5.0, settle=100.0)["errors_after_recovery"] == 1
 
 
 def test_a_service_that_never_recovers_says_so() -> None:
