@@ -18,16 +18,11 @@ from app.index_holder import open_index
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import PG_ADMIN_URL
-from tests.factories import GARZA, SAT, SFP, ingest_files, link_records, rows
+from tests.factories import GARZA, SAT, SFP, bearer, ingest_files, link_records, rows
 
 
 def _key(settings: Settings, role: str) -> dict[str, str]:
-    engine = make_engine(settings)
-    try:
-        _, key = keys.create(engine, role=role, name=f"{role} tester")
-    finally:
-        engine.dispose()
-    return {"Authorization": f"Bearer {key}"}
+    return bearer(settings, role, f"{role} tester")
 
 
 @pytest.fixture
