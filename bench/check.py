@@ -124,6 +124,12 @@ def make_queries(db: Path, n: int, seed: int) -> list[Query]:
         )
     finally:
         con.close()
+    return draw_queries(rfcs, names, n, seed)
+
+
+def draw_queries(rfcs: Sequence[str], names: Sequence[str], n: int, seed: int) -> list[Query]:
+    """`n` queries drawn from sorted existing RFCs and names (bench/load.py reads them from
+    PostgreSQL): equal thirds, shuffled, the same for the same seed."""
     rng = random.Random(f"check-{seed}")
     each = -(-n // len(KINDS))
     picked_rfcs = rng.sample(rfcs, min(each, len(rfcs)))
@@ -148,9 +154,11 @@ def _testigo() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
 
 
-def _env(data_dir: Path) -> dict[str, str]:
+def _env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESTIGO_")}
     env["TESTIGO_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["TESTIGO_DATABASE_URL"] = database_url
     return env
 
 
@@ -185,7 +193,9 @@ def _tail(log: Path, lines: int = 30) -> str:
 class Server:
     """`testigo serve` in its own process group, stopped with SIGTERM (then SIGKILL)."""
 
-    def __init__(self, data_dir: Path, workers: int, log: Path) -> None:
+    def __init__(
+        self, data_dir: Path, workers: int, log: Path, database_url: str | None = None
+    ) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -203,7 +213,7 @@ class Server:
             self.proc = subprocess.Popen(
                 command,
                 cwd=common.REPO_ROOT,
-                env=_env(data_dir),
+                env=_env(data_dir, database_url),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
