@@ -21,24 +21,24 @@ import structlog
 from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.bulk import driver, is_sqlite
 from app.errors import first_line
-from app.models import IngestRun, QuarantinedRow
 from app.settings import Settings
-from ingest import prefetch, runs
+from app.store import ingest_runs
+from app.store.bulk import driver, is_sqlite
+from app.store.registries import (
+    SANCTIONS,
+    SUPPLIER_ENTRIES,
+    Counts,
+    upsert_registry_rows,
+    withdraw_missing,
+)
+from app.store.releases import upsert_awards, upsert_parties
+from app.store.tables import IngestRun, QuarantinedRow
+from ingest import prefetch
 from ingest import source as sources
 from ingest.convert import sanction_values, supplier_values
 from ingest.release_batch import ReleaseBatch, ReleasePreparer
 from ingest.rows import RAW_LIMIT, Rejected, SanctionRow, SupplierEntryRow, UnreadableSource
-from ingest.store import (
-    SANCTIONS,
-    SUPPLIER_ENTRIES,
-    Counts,
-    upsert_awards,
-    upsert_parties,
-    upsert_registry_rows,
-    withdraw_missing,
-)
 
 log = structlog.get_logger(__name__)
 
@@ -95,8 +95,8 @@ class IngestSummary:
     kind: str
     format: str
     files: list[FileResult] = field(default_factory=list)
-    # Earlier runs found dead when this ingest started (see ingest/runs.py).
-    interrupted: list[runs.InterruptedRun] = field(default_factory=list)
+    # Earlier runs found dead when this ingest started (see app/store/ingest_runs.py).
+    interrupted: list[ingest_runs.InterruptedRun] = field(default_factory=list)
 
     def total(self, name: str) -> int:
         return sum(int(getattr(f, name)) for f in self.files)
@@ -140,7 +140,7 @@ def run_job(
 ) -> IngestSummary:
     """Ingest every location (path, directory or URL) for `job`. Never raises for one bad file."""
     progress = progress or NoProgress()
-    summary = IngestSummary(kind=job.kind, format=job.format, interrupted=runs.sweep(engine))
+    summary = IngestSummary(kind=job.kind, format=job.format, interrupted=ingest_runs.sweep(engine))
     for location in locations:
         try:
             files = _resolve(location, job, engine=engine, settings=settings)
@@ -241,11 +241,13 @@ def _ingest_file(
         reason = _skip_reason(engine, job, local, result.sha256, force)
         if reason is not None:
             result.status, result.error = "skipped", reason
-            result.run_id = runs.record(engine, {**run, "status": "skipped", "error": reason})
+            result.run_id = ingest_runs.record(
+                engine, {**run, "status": "skipped", "error": reason}
+            )
             return result
-        # The run is on record before its data (see ingest/runs.py): a killed process leaves
-        # its run `started`, to be found `interrupted`, and none of its data.
-        with runs.started(engine, run) as run_id:
+        # The run is on record before its data (see app/store/ingest_runs.py): a killed process
+        # leaves its run `started`, to be found `interrupted`, and none of its data.
+        with ingest_runs.started(engine, run) as run_id:
             result.run_id = run_id
             error = _load_file(engine, job, local.path, source_file, result, settings, progress)
             if error is not None:
@@ -298,7 +300,7 @@ def _load_file(
         with engine.begin() as conn:
             with fewer_collections(), larger_cache(conn):
                 _load(conn, job, path, source_file, result, settings, progress)
-            runs.finish(conn, result.run_id, {k: getattr(result, k) for k in COUNTS})
+            ingest_runs.finish(conn, result.run_id, {k: getattr(result, k) for k in COUNTS})
     except (UnreadableSource, UnicodeDecodeError, OSError, ValueError) as exc:
         # The transaction rolled back: nothing of this file stays but the record of its failure.
         return f"{source_file}: {exc}"
@@ -330,9 +332,9 @@ def _record_failure(
     )
     try:
         if fresh.run_id is not None:
-            runs.fail(engine, fresh.run_id, error)
+            ingest_runs.fail(engine, fresh.run_id, error)
         else:
-            fresh.run_id = runs.record(engine, {**run, "status": "failed", "error": error})
+            fresh.run_id = ingest_runs.record(engine, {**run, "status": "failed", "error": error})
     except SQLAlchemyError as exc:  # the database itself is gone: report, do not crash
         fresh.error = f"{error} (and the failure could not be recorded: {first_line(exc)})"
     log.error("ingest.file_failed", source=result.source_file, error=fresh.error)

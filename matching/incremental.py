@@ -31,8 +31,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from app.store import neighbourhood
+from app.store.link_history import Judgements
+from app.store.links import LinkRow
 from matching import cluster as clustering
-from matching import guards, neighbourhood
+from matching import guards
 from matching import model as splink_model
 from matching import state as link_state
 from matching.corpus import Corpus, CorpusBuilder, with_corpus
@@ -41,7 +44,6 @@ from matching.pairs import Pair, pairs_of, profile_table, strongest
 from matching.profiles import bucket_digest, bucket_key, features_hash
 from matching.records import SourceRecord, load
 from matching.state import LinkState
-from matching.store import Judgements, LinkRow
 from matching.weights import ModelWeights
 
 

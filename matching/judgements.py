@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert, select
 
 from app.errors import BadRequest
-from app.models import Judgement, LinkRecord
+from app.store.tables import Judgement, LinkRecord
 
 DECISIONS = ("same", "different")
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from app import keys, logs
-from app.db import make_engine
 from app.settings import Settings
+from app.store.engine import make_engine
 from tests.clients import serving, tail
 
 pytestmark = pytest.mark.slow

@@ -16,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import keys
-from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from matching import entities
 from tests.factories import GARZA_RFC
 from tests.reconciliation_api import validate

@@ -24,9 +24,9 @@ from schemathesis.checks import (
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from app import keys
-from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 
 pytestmark = pytest.mark.slow
 

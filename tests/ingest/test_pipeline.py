@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.db import make_engine
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.jobs import ocds_job, sanctions_job, suppliers_job
 from ingest.pipeline import IngestSummary, Job, run_job
 from tests.factories import (

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.db import make_engine
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.jobs import sanctions_job
 from ingest.pipeline import IngestSummary, run_job
 from tests.factories import SFP, rows

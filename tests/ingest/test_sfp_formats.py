@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.db import make_engine
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.jobs import sanctions_job
 from ingest.pipeline import IngestSummary, Job, run_job
 from ingest.rows import Rejected, SanctionRow, UnreadableSource

@@ -1,4 +1,6 @@
-"""Engine and unit of work. Repository functions take `*, session`; the caller commits."""
+"""Engine and the two transaction helpers. Store functions take the caller's `*, conn` (Core)
+or `*, session` (ORM) and never commit: the caller opens one transaction with `transaction` or
+`unit_of_work` and passes it down."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
@@ -50,3 +52,10 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One Core transaction: commit on clean exit, roll back on any error."""
+    with engine.begin() as conn:
+        yield conn

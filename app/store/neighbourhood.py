@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from app.bulk import insert_rows
-from matching.records import SourceRecord
-from matching.store import (
+from app.store.bulk import insert_rows
+from app.store.links import (
     ENTITIES,
     LINKS,
     MEMBERS,
     RECORDS,
     RUNS,
     LinkRow,
+    SourceRecord,
     chunks,
     entity_row,
     link_rows,

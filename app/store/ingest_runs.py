@@ -34,7 +34,7 @@ import structlog
 from sqlalchemy import Connection, Engine, Table, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.models import IngestRun
+from app.store.tables import IngestRun
 
 log = structlog.get_logger(__name__)
 
