@@ -89,7 +89,7 @@ def write_floors(
             engine = _database(url, data_dir)
             with engine.begin() as conn:
                 run = {**FLOOR_RUN, "kind": kind, "scope": kind, "started_at": datetime.now(UTC)}
-                run_id = insert_run(conn, run)
+                run_id = insert_run(run, conn=conn)
                 for table, batch, _ in rows:
                     if "run_id" in table.c:
                         for row in batch:

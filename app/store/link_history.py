@@ -5,28 +5,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, select
 
 from app.store.links import RUNS, PreviousState
 from app.store.tables import EntityMember, IngestRun, Judgement, LinkRecord
 
 
-def previous_state(engine: Engine) -> PreviousState:
+def previous_state(*, conn: Connection) -> PreviousState:
     state = PreviousState()
-    with engine.connect() as conn:
-        state.model_version = conn.execute(
-            select(RUNS.c.model_version)
-            .where(RUNS.c.status == "ok")
-            .order_by(RUNS.c.id.desc())
-            .limit(1)
-        ).scalar()
-        for key, digest in conn.execute(select(LinkRecord.record_key, LinkRecord.content_hash)):
-            state.hashes[key] = digest
-        for key, entity, p in conn.execute(
-            select(EntityMember.record_key, EntityMember.entity_id, EntityMember.probability)
-        ):
-            state.entity_of[key] = entity
-            state.probability[key] = p
+    state.model_version = conn.execute(
+        select(RUNS.c.model_version)
+        .where(RUNS.c.status == "ok")
+        .order_by(RUNS.c.id.desc())
+        .limit(1)
+    ).scalar()
+    for key, digest in conn.execute(select(LinkRecord.record_key, LinkRecord.content_hash)):
+        state.hashes[key] = digest
+    for key, entity, p in conn.execute(
+        select(EntityMember.record_key, EntityMember.entity_id, EntityMember.probability)
+    ):
+        state.entity_of[key] = entity
+        state.probability[key] = p
     return state
 
 
@@ -52,27 +51,24 @@ class Judgements:
         return {k for jid, a, b, _ in self.entries if jid > judgement_id for k in (a, b)}
 
 
-def judgements(engine: Engine) -> Judgements:
+def judgements(*, conn: Connection) -> Judgements:
     entries = []
-    with engine.connect() as conn:
-        for jid, a, b, decision in conn.execute(
-            select(
-                Judgement.id, Judgement.record_a, Judgement.record_b, Judgement.decision
-            ).order_by(Judgement.id)
-        ):
-            entries.append((int(jid), *((a, b) if a < b else (b, a)), decision))
+    for jid, a, b, decision in conn.execute(
+        select(Judgement.id, Judgement.record_a, Judgement.record_b, Judgement.decision).order_by(
+            Judgement.id
+        )
+    ):
+        entries.append((int(jid), *((a, b) if a < b else (b, a)), decision))
     return Judgements(entries)
 
 
-def ok_ingest_runs(engine: Engine) -> list[int]:
+def ok_ingest_runs(*, conn: Connection) -> list[int]:
     """The ingest runs that stored records (a failed or skipped run stored none)."""
-    with engine.connect() as conn:
-        return [int(r) for r in conn.scalars(select(IngestRun.id).where(IngestRun.status == "ok"))]
+    return [int(r) for r in conn.scalars(select(IngestRun.id).where(IngestRun.status == "ok"))]
 
 
-def latest_link_run(engine: Engine) -> int | None:
-    with engine.connect() as conn:
-        found = conn.execute(
-            select(RUNS.c.id).where(RUNS.c.status == "ok").order_by(RUNS.c.id.desc()).limit(1)
-        ).scalar()
+def latest_link_run(*, conn: Connection) -> int | None:
+    found = conn.execute(
+        select(RUNS.c.id).where(RUNS.c.status == "ok").order_by(RUNS.c.id.desc()).limit(1)
+    ).scalar()
     return None if found is None else int(found)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from app.store.bulk import insert_rows
 from app.store.tables import Entity, EntityMember, Link, LinkRecord, LinkRun
@@ -58,8 +58,8 @@ def chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
 
 
 def write(
-    engine: Engine,
     *,
+    conn: Connection,
     records: Sequence[SourceRecord],
     hashes: Sequence[str],
     names: Sequence[str | None],
@@ -72,34 +72,32 @@ def write(
     model_version: str,
     summary: dict[str, Any],
 ) -> tuple[int, int]:
-    """Store one link run in one transaction; returns its id and how many entities changed."""
+    """Store one link run in the caller's transaction; returns its id and how many entities
+    changed."""
     now = datetime.now(UTC)
-    with engine.begin() as conn:
-        run_id = int(
-            conn.execute(
-                insert(RUNS)
-                .values(
-                    mode=summary["mode"],
-                    model_version=model_version,
-                    started_at=now,
-                    status="running",
-                )
-                .returning(RUNS.c.id)
-            ).scalar_one()
-        )
-        _write_records(conn, records, hashes, names, rfc_values, previous)
-        rfc_of = {r.record_key: v for r, v in zip(records, rfc_values, strict=True) if v}
-        changed = _write_members(
-            conn, members, ids, strongest, previous, run_id, now, records, rfc_of
-        )
-        conn.execute(delete(LINKS))  # a full run rewrites every link
-        for chunk in chunks(link_rows(links, run_id)):
-            insert_rows(conn, LINKS, list(chunk))
+    run_id = int(
         conn.execute(
-            update(RUNS)
-            .where(RUNS.c.id == run_id)
-            .values(status="ok", finished_at=datetime.now(UTC), summary=summary)
-        )
+            insert(RUNS)
+            .values(
+                mode=summary["mode"],
+                model_version=model_version,
+                started_at=now,
+                status="running",
+            )
+            .returning(RUNS.c.id)
+        ).scalar_one()
+    )
+    _write_records(conn, records, hashes, names, rfc_values, previous)
+    rfc_of = {r.record_key: v for r, v in zip(records, rfc_values, strict=True) if v}
+    changed = _write_members(conn, members, ids, strongest, previous, run_id, now, records, rfc_of)
+    conn.execute(delete(LINKS))  # a full run rewrites every link
+    for chunk in chunks(link_rows(links, run_id)):
+        insert_rows(conn, LINKS, list(chunk))
+    conn.execute(
+        update(RUNS)
+        .where(RUNS.c.id == run_id)
+        .values(status="ok", finished_at=datetime.now(UTC), summary=summary)
+    )
     return run_id, changed
 
 

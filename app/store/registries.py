@@ -41,11 +41,11 @@ class Counts:
 
 
 def upsert_registry_rows(
-    conn: Connection,
     table: Table,
     record_type: str,
     rows: Iterable[dict[str, Any]],
     *,
+    conn: Connection,
     run_id: int,
     now: datetime,
 ) -> Counts:
@@ -147,13 +147,13 @@ def history_row(
 
 
 def withdraw_missing(
-    conn: Connection,
     table: Table,
     record_type: str,
     scope_column: str,
     scope: str,
     seen: set[str],
     *,
+    conn: Connection,
     run_id: int,
     now: datetime,
 ) -> int:

@@ -124,7 +124,7 @@ def award_hash(award: dict[str, Any], suppliers: list[dict[str, Any]]) -> str:
     return content_hash({**award, "suppliers": suppliers}, NOTHING, RELEASE_DATE)
 
 
-def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:
+def upsert_parties(rows: Iterable[dict[str, Any]], *, conn: Connection) -> Changed:
     """Parties by source key. A row may come hashed already (`party_hash`, computed where the
     file is read): the hash is a pure function of the row."""
     by_key: dict[str, dict[str, Any]] = {}
@@ -159,7 +159,7 @@ def upsert_parties(conn: Connection, rows: Iterable[dict[str, Any]]) -> Changed:
 
 
 def upsert_awards(
-    conn: Connection, rows: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]]
+    rows: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]], *, conn: Connection
 ) -> Changed:
     """Awards and contracts with their suppliers (replaced as a whole when the award changes).
     An award may come hashed already (`award_hash`)."""

@@ -218,7 +218,7 @@ def listing(**changes: Any) -> SanctionRow:
 def upsert(conn: sa.Connection, run_id: int, *items: SanctionRow) -> registries.Counts:
     values = [sanction_values(item, "x.csv") for item in items]
     now = datetime.now(UTC)
-    return upsert_registry_rows(conn, SANCTIONS, "sanction", values, run_id=run_id, now=now)
+    return upsert_registry_rows(SANCTIONS, "sanction", values, conn=conn, run_id=run_id, now=now)
 
 
 def stored(conn: sa.Connection, table: sa.Table = SANCTIONS) -> dict[str, Any]:
@@ -349,7 +349,7 @@ def test_a_supplier_register_without_rfc_or_address_keeps_them(conn: sa.Connecti
     def put(item: SupplierEntryRow) -> registries.Counts:
         values = [supplier_values(item, "rupc.csv")]
         return upsert_registry_rows(
-            conn, SUPPLIER_ENTRIES, "supplier", values, run_id=run_id, now=now
+            SUPPLIER_ENTRIES, "supplier", values, conn=conn, run_id=run_id, now=now
         )
 
     assert put(entry()).loaded == 1
