@@ -48,7 +48,8 @@ log = structlog.get_logger(__name__)
 LOAD_GC_THRESHOLDS = (100_000, 100, 100)
 LOAD_CACHE_KIB = 65_536  # SQLite page cache while a file loads: see `app.store.engine.larger_cache`
 # Kinds whose readers yield `OcdsItem`s, stored as parties and awards. Contracts (ComprasMX)
-# are stored so, but a download is a whole table, so `_same_as_last` treats it as a registry.
+# are stored so, but a download is a whole table, so `ingest_runs.same_as_last` treats it as a
+# registry.
 RELEASE_KINDS = ("ocds", "contracts")
 COUNTS = ("read", "loaded", "updated", "unchanged", "rejected", "withdrawn")
 
