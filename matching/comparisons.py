@@ -99,6 +99,13 @@ def _rfc_near(left: Row, right: Row) -> bool:
     return lr is not None and rr is not None and DamerauLevenshtein.distance(lr, rr) <= 1
 
 
+def _rfc_misfit(left: Row, right: Row) -> bool:
+    """One RFC cannot come from its record's name, and the two RFCs' letters differ: had they
+    the same letters, both would be read off one name, so neither was copied from another firm."""
+    misfit = left["rfc_misfit"] == "1" or right["rfc_misfit"] == "1"
+    return misfit and str(left["rfc_stem"])[:3] != str(right["rfc_stem"])[:3]
+
+
 def _prefix(left: Row, right: Row) -> bool:
     a, b = left["name"], right["name"]
     if a is None or b is None:
@@ -137,10 +144,14 @@ def _typos(limit: int, min_length: int) -> Level:
     )
 
 
+# Two different RFCs, one of which cannot be its own record's (matching.rfc_letters).
+RFC_MISFIT = "different, one not from its name"
+
 RFC = Comparison(
     "rfc",
     "RFC: exact; one typo or O/0, I/1 swap; same letters and date with another homoclave; "
-    "both present but different (strong evidence against)",
+    "different where one cannot come from its name (weak evidence against); both present but "
+    "different (strong evidence against)",
     (
         _null("rfc_stem"),
         _exact("rfc"),
@@ -158,6 +169,12 @@ RFC = Comparison(
             ),
         ),
         _exact("rfc_stem", "same letters and date, other homoclave"),
+        Level(
+            RFC_MISFIT,
+            "(\"rfc_misfit_l\" = '1' OR \"rfc_misfit_r\" = '1') "
+            'AND substr("rfc_stem_l", 1, 3) <> substr("rfc_stem_r", 1, 3)',
+            _rfc_misfit,
+        ),
         _else(),
     ),
 )

@@ -91,6 +91,8 @@ class CorpusBuilder:
     _seen: set[tuple[str, str]] = field(default_factory=set)
     _name_rfcs: dict[str, list[str]] = field(default_factory=dict)
     _core_rfcs: dict[str, list[str]] = field(default_factory=dict)
+    # (table, value): names or cores counted once for an RFC that cannot be their own.
+    _stand_ins: set[tuple[int, str]] = field(default_factory=set)
 
     @classmethod
     def resume(
@@ -120,19 +122,29 @@ class CorpusBuilder:
             self.firms += 1
         rfc_value = row["rfc"]
         if rfc_value:
-            if _new_firm(self._name_rfcs.setdefault(name, []), rfc_value) and not remember_only:
+            misfit = row.get("rfc_misfit") == "1"
+            if self._new(self._name_rfcs, name, rfc_value, misfit) and not remember_only:
                 self.name_firms[name] += 1
             core = row["name_core"]
-            if (
-                core
-                and _new_firm(self._core_rfcs.setdefault(core, []), rfc_value)
-                and not remember_only
-            ):
+            if core and self._new(self._core_rfcs, core, rfc_value, misfit) and not remember_only:
                 self.core_firms[core] += 1
         if (key, name) not in self._seen:
             self._seen.add((key, name))
             if not remember_only:
                 self.token_firms.update(set(row["_tokens"]))
+
+    def _new(self, table: dict[str, list[str]], value: str, rfc_value: str, misfit: bool) -> bool:
+        """Whether `rfc_value` is one more firm under `value`. An RFC that cannot come from the
+        name (matching.rfc_letters) is most likely another firm's, copied here: it stands for
+        the name's firm while no RFC of the name's own is known, and is never a second firm."""
+        known = table.setdefault(value, [])
+        stand_in = (id(table), value)
+        if misfit:
+            if known or stand_in in self._stand_ins:
+                return False
+            self._stand_ins.add(stand_in)
+            return True
+        return _new_firm(known, rfc_value) and not (len(known) == 1 and stand_in in self._stand_ins)
 
     def corpus(self) -> Corpus:
         return Corpus(self.name_firms, self.core_firms, self.token_firms, max(self.firms, 1))

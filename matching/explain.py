@@ -45,6 +45,10 @@ SENTENCES: dict[tuple[str, str], str] = {
         "The RFCs share letters and date but end differently: firms registered the same day "
         "look like this."
     ),
+    ("rfc", "different, one not from its name"): N_(
+        "The RFCs are different, and one cannot have been formed from its record's name: "
+        "most likely another firm's RFC, copied by mistake."
+    ),
     ("rfc", "else"): N_("The RFCs are different."),
     ("rfc", "null"): N_("One side has no RFC to compare."),
     ("name", "exact"): N_("The name is the same (ignoring legal form, accents and punctuation)."),

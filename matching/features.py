@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from matching import names, rfc
+from matching import names, rfc, rfc_letters
 from matching.legal_forms import LEGAL_FORMS, match_suffix
 
 # Columns the model reads, in a fixed order (the Splink input table and the real-time index).
@@ -23,6 +23,7 @@ COLUMNS = (
     "rfc",
     "rfc_stem",
     "rfc_conf",
+    "rfc_misfit",
     "postal_code",
     "name_rare",
     "name_rare2",
@@ -137,6 +138,9 @@ def features(record: RawRecord) -> dict[str, Any]:
         "rfc": value,
         "rfc_stem": stem,
         "rfc_conf": conf,
+        # "1": the RFC's letters cannot come from this name (matching.rfc_letters): most
+        # likely another firm's RFC, so its disagreement with an RFC says little.
+        "rfc_misfit": "1" if rfc_letters.contradicts(value or stem, parts.norm) else None,
         "postal_code": postal(record.postal_code),
         "name_rare": None,
         "name_rare2": None,

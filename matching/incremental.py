@@ -37,7 +37,7 @@ from app.store.engine import transaction
 from app.store.link_history import Judgements
 from app.store.links import LinkRow
 from matching import cluster as clustering
-from matching import guards
+from matching import guards, names, rfc_letters
 from matching import model as splink_model
 from matching import state as link_state
 from matching.corpus import Corpus, CorpusBuilder, with_corpus
@@ -392,8 +392,16 @@ def _recluster(
     stored_links = {pair: value for pair, value in hood.links.items() if not (set(pair) & moved)}
     edges.extend((a, b, p) for (a, b), (p, _) in stored_links.items())
     edges.extend((a, b, p) for a, b, p, _, _ in scored if a in nodes and b in nodes)
-    rfcs = {k: v for k, v in hood.rfc.items() if v}
-    rfcs.update((k, rows[k]["rfc"]) for k in nodes if k in rows and rows[k]["rfc"])
+    rfcs = {
+        k: rfc
+        for k, v in hood.rfc.items()
+        if (rfc := rfc_letters.identifying(v, names.parse_name(hood.published[k][0]).norm))
+    }
+    rfcs.update(
+        (k, rfc)
+        for k in nodes
+        if k in rows and (rfc := rfc_letters.identifying(rows[k]["rfc"], rows[k]["name"]))
+    )
     latest = judgements.latest
     result = clustering.cluster(
         sorted(nodes),

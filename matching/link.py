@@ -24,7 +24,7 @@ from app.store import link_history
 from app.store import links as link_store
 from app.store.engine import transaction
 from matching import cluster as clustering
-from matching import guards, incremental
+from matching import guards, incremental, rfc_letters
 from matching import model as splink_model
 from matching import state as link_state
 from matching.backend import BackendConfig
@@ -201,7 +201,11 @@ def _full(
     say("clustering")
     identical = [(keys[p.representative], keys[m], 1.0) for p in profiles for m in p.members[1:]]
     scored_edges = [(a, b, p) for a, b, p, _, _ in pairs]
-    rfcs = {keys[i]: row["rfc"] for i, row in enumerate(rows) if row["rfc"]}
+    rfcs = {
+        keys[i]: rfc
+        for i, row in enumerate(rows)
+        if (rfc := rfc_letters.identifying(row["rfc"], row["name"]))
+    }
     edges = [*identical, *scored_edges]
     same = [pair for pair, decision in latest.items() if decision == "same"]
     different = [pair for pair, decision in latest.items() if decision == "different"]

@@ -20,7 +20,7 @@ from app.errors import TestigoError
 from matching import training
 from matching.backend import BackendConfig, Run, db_api
 from matching.backend import run as backend_run
-from matching.comparisons import COMPARISONS, RFC
+from matching.comparisons import COMPARISONS, RFC, RFC_MISFIT
 from matching.features import TF_COLUMNS
 
 MODEL_FORMAT = 1
@@ -46,12 +46,16 @@ BLOCKING_RULES: tuple[str, ...] = (
 
 # EM learns m from blocks; RFC agreement is trained on name blocks, where different firms that
 # share a generic name teach it that true matches disagree on RFC (DOMAIN.md). These are the
-# rates measured on real registries: about 1 RFC in 10 mistyped, a few wrong outright.
+# rates measured on real registries: about 1 RFC in 10 mistyped, 3 in 100 wrong outright. A
+# wrong RFC (another firm's, a buyer's) cannot come from the record's name 96 times in 100
+# (company RFCs of the 69-B list given to other names of it; persons: 99 in 100), so nearly all
+# of those 3 go to the level that says so and only a trace is left to plain disagreement.
 RFC_M_PROBABILITIES = {
     "exact": 0.86,
     "one edit or O/0 I/1 confusion": 0.09,
     "same letters and date, one side without homoclave": 0.02,
-    "else": 0.03,
+    RFC_MISFIT: 0.028,
+    "else": 0.002,
 }
 # Two full RFCs with the same letters and date but another homoclave are, in the 69-B list,
 # mostly shell companies registered the same day under near-identical names: not one firm.

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from matching.comparisons import RFC
+from matching.comparisons import RFC, RFC_MISFIT
 
 # Fewer random pairs than this estimate u from a handful of firms: the levels stronger than
 # "else" are then never or once seen, and u would say more about the sample than the data.
@@ -41,7 +41,10 @@ DEFAULT_LEVELS: dict[str, dict[str, tuple[float, float]]] = {
         "one edit or O/0 I/1 confusion": (0.09, 5e-7),
         "same letters and date, one side without homoclave": (0.02, 5e-7),
         "same letters and date, other homoclave": (4e-7, 1.5e-6),
-        "else": (0.03, 0.999997),
+        # u: about 1 record in 40 carries an RFC that cannot come from its name (2.2% of the
+        # 69-B list's companies, 4% of ComprasMX's suppliers), so 1 pair in 20 has one.
+        RFC_MISFIT: (0.028, 0.05),
+        "else": (0.002, 0.949997),
     },
     "name": {
         "exact": (0.55, 1e-6),

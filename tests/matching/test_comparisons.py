@@ -25,6 +25,8 @@ VARIANTS = [
     ("GARSA GAS, S.A. DE C.V.", "GGA830613AF4"),
     ("GARZA GAS", "GGA830613"),
     ("GRUPO GARZA GAS", "GGA8306134F5"),
+    # Another firm's RFC under the name (its letters cannot come from GARZA GAS).
+    ("GARZA GAS S.A. DE C.V.", "CNO010203AB1"),
     ("CONSTRUCTORA DEL NORTE, S.A. DE C.V.", "CNO010203AB1"),
     ("CONSTRUCTORA DEL NORTE Y SUR, S. DE R.L. DE C.V.", "CNS010203AB2"),
     ("COORPORATIVO ROGALLTECH SA DE CV", None),

@@ -26,6 +26,7 @@ from tests.factories import (
     ingest_files,
     link_records,
     rows,
+    write_award,
 )
 
 
@@ -278,3 +279,29 @@ def test_without_a_usable_link_state_the_next_link_is_full(registries: Settings)
     manifest.write_text(json.dumps({**current, "link_run_id": current["link_run_id"] - 1}))
     assert link_records(registries).mode == "full"
     assert _partition(registries) == before
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_record_under_an_rfc_not_from_its_name_joins_its_firm(
+    registries: Settings, tmp_path: Path, full: bool
+) -> None:
+    """A buyer files CORPORATIVO DIJECH (CDI210804L50 in the SFP directory) under QZX850101AB1,
+    an RFC whose letters cannot come from that name: the wrong RFC must neither count against
+    the firm's own RFC nor keep the award out of the sanctioned firm (it used to: refused as
+    'different RFCs')."""
+    award = write_award(
+        tmp_path / "award.json",
+        ocid="ocds-test-dijech",
+        supplier="CORPORATIVO DIJECH SA DE CV",
+        rfc="QZX850101AB1",
+        day="2026-03-02",
+    )
+    ingest_files(registries, (ocds_job(), award))
+    link_records(registries, full=full)
+    found = rows(
+        registries,
+        "SELECT r.rfc, m.entity_id FROM link_records r JOIN entity_members m "
+        "ON m.record_key = r.record_key WHERE r.rfc IN ('CDI210804L50', 'QZX850101AB1')",
+    )
+    assert {r.rfc for r in found} == {"CDI210804L50", "QZX850101AB1"}
+    assert len({r.entity_id for r in found}) == 1

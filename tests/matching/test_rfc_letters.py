@@ -1,0 +1,107 @@
+"""An RFC's letters against the name it is published with (matching.rfc_letters): plain values
+from the bundled real files, and the rates on the whole 69-B list that the model's RFC m-values
+rest on (RFC_M_PROBABILITIES)."""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+
+import pytest
+
+from matching import rfc_letters
+from matching.names import parse_name
+from tests.conftest import DATA
+
+
+def _contradicts(rfc: str, name: str) -> bool:
+    return rfc_letters.contradicts(rfc, parse_name(name).norm)
+
+
+@pytest.mark.parametrize(
+    ("rfc", "name"),
+    [
+        # Three words or more: initials, articles passed over.
+        ("AAA080808HL8", "ASESORES EN AVALÚOS Y ACTIVOS, S.A. DE C.V."),
+        # E is not passed over; COMPAÑIA is (real 69-B and ComprasMX rows).
+        ("AEI101211368", "ARQUITECTURA E INGENIERIA ESPECIALIZADA CELSUS, S.A. DE C.V."),
+        ("AGO100217F58", "COMPAÑÍA ANFIBIA DEL GOLFO, S.A. DE C.V."),
+        ("NGA830213C48", "COMPAÑIA NACIONAL DE GAS SA DE CV"),
+        # ... but some registrations kept it: both readings are allowed.
+        ("CSI8004146P9", "COMPAÑÍA SINALOENSE DE INSUMOS HOSPITALARIOS, SAPI DE CV"),
+        # Two words: an initial and two letters; one word: three letters.
+        ("GGA8306134F4", "GARZA GAS, S.A. DE C.V."),
+        ("ADA1111252L5", "ADASY COMPANY, S.A."),
+        # Persons in either order, a first JOSE passed over.
+        ("AAAA670319394", "JOSE ARMANDO ALTAMIRANO ARIAS"),
+        ("MAFT641022LI8", "MACÍAS FARÍAS TEODORO DIEGO"),
+        ("MAFT641022LI8", "TEODORO DIEGO MACÍAS FARÍAS"),
+        ("ROSE780318WY0", "ROBLES DE LOS SANTOS ELIZABETH DIANA"),
+        # One letter off is tolerated (a typo in the letters, or a rule applied differently).
+        ("ZIJ9701232G5", "ZECIZ INDUSTRIAL, S.A DE C.V."),
+        # Only letters and date, no homoclave.
+        ("GGA830613", "GARZA GAS"),
+    ],
+)
+def test_an_rfc_formed_from_its_name_fits_it(rfc: str, name: str) -> None:
+    assert not _contradicts(rfc, name)
+
+
+@pytest.mark.parametrize(
+    ("rfc", "name"),
+    [
+        ("CNO010203AB1", "GARZA GAS, S.A. DE C.V."),
+        ("HHH741207LJ2", "DISTRIB. MORALES IND. S.A. DE C.V."),
+        ("RSO810209ZB6", "ING. Y CONSTRUCCIONES BERMÚDEZ HERMANOS S.A.P.I. DE C.V."),
+        ("YJHU901204ZV6", "TEODORO DIEGO MACÍAS FARÍAS"),
+        ("YJHU901204ZV6", "MACÍAS FARÍAS TEODORO DIEGO"),
+        ("RSO810209", "GARZA GAS"),
+    ],
+)
+def test_another_firms_rfc_contradicts_the_name(rfc: str, name: str) -> None:
+    assert _contradicts(rfc, name)
+    assert rfc_letters.identifying(rfc, parse_name(name).norm) is None
+
+
+@pytest.mark.parametrize(
+    ("rfc", "name"),
+    [
+        ("QWE000101AB1", "ALIANZA 999, S.A. DE C.V."),  # digits: the SAT writes them out
+        ("QWER720608SY2", "ARELLANO MARGARITA"),  # a person in two words: rules unclear
+        ("QWE000101AB1", ""),
+    ],
+)
+def test_nothing_is_said_where_the_rules_cannot_be_read(rfc: str, name: str) -> None:
+    assert not _contradicts(rfc, name)
+    assert rfc_letters.identifying(rfc, parse_name(name).norm) == rfc
+
+
+def _sat_69b() -> dict[str, str]:
+    rows: dict[str, str] = {}
+    path = DATA / "sanctions/sat_69b_listado_completo_2021-05-18.csv"
+    with path.open(encoding="cp1252", errors="replace", newline="") as f:
+        for row in csv.reader(f):
+            if len(row) > 3 and re.fullmatch(r"[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}", row[1]):
+                rows[row[1]] = row[2]
+    return rows
+
+
+def test_on_the_69b_list_right_rfcs_fit_and_other_firms_rfcs_do_not() -> None:
+    """The rates the model's m-values rest on: few of the list's own RFCs contradict their
+    names (renamed firms, mostly), and nearly every RFC given to another name of the same kind
+    does."""
+    listed = _sat_69b()
+    assert len(listed) > 12_000
+    companies = [(r, n) for r, n in listed.items() if len(r) == 12]
+    persons = [(r, n) for r, n in listed.items() if len(r) == 13]
+    own_companies = sum(_contradicts(r, n) for r, n in companies) / len(companies)
+    own_persons = sum(_contradicts(r, n) for r, n in persons) / len(persons)
+    assert own_companies < 0.03
+    assert own_persons < 0.01
+    rng = random.Random(7)
+    for group, floor in ((companies, 0.93), (persons, 0.97)):
+        shuffled = [r for r, _ in group]
+        rng.shuffle(shuffled)
+        moved = [(r, n) for r, (r0, n) in zip(shuffled, group, strict=True) if r != r0]
+        assert sum(_contradicts(r, n) for r, n in moved) / len(moved) > floor
