@@ -54,10 +54,12 @@ def check_supplier(
         review=settings.link_review_threshold,
         tr=tr,
     )
+    # Read before the entry is written: the audit log records verdicts that were given, and a
+    # check whose last read fails (the database going away mid-check) answers 503, not this.
+    as_of = [DataAsOf.model_validate(s) for s in sources.sanctions_as_of(engine)]
     said = (caller, "check", result.query.model_dump(), result.verdict, index.model_version)
     if log is None:
         audit.record(engine, *said)
     else:
         log.submit(audit.entry(*said))
-    as_of = [DataAsOf.model_validate(s) for s in sources.sanctions_as_of(engine)]
     return result.model_copy(update={"data_as_of": as_of})

@@ -26,7 +26,9 @@ import json
 import re
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from app.asgi import HttpMiddleware
 
 PREFIX = "/v1/reconcile"
 METHODS = "GET, POST, OPTIONS"
@@ -57,14 +59,11 @@ async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], b
 ALLOW_ORIGIN = (b"access-control-allow-origin", b"*")
 
 
-class ReconcileCrossOrigin:
+class ReconcileCrossOrigin(HttpMiddleware):
     """CORS and JSONP for the reconciliation routes (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _ours(scope["path"]):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _ours(scope["path"]):
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS":

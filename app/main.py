@@ -12,9 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app import logs
+from app.asgi import HttpMiddleware
 from app.audit import AuditWriter
 from app.cross_origin import ReconcileCrossOrigin
 from app.errors import NotReady, TestigoError
@@ -124,19 +125,10 @@ async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
     await answer(scope, receive, send)
 
 
-class RefuseNul:
-    """PostgreSQL text cannot hold NUL: refuse it up front with a 422 rather than fail later.
+class RefuseNul(HttpMiddleware):
+    """PostgreSQL text cannot hold NUL: refuse it up front with a 422 rather than fail later."""
 
-    A plain ASGI middleware: Starlette's `@app.middleware("http")` wraps every request in
-    extra tasks and streams, which costs more than a whole check's matching."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
             await _refuse(scope, receive, send)
             return

@@ -9,7 +9,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.store.ingest_runs import INTERRUPTED
-from ingest.pipeline import FileResult, IngestSummary
+from ingest.pipeline import COUNTS, FileResult, IngestSummary
 
 _console = Console(stderr=True)
 
@@ -49,7 +49,6 @@ def _shown(source_file: str) -> str:
     return "/".join(source_file.replace("\\", "/").split("/")[-2:])
 
 
-COUNTS = ("read", "loaded", "updated", "unchanged", "rejected", "withdrawn")
 # Beyond this many files (the demo's OCDS folder holds ~400) the table shows one row a folder,
 # and beyond this many quarantined rows one line says where the rest are; --verbose shows all.
 MAX_FILE_ROWS = 12

@@ -107,16 +107,6 @@ class JudgementIn(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
 
 
-class JudgementOut(BaseModel):
-    id: int
-    record_a: str
-    record_b: str
-    decision: str
-    author: str
-    note: str | None
-    created_at: str
-
-
 class HealthOut(BaseModel):
     status: Literal["ok"]
 

@@ -16,11 +16,13 @@
 - `X-Content-Type-Options: nosniff` everywhere.
 
 A header a route has set itself (the keyed firm page's `no-referrer`) is kept. A plain ASGI
-middleware, as `app.main.RefuseNul` is: it costs a list comprehension per answer."""
+middleware (`app.asgi`): it costs a list comprehension per answer."""
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from app.asgi import HttpMiddleware
 
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -55,14 +57,8 @@ _BY_PATH = {p: headers_for(p) for p in (PREVIEW_PATH, DOCS_PATH)}
 _DEFAULT = headers_for("/")
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class SecurityHeaders(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = _BY_PATH.get(scope["path"], _DEFAULT)
 
         async def sending(message: Message) -> None:

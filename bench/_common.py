@@ -9,6 +9,7 @@ packages import with no path fix-ups."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,17 +108,32 @@ def print_machine(info: dict[str, Any]) -> None:
         print(f"  also running: {line}")
 
 
+def report_head(args: argparse.Namespace, machine: Any, targets: Any) -> dict[str, Any]:
+    """How a benchmark's JSON report starts: its options (paths as text), when it started, the
+    machine it ran on and the targets its figures are held against."""
+    return {
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "started": datetime.now(UTC).isoformat(),
+        "machine": machine,
+        "targets": targets,
+    }
+
+
 def child_result(result: dict[str, Any]) -> None:
     """Hand a child's result to its parent (`run_child`)."""
     print(RESULT_MARK + json.dumps(result), flush=True)
 
 
-def _rss_mb(pid: int) -> float:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+def status_mb(pids: Iterable[int], field: str = "VmRSS") -> float:
+    """One memory field of /proc/PID/status (VmRSS resident now, VmHWM its peak) summed over
+    `pids`, in MB; a process that has gone counts nothing."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(f"{field}:"):
+                    total += int(line.split()[1]) / 1024
+    return total
 
 
 def run_child(
@@ -141,7 +159,7 @@ def run_child(
                 break
             except subprocess.TimeoutExpired:
                 pass
-            seen_mb = max(seen_mb, _rss_mb(proc.pid))
+            seen_mb = max(seen_mb, status_mb([proc.pid]))
             elapsed = time.perf_counter() - started
             if elapsed > timeout:
                 killed = f"timed out after {elapsed:.0f}s"

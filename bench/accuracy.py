@@ -45,13 +45,13 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench._common import REPO_ROOT
+from bench._common import REPO_ROOT, report_head
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -465,19 +465,13 @@ def fresh_settings(root: Path) -> Settings:
 
 def ingest_files(settings: Settings, engine: Engine, files: Mapping[str, Path]) -> dict[str, Any]:
     """Ingest the given files ({"ocds"|"sfp"|"sat69b"|"register": path}); fails loudly."""
-    from bench.labelled import REGISTER, REGISTER_MAPPING
-    from ingest.jobs import ocds_job, sanctions_job, suppliers_job
-    from ingest.pipeline import Job, run_job
+    from bench.labelled import source_job
+    from ingest.pipeline import run_job
 
-    jobs: dict[str, Callable[[], Job]] = {
-        "ocds": ocds_job,
-        "sfp": lambda: sanctions_job("sfp"),
-        "sat69b": lambda: sanctions_job("sat-69b"),
-        "register": lambda: suppliers_job("csv", mapping=REGISTER_MAPPING, register=REGISTER),
-    }
     out: dict[str, Any] = {}
     for source, path in files.items():
-        summary = run_job(jobs[source](), [str(path)], engine=engine, settings=settings).as_dict()
+        job = source_job(source)
+        summary = run_job(job, [str(path)], engine=engine, settings=settings).as_dict()
         out[source] = {k: summary[k] for k in ("read", "loaded", "rejected", "failed_files")}
         if summary["failed_files"]:
             errors = [d["error"] for d in summary["details"]]
@@ -1046,11 +1040,9 @@ def main(argv: list[str] | None = None) -> int:
         f"rfc hidden {args.hidden}, auto {args.auto}, review {args.review} | {platform.node()} "
         f"{platform.python_version()} | {datetime.now(UTC):%Y-%m-%d %H:%M} UTC | {root}"
     )
+    targets = [{"split": s, "measure": m, "min": v} for (s, m), v in TARGETS.items()]
     report: dict[str, Any] = {
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "started": datetime.now(UTC).isoformat(),
-        "machine": platform.node(),
-        "targets": [{"split": s, "measure": m, "min": v} for (s, m), v in TARGETS.items()],
+        **report_head(args, platform.node(), targets),
         "tuned_on": "project",
         "reported_on": "independent",
     }

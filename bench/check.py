@@ -66,7 +66,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +124,12 @@ def make_queries(db: Path, n: int, seed: int) -> list[Query]:
         )
     finally:
         con.close()
+    return draw_queries(rfcs, names, n, seed)
+
+
+def draw_queries(rfcs: Sequence[str], names: Sequence[str], n: int, seed: int) -> list[Query]:
+    """`n` queries drawn from sorted existing RFCs and names (bench/load.py reads them from
+    PostgreSQL): equal thirds, shuffled, the same for the same seed."""
     rng = random.Random(f"check-{seed}")
     each = -(-n // len(KINDS))
     picked_rfcs = rng.sample(rfcs, min(each, len(rfcs)))
@@ -149,9 +154,11 @@ def _testigo() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
 
 
-def _env(data_dir: Path) -> dict[str, str]:
+def _env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESTIGO_")}
     env["TESTIGO_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["TESTIGO_DATABASE_URL"] = database_url
     return env
 
 
@@ -177,16 +184,6 @@ def _cpu_seconds(pids: Sequence[int]) -> float:
     return total
 
 
-def _rss_mb(pids: Sequence[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-    return total
-
-
 def _tail(log: Path, lines: int = 30) -> str:
     with contextlib.suppress(OSError):
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
@@ -196,7 +193,9 @@ def _tail(log: Path, lines: int = 30) -> str:
 class Server:
     """`testigo serve` in its own process group, stopped with SIGTERM (then SIGKILL)."""
 
-    def __init__(self, data_dir: Path, workers: int, log: Path) -> None:
+    def __init__(
+        self, data_dir: Path, workers: int, log: Path, database_url: str | None = None
+    ) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -214,7 +213,7 @@ class Server:
             self.proc = subprocess.Popen(
                 command,
                 cwd=common.REPO_ROOT,
-                env=_env(data_dir),
+                env=_env(data_dir, database_url),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -239,7 +238,7 @@ class Server:
                 ok = False
             ready_in_a_row = ready_in_a_row + 1 if ok else 0
             pids = _tree(self.proc.pid)
-            if guard_mb is not None and _rss_mb(pids) > guard_mb:
+            if guard_mb is not None and common.status_mb(pids) > guard_mb:
                 raise RuntimeError(
                     f"the server passed the {guard_mb:,.0f} MB guard while loading its index"
                 )
@@ -252,7 +251,7 @@ class Server:
         raise RuntimeError(f"not ready after {timeout:.0f}s:\n{self.tail()}")
 
     def rss_mb(self) -> float:
-        return _rss_mb(_tree(self.proc.pid))
+        return common.status_mb(_tree(self.proc.pid))
 
     def tail(self) -> str:
         return _tail(self.log)
@@ -723,17 +722,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.workers} workers; Splink on the first {args.splink_queries}",
         flush=True,
     )
-    report: dict[str, Any] = {
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "started": datetime.now(UTC).isoformat(),
-        "machine": info,
-        "targets": {
-            "p99_ms": TARGET_P99_MS,
-            "checks_per_s": TARGET_CHECKS_PER_S,
-            "speedup": TARGET_SPEEDUP,
-        },
-        "sizes": [],
+    targets = {
+        "p99_ms": TARGET_P99_MS,
+        "checks_per_s": TARGET_CHECKS_PER_S,
+        "speedup": TARGET_SPEEDUP,
     }
+    report: dict[str, Any] = {**common.report_head(args, info, targets), "sizes": []}
     args.out.parent.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:

@@ -55,10 +55,14 @@ from datetime import date, timedelta
 from itertools import accumulate, permutations
 from operator import mul
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TextIO, TypeVar
 
 from bench.generate import SAT_69B_ENCODING, SAT_69B_HEADER, SAT_69B_PREAMBLE
+from bench.generate import SURNAMES as COMMON_SURNAMES
 from ingest.sanctions.sfp_case import case_key
+
+if TYPE_CHECKING:
+    from ingest.pipeline import Job
 
 SOURCES = ("ocds", "sfp", "sat69b", "register")
 FILES = {
@@ -85,6 +89,20 @@ REGISTER_MAPPING = {
     "name": "Proveedor o contratista",
     "postal_code": "Código postal",
 }
+
+
+def source_job(source: str) -> Job:
+    """The ingest job that reads the generated file of `source` (a key of FILES), as
+    `testigo ingest` would be told to."""
+    from ingest.jobs import ocds_job, sanctions_job, suppliers_job
+
+    if source == "ocds":
+        return ocds_job()
+    if source == "register":
+        return suppliers_job("csv", mapping=REGISTER_MAPPING, register=REGISTER)
+    return sanctions_job({"sfp": "sfp", "sat69b": "sat-69b"}[source])
+
+
 RECORDS_PER_FIRM = 2.9  # about; n_firms = 345_000 gives about a million records
 GENERIC_RFC = "XAXX010101000"
 SUPPRESSED_RFC = "XXXXXXXXXXXX"
@@ -165,11 +183,8 @@ FEMALE_NAMES = (
     "ISABEL", "SILVIA", "MARTHA", "LORENA", "ROCÍO", "ARACELI", "MARISOL", "NORMA", "JULIETA",
     "XÓCHITL", "DOLORES", "TERESA", "YOLANDA", "ESPERANZA", "LUCÍA", "ANGÉLICA", "CECILIA",
 )  # fmt: skip
-SURNAMES = (
-    "HERNÁNDEZ", "GARCÍA", "MARTÍNEZ", "LÓPEZ", "GONZÁLEZ", "PÉREZ", "RODRÍGUEZ", "SÁNCHEZ",
-    "RAMÍREZ", "CRUZ", "FLORES", "GÓMEZ", "MUÑOZ", "NÚÑEZ", "ZÚÑIGA", "IBÁÑEZ", "ORTIZ",
-    "CASTAÑEDA", "VILLASEÑOR", "MENDOZA", "ÁLVAREZ", "JIMÉNEZ", "RUIZ", "DÍAZ", "MORALES",
-    "REYES", "GUTIÉRREZ", "VÁZQUEZ", "ROMERO", "TORRES", "ESPAÑA", "OCAÑA", "BRISEÑO",
+SURNAMES = (  # bench.generate's first, in its order (the seeded draws depend on it), then more
+    *COMMON_SURNAMES,
     "AGUILAR", "CASTILLO", "CHÁVEZ", "DOMÍNGUEZ", "ESTRADA", "FIGUEROA", "GUERRERO", "HERRERA",
     "JUÁREZ", "LARA", "LUNA", "MEDINA", "MEJÍA", "MÉNDEZ", "MIRANDA", "MOLINA", "MORENO",
     "NAVARRO", "OROZCO", "PACHECO", "PADILLA", "PEÑA", "RÍOS", "RIVERA", "ROJAS", "ROSALES",

@@ -53,7 +53,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,9 +91,8 @@ def child_ingest(data_dir: Path, files: dict[str, Path]) -> dict[str, Any]:
     bench/accuracy.py does; fails loudly."""
     from app import migrations
     from app.store.engine import make_engine
-    from bench.labelled import REGISTER, REGISTER_MAPPING
-    from ingest.jobs import ocds_job, sanctions_job, suppliers_job
-    from ingest.pipeline import Job, run_job
+    from bench.labelled import source_job
+    from ingest.pipeline import run_job
 
     _quiet_logs()
     settings = _settings(data_dir)
@@ -102,12 +100,6 @@ def child_ingest(data_dir: Path, files: dict[str, Path]) -> dict[str, Any]:
     clock = time.perf_counter()
     migrations.upgrade(settings)
     migrate_s = time.perf_counter() - clock
-    jobs: dict[str, Callable[[], Job]] = {
-        "ocds": ocds_job,
-        "sfp": lambda: sanctions_job("sfp"),
-        "sat69b": lambda: sanctions_job("sat-69b"),
-        "register": lambda: suppliers_job("csv", mapping=REGISTER_MAPPING, register=REGISTER),
-    }
     engine = make_engine(settings)
     out: dict[str, Any] = {"migrate_s": round(migrate_s, 2), "sources": {}}
     clock = time.perf_counter()
@@ -115,7 +107,7 @@ def child_ingest(data_dir: Path, files: dict[str, Path]) -> dict[str, Any]:
         for source, path in files.items():
             started = time.perf_counter()
             summary = run_job(
-                jobs[source](), [str(path)], engine=engine, settings=settings
+                source_job(source), [str(path)], engine=engine, settings=settings
             ).as_dict()
             row = {k: summary[k] for k in ("read", "loaded", "rejected", "failed_files")}
             row["seconds"] = round(time.perf_counter() - started, 2)
@@ -193,13 +185,7 @@ def _tree_peak_mb() -> float:
             if parent == pid and child not in tree:
                 tree.add(child)
                 frontier.append(child)
-    total = 0.0
-    for pid in tree:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1]) / 1024
-    return round(total, 1)
+    return round(common.status_mb(tree, "VmHWM"), 1)
 
 
 def child_blocks(data_dir: Path) -> dict[str, Any]:
@@ -565,18 +551,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sizes: {', '.join(f'{s:,}' for s in sizes)} records; seed {args.seed}, "
           f"rfc hidden {args.hidden}; work dir {WORK_DIR}", flush=True)  # fmt: skip
 
-    report: dict[str, Any] = {
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "started": datetime.now(UTC).isoformat(),
-        "machine": info,
-        "targets": {
-            "full_records": TARGET_FULL_RECORDS,
-            "full_seconds": TARGET_FULL_SECONDS,
-            "full_peak_mb": TARGET_FULL_PEAK_MB,
-            "incremental_seconds": TARGET_INCREMENTAL_SECONDS,
-        },
-        "sizes": [],
+    targets = {
+        "full_records": TARGET_FULL_RECORDS,
+        "full_seconds": TARGET_FULL_SECONDS,
+        "full_peak_mb": TARGET_FULL_PEAK_MB,
+        "incremental_seconds": TARGET_INCREMENTAL_SECONDS,
     }
+    report: dict[str, Any] = {**common.report_head(args, info, targets), "sizes": []}
     failed = False
     args.out.parent.mkdir(parents=True, exist_ok=True)
 

@@ -400,38 +400,10 @@ def _item(
         url = None  # a cut URL leads nowhere; the row's line still names it
     item = OcdsItem()
     if buyer_id is not None:
-        item.parties.append(
-            PartyRow(
-                ocid=PARTIES,
-                party_id=buyer_id,
-                name=buyer_name,
-                roles=("buyer",),
-                rfc_raw=None,
-                identifier_scheme=None,
-                identifier_id=None,
-                address=_NO_ADDRESS,
-                release_id=None,
-                release_date=release_date,
-                position=position,
-            )
-        )
+        item.parties.append(_party(buyer_id, buyer_name, "buyer", None, release_date, position))
     suppliers: tuple[SupplierRef, ...] = ()
     if supplier_id != "-":
-        item.parties.append(
-            PartyRow(
-                ocid=PARTIES,
-                party_id=supplier_id,
-                name=name,
-                roles=("supplier",),
-                rfc_raw=rfc_raw,
-                identifier_scheme="MX-RFC" if rfc_raw else None,
-                identifier_id=rfc_raw,
-                address=_NO_ADDRESS,
-                release_id=None,
-                release_date=release_date,
-                position=position,
-            )
-        )
+        item.parties.append(_party(supplier_id, name, "supplier", rfc_raw, release_date, position))
         suppliers = (
             SupplierRef(party_id=supplier_id, name=name, rfc_raw=rfc_raw, party_ocid=PARTIES),
         )
@@ -461,6 +433,31 @@ def _item(
         )
     )
     return item
+
+
+def _party(
+    party_id: str,
+    name: str | None,
+    role: str,
+    rfc_raw: str | None,
+    release_date: datetime | None,
+    position: str,
+) -> PartyRow:
+    """A buyer or a supplier, as a party of the one pseudo-process PARTIES: ComprasMX gives no
+    address and no release; an RFC is the party's identifier."""
+    return PartyRow(
+        ocid=PARTIES,
+        party_id=party_id,
+        name=name,
+        roles=(role,),
+        rfc_raw=rfc_raw,
+        identifier_scheme="MX-RFC" if rfc_raw else None,
+        identifier_id=rfc_raw,
+        address=_NO_ADDRESS,
+        release_id=None,
+        release_date=release_date,
+        position=position,
+    )
 
 
 def _join(row: list[str]) -> str:

@@ -87,6 +87,10 @@ class FileResult:
     error: str | None = None
     rejections: list[dict[str, str]] = field(default_factory=list)  # the first few, for the report
 
+    def counts(self) -> dict[str, int]:
+        """What became of the file's rows (COUNTS), as its run and its log line record them."""
+        return {name: getattr(self, name) for name in COUNTS}
+
 
 @dataclass(slots=True)
 class IngestSummary:
@@ -226,7 +230,11 @@ def _ingest_file(
         # leaves its run `started`, to be found `interrupted`, and none of its data.
         with ingest_runs.started(engine, run) as run_id:
             result.run_id = run_id
-            error = _load_file(engine, job, local.path, source_file, result, settings, progress)
+            error = _load_file(
+                engine,
+                result,
+                lambda conn: _load(conn, job, local.path, source_file, result, settings, progress),
+            )
             if error is not None:
                 return _record_failure(engine, run, result, error)
     except SQLAlchemyError as exc:  # the run itself could not be read or recorded
@@ -237,16 +245,7 @@ def _ingest_file(
         )
     finally:
         progress.finish()
-    log.info(
-        "ingest.file_done",
-        source=source_file,
-        read=result.read,
-        loaded=result.loaded,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        rejected=result.rejected,
-        withdrawn=result.withdrawn,
-    )
+    log.info("ingest.file_done", source=source_file, **result.counts())
     return result
 
 
@@ -263,21 +262,16 @@ def _skip_reason(
 
 
 def _load_file(
-    engine: Engine,
-    job: Job,
-    path: Path,
-    source_file: str,
-    result: FileResult,
-    settings: Settings,
-    progress: Progress,
+    engine: Engine, result: FileResult, load: Callable[[Connection], None]
 ) -> str | None:
-    """Load the file and mark its run `ok`, in one transaction; the error if it failed."""
+    """Run `load` and mark the file's run `ok`, in one transaction; the error if it failed."""
     assert result.run_id is not None
+    source_file = result.source_file
     try:
         with transaction(engine) as conn:
             with fewer_collections(), larger_cache(conn, LOAD_CACHE_KIB):
-                _load(conn, job, path, source_file, result, settings, progress)
-            ingest_runs.finish(result.run_id, {k: getattr(result, k) for k in COUNTS}, conn=conn)
+                load(conn)
+            ingest_runs.finish(result.run_id, result.counts(), conn=conn)
     except (UnreadableSource, UnicodeDecodeError, OSError, ValueError) as exc:
         # The transaction rolled back: nothing of this file stays but the record of its failure.
         return f"{source_file}: {exc}"

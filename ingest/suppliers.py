@@ -72,6 +72,34 @@ class _Keys:
         return key if count == 1 else f"{key}#{count}"
 
 
+def _entry(
+    keys: _Keys,
+    fields: Mapping[str, object],
+    name: str | None,
+    rfc_raw: str | None,
+    position: str,
+) -> SupplierEntryRow:
+    """An entry from its register id and address `fields` under our names (`id`, `street`,
+    `locality`, `region`, `postal_code`, `country`): keyed and cleaned the same whatever the
+    file's format."""
+    register_id = _text(fields.get("id"))
+    return SupplierEntryRow(
+        register=keys.register,
+        register_id=register_id,
+        source_key=keys.key(register_id, rfc_raw, name),
+        name=name,
+        rfc_raw=rfc_raw,
+        address=Address(
+            street=_text(fields.get("street")),
+            locality=_text(fields.get("locality")),
+            region=_text(fields.get("region")),
+            postal_code=_postal_code(fields.get("postal_code")),
+            country=_text(fields.get("country")),
+        ),
+        position=position,
+    )
+
+
 # --- Mexico City SEFIN (JSON) -------------------------------------------------------------------
 
 
@@ -97,6 +125,16 @@ def _skip_to_array(stream: io.BufferedReader, path: Path) -> None:
     stream.seek(start)
 
 
+# Our address fields, by the name the SEFIN JSON gives them.
+_CDMX_ADDRESS = {
+    "street": "streetAddress",
+    "locality": "locality",
+    "region": "region",
+    "postal_code": "postalCode",
+    "country": "countryName",
+}
+
+
 def _cdmx_row(item: Any, position: str, keys: _Keys) -> SupplierEntryRow | Rejected:
     supplier = item.get("proveedor") if isinstance(item, dict) else None
     if not isinstance(supplier, dict):
@@ -105,24 +143,10 @@ def _cdmx_row(item: Any, position: str, keys: _Keys) -> SupplierEntryRow | Rejec
     rfc_raw = _stripped(supplier.get("rfc"))
     if name is None and rfc_raw is None:
         return Rejected(position, _dump(item), "neither a name nor an RFC")
-    register_id = _text(supplier.get("id"))
     address = supplier.get("address")
     address = address if isinstance(address, dict) else {}
-    return SupplierEntryRow(
-        register=CDMX_SEFIN,
-        register_id=register_id,
-        source_key=keys.key(register_id, rfc_raw, name),
-        name=name,
-        rfc_raw=rfc_raw,
-        address=Address(
-            street=_text(address.get("streetAddress")),
-            locality=_text(address.get("locality")),
-            region=_text(address.get("region")),
-            postal_code=_postal_code(address.get("postalCode")),
-            country=_text(address.get("countryName")),
-        ),
-        position=position,
-    )
+    fields = {ours: address.get(theirs) for ours, theirs in _CDMX_ADDRESS.items()}
+    return _entry(keys, {**fields, "id": supplier.get("id")}, name, rfc_raw, position)
 
 
 def _dump(item: Any) -> str:
@@ -184,7 +208,7 @@ def _read_csv(
             for row in reader:
                 position, last_line = f"line {last_line + 1}", reader.line_num
                 if any(cell.strip() for cell in row):  # Excel leaves rows of bare delimiters
-                    entry = _csv_row(row, len(header), columns, delimiter, register, position, keys)
+                    entry = _csv_row(row, len(header), columns, delimiter, position, keys)
                     if absent and isinstance(entry, SupplierEntryRow):
                         entry.absent = absent
                     yield entry
@@ -213,7 +237,6 @@ def _csv_row(
     width: int,
     columns: dict[str, int],
     delimiter: str,
-    register: str,
     position: str,
     keys: _Keys,
 ) -> SupplierEntryRow | Rejected:
@@ -223,22 +246,7 @@ def _csv_row(
     name = _text(values.get("name"))
     if name is None:
         return Rejected(position, _join(row, delimiter), "empty name")
-    register_id = _text(values.get("id"))
-    rfc_raw = _stripped(values.get("rfc"))
-    return SupplierEntryRow(
-        register=register,
-        register_id=register_id,
-        source_key=keys.key(register_id, rfc_raw, name),
-        name=name,
-        rfc_raw=rfc_raw,
-        address=Address(
-            street=_text(values.get("street")),
-            locality=_text(values.get("locality")),
-            region=_text(values.get("region")),
-            postal_code=_postal_code(values.get("postal_code")),
-        ),
-        position=position,
-    )
+    return _entry(keys, values, name, _stripped(values.get("rfc")), position)
 
 
 def _join(row: list[str], delimiter: str) -> str:

@@ -17,7 +17,7 @@ import hashlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from rapidfuzz.distance import OSA
@@ -216,6 +216,7 @@ def cluster(
     different: Iterable[tuple[str, str]] = (),
     near: Callable[[str, str], bool] | None = None,
     coherence: Coherence | None = None,
+    components: Mapping[str, str] | None = None,
 ) -> ClusterResult:
     """Cluster `records` by the edges with probability >= threshold.
 
@@ -232,7 +233,26 @@ def cluster(
     not one firm (`Coherence.conflict`): a chain of name links through records without an RFC
     must not join PROVEEDORA ESPINOSA DE CONSTRUCCION to PROVEEDORA ESPINOSA INDUSTRIAL through
     PROVEEDORA ESPINOSA. Each record must fit the whole firm, not only its neighbour.
+    With `components` (record -> its connected component, as Splink's connected components on
+    Spark find them, `matching.model.connected_components`), one component at a time: the same
+    clusters, accepted and refused edges (in another order); see `_components`.
     """
+    if components is not None:
+        alone, parts = _components(records, edges, components, threshold, same, different)
+        results = [
+            cluster(
+                keys,
+                part.edges,
+                threshold=threshold,
+                rfcs={key: rfcs[key] for key in keys if key in rfcs},
+                same=part.same,
+                different=part.different,
+                near=near,
+                coherence=coherence,
+            )
+            for keys, part in parts
+        ]
+        return _joined(alone, results)
     # Sorted keys make index order key order: clusters come out numbered by smallest key
     # with sorted members, without another sort.
     keys = sorted(set(records))
@@ -452,28 +472,30 @@ def assign_ids(
     return [entity_id for entity_id in ids if entity_id is not None]
 
 
-def cluster_by_component(
+@dataclass(slots=True)
+class _Part:
+    """What one connected component holds of the edges and judgements."""
+
+    edges: list[tuple[str, str, float]] = field(default_factory=list)
+    same: list[tuple[str, str]] = field(default_factory=list)
+    different: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _components(
     records: Sequence[str],
     edges: Iterable[tuple[str, str, float]],
     component_of: Mapping[str, str],
-    *,
     threshold: float,
-    rfcs: Mapping[str, str],
-    same: Iterable[tuple[str, str]] = (),
-    different: Iterable[tuple[str, str]] = (),
-    near: Callable[[str, str], bool] | None = None,
-    coherence: Coherence | None = None,
-) -> ClusterResult:
-    """cluster(), one connected component at a time: the same clusters, accepted and refused
-    edges (in another order), when `component_of` maps every record to its connected component
-    over the edges at or above `threshold` and the `same` pairs (as Splink's connected
-    components on Spark find them, `matching.model.connected_components`).
+    same: Iterable[tuple[str, str]],
+    different: Iterable[tuple[str, str]],
+) -> tuple[list[str], list[tuple[list[str], _Part]]]:
+    """The records alone in their component, and each other component's records with its part.
 
-    The rule merges only along those edges, and each of its decisions reads the two clusters
-    it would join, both inside one component, so components never see one another: a
-    `different` pair across components can never be asked. Records missing from
-    `component_of` are alone; an edge at or above the threshold across components is a
-    ValueError (the components were not found over these edges)."""
+    Clustering merges only along edges at or above `threshold` and `same` pairs, and each of
+    its decisions reads the two clusters it would join, both inside one component, so
+    components never see one another: a `different` pair across components can never be
+    asked. Records missing from `component_of` are alone; an edge at or above the threshold
+    across components is a ValueError (the components were not found over these edges)."""
     groups: dict[str, list[str]] = {}
     for key in records:
         groups.setdefault(component_of.get(key, "\x00" + key), []).append(key)
@@ -486,45 +508,33 @@ def cluster_by_component(
             raise ValueError(f"({a!r}, {b!r}) names a record not in records") from None
         return ca if ca == cb else None
 
-    edges_of: dict[str, list[tuple[str, str, float]]] = {}
+    parts: dict[str, _Part] = {}
     for a, b, p in edges:
         if not p >= threshold:
             continue
         c = component(a, b)
         if c is None:
             raise ValueError(f"edge ({a!r}, {b!r}) joins two components")
-        edges_of.setdefault(c, []).append((a, b, p))
-    same_of: dict[str, list[tuple[str, str]]] = {}
+        parts.setdefault(c, _Part()).edges.append((a, b, p))
     for a, b in same:
         c = component(a, b)
         if c is None:
             raise ValueError(f"judgement ({a!r}, {b!r}) joins two components")
-        same_of.setdefault(c, []).append((a, b))
-    different_of: dict[str, list[tuple[str, str]]] = {}
+        parts.setdefault(c, _Part()).same.append((a, b))
     for a, b in different:
-        if (c := component(a, b)) is not None:
-            different_of.setdefault(c, []).append((a, b))
+        if (c := component(a, b)) is not None and c in parts:
+            parts[c].different.append((a, b))
+    alone = sorted({key for c, keys in groups.items() if c not in parts for key in keys})
+    return alone, [(keys, parts[c]) for c, keys in groups.items() if c in parts]
 
-    members: list[list[str]] = []
-    accepted: list[tuple[str, str, float]] = []
-    refused: list[tuple[str, str, float, str]] = []
-    for c, keys in groups.items():
-        if c not in edges_of and c not in same_of:
-            members.extend([key] for key in sorted(set(keys)))
-            continue
-        part = cluster(
-            keys,
-            edges_of.get(c, ()),
-            threshold=threshold,
-            rfcs={key: rfcs[key] for key in keys if key in rfcs},
-            same=same_of.get(c, ()),
-            different=different_of.get(c, ()),
-            near=near,
-            coherence=coherence,
-        )
+
+def _joined(alone: list[str], parts: list[ClusterResult]) -> ClusterResult:
+    """One result from the components' results, numbered as one pass would number it."""
+    members = [[key] for key in alone]
+    for part in parts:
         members.extend(part.members)
-        accepted.extend(part.accepted)
-        refused.extend(part.refused)
     members.sort(key=lambda m: m[0])
     cluster_of = {key: n for n, m in enumerate(members) for key in m}
+    accepted = [edge for part in parts for edge in part.accepted]
+    refused = [edge for part in parts for edge in part.refused]
     return ClusterResult(cluster_of, members, accepted, refused)

@@ -19,15 +19,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from followthemoney import EntityProxy, model
 from followthemoney.util import make_entity_id
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Row, Select, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.store.tables import Award, AwardSupplier, IngestRun, Party, Sanction, SupplierEntry
 from matching import export, firm_types
+
+Ts = TypeVarTuple("Ts")
 
 # The registries by their official names (FtM's `program`), and who keeps each (`authority`).
 PROGRAMS = {
@@ -192,6 +194,20 @@ def entities(engine: Engine, *, batch: int = BATCH) -> Iterator[EntityProxy]:
         yield from _batch(engine, firms, written)
 
 
+# Built once (building a statement costs about what running it on a batch does); `_among`
+# adds each batch's keys.
+_SANCTIONS = (
+    select(Sanction, IngestRun.origin)
+    .join(IngestRun, IngestRun.id == Sanction.run_id)
+    .order_by(Sanction.source_key)
+)
+_AWARDS = (
+    select(Award, AwardSupplier.party_key)
+    .join(AwardSupplier, AwardSupplier.award_pk == Award.id)
+    .order_by(Award.source_key)
+)
+
+
 def _batch(engine: Engine, firms: list[dict[str, Any]], written: set[str]) -> Iterator[EntityProxy]:
     owner: dict[tuple[str, str], str] = {}  # (record type, source key) -> firm id
     for firm in firms:
@@ -202,57 +218,19 @@ def _batch(engine: Engine, firms: list[dict[str, Any]], written: set[str]) -> It
     }
     addresses: dict[str, set[str]] = {}
     with Session(engine) as conn:  # a Session: rows of ORM objects (Sanction, Award)
-        places = []
-        if keys["party"]:
-            places += [
-                ("party", *row)
-                for row in conn.execute(
-                    select(
-                        Party.source_key,
-                        Party.street,
-                        Party.locality,
-                        Party.region,
-                        Party.postal_code,
-                    ).where(Party.source_key.in_(keys["party"]))
-                )
-            ]
-        if keys["supplier"]:
-            places += [
-                ("supplier", *row)
-                for row in conn.execute(
-                    select(
-                        SupplierEntry.source_key,
-                        SupplierEntry.street,
-                        SupplierEntry.locality,
-                        SupplierEntry.region,
-                        SupplierEntry.postal_code,
-                    ).where(SupplierEntry.source_key.in_(keys["supplier"]))
-                )
-            ]
-        for kind, key, *parts in places:
-            text = _address(*parts)
-            if text:
-                addresses.setdefault(owner[(kind, key)], set()).add(text)
-        sanctions = (
-            conn.execute(
-                select(Sanction, IngestRun.origin)
-                .join(IngestRun, IngestRun.id == Sanction.run_id)
-                .where(Sanction.source_key.in_(keys["sanction"]))
-                .order_by(Sanction.source_key)
-            ).all()
-            if keys["sanction"]
-            else []
+        tables: tuple[tuple[str, type[Party] | type[SupplierEntry]], ...] = (
+            ("party", Party),
+            ("supplier", SupplierEntry),
         )
-        awards = (
-            conn.execute(
-                select(Award, AwardSupplier.party_key)
-                .join(AwardSupplier, AwardSupplier.award_pk == Award.id)
-                .where(AwardSupplier.party_key.in_(keys["party"]))
-                .order_by(Award.source_key)
-            ).all()
-            if keys["party"]
-            else []
-        )
+        for kind, table in tables:
+            place = (table.street, table.locality, table.region, table.postal_code)
+            query = select(table.source_key, *place)
+            for key, *parts in _among(conn, query, table.source_key, keys[kind]):
+                text = _address(*parts)
+                if text:
+                    addresses.setdefault(owner[(kind, key)], set()).add(text)
+        sanctions = _among(conn, _SANCTIONS, Sanction.source_key, keys["sanction"])
+        awards = _among(conn, _AWARDS, AwardSupplier.party_key, keys["party"])
     for firm in firms:
         yield _firm(firm, sorted(addresses.get(firm_id(firm["entity_id"]), ())))
     for sanction, origin in sanctions:
@@ -268,6 +246,15 @@ def _batch(engine: Engine, firms: list[dict[str, Any]], written: set[str]) -> It
             written.add(str(contract.id))
             yield contract
         yield _award(award, contract, supplier)
+
+
+def _among(
+    conn: Session, query: Select[*Ts], column: InstrumentedAttribute[Any], keys: list[str]
+) -> list[Row[*Ts]]:
+    """The rows of `query` whose `column` is one of `keys`; none, and no query, for no keys."""
+    if not keys:
+        return []
+    return list(conn.execute(query.where(column.in_(keys))).all())
 
 
 def lines(engine: Engine, *, batch: int = BATCH) -> Iterator[str]:

@@ -3,13 +3,13 @@ never deleted; the latest on a pair overrides the model on every later link."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select
 
 from app.errors import BadRequest
 from app.store.tables import Judgement, LinkRecord
+from matching.results import JudgementOut
 
 DECISIONS = ("same", "different")
 
@@ -18,20 +18,9 @@ class JudgementError(BadRequest, ValueError):
     """A judgement that cannot be recorded; the message says what to fix."""
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    id: int
-    record_a: str
-    record_b: str
-    decision: str
-    author: str
-    note: str | None
-    created_at: datetime
-
-
 def record(
     engine: Engine, decision: str, a: str, b: str, *, author: str, note: str | None = None
-) -> Recorded:
+) -> JudgementOut:
     if decision not in DECISIONS:
         raise JudgementError(f"decision must be 'same' or 'different', not {decision!r}")
     if a == b:
@@ -52,11 +41,15 @@ def record(
                 f"unknown record(s): {', '.join(missing)}; record keys look like "
                 "'sanction:sfp:...' or 'party:ocds-...', see `testigo export entities`"
             )
+        values = {
+            "record_a": a,
+            "record_b": b,
+            "decision": decision,
+            "author": author,
+            "note": note,
+        }
         new_id = conn.execute(
-            insert(Judgement)
-            .values(
-                record_a=a, record_b=b, decision=decision, author=author, note=note, created_at=now
-            )
-            .returning(Judgement.id)
+            insert(Judgement).values(**values, created_at=now).returning(Judgement.id)
         ).scalar_one()
-    return Recorded(int(new_id), a, b, decision, author, note, now)
+    # The answer is what was stored, field for field.
+    return JudgementOut.model_validate({**values, "id": int(new_id), "created_at": now.isoformat()})

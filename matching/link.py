@@ -210,31 +210,22 @@ def _full(
     same = [pair for pair, decision in latest.items() if decision == "same"]
     different = [pair for pair, decision in latest.items() if decision == "different"]
     coherence = guards.FirmCoherence(dict(zip(keys, rows, strict=True)), extensions)
+    components = None
     if options.backend is not None and options.backend.kind == "spark":
         # Splink's connected components on Spark, then the same rule inside each component:
         # the same clusters as one pass (tests/matching/test_cluster.py).
         joined = [(a, b) for a, b, p in edges if p >= options.auto] + same
         components = splink_model.connected_components(joined, backend=options.backend)
-        result = clustering.cluster_by_component(
-            keys,
-            edges,
-            components,
-            threshold=options.auto,
-            rfcs=rfcs,
-            same=same,
-            different=different,
-            coherence=coherence,
-        )
-    else:
-        result = clustering.cluster(
-            keys,
-            edges,
-            threshold=options.auto,
-            rfcs=rfcs,
-            same=same,
-            different=different,
-            coherence=coherence,
-        )
+    result = clustering.cluster(
+        keys,
+        edges,
+        threshold=options.auto,
+        rfcs=rfcs,
+        same=same,
+        different=different,
+        coherence=coherence,
+        components=components,
+    )
     ids = clustering.assign_ids(result.members, previous.entity_of)
     clock.lap("cluster")
 

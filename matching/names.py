@@ -16,7 +16,6 @@ are written out, in a firm's name only (see ABBREVIATIONS).
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 from matching.legal_forms import match_suffix
+from matching.markup import decode_references
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +200,6 @@ _LOST_ACCENTS: dict[str, str] = {
     "".join(c if c.isascii() else "?" for c in word): unidecode(word) for word in _ACCENTED.split()
 }
 
-# Entities closed by ";" only: "P&O" and "C&B" must survive.
-_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 # Deleted, not spaced: "EDM´S" is one word. Done before NFKD, which makes "´" a space.
 _APOSTROPHES = re.compile("['`´‘’ʼ]")
 _COMBINING = re.compile(r"[\u0300-\u036f]+")
@@ -232,15 +230,6 @@ _SILENT = b"AEIOUH"
 _CACHE_SIZE = 1 << 14
 
 
-def _decode_entities(text: str) -> str:
-    # Loop: double-escaped text ("&amp;#38;") is common in exports.
-    while True:
-        decoded = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
-        if decoded == text:
-            return text
-        text = decoded
-
-
 def _repair_lost(text: str) -> str:
     # A "?" inside a word stands for a lost letter: a known word, else Ñ between vowels,
     # ÓN at the end, Í before A/O, else nothing (skeleton_key still matches those).
@@ -251,7 +240,7 @@ def _repair_lost(text: str) -> str:
 
 def _prepare(raw: str) -> str:
     """Upper-case ASCII with the punctuation still in: the splitting steps need it."""
-    text = _decode_entities(raw) if "&" in raw else raw
+    text = decode_references(raw) if "&" in raw else raw
     if text.isascii():
         text = text.replace("'", "").replace("`", "")
     else:

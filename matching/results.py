@@ -1,5 +1,6 @@
 """What `matching` answers, as typed models: the supplier check and the match (`check.py`),
-a resolved firm, the firm search and the review queue (`entities.py`).
+a resolved firm, the firm search and the review queue (`entities.py`), a judgement recorded
+(`judgements.py`).
 
 They are pydantic models, not dataclasses, because the API returns them as they are: each is
 the route's `response_model`, so the OpenAPI document describes the very object the domain
@@ -60,14 +61,19 @@ class MatchOut(BaseModel):
     records: list[RecordOut]
 
 
-class SanctionOut(BaseModel):
-    entity_id: str
+class SanctionListing(BaseModel):
+    """A sanction as its registry lists it: what a check and a firm page both show."""
+
     registry: str
     case_number: str | None
     kind: str
     authority: str | None
     start: str | None
     end: str | None
+
+
+class SanctionOut(SanctionListing):
+    entity_id: str
     status: str | None
     source_file: str
     retrieved_at: str | None
@@ -207,13 +213,7 @@ class LinkOut(BaseModel):
     evidence: list[dict[str, Any]] | None
 
 
-class FirmSanction(BaseModel):
-    registry: str
-    case_number: str | None
-    kind: str
-    authority: str | None
-    start: str | None
-    end: str | None
+class FirmSanction(SanctionListing):
     status: str | None = Field(description="As the registry published it")
     withdrawn: bool = Field(description="No longer in the registry's latest file")
     source_file: str
@@ -307,3 +307,15 @@ class ReviewPage(BaseModel):
     page: int
     per_page: int
     items: list[ReviewItem]
+
+
+class JudgementOut(BaseModel):
+    """A judgement as recorded (`judgements.record`)."""
+
+    id: int
+    record_a: str
+    record_b: str
+    decision: str
+    author: str
+    note: str | None
+    created_at: str = Field(description="When it was recorded, ISO 8601 in UTC")

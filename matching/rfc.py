@@ -7,7 +7,6 @@ placeholders, HTML entities and several RFCs at once. A failed check digit is on
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from stdnum.mx import rfc as stdnum_rfc
 
 from app.errors import BadRequest
 from matching.explain import ENGLISH, N_, Translator
+from matching.markup import decode_references
 
 
 class RfcKind(StrEnum):
@@ -42,9 +42,6 @@ class Rfc:
 
 GENERIC_RFCS: frozenset[str] = frozenset({"XAXX010101000", "XEXX010101000"})
 
-# Only entities closed by ";": without that rule html.unescape reads a person RFC like
-# "X&GT800101..." as "X>800101...".
-_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _SEPARATORS = re.compile(r"[\s._\-\u00ad\u2010-\u2015\u200b-\u200d\ufeff]+")
 # Applied to the compact form, and only while it is not already RFC-shaped. A bare "RFC" is
 # a prefix only before a letter: a company RFC starting "RFC" is followed by its date digits.
@@ -71,22 +68,13 @@ WARN_GENERIC = "generic RFC, identifies nobody"
 WARN_CURP = "CURP (18 characters), not an RFC"
 
 
-def _decode_entities(text: str) -> str:
-    # Loop: double-escaped text ("&amp;#38;") is common in exports.
-    while True:
-        decoded = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
-        if decoded == text:
-            return text
-        text = decoded
-
-
 def _shaped(value: str) -> bool:
     # fullmatch: "$" would also match before a trailing newline.
     return bool(_COMPANY.fullmatch(value) or _PERSON.fullmatch(value))
 
 
 def _normalise_once(text: str) -> str:
-    text = unicodedata.normalize("NFC", _decode_entities(text)).upper()
+    text = unicodedata.normalize("NFC", decode_references(text)).upper()
     text = _SEPARATORS.sub("", text)
     while not _shaped(text) and (prefix := _PREFIX.match(text)) is not None:
         text = text[prefix.end() :]
@@ -186,7 +174,7 @@ def split(raw: str | None) -> list[Rfc]:
 def _split(raw: str) -> tuple[Rfc, ...]:
     if _shaped(raw):  # one clean RFC: nothing to split, decode or drop (see `normalise`)
         return (parse(raw),)
-    field = _decode_entities(raw)
+    field = decode_references(raw)
     found: list[Rfc] = []
     seen: set[str] = set()
     for piece in _pieces(field):

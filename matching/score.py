@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 
 from app.store.tables import EntityMember, IngestRun, LinkRecord, Sanction
-from matching import guards
+from matching import guards, sanction_facts
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus
 from matching.features import (
@@ -31,7 +31,6 @@ from matching.features import (
     RawRecord,
     features,
 )
-from matching.records import record_key
 from matching.state import LinkState, corpus_of
 from matching.verdict import SanctionFact
 from matching.weights import ModelWeights
@@ -241,20 +240,7 @@ _RECORDS = (
     .order_by(LinkRecord.record_key)
 )
 _SANCTIONS = (
-    select(
-        EntityMember.entity_id,
-        Sanction.source_key,
-        Sanction.registry_code,
-        Sanction.case_number,
-        Sanction.kind,
-        Sanction.authority,
-        Sanction.start_date,
-        Sanction.end_date,
-        Sanction.raw_status,
-        Sanction.status,
-        Sanction.source_file,
-        IngestRun.retrieved_at,
-    )
+    select(EntityMember.entity_id, *sanction_facts.COLUMNS)
     .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
     .join(Sanction, Sanction.id == LinkRecord.record_id)
     .join(IngestRun, IngestRun.id == Sanction.run_id)
@@ -283,7 +269,4 @@ def records_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[Pu
 
 def sanctions_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[SanctionFact]]:
     """Each entity's sanction listings, with their source file and retrieval date."""
-    out: dict[str, list[SanctionFact]] = defaultdict(list)
-    for entity, key, *rest in _by_entity(engine, _SANCTIONS, entity_ids):
-        out[entity].append(SanctionFact(record_key("sanction", key), *rest))
-    return dict(out)
+    return sanction_facts.by_entity(_by_entity(engine, _SANCTIONS, entity_ids))

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -60,11 +61,33 @@ _SPARK_PROBLEM = _spark_available()
 
 @pytest.fixture(scope="session")
 def spark_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if _SPARK_PROBLEM:
-        if os.environ.get("TESTIGO_REQUIRE_SPARK") == "1":
-            pytest.fail(_SPARK_PROBLEM + " (required: TESTIGO_REQUIRE_SPARK=1)")
-        pytest.skip(_SPARK_PROBLEM)
+    _unless_missing(_SPARK_PROBLEM, "TESTIGO_REQUIRE_SPARK")
     return tmp_path_factory.mktemp("spark")
+
+
+def _unless_missing(problem: str | None, required_by: str) -> None:
+    """Skip the test, with the reason, when what it needs is missing; fail it instead when the
+    environment variable `required_by` is 1 (as .ci/run sets it)."""
+    if problem:
+        if os.environ.get(required_by) == "1":
+            pytest.fail(f"{problem} (required: {required_by}=1)")
+        pytest.skip(problem)
+
+
+@contextlib.contextmanager
+def _pg_database() -> Iterator[str]:
+    """The URL of a new, empty database on the local server, dropped when the block ends."""
+    _unless_missing(_PG_PROBLEM, "TESTIGO_REQUIRE_POSTGRES")
+    name = f"testigo_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def make_settings(tmp_path: Path, database_url: str | None = None) -> Settings:
@@ -80,21 +103,8 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    if _PG_PROBLEM:
-        if os.environ.get("TESTIGO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(_PG_PROBLEM + " (required: TESTIGO_REQUIRE_POSTGRES=1)")
-        pytest.skip(_PG_PROBLEM)
-    name = f"testigo_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with _pg_database() as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -168,20 +178,7 @@ def module_settings(
         migrations.upgrade(settings)
         yield settings
         return
-    if _PG_PROBLEM:
-        if os.environ.get("TESTIGO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(_PG_PROBLEM + " (required: TESTIGO_REQUIRE_POSTGRES=1)")
-        pytest.skip(_PG_PROBLEM)
-    name = f"testigo_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    settings = make_settings(tmp, url)
-    migrations.upgrade(settings)
-    try:
+    with _pg_database() as url:
+        settings = make_settings(tmp, url)
+        migrations.upgrade(settings)
         yield settings
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

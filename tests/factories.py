@@ -16,7 +16,7 @@ from app import keys
 from app.linking import link_options
 from app.settings import Settings
 from app.store.engine import make_engine
-from ingest.pipeline import Job, run_job
+from ingest.pipeline import IngestSummary, Job, run_job
 from matching.link import LinkSummary, link
 from tests.conftest import DATA
 
@@ -139,14 +139,23 @@ def insert_run(conn: sa.Connection) -> int:
     )
 
 
-def ingest_files(settings: Settings, *jobs: tuple[Job, Path]) -> None:
-    """Run each ingest job on its file, in order, as `testigo ingest` would."""
+def ingest(
+    settings: Settings, job: Job, *locations: Path | str, force: bool = False
+) -> IngestSummary:
+    """One ingest job over `locations`, as `testigo ingest` runs it."""
     engine = make_engine(settings)
     try:
-        for job, path in jobs:
-            run_job(job, [str(path)], engine=engine, settings=settings)
+        return run_job(
+            job, [str(x) for x in locations], engine=engine, settings=settings, force=force
+        )
     finally:
         engine.dispose()
+
+
+def ingest_files(settings: Settings, *jobs: tuple[Job, Path]) -> None:
+    """Run each ingest job on its file, in order, as `testigo ingest` would."""
+    for job, path in jobs:
+        ingest(settings, job, path)
 
 
 def link_records(settings: Settings, **options: bool) -> LinkSummary:
@@ -158,19 +167,19 @@ def link_records(settings: Settings, **options: bool) -> LinkSummary:
         engine.dispose()
 
 
-def new_key(settings: Settings, role: str) -> str:
-    """A fresh API key of `role`."""
+def new_key(settings: Settings, role: str, name: str | None = None) -> str:
+    """A fresh API key of `role`, named `name` (else after its role)."""
     engine = make_engine(settings)
     try:
-        _, key = keys.create(engine, role=role, name=f"{role} at the ministry")
+        _, key = keys.create(engine, role=role, name=name or f"{role} at the ministry")
     finally:
         engine.dispose()
     return key
 
 
-def bearer(settings: Settings, role: str) -> dict[str, str]:
-    """The headers of a request sent with a fresh key of `role`."""
-    return {"Authorization": f"Bearer {new_key(settings, role)}"}
+def bearer(settings: Settings, role: str, name: str | None = None) -> dict[str, str]:
+    """The headers of a request sent with a fresh key of `role` (named `name`)."""
+    return {"Authorization": f"Bearer {new_key(settings, role, name)}"}
 
 
 def prepare_site(settings: Settings, trained_model: Path, scratch: Path) -> Settings:

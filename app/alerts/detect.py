@@ -27,6 +27,7 @@ from app.store.tables import (
     Link,
     Sanction,
 )
+from matching import sanction_facts
 from matching.award_dates import award_keys, day_of
 from matching.records import record_key
 from matching.verdict import ALERTING_KINDS, HIGH, LOW, MEDIUM, SanctionFact, alert_level
@@ -47,22 +48,8 @@ class ScanSummary:
 
 def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionFact]]:
     """The sanctions that can raise an alert (`verdict.ALERTING_KINDS`), by firm."""
-    out: dict[str, list[SanctionFact]] = defaultdict(list)
     query = (
-        select(
-            EntityMember.entity_id,
-            Sanction.source_key,
-            Sanction.registry_code,
-            Sanction.case_number,
-            Sanction.kind,
-            Sanction.authority,
-            Sanction.start_date,
-            Sanction.end_date,
-            Sanction.raw_status,
-            Sanction.status,
-            Sanction.source_file,
-            IngestRun.retrieved_at,
-        )
+        select(EntityMember.entity_id, *sanction_facts.COLUMNS)
         .join(EntityMember, EntityMember.record_key == "sanction:" + Sanction.source_key)
         .join(IngestRun, IngestRun.id == Sanction.run_id)
         .where(
@@ -70,9 +57,7 @@ def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionFact]]:
             Sanction.kind.in_(ALERTING_KINDS),
         )
     )
-    for entity, key, *rest in conn.execute(query):
-        out[entity].append(SanctionFact(record_key("sanction", key), *rest))
-    return dict(out)
+    return sanction_facts.by_entity(conn.execute(query))
 
 
 def _review_links(conn: Connection) -> dict[str, list[tuple[str, float, Any]]]:

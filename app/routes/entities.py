@@ -11,10 +11,10 @@ from app import audit
 from app.deps import AuditDep, EngineDep, allowed
 from app.errors import BadRequest, NotFound
 from app.keys import Caller
-from app.schemas import AuditPage, JudgementIn, JudgementOut, errors
+from app.schemas import AuditPage, JudgementIn, errors
 from matching import entities, export, ftm
 from matching.judgements import record
-from matching.results import EntityDetail, EntityPage, ReviewPage
+from matching.results import EntityDetail, EntityPage, JudgementOut, ReviewPage
 
 router = APIRouter(prefix="/v1", tags=["auditors"], responses=errors(401, 403, 422, 503))
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
@@ -55,17 +55,8 @@ def post_judgement(
 ) -> JudgementOut:
     """Assert that two records are (or are not) the same firm. Stored with the caller as author;
     overrides the model from the next link on, and survives relinks."""
-    done = record(
+    return record(
         engine, body.decision, body.record_a, body.record_b, author=caller.name, note=body.note
-    )
-    return JudgementOut(
-        id=done.id,
-        record_a=done.record_a,
-        record_b=done.record_b,
-        decision=done.decision,
-        author=done.author,
-        note=done.note,
-        created_at=done.created_at.isoformat(),
     )
 
 

@@ -13,14 +13,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app import keys
 from app.alerts.detect import scan
 from app.alerts.review import listing, review
 from app.main import create_app
 from app.settings import Settings
 from app.store.engine import make_engine
 from ingest.jobs import ocds_job, sanctions_job
-from tests.factories import SFP, ingest_files, link_records, rows, sat_lines, set_cell, write_lines
+from tests.factories import (
+    SFP,
+    ingest_files,
+    link_records,
+    new_key,
+    rows,
+    sat_lines,
+    set_cell,
+    write_lines,
+)
 
 AIRPORT = Path(__file__).resolve().parents[2] / "data/ocds/grupo-aeroportuario"
 SOPORTE = "SCA000222H7A"  # SFP 2016-10-26..2017-10-26; airport contract signed 2014-11-01
@@ -152,12 +160,8 @@ def test_alert_endpoints(airport: Settings, tmp_path: Path) -> None:
     )
     link_records(airport)
     _scan(airport)
-    engine = make_engine(airport)
-    try:
-        _, auditor = keys.create(engine, role="auditor", name="auditor one")
-        _, officer = keys.create(engine, role="officer", name="officer one")
-    finally:
-        engine.dispose()
+    auditor = new_key(airport, "auditor", "auditor one")
+    officer = new_key(airport, "officer", "officer one")
     with TestClient(create_app(airport, load_index=False)) as client:
         auth = {"Authorization": f"Bearer {auditor}"}
         listed = client.get(

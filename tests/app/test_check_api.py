@@ -18,16 +18,11 @@ from app.main import create_app
 from app.settings import Settings
 from app.store.engine import make_engine
 from tests.conftest import PG_ADMIN_URL
-from tests.factories import GARZA, SAT, SFP, ingest_files, link_records, rows
+from tests.factories import GARZA, SAT, SFP, bearer, ingest_files, link_records, rows
 
 
 def _key(settings: Settings, role: str) -> dict[str, str]:
-    engine = make_engine(settings)
-    try:
-        _, key = keys.create(engine, role=role, name=f"{role} tester")
-    finally:
-        engine.dispose()
-    return {"Authorization": f"Bearer {key}"}
+    return bearer(settings, role, f"{role} tester")
 
 
 @pytest.fixture
@@ -226,6 +221,36 @@ def test_readyz_only_when_the_index_is_loaded(linked: Settings) -> None:
         app.state.index.load()
         ready = client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["model_version"]
+
+
+def test_a_check_that_fails_after_matching_leaves_no_audit_entry(linked: Settings) -> None:
+    """The audit log says what officers were answered. A check whose last read fails (found by
+    bench/load.py: PostgreSQL stopped between matching and reading which files the sanctions
+    come from) answers 503 with Retry-After, and leaves no entry for a verdict nobody got.
+    The failing read is made real by renaming the one column only that read uses."""
+    app = create_app(linked, load_index=False)
+    app.state.index.load()
+    engine = make_engine(linked)
+    _, key = keys.create(engine, role="officer", name="officer whose check failed")
+    officer = {"Authorization": f"Bearer {key}"}
+    rename = "ALTER TABLE ingest_runs RENAME COLUMN {} TO {}"
+    try:
+        with TestClient(app) as client:
+            assert client.get("/v1/check", params=GARZA, headers=officer).is_success
+            with engine.begin() as conn:
+                conn.execute(sa.text(rename.format("last_modified", "last_modified_away")))
+            try:
+                failed = client.get("/v1/check", params=GARZA, headers=officer)
+            finally:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(rename.format("last_modified_away", "last_modified")))
+            assert failed.status_code == 503, failed.text
+            assert int(failed.headers["retry-after"]) > 0
+            assert app.state.audit.flush()
+    finally:
+        engine.dispose()
+    audited = rows(linked, "SELECT id FROM audit_log WHERE key_name = 'officer whose check failed'")
+    assert len(audited) == 1
 
 
 def test_readyz_is_503_while_postgresql_refuses_connections(linked: Settings) -> None:

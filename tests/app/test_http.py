@@ -12,11 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import keys
 from app.settings import Settings
-from app.store.engine import make_engine
 from tests.clients import cli_command, server_env, serving
-from tests.factories import GARZA
+from tests.factories import GARZA, new_key
 
 pytestmark = pytest.mark.slow
 
@@ -37,12 +35,7 @@ def server(linked: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def _officer_key(settings: Settings) -> str:
-    engine = make_engine(settings)
-    try:
-        _, key = keys.create(engine, role="officer", name="http officer")
-    finally:
-        engine.dispose()
-    return key
+    return new_key(settings, "officer", "http officer")
 
 
 def test_check_over_http(server: Server, linked: Settings) -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import keys, logs
+from app import logs
 from app.settings import Settings
-from app.store.engine import make_engine
 from tests.clients import serving, tail
+from tests.factories import new_key
 
 pytestmark = pytest.mark.slow
 
@@ -45,11 +45,7 @@ def test_the_access_log_never_holds_a_key(
     served: tuple[str, Path], sqlite_settings: Settings
 ) -> None:
     url, log = served
-    engine = make_engine(sqlite_settings)
-    try:
-        _, key = keys.create(engine, role="auditor", name="OpenRefine")
-    finally:
-        engine.dispose()
+    key = new_key(sqlite_settings, "auditor", "OpenRefine")
     wrong = "tg_" + "W" * 43  # a mistyped key is as secret as a right one
     too_long = "tg_" + "L" * 300
     with httpx.Client(base_url=url, timeout=10) as client:

@@ -10,16 +10,11 @@ from app import migrations
 from app.store.engine import make_engine
 from app.store.tables import Base
 from tests.conftest import make_settings
+from tests.factories import DATA_TABLES
 
 TABLES = {
     "ingest_runs",
-    "parties",
-    "awards",
-    "award_suppliers",
-    "sanctions",
-    "supplier_entries",
-    "record_history",
-    "quarantine",
+    *DATA_TABLES,
     "link_records",
     "entities",
     "entity_members",

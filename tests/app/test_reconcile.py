@@ -15,12 +15,11 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
-from app import keys
 from app.main import create_app
 from app.settings import Settings
 from app.store.engine import make_engine
 from matching import entities
-from tests.factories import GARZA_RFC
+from tests.factories import GARZA_RFC, new_key
 from tests.reconciliation_api import validate
 
 GARZA = {"query": "Garza Gas SA de CV"}
@@ -28,11 +27,7 @@ ORIGIN = "https://openrefine.example"
 
 
 def _key(settings: Settings, role: str) -> str:
-    engine = make_engine(settings)
-    try:
-        return keys.create(engine, role=role, name=f"{role} in OpenRefine")[1]
-    finally:
-        engine.dispose()
+    return new_key(settings, role, f"{role} in OpenRefine")
 
 
 @pytest.fixture
@@ -43,15 +38,23 @@ def service(site: Settings) -> Iterator[tuple[TestClient, str]]:
         yield client, _key(site, "auditor")
 
 
-def _reconcile(client: TestClient, key: str, queries: dict[str, Any]) -> dict[str, Any]:
-    # As OpenRefine sends a batch: form-encoded, the key on the service URL.
-    validate(queries, "reconciliation-query-batch")
-    answer = client.post(
-        "/v1/reconcile", params={"api_key": key}, data={"queries": json.dumps(queries)}
-    )
+def _post(
+    client: TestClient, key: str, field: str, sent: dict[str, Any], schemas: tuple[str, str]
+) -> dict[str, Any]:
+    """As OpenRefine sends it: form-encoded JSON in `field`, the key on the service URL; what
+    is sent and what comes back each checked against its schema of the protocol."""
+    asked, answered = schemas
+    validate(sent, asked)
+    answer = client.post("/v1/reconcile", params={"api_key": key}, data={field: json.dumps(sent)})
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
-    validate(body, "reconciliation-result-batch")
+    validate(body, answered)
+    return body
+
+
+def _reconcile(client: TestClient, key: str, queries: dict[str, Any]) -> dict[str, Any]:
+    schemas = ("reconciliation-query-batch", "reconciliation-result-batch")
+    body = _post(client, key, "queries", queries, schemas)
     assert set(body) == set(queries)
     return body
 
@@ -62,14 +65,7 @@ def _garza(client: TestClient, key: str) -> str:
 
 
 def _extend(client: TestClient, key: str, query: dict[str, Any]) -> dict[str, Any]:
-    # As OpenRefine's server sends it: form-encoded, in a field named extend.
-    validate(query, "data-extension-query")
-    answer = client.post(
-        "/v1/reconcile", params={"api_key": key}, data={"extend": json.dumps(query)}
-    )
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    validate(body, "data-extension-response")
+    body = _post(client, key, "extend", query, ("data-extension-query", "data-extension-response"))
     assert set(body["rows"]) == set(query["ids"])
     return body
 

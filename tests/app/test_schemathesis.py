@@ -23,10 +23,9 @@ from schemathesis.checks import (
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from app import keys
 from app.main import create_app
 from app.settings import Settings
-from app.store.engine import make_engine
+from tests.factories import bearer
 
 pytestmark = pytest.mark.slow
 
@@ -71,12 +70,7 @@ def api_schema(linked: Settings) -> OpenApiSchema:
 
 @pytest.fixture(scope="module")
 def auditor(linked: Settings) -> dict[str, str]:
-    engine = make_engine(linked)
-    try:
-        _, key = keys.create(engine, role="auditor", name="schemathesis")
-    finally:
-        engine.dispose()
-    return {"Authorization": f"Bearer {key}"}
+    return bearer(linked, "auditor", "schemathesis")
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from ingest.jobs import JobError, contracts_job, sanctions_job
 from ingest.pipeline import IngestSummary, run_job
 from ingest.rows import OcdsItem, Rejected, UnreadableSource
 from tests.conftest import DATA
-from tests.factories import SFP, rows
+from tests.factories import SFP, ingest, rows
 
 SAMPLE = DATA / "contracts/comprasmx_contratos_2026-03-08.csv"
 ROWS = 3756
@@ -67,17 +67,7 @@ def _keys(items: list[OcdsItem]) -> list[str]:
 
 
 def _ingest(settings: Settings, *paths: Path, force: bool = False) -> IngestSummary:
-    engine = make_engine(settings)
-    try:
-        return run_job(
-            contracts_job(),
-            [str(p) for p in paths],
-            engine=engine,
-            settings=settings,
-            force=force,
-        )
-    finally:
-        engine.dispose()
+    return ingest(settings, contracts_job(), *paths, force=force)
 
 
 def _count(settings: Settings, sql: str) -> int:

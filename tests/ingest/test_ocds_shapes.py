@@ -17,8 +17,8 @@ from app.stats import summary
 from app.store.engine import make_engine
 from ingest.jobs import ocds_job
 from ingest.ocds import extract_release, iter_ocds_files, read_ocds
-from ingest.pipeline import run_job
 from ingest.rows import OcdsItem, PartyRow, Rejected
+from tests import factories
 from tests.factories import OCDS, rows
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ocds"
@@ -49,11 +49,7 @@ def items(path: Path) -> list[OcdsItem]:
 
 
 def ingest(settings: Settings, *paths: Path) -> None:
-    engine = make_engine(settings)
-    try:
-        done = run_job(ocds_job(), [str(p) for p in paths], engine=engine, settings=settings)
-    finally:
-        engine.dispose()
+    done = factories.ingest(settings, ocds_job(), *paths)
     assert done.failed == 0 and done.total("rejected") == 0
 
 

@@ -7,31 +7,19 @@ import json
 from pathlib import Path
 
 from app.settings import Settings
-from app.store.engine import make_engine
 from ingest.jobs import ocds_job, sanctions_job, suppliers_job
-from ingest.pipeline import IngestSummary, Job, run_job
+from ingest.pipeline import Job
 from tests.factories import (
     CDMX_SUPPLIERS,
     OCDS,
     SFP,
+    ingest,
     rows,
     sat_lines,
     set_cell,
     snapshot,
     write_lines,
 )
-
-
-def ingest(
-    settings: Settings, job: Job, *locations: Path | str, force: bool = False
-) -> IngestSummary:
-    engine = make_engine(settings)
-    try:
-        return run_job(
-            job, [str(x) for x in locations], engine=engine, settings=settings, force=force
-        )
-    finally:
-        engine.dispose()
 
 
 def test_sfp_loads_and_a_second_ingest_changes_nothing(db_settings: Settings) -> None:

@@ -8,10 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.settings import Settings
-from app.store.engine import make_engine
 from ingest.jobs import sanctions_job
-from ingest.pipeline import IngestSummary, run_job
-from tests.factories import SFP, rows
+from ingest.pipeline import IngestSummary
+from tests.factories import SFP, ingest, rows
 
 XLSX = (
     Path(__file__).resolve().parents[1]
@@ -21,13 +20,7 @@ XLSX = (
 
 
 def _ingest(settings: Settings, path: Path, *, snapshot: bool = True) -> IngestSummary:
-    engine = make_engine(settings)
-    try:
-        return run_job(
-            sanctions_job("sfp", snapshot=snapshot), [str(path)], engine=engine, settings=settings
-        )
-    finally:
-        engine.dispose()
+    return ingest(settings, sanctions_job("sfp", snapshot=snapshot), path)
 
 
 def _windows(settings: Settings, rfc: str) -> set[tuple[str, str]]:

@@ -17,15 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.settings import Settings
-from app.store.engine import make_engine
 from ingest.jobs import sanctions_job
-from ingest.pipeline import IngestSummary, Job, run_job
 from ingest.rows import Rejected, SanctionRow, UnreadableSource
 from ingest.sanctions import read_sfp
 from ingest.sanctions.periods import Period, add_period, parse_period
 from ingest.sanctions.sfp import detect_form
 from ingest.sanctions.sfp_case import JSON_ONLY_DETAILS
-from tests.factories import SAT, SFP, rows
+from tests.factories import SAT, SFP, ingest, rows
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 XLSX = FIXTURES / "sfp_proveedores_sancionados_2026-03_first300.xlsx"
@@ -34,14 +32,6 @@ XLSX = FIXTURES / "sfp_proveedores_sancionados_2026-03_first300.xlsx"
 # the header), with invented firms; it is cp1252, and the tests re-encode it as UTF-8.
 CSV_CP1252 = FIXTURES / "sfp_directorio_export_2016_cp1252.csv"
 XLSX_ABSENT = frozenset({"rfc_raw"}) | JSON_ONLY_DETAILS
-
-
-def ingest(settings: Settings, job: Job, path: Path) -> IngestSummary:
-    engine = make_engine(settings)
-    try:
-        return run_job(job, [str(path)], engine=engine, settings=settings)
-    finally:
-        engine.dispose()
 
 
 def rows_of(items: list[SanctionRow | Rejected]) -> list[SanctionRow]:

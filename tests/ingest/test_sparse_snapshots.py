@@ -28,10 +28,11 @@ from app.store.registries import SANCTIONS, SUPPLIER_ENTRIES, upsert_registry_ro
 from ingest import rfc_columns
 from ingest.convert import sanction_values, supplier_values
 from ingest.jobs import sanctions_job
-from ingest.pipeline import IngestSummary, run_job
+from ingest.pipeline import IngestSummary
 from ingest.rows import Address, Rejected, SanctionRow, SupplierEntryRow
 from ingest.sanctions import read_sat_69b
 from ingest.sanctions.sat69b import KIND_BY_STAGE
+from tests import factories
 from tests.factories import SAT, insert_run, rows, snapshot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -45,17 +46,7 @@ STAGE_OF_STATUS = {
 
 
 def ingest(settings: Settings, path: Path, *, snapshot: bool) -> IngestSummary:
-    engine = make_engine(settings)
-    try:
-        return run_job(
-            sanctions_job("sat-69b", snapshot=snapshot),
-            [str(path)],
-            engine=engine,
-            settings=settings,
-            force=True,
-        )
-    finally:
-        engine.dispose()
+    return factories.ingest(settings, sanctions_job("sat-69b", snapshot=snapshot), path, force=True)
 
 
 def _json(value: Any) -> Any:

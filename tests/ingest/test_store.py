@@ -24,25 +24,13 @@ from app.store.hashes import content_hash, json_keys, legacy_content_hash
 from app.store.registries import SANCTIONS
 from app.store.releases import AWARDS
 from ingest.jobs import ocds_job, sanctions_job
-from ingest.pipeline import IngestSummary, Job, run_job
+from ingest.pipeline import Job
 from ingest.rfc_columns import rfc_columns
 from ingest.rows import SanctionRow
 from matching import rfc as rfcs
-from tests.factories import OCDS, SFP, insert_run, rows, snapshot
+from tests.factories import OCDS, SFP, ingest, insert_run, rows, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def ingest(
-    settings: Settings, job: Job, *locations: Path | str, force: bool = False
-) -> IngestSummary:
-    engine = make_engine(settings)
-    try:
-        return run_job(
-            job, [str(x) for x in locations], engine=engine, settings=settings, force=force
-        )
-    finally:
-        engine.dispose()
 
 
 # --- bulk inserts store what SQLAlchemy stores ------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +16,6 @@ from matching.cluster import (
     Edge,
     assign_ids,
     cluster,
-    cluster_by_component,
     near_rfcs,
     previous_sizes,
 )
@@ -510,7 +510,8 @@ def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
     accepted and refused edges as one pass over everything, with judgements and RFCs."""
     records, edges, rfcs, same, different = problem
     coherence = ParityCoherence() if with_coherence else None
-    whole = cluster(
+    clustered = partial(
+        cluster,
         records,
         edges,
         threshold=0.5,
@@ -519,17 +520,9 @@ def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
         different=different,
         coherence=coherence,
     )
+    whole = clustered()
     joined = [(a, b) for a, b, p in edges if p >= 0.5] + list(same)
-    parts = cluster_by_component(
-        records,
-        edges,
-        components(records, joined),
-        threshold=0.5,
-        rfcs=rfcs,
-        same=same,
-        different=different,
-        coherence=coherence,
-    )
+    parts = clustered(components=components(records, joined))
     assert parts.members == whole.members
     assert parts.cluster_of == whole.cluster_of
     assert sorted(parts.accepted) == sorted(whole.accepted)
@@ -538,6 +531,10 @@ def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
 
 def test_components_that_do_not_cover_the_edges_are_an_error() -> None:
     with pytest.raises(ValueError, match="joins two components"):
-        cluster_by_component(
-            ["A", "B"], [("A", "B", 0.9)], {"A": "A", "B": "B"}, threshold=0.5, rfcs={}
+        cluster(
+            ["A", "B"],
+            [("A", "B", 0.9)],
+            threshold=0.5,
+            rfcs={},
+            components={"A": "A", "B": "B"},
         )

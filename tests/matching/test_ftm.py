@@ -19,14 +19,13 @@ from fastapi.testclient import TestClient
 from followthemoney import EntityProxy, model
 from followthemoney.cli.util import path_entities
 
-from app import keys
 from app.main import create_app
 from app.settings import Settings
 from app.store.engine import make_engine
 from ingest.jobs import contracts_job, sanctions_job, suppliers_job
 from ingest.pipeline import run_job
 from matching import ftm
-from tests.factories import CDMX_SUPPLIERS, DATA, SFP, link_records, rows
+from tests.factories import CDMX_SUPPLIERS, DATA, SFP, link_records, new_key, rows
 
 pytestmark = pytest.mark.slow
 
@@ -136,11 +135,7 @@ def test_the_api_and_the_command_line_give_the_same_export(
     exported: tuple[Settings, list[str]],
 ) -> None:
     settings, lines = exported
-    engine = make_engine(settings)
-    try:
-        _, key = keys.create(engine, role="auditor", name="ftm")
-    finally:
-        engine.dispose()
+    key = new_key(settings, "auditor", "ftm")
     with TestClient(create_app(settings, load_index=False)) as client:
         answer = client.get(
             "/v1/export/entities",
