@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.keys import Caller
-from app.models import AuditEntry
+from app.store.tables import AuditEntry
 
 log = structlog.get_logger(__name__)
 

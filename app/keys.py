@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, bindparam, insert, select, update
 
 from app.errors import BadRequest
-from app.models import ApiKey
+from app.store.tables import ApiKey
 
 ROLES = ("officer", "auditor", "admin")
 # What each role may do; a role includes the powers listed for it only.

@@ -18,12 +18,12 @@ from app import logs
 from app.asgi import HttpMiddleware
 from app.audit import AuditWriter
 from app.cross_origin import ReconcileCrossOrigin
-from app.db import make_engine
 from app.errors import NotReady, TestigoError
 from app.index_holder import IndexHolder
 from app.routes import alerts, check, docs, entities, health, reconcile
 from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
+from app.store.engine import make_engine
 from app.throttle import Throttle
 from app.web import pages
 

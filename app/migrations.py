@@ -40,7 +40,7 @@ def downgrade(settings: Settings, revision: str = "base") -> None:
 def current(settings: Settings) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    from app.db import make_engine
+    from app.store.engine import make_engine
 
     engine = make_engine(settings)
     try:

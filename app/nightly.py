@@ -145,8 +145,8 @@ def run(engine: Engine, settings: Settings, *, send_mail: bool = True) -> Nightl
     from app.alerts.detect import scan
     from app.errors import first_line
     from app.linking import failure, link_options
+    from app.store.ingest_runs import sweep
     from ingest.pipeline import run_job
-    from ingest.runs import sweep
     from matching.link import link
 
     if settings.sources is None:

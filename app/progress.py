@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.store.ingest_runs import INTERRUPTED
 from ingest.pipeline import COUNTS, FileResult, IngestSummary
-from ingest.runs import INTERRUPTED
 
 _console = Console(stderr=True)
 

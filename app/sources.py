@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from app.models import IngestRun
+from app.store.tables import IngestRun
 
 # A date in a file's name, as the registries' downloads and our captures are named:
 # sfp_directorio_sancionados_2026-06-11.json, sat_69b_listado_completo_2021-05-18.csv.

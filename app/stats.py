@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, func, literal, select
 
-from app.models import Award, IngestRun, Party, QuarantinedRow, Sanction, SupplierEntry
+from app.store.tables import Award, IngestRun, Party, QuarantinedRow, Sanction, SupplierEntry
 
 
 def _has_role(role: str) -> ColumnElement[bool]:

@@ -515,7 +515,7 @@ def real_check(
 ) -> dict[str, Any]:
     """Hide the RFC of the firms listed in both real registries on one side, link, and count
     how many of those known pairs come back."""
-    from app.db import make_engine
+    from app.store.engine import make_engine
     from ingest.sanctions.sat69b import read_sat_69b
     from ingest.sanctions.sfp import read_sfp
     from matching.rfc import best
@@ -774,7 +774,7 @@ def profiles_of(engine: Engine) -> dict[str, str]:
 
 def measure(generator: str, args: argparse.Namespace, root: Path, phase: Phases) -> Measured:
     """Generate, ingest, link and score one generator's data, with the baselines."""
-    from app.db import make_engine
+    from app.store.engine import make_engine
     from bench.categories import categories_of, touching_pairs
     from bench.entity_checks import check_entities
     from bench.labelled import FILES

@@ -152,8 +152,8 @@ def child_scan(data_dir: Path, *, profile: bool) -> dict[str, Any]:
     from dataclasses import asdict
 
     from app.alerts.detect import scan
-    from app.db import make_engine
     from app.settings import Settings
+    from app.store.engine import make_engine
 
     engine = make_engine(Settings(data_dir=data_dir, database_url=None))
     before_mb, _ = common.memory_mb()

@@ -386,8 +386,8 @@ def splink_baseline(data_dir: Path, queries: Sequence[Query], budget_s: float) -
     import pyarrow as pa
     import splink
 
-    from app.db import make_engine
     from app.settings import Settings
+    from app.store.engine import make_engine
     from matching import state as link_state
     from matching.corpus import with_corpus
     from matching.features import COLUMNS, TF_COLUMNS, RawRecord, features
@@ -501,8 +501,8 @@ def prepare(
 
 def _officer_key(data_dir: Path) -> str:
     from app import keys
-    from app.db import make_engine
     from app.settings import Settings
+    from app.store.engine import make_engine
 
     engine = make_engine(Settings(data_dir=data_dir, database_url=None))
     try:

@@ -6,7 +6,7 @@ For OCDS JSON Lines (per release) and the SAT 69-B CSV (per row) it prints:
 
 * the parse-only baseline (ijson / the csv module) and the budget it leaves: 1 / (0.4 x rate);
 * Testigo's reader alone (decode + extraction), and the conversion to table rows + hashing;
-* the SQLite *driver* floor: the already-prepared rows inserted with `app.bulk.insert_rows`
+* the SQLite *driver* floor: the already-prepared rows inserted with `app.store.bulk.insert_rows`
   (DB-API executemany, as the ingest does) into a migrated database, one transaction, no key
   lookups and no hashing: the least the ingest's writes can cost through Python's sqlite3;
 * the SQLite *engine* floor: the same rows copied by SQLite itself (INSERT ... SELECT from a
@@ -63,9 +63,9 @@ class Report:
 
 
 def _database(url: str, tmp: Path) -> Any:
-    from app.db import make_engine
     from app.migrations import upgrade
     from app.settings import Settings
+    from app.store.engine import make_engine
 
     tmp.mkdir(parents=True, exist_ok=True)
     settings = Settings(data_dir=tmp, database_url=url)
@@ -81,15 +81,15 @@ def write_floors(
     report: Report, rows: Rows, kind: str, backends: dict[str, str], tmp: Path
 ) -> None:
     """The driver and engine floors of writing `rows` (parents first), on each backend."""
-    from app.bulk import insert_rows
-    from ingest.runs import insert_run
+    from app.store.bulk import insert_rows
+    from app.store.ingest_runs import insert_run
 
     for backend, admin_url in backends.items():
         with fresh_database(backend, admin_url) as (url, data_dir):
             engine = _database(url, data_dir)
             with engine.begin() as conn:
                 run = {**FLOOR_RUN, "kind": kind, "scope": kind, "started_at": datetime.now(UTC)}
-                run_id = insert_run(conn, run)
+                run_id = insert_run(run, conn=conn)
                 for table, batch, _ in rows:
                     if "run_id" in table.c:
                         for row in batch:
@@ -139,10 +139,11 @@ def _engine_floor(conn: Any, tables: list[str]) -> float:
 def ocds(path: Path, count: int, backends: dict[str, str], tmp: Path) -> None:
     import ijson
 
+    from app.store.hashes import content_hash
+    from app.store.releases import AWARD_SUPPLIERS, AWARDS, PARTIES
     from ingest.convert import award_values, party_values
     from ingest.jobs import ocds_job
     from ingest.rows import OcdsItem
-    from ingest.store import AWARD_SUPPLIERS, AWARDS, PARTIES, content_hash
 
     report = Report("release", count)
     print(f"OCDS JSON Lines, {count:,} releases ({path.stat().st_size / 1e6:.0f} MB)")
@@ -183,10 +184,11 @@ def ocds(path: Path, count: int, backends: dict[str, str], tmp: Path) -> None:
 def sat_69b(path: Path, count: int, backends: dict[str, str], tmp: Path) -> None:
     from stdnum.mx import rfc as stdnum_rfc
 
+    from app.store.hashes import content_hash, json_keys
+    from app.store.registries import HISTORY, SANCTIONS, history_row
     from ingest.convert import sanction_values
     from ingest.jobs import sanctions_job
     from ingest.rows import SanctionRow
-    from ingest.store import HISTORY, SANCTIONS, _history, content_hash, json_keys
 
     report = Report("row", count)
     print(f"SAT 69-B CSV, {count:,} rows ({path.stat().st_size / 1e6:.0f} MB)")
@@ -220,7 +222,7 @@ def sat_69b(path: Path, count: int, backends: dict[str, str], tmp: Path) -> None
 
     report.line("conversion to table rows + content hashes", _timed(convert))
     now = datetime.now(UTC)
-    history = [_history("sanction", r["source_key"], 0, now, "created", r) for r in rows]
+    history = [history_row("sanction", r["source_key"], 0, now, "created", r) for r in rows]
     plan: Rows = [(SANCTIONS, rows, ()), (HISTORY, history, ("data",))]
     write_floors(report, plan, "sanctions", backends, tmp)
 

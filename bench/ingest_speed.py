@@ -135,9 +135,9 @@ def _child_ingest(
     kind: str, path: Path, db_url: str, data_dir: Path, batch_size: int | None, profile: Path | None
 ) -> dict[str, Any]:
     _quiet_logs()
-    from app.db import make_engine
     from app.migrations import upgrade
     from app.settings import Settings
+    from app.store.engine import make_engine
     from ingest.pipeline import run_job
 
     options: dict[str, Any] = {"data_dir": data_dir, "database_url": db_url}

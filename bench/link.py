@@ -90,7 +90,7 @@ def child_ingest(data_dir: Path, files: dict[str, Path]) -> dict[str, Any]:
     """Migrate (if new) and ingest `files` ({"ocds"|"sfp"|"sat69b"|"register": path}) as
     bench/accuracy.py does; fails loudly."""
     from app import migrations
-    from app.db import make_engine
+    from app.store.engine import make_engine
     from bench.labelled import source_job
     from ingest.pipeline import run_job
 
@@ -125,8 +125,8 @@ def child_ingest(data_dir: Path, files: dict[str, Path]) -> dict[str, Any]:
 
 def child_link(data_dir: Path, *, full: bool, retrain: bool) -> dict[str, Any]:
     """`testigo link [--full] [--retrain]`: the CLI's calls, figures as a dict."""
-    from app.db import make_engine
     from app.linking import link_options
+    from app.store.engine import make_engine
     from matching.link import link
 
     _quiet_logs()
@@ -198,7 +198,7 @@ def child_blocks(data_dir: Path) -> dict[str, Any]:
     import duckdb
     import pyarrow as pa
 
-    from app.db import make_engine
+    from app.store.engine import make_engine
     from matching.corpus import Corpus, with_corpus
     from matching.features import features
     from matching.link import SCHEMA

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from app.store.hashes import ABSENT
+from ingest.rfc_columns import RFC_COLUMNS, rfc_columns, rfc_values
 from ingest.rows import AwardRow, PartyRow, SanctionRow, SupplierEntryRow
-from ingest.store import ABSENT, RFC_COLUMNS, rfc_columns, rfc_values
 from matching import rfc as rfcs
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -18,40 +17,39 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.bulk import driver, is_sqlite
 from app.errors import first_line
-from app.models import IngestRun, QuarantinedRow
 from app.settings import Settings
-from ingest import prefetch, runs
+from app.store import ingest_runs
+from app.store.engine import larger_cache, transaction
+from app.store.quarantine import add_rejected
+from app.store.registries import (
+    SANCTIONS,
+    SUPPLIER_ENTRIES,
+    Counts,
+    upsert_registry_rows,
+    withdraw_missing,
+)
+from app.store.releases import upsert_awards, upsert_parties
+from ingest import prefetch
 from ingest import source as sources
 from ingest.convert import sanction_values, supplier_values
 from ingest.release_batch import ReleaseBatch, ReleasePreparer
 from ingest.rows import RAW_LIMIT, Rejected, SanctionRow, SupplierEntryRow, UnreadableSource
-from ingest.store import (
-    SANCTIONS,
-    SUPPLIER_ENTRIES,
-    Counts,
-    upsert_awards,
-    upsert_parties,
-    upsert_registry_rows,
-    withdraw_missing,
-)
 
 log = structlog.get_logger(__name__)
 
-RUNS: Table = IngestRun.__table__  # type: ignore[assignment]
-QUARANTINE: Table = QuarantinedRow.__table__  # type: ignore[assignment]
 # While a file loads, the collector runs on allocations, and an ingest allocates millions of
 # short-lived rows that no cycle ever holds: with CPython's default thresholds (700, 10, 10) the
 # collections cost 10-17% of an OCDS ingest (bench/ingest_speed.py). Fewer, later collections keep
 # the memory bound (each batch still becomes garbage) at a fraction of that cost.
 LOAD_GC_THRESHOLDS = (100_000, 100, 100)
-LOAD_CACHE_KIB = 65_536  # SQLite page cache while a file loads: see `larger_cache`
+LOAD_CACHE_KIB = 65_536  # SQLite page cache while a file loads: see `app.store.engine.larger_cache`
 # Kinds whose readers yield `OcdsItem`s, stored as parties and awards. Contracts (ComprasMX)
-# are stored so, but a download is a whole table, so `_same_as_last` treats it as a registry.
+# are stored so, but a download is a whole table, so `ingest_runs.same_as_last` treats it as a
+# registry.
 RELEASE_KINDS = ("ocds", "contracts")
 COUNTS = ("read", "loaded", "updated", "unchanged", "rejected", "withdrawn")
 
@@ -99,8 +97,8 @@ class IngestSummary:
     kind: str
     format: str
     files: list[FileResult] = field(default_factory=list)
-    # Earlier runs found dead when this ingest started (see ingest/runs.py).
-    interrupted: list[runs.InterruptedRun] = field(default_factory=list)
+    # Earlier runs found dead when this ingest started (see app/store/ingest_runs.py).
+    interrupted: list[ingest_runs.InterruptedRun] = field(default_factory=list)
 
     def total(self, name: str) -> int:
         return sum(int(getattr(f, name)) for f in self.files)
@@ -144,7 +142,7 @@ def run_job(
 ) -> IngestSummary:
     """Ingest every location (path, directory or URL) for `job`. Never raises for one bad file."""
     progress = progress or NoProgress()
-    summary = IngestSummary(kind=job.kind, format=job.format, interrupted=runs.sweep(engine))
+    summary = IngestSummary(kind=job.kind, format=job.format, interrupted=ingest_runs.sweep(engine))
     for location in locations:
         try:
             files = _resolve(location, job, engine=engine, settings=settings)
@@ -185,31 +183,9 @@ def _resolve(
 
 
 def _previous_validators(engine: Engine, job: Job, origin: str) -> sources.Validators | None:
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(RUNS.c.etag, RUNS.c.last_modified)
-            .where(
-                RUNS.c.origin == origin,
-                RUNS.c.kind == job.kind,
-                RUNS.c.status.in_(["ok", "skipped"]),
-            )
-            .order_by(RUNS.c.id.desc())
-            .limit(1)
-        ).first()
-    return sources.Validators(row.etag, row.last_modified) if row else None
-
-
-def _same_as_last(conn: Connection, job: Job, sha256: str) -> int | None:
-    """The run that already loaded these exact bytes, if it is the latest one for this scope."""
-    query = select(RUNS.c.id, RUNS.c.sha256).where(
-        RUNS.c.kind == job.kind, RUNS.c.scope == job.scope, RUNS.c.status == "ok"
-    )
-    if job.kind == "ocds":
-        # Releases accumulate: any earlier load of the same bytes makes this file a no-op.
-        row = conn.execute(query.where(RUNS.c.sha256 == sha256).limit(1)).first()
-        return int(row.id) if row else None
-    row = conn.execute(query.order_by(RUNS.c.id.desc()).limit(1)).first()
-    return int(row.id) if row is not None and row.sha256 == sha256 else None
+    with transaction(engine) as conn:
+        found = ingest_runs.previous_validators(origin, job.kind, conn=conn)
+    return sources.Validators(*found) if found else None
 
 
 def _ingest_file(
@@ -245,11 +221,14 @@ def _ingest_file(
         reason = _skip_reason(engine, job, local, result.sha256, force)
         if reason is not None:
             result.status, result.error = "skipped", reason
-            result.run_id = runs.record(engine, {**run, "status": "skipped", "error": reason})
+            with transaction(engine) as conn:
+                result.run_id = ingest_runs.record(
+                    {**run, "status": "skipped", "error": reason}, conn=conn
+                )
             return result
-        # The run is on record before its data (see ingest/runs.py): a killed process leaves
-        # its run `started`, to be found `interrupted`, and none of its data.
-        with runs.started(engine, run) as run_id:
+        # The run is on record before its data (see app/store/ingest_runs.py): a killed process
+        # leaves its run `started`, to be found `interrupted`, and none of its data.
+        with ingest_runs.started(engine, run) as run_id:
             result.run_id = run_id
             error = _load_file(
                 engine,
@@ -277,8 +256,8 @@ def _skip_reason(
         return None
     if local.not_modified:
         return "not modified (HTTP 304)"
-    with engine.connect() as conn:
-        previous = _same_as_last(conn, job, sha256)
+    with transaction(engine) as conn:
+        previous = ingest_runs.same_as_last(job.kind, job.scope, sha256, conn=conn)
     return f"unchanged since run {previous}" if previous is not None else None
 
 
@@ -289,10 +268,10 @@ def _load_file(
     assert result.run_id is not None
     source_file = result.source_file
     try:
-        with engine.begin() as conn:
-            with fewer_collections(), larger_cache(conn):
+        with transaction(engine) as conn:
+            with fewer_collections(), larger_cache(conn, LOAD_CACHE_KIB):
                 load(conn)
-            runs.finish(conn, result.run_id, result.counts())
+            ingest_runs.finish(result.run_id, result.counts(), conn=conn)
     except (UnreadableSource, UnicodeDecodeError, OSError, ValueError) as exc:
         # The transaction rolled back: nothing of this file stays but the record of its failure.
         return f"{source_file}: {exc}"
@@ -323,10 +302,14 @@ def _record_failure(
         error=error,
     )
     try:
-        if fresh.run_id is not None:
-            runs.fail(engine, fresh.run_id, error)
-        else:
-            fresh.run_id = runs.record(engine, {**run, "status": "failed", "error": error})
+        # Its own transaction: the file's has rolled back (or never began).
+        with transaction(engine) as conn:
+            if fresh.run_id is not None:
+                ingest_runs.fail(fresh.run_id, error, conn=conn)
+            else:
+                fresh.run_id = ingest_runs.record(
+                    {**run, "status": "failed", "error": error}, conn=conn
+                )
     except SQLAlchemyError as exc:  # the database itself is gone: report, do not crash
         fresh.error = f"{error} (and the failure could not be recorded: {first_line(exc)})"
     log.error("ingest.file_failed", source=result.source_file, error=fresh.error)
@@ -342,30 +325,6 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-@contextlib.contextmanager
-def larger_cache(conn: Connection) -> Iterator[None]:
-    """SQLite: a page cache of LOAD_CACHE_KIB for the duration, then the connection's own.
-
-    SQLite's default cache is 2 MB: a load inserts into every index of parties and awards (9 in
-    all), and once those outgrow the cache each insert reads its pages back from the OS
-    (bench/ingest_speed.py --comprasmx 200000: 14% of the ingest). The memory is the connection's,
-    returned when the load ends."""
-    if not is_sqlite(conn):
-        yield
-        return
-    cursor = driver(conn).cursor()
-    try:
-        before = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
-        try:
-            yield
-        finally:
-            with contextlib.suppress(sqlite3.Error):  # a broken connection: its error, not this
-                cursor.execute(f"PRAGMA cache_size = {before}")
-    finally:
-        cursor.close()
 
 
 def _load(
@@ -396,7 +355,7 @@ def _load(
             else (SUPPLIER_ENTRIES, "supplier", "register")
         )
         result.withdrawn = withdraw_missing(
-            conn, table, record_type, column, job.scope, seen, run_id=run_id, now=now
+            table, record_type, column, job.scope, seen, conn=conn, run_id=run_id, now=now
         )
 
 
@@ -462,7 +421,7 @@ def _store(
         rows = [supplier_values(i, source_file) for i in items if isinstance(i, SupplierEntryRow)]
         table, record_type = SUPPLIER_ENTRIES, "supplier"
     seen.update(r["source_key"] for r in rows)
-    counts.add(upsert_registry_rows(conn, table, record_type, rows, run_id=run_id, now=now))
+    counts.add(upsert_registry_rows(table, record_type, rows, conn=conn, run_id=run_id, now=now))
     # Duplicate keys inside one batch collapse to one stored row; count them as unchanged reads.
     counts.unchanged += len(rows) - (counts.loaded + counts.updated + counts.unchanged)
     return counts
@@ -475,8 +434,8 @@ def _store_releases(conn: Connection, batch: ReleaseBatch, run_id: int) -> Count
         party["run_id"] = run_id
     for award, _ in batch.awards:
         award["run_id"] = run_id
-    party_changes = upsert_parties(conn, batch.parties)
-    award_changes = upsert_awards(conn, batch.awards)
+    party_changes = upsert_parties(batch.parties, conn=conn)
+    award_changes = upsert_awards(batch.awards, conn=conn)
     inserted = party_changes.inserted | award_changes.inserted
     updated = party_changes.updated | award_changes.updated
     counts = Counts()
@@ -502,8 +461,7 @@ def _quarantine(
     result.rejected += len(bad)
     for item in bad[: max(0, 5 - len(result.rejections))]:
         result.rejections.append({"position": item.position, "reason": item.reason})
-    conn.execute(
-        insert(QUARANTINE),
+    add_rejected(
         [
             {
                 "run_id": run_id,
@@ -517,6 +475,7 @@ def _quarantine(
             }
             for item in bad
         ],
+        conn=conn,
     )
 
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.store.releases import award_hash, newer_release, party_hash
 from ingest.convert import award_values, party_key, party_values
 from ingest.rows import OcdsItem, Rejected
-from ingest.store import award_hash, newer_release, party_hash
 
 
 class HandedParties:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import (
+from app.store.tables import (
     Award,
     AwardSupplier,
     Entity,

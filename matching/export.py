@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from app.models import Entity, EntityMember, LinkRecord
+from app.store.tables import Entity, EntityMember, LinkRecord
 
 CSV_COLUMNS = ("entity_id", "display_name", "rfcs", "size", "records")
 

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, select
 
 from app.errors import BadRequest
-from app.models import Award, AwardSupplier, EntityMember, LinkRecord, Party, SupplierEntry
+from app.store.tables import Award, AwardSupplier, EntityMember, LinkRecord, Party, SupplierEntry
 from matching import entities
 from matching.award_dates import award_keys
 from matching.features import postal

@@ -26,7 +26,7 @@ from followthemoney.util import make_entity_id
 from sqlalchemy import Engine, Row, Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.models import Award, AwardSupplier, IngestRun, Party, Sanction, SupplierEntry
+from app.store.tables import Award, AwardSupplier, IngestRun, Party, Sanction, SupplierEntry
 from matching import export, firm_types
 
 Ts = TypeVarTuple("Ts")

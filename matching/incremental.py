@@ -30,9 +30,14 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import Connection
 
+from app.store import neighbourhood
+from app.store.engine import transaction
+from app.store.link_history import Judgements
+from app.store.links import LinkRow
 from matching import cluster as clustering
-from matching import guards, names, neighbourhood, rfc_letters
+from matching import guards, names, rfc_letters
 from matching import model as splink_model
 from matching import state as link_state
 from matching.corpus import Corpus, CorpusBuilder, with_corpus
@@ -41,7 +46,6 @@ from matching.pairs import Pair, pairs_of, profile_table, strongest
 from matching.profiles import bucket_digest, bucket_key, features_hash
 from matching.records import SourceRecord, load
 from matching.state import LinkState
-from matching.store import Judgements, LinkRow
 from matching.weights import ModelWeights
 
 
@@ -151,7 +155,8 @@ def run(
         records.update((r.record_key, r) for r in load(engine, keys=missing))
     rows = {key: features(r.raw) for key, r in records.items()}
     hashes = {key: features_hash(row) for key, row in rows.items()}
-    stored = neighbourhood.record_hashes(engine, list(rows))
+    with transaction(engine) as conn:
+        stored = neighbourhood.record_hashes(list(rows), conn=conn)
     new = sorted(k for k in rows if k not in stored)
     changed = sorted(k for k in rows if k in stored and stored[k] != hashes[k])
     summary.new_or_changed = len(new) + len(changed)
@@ -184,9 +189,12 @@ def run(
     lap("score")
 
     say("clustering the entities the new records reach")
-    result, hood, touched = _recluster(
-        engine, profiles, placed, scored, moved, judged_now, rows, judgements, auto
-    )
+    # The neighbourhood is read in one transaction (one snapshot of entities, records and
+    # links) and the run written in another, all or nothing, as the full run does.
+    with transaction(engine) as conn:
+        result, hood, touched = _recluster(
+            profiles, placed, scored, moved, judged_now, rows, judgements, auto, conn=conn
+        )
     lap("cluster")
 
     say("storing entities")
@@ -214,9 +222,10 @@ def run(
         touched_entities=touched,
     )
     summary.entities_changed = len(result.ids)
-    run_id, totals = neighbourhood.write(
-        engine, hood, local, model_version=state.model_version, summary=summary.as_dict()
-    )
+    with transaction(engine) as conn:
+        run_id, totals = neighbourhood.write(
+            hood, local, conn=conn, model_version=state.model_version, summary=summary.as_dict()
+        )
     summary.links = totals["links"]
     summary.review_queue = totals["review_queue"]
     summary.refused = totals["refused"]
@@ -348,7 +357,6 @@ class Reclustered:
 
 
 def _recluster(
-    engine: Any,
     profiles: Profiles,
     placed: Placed,
     scored: list[Pair],
@@ -357,6 +365,8 @@ def _recluster(
     rows: dict[str, dict[str, Any]],
     judgements: Judgements,
     auto: float,
+    *,
+    conn: Connection,
 ) -> tuple[Reclustered, neighbourhood.Neighbourhood, set[str]]:
     # Records this run placed, and of those the ones the store has never seen.
     placed_keys = {k for members in placed.new for k in members}
@@ -367,8 +377,8 @@ def _recluster(
     for a, b, p, _, _ in scored:
         if p >= auto:
             seeds.update((a, b))
-    touched = neighbourhood.entities_of(engine, seeds - unseen)
-    hood = neighbourhood.gather(engine, touched)
+    touched = neighbourhood.entities_of(seeds - unseen, conn=conn)
+    hood = neighbourhood.gather(touched, conn=conn)
     nodes = set(hood.entity_of) | placed_keys
 
     # Identical features are one firm: every profile member hangs on its representative.
@@ -405,7 +415,7 @@ def _recluster(
     )
     previous = {k: hood.entity_of[k] for k in nodes if k in hood.entity_of}
     ids = clustering.assign_ids(result.members, previous)
-    clash = neighbourhood.taken_ids(engine, set(ids) - touched, touched)
+    clash = neighbourhood.taken_ids(set(ids) - touched, touched, conn=conn)
     if clash:
         ids = clustering.assign_ids(result.members, previous, reserved=clash)
 

@@ -31,7 +31,7 @@ import pyarrow as pa
 import structlog
 from sqlalchemy import Engine, select
 
-from app.models import EntityMember
+from app.store.tables import EntityMember
 from matching import hashed
 from matching import state as link_state
 from matching.features import COLUMNS, MAX_RARE_TOKEN_FIRMS

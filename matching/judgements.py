@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert, select
 
 from app.errors import BadRequest
-from app.models import Judgement, LinkRecord
+from app.store.tables import Judgement, LinkRecord
 from matching.results import JudgementOut
 
 DECISIONS = ("same", "different")

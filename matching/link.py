@@ -20,8 +20,11 @@ import pyarrow as pa
 import structlog
 from sqlalchemy import Engine
 
+from app.store import link_history
+from app.store import links as link_store
+from app.store.engine import transaction
 from matching import cluster as clustering
-from matching import guards, incremental, index_files, rfc_letters, store
+from matching import guards, incremental, index_files, rfc_letters
 from matching import model as splink_model
 from matching import state as link_state
 from matching.backend import BackendConfig
@@ -96,8 +99,10 @@ def link(
     clock = _Clock(summary)
     # What this run covers is fixed before it reads: records of a run that commits meanwhile
     # are read again by the next run, which finds them unchanged.
-    runs = store.ok_ingest_runs(engine)
-    judgements = store.judgements(engine)
+    with transaction(engine) as conn:
+        runs = link_history.ok_ingest_runs(conn=conn)
+        judgements = link_history.judgements(conn=conn)
+        latest_run = link_history.latest_link_run(conn=conn)
     # The stored model also fills in what a retraining on too little data cannot estimate.
     stored = splink_model.load_latest(options.model_dir)
     model = None if options.retrain else stored
@@ -106,7 +111,7 @@ def link(
         previous is not None
         and model is not None
         and previous.model_version == splink_model.version_of(model)
-        and previous.link_run_id == store.latest_link_run(engine)
+        and previous.link_run_id == latest_run
     ):
         summary.model_version = previous.model_version
         summary.training = _training_of(model, trained_now=False)
@@ -148,7 +153,7 @@ def _full(
     model: dict[str, Any] | None,
     stored: dict[str, Any] | None,
     runs: list[int],
-    judgements: store.Judgements,
+    judgements: link_history.Judgements,
     summary: LinkSummary,
     clock: _Clock,
     say: Callable[[str], None],
@@ -183,7 +188,8 @@ def _full(
     summary.model_version = splink_model.version_of(model)
     summary.training = _training_of(model, trained_now=summary.trained)
     weights = ModelWeights.from_model(model)
-    previous = store.previous_state(engine)
+    with transaction(engine) as conn:
+        previous = link_history.previous_state(conn=conn)
     summary.new_or_changed = len(records)
 
     say(f"scoring blocked pairs among {len(table_rows):,} profiles")
@@ -242,20 +248,23 @@ def _full(
     summary.review_queue = sum(1 for r in link_rows if r[5] == "review")
     summary.refused = len(refused)
     summary.entities = len(result.members)
-    run_id, summary.entities_changed = store.write(
-        engine,
-        records=records,
-        hashes=hashes,
-        names=[row["name"] for row in rows],
-        rfc_values=[row["rfc"] for row in rows],
-        members=result.members,
-        ids=ids,
-        strongest=strongest(result.accepted),
-        links=link_rows,
-        previous=previous,
-        model_version=summary.model_version,
-        summary=summary.as_dict(),
-    )
+    # The run's one writing transaction. The reads above are short transactions of their
+    # own: none is held open across the scoring, which takes minutes on a large store.
+    with transaction(engine) as conn:
+        run_id, summary.entities_changed = link_store.write(
+            conn=conn,
+            records=records,
+            hashes=hashes,
+            names=[row["name"] for row in rows],
+            rfc_values=[row["rfc"] for row in rows],
+            members=result.members,
+            ids=ids,
+            strongest=strongest(result.accepted),
+            links=link_rows,
+            previous=previous,
+            model_version=summary.model_version,
+            summary=summary.as_dict(),
+        )
     state = LinkState(
         link_run_id=run_id,
         model_version=summary.model_version,

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, literal, null, select
 
-from app.models import Party, Sanction, SupplierEntry
+from app.store.tables import Party, Sanction, SupplierEntry
 from matching.features import RawRecord
 
 # Parties that only buy or pay are government bodies, not suppliers: they are not linked.

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from app.models import IngestRun, Sanction
+from app.store.tables import IngestRun, Sanction
 from matching.records import record_key
 from matching.verdict import SanctionFact
 

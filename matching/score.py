@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 
-from app.models import EntityMember, IngestRun, LinkRecord, Sanction
+from app.store.tables import EntityMember, IngestRun, LinkRecord, Sanction
 from matching import guards, hashed, index_files, sanction_facts
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus

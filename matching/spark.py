@@ -21,7 +21,7 @@ What is dialect-specific in our SQL, and how Spark runs it:
 Data moves through Parquet files under the Spark working directory (`Settings.spark_work_dir`):
 the driver writes the profile table that DuckDB would read from memory, Spark reads it; Spark
 writes the scored pairs and the connected components, the driver reads them. Reading records
-from the database and writing entities to it stay on the driver (`matching.store`), as on
+from the database and writing entities to it stay on the driver (`app.store`), as on
 DuckDB: Spark does the work that grows with pairs (blocking, comparisons, EM, connected
 components), the driver the work that grows with records. On a cluster the working directory
 must be storage that the driver and every executor see at the same path (an NFS or ReadWriteMany

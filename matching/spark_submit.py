@@ -17,9 +17,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     from app import logs
-    from app.db import make_engine
     from app.linking import failure, link_options
     from app.settings import get_settings
+    from app.store.engine import make_engine
     from matching.link import link
 
     parser = argparse.ArgumentParser(prog="spark_submit.py", description=__doc__)

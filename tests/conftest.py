@@ -138,8 +138,8 @@ def pytest_report_header() -> list[str]:
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model trained once per session on the real SFP directory and SAT 69-B list (SQLite);
     tests copy it into their own model directory instead of training again."""
-    from app.db import make_engine
     from app.linking import link_options
+    from app.store.engine import make_engine
     from ingest.jobs import sanctions_job
     from ingest.pipeline import run_job
     from matching.link import link

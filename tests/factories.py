@@ -13,9 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import keys
-from app.db import make_engine
 from app.linking import link_options
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.pipeline import IngestSummary, Job, run_job
 from matching.link import LinkSummary, link
 from tests.conftest import DATA

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from app.models import Base
 from app.settings import get_settings
+from app.store.tables import Base
 
 config = context.config
 if not config.get_main_option("sqlalchemy.url"):

@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from app.models import (
+from app.store.tables import (
     Alert,
     Award,
     AwardSupplier,

@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 from app import i18n
 from app.alerts.mail import send_queued
 from app.alerts.subscriptions import SEVERITIES, lock_alerts, severities_from
-from app.db import unit_of_work
 from app.i18n import Language
-from app.models import Alert, OutboxMessage, Subscription
 from app.settings import Settings
+from app.store.engine import unit_of_work
+from app.store.tables import Alert, OutboxMessage, Subscription
 from matching import explain
 from matching.names import normalise_text
 

@@ -29,8 +29,8 @@ from email.utils import format_datetime, parseaddr
 import structlog
 from sqlalchemy import Engine, func, select, text, update
 
-from app.models import OutboxMessage
 from app.settings import Settings
+from app.store.tables import OutboxMessage
 
 log = structlog.get_logger(__name__)
 _PG_LOCK_KEY = 0x74657374696730  # "testig0": any constant shared by every sender

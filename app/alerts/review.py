@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 
 from app.errors import BadRequest, NotFound
-from app.models import Alert
+from app.store.tables import Alert
 from matching.judgements import record as judge
 from matching.records import record_key
 

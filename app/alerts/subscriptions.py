@@ -22,9 +22,9 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import unit_of_work
 from app.errors import BadRequest
-from app.models import Alert, Subscription
+from app.store.engine import unit_of_work
+from app.store.tables import Alert, Subscription
 from matching.names import normalise_text
 
 SEVERITIES = ("low", "medium", "high")  # in increasing order

@@ -62,7 +62,7 @@ def load_settings() -> Settings:
 @contextmanager
 def engine_scope(settings: Settings | None = None) -> Iterator[Engine]:
     """The database engine of one command, disposed of however the command ends."""
-    from app.db import make_engine
+    from app.store.engine import make_engine
 
     engine = make_engine(settings or load_settings())
     try:

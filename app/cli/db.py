@@ -40,7 +40,7 @@ def db_current() -> None:
 def show_stats() -> None:
     """Print what is loaded, as JSON."""
     from app import stats
-    from ingest.runs import sweep
+    from app.store.ingest_runs import sweep
 
     with engine_scope() as engine:
         sweep(engine)  # a run whose process died counts as interrupted, not as started

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import first_line
 from app.keys import Caller
-from app.models import ApiKey, AppSecret, ClosedSession
+from app.store.tables import ApiKey, AppSecret, ClosedSession
 
 log = structlog.get_logger(__name__)
 

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from app.alerts.detect import scan
 from app.alerts.review import listing, review
-from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.jobs import ocds_job, sanctions_job
 from tests.factories import (
     SFP,

@@ -7,9 +7,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from app import keys
-from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.jobs import sanctions_job, suppliers_job
 from ingest.pipeline import run_job
 from tests.clients import free_port

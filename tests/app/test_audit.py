@@ -9,9 +9,9 @@ import time
 import pytest
 
 from app import audit
-from app.db import make_engine
 from app.keys import Caller
 from app.settings import Settings
+from app.store.engine import make_engine
 from tests.factories import rows
 
 OFFICER = Caller(1, "officer at a ministry", "officer")

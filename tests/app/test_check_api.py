@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app import keys
-from app.db import make_engine
 from app.index_holder import open_index
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from tests.conftest import PG_ADMIN_URL
 from tests.factories import GARZA, SAT, SFP, bearer, ingest_files, link_records, rows
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.db import make_engine
 from app.index_holder import open_index
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from matching import rfc
 from matching.check import check
 from matching.score import sanctions_of

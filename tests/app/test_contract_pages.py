@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.alerts.detect import scan
-from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.jobs import contracts_job, sanctions_job
 from tests.clients import sign_in
 from tests.factories import SFP, ingest_files, link_records, new_key, rows

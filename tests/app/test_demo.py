@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app import keys
-from app.db import make_engine
+from app.store.engine import make_engine
 from tests.clients import run
 from tests.factories import CDMX_SUPPLIERS, DATA, SAT, SFP
 

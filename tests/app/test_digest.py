@@ -25,9 +25,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from app.alerts import mail
 from app.alerts.digest import queue_digests, run_digest
 from app.alerts.subscriptions import SubscriptionError, listing, subscribe, unsubscribe
-from app.db import make_engine
-from app.models import Alert, OutboxMessage, Subscription
 from app.settings import Settings
+from app.store.engine import make_engine
+from app.store.tables import Alert, OutboxMessage, Subscription
 
 _serial = itertools.count(1)
 

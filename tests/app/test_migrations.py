@@ -7,8 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app import migrations
-from app.db import make_engine
-from app.models import Base
+from app.store.engine import make_engine
+from app.store.tables import Base
 from tests.conftest import make_settings
 from tests.factories import DATA_TABLES
 

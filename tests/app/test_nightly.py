@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.db import make_engine
 from app.nightly import NightlyError, lock, read_sources, run
 from app.settings import Settings
+from app.store.engine import make_engine
 from tests.factories import CDMX_SUPPLIERS, SFP
 
 

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import keys
-from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from tests.clients import csrf, sign_in
 from tests.factories import GARZA_RFC, new_key, rows
 

@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
-from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from matching import entities
 from tests.factories import GARZA_RFC, new_key
 from tests.reconciliation_api import validate

@@ -15,9 +15,9 @@ from structlog.testing import capture_logs
 
 from app import audit
 from app.cli.keys import demo_key
-from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from app.throttle import Throttle
 from matching import entities
 from tests.factories import GARZA_RFC, new_key

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import select
 
 from app import migrations
-from app.db import make_engine
 from app.index_holder import open_index
-from app.models import EntityMember
 from app.settings import Settings
+from app.store.engine import make_engine
+from app.store.tables import EntityMember
 from bench.accuracy import ingest_files as ingest_generated
 from bench.labelled import generate
 from ingest.jobs import sanctions_job

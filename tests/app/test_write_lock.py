@@ -73,8 +73,8 @@ def test_sign_in_pages_and_the_audit_log_do_not_wait_for_an_ingest(
 
 
 def test_a_token_is_only_good_as_signed_and_ends_at_sign_out(sqlite_settings: Settings) -> None:
-    from app.db import make_engine
     from app.keys import Caller
+    from app.store.engine import make_engine
 
     engine = make_engine(sqlite_settings)
     try:

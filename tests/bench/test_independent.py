@@ -13,8 +13,8 @@ from sqlalchemy import select
 from stdnum.mx import rfc as stdnum_rfc
 
 from app import migrations
-from app.db import make_engine
-from app.models import Party, Sanction, SupplierEntry
+from app.store.engine import make_engine
+from app.store.tables import Party, Sanction, SupplierEntry
 from bench.categories import DETAILS, categories_of, touching_pairs
 from bench.independent import CATEGORIES, generate
 from bench.independent.noise import fold

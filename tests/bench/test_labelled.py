@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from stdnum.mx import rfc as stdnum_rfc
 
-from app.db import make_engine
-from app.models import Party, Sanction, SupplierEntry
 from app.settings import Settings
+from app.store.engine import make_engine
+from app.store.tables import Party, Sanction, SupplierEntry
 from bench.labelled import (
     FILES,
     GENERIC_RFC,

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.alerts.detect import scan
-from app.db import make_engine
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.contracts import read_comprasmx
 from ingest.jobs import JobError, contracts_job, sanctions_job
 from ingest.pipeline import IngestSummary, run_job

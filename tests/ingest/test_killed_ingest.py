@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.db import make_engine
 from app.settings import Settings
-from ingest.runs import sweep
+from app.store.engine import make_engine
+from app.store.ingest_runs import sweep
 from tests.factories import rows, snapshot, write_award
 
 RELEASES = 20_000

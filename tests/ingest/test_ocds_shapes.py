@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from app.db import make_engine
 from app.settings import Settings
 from app.stats import summary
+from app.store.engine import make_engine
 from ingest.jobs import ocds_job
 from ingest.ocds import extract_release, iter_ocds_files, read_ocds
 from ingest.rows import OcdsItem, PartyRow, Rejected

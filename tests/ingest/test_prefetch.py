@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app import migrations
-from app.db import make_engine
+from app.store.engine import make_engine
 from ingest import prefetch
 from ingest.jobs import contracts_job
 from ingest.pipeline import IngestSummary, run_job

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from app.db import make_engine
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.dates import parse_days
 from ingest.jobs import sanctions_job
 from ingest.pipeline import run_job

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app.db import make_engine
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest import source
 from ingest.jobs import sanctions_job
 from ingest.pipeline import run_job

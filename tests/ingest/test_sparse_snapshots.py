@@ -21,16 +21,17 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app.db import make_engine
 from app.settings import Settings
-from ingest import store
+from app.store import registries
+from app.store.engine import make_engine
+from app.store.registries import SANCTIONS, SUPPLIER_ENTRIES, upsert_registry_rows
+from ingest import rfc_columns
 from ingest.convert import sanction_values, supplier_values
 from ingest.jobs import sanctions_job
 from ingest.pipeline import IngestSummary
 from ingest.rows import Address, Rejected, SanctionRow, SupplierEntryRow
 from ingest.sanctions import read_sat_69b
 from ingest.sanctions.sat69b import KIND_BY_STAGE
-from ingest.store import SANCTIONS, SUPPLIER_ENTRIES, upsert_registry_rows
 from tests import factories
 from tests.factories import SAT, insert_run, rows, snapshot
 
@@ -205,10 +206,10 @@ def listing(**changes: Any) -> SanctionRow:
     return row
 
 
-def upsert(conn: sa.Connection, run_id: int, *items: SanctionRow) -> store.Counts:
+def upsert(conn: sa.Connection, run_id: int, *items: SanctionRow) -> registries.Counts:
     values = [sanction_values(item, "x.csv") for item in items]
     now = datetime.now(UTC)
-    return upsert_registry_rows(conn, SANCTIONS, "sanction", values, run_id=run_id, now=now)
+    return upsert_registry_rows(SANCTIONS, "sanction", values, conn=conn, run_id=run_id, now=now)
 
 
 def stored(conn: sa.Connection, table: sa.Table = SANCTIONS) -> dict[str, Any]:
@@ -290,13 +291,13 @@ def test_stored_values_are_fetched_once_per_batch_for_sparse_keys_only(
     keys = [f"sat-69b:K{i}" for i in range(4)]
     upsert(conn, run_id, *(listing(source_key=k) for k in keys))
     lookups: list[tuple[list[str], tuple[str, ...]]] = []
-    original = store._existing
+    original = registries.stored_by_key
 
     def counting(c: sa.Connection, table: Any, wanted: Any, *extra: str) -> Any:
         lookups.append((sorted(wanted), extra))
         return original(c, table, wanted, *extra)
 
-    monkeypatch.setattr(store, "_existing", counting)
+    monkeypatch.setattr(registries, "stored_by_key", counting)
     dense = [listing(source_key=k) for k in keys[:2]]
     sparse = [listing(source_key=k, start_date=None, absent=SPARSE) for k in keys[2:]]
     assert upsert(conn, run_id, *dense, *sparse).unchanged == 4
@@ -336,10 +337,10 @@ def test_a_supplier_register_without_rfc_or_address_keeps_them(conn: sa.Connecti
     run_id = insert_run(conn)
     now = datetime.now(UTC)
 
-    def put(item: SupplierEntryRow) -> store.Counts:
+    def put(item: SupplierEntryRow) -> registries.Counts:
         values = [supplier_values(item, "rupc.csv")]
         return upsert_registry_rows(
-            conn, SUPPLIER_ENTRIES, "supplier", values, run_id=run_id, now=now
+            SUPPLIER_ENTRIES, "supplier", values, conn=conn, run_id=run_id, now=now
         )
 
     assert put(entry()).loaded == 1
@@ -354,7 +355,7 @@ def test_a_supplier_register_without_rfc_or_address_keeps_them(conn: sa.Connecti
     assert put(sparse).updated == 1
     row = stored(conn, SUPPLIER_ENTRIES)
     assert row["name"] == "ACME GLOBAL, S.A. DE C.V."
-    for column in (*store.RFC_COLUMNS, "street", "locality", "region", "postal_code"):
+    for column in (*rfc_columns.RFC_COLUMNS, "street", "locality", "region", "postal_code"):
         assert row[column] == full[column], column
     assert row["rfc"] == "AAA010101AAA"
     assert put(sparse).unchanged == 1

@@ -16,21 +16,17 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app.bulk import insert_rows
-from app.db import make_engine
 from app.settings import Settings
-from ingest import store
+from app.store import releases
+from app.store.bulk import insert_rows
+from app.store.engine import make_engine
+from app.store.hashes import content_hash, json_keys, legacy_content_hash
+from app.store.registries import SANCTIONS
+from app.store.releases import AWARDS
 from ingest.jobs import ocds_job, sanctions_job
 from ingest.pipeline import Job
+from ingest.rfc_columns import rfc_columns
 from ingest.rows import SanctionRow
-from ingest.store import (
-    AWARDS,
-    SANCTIONS,
-    content_hash,
-    json_keys,
-    legacy_content_hash,
-    rfc_columns,
-)
 from matching import rfc as rfcs
 from tests.factories import OCDS, SFP, ingest, insert_run, rows, snapshot
 
@@ -174,7 +170,7 @@ def test_content_hash_is_about_content_and_the_same_in_every_process() -> None:
     # str hashes are salted per process: the digest must not depend on them.
     code = (
         "import datetime; from decimal import Decimal; "
-        "from ingest.store import content_hash; "
+        "from app.store.hashes import content_hash; "
         f"print(content_hash({SAMPLE!r}))"
     )
     for seed in ("1", "2"):
@@ -194,7 +190,7 @@ def test_hashes_stored_by_earlier_versions_still_read_as_unchanged(
 ) -> None:
     # Load as earlier versions did (sorted-key JSON hashes), then re-read with today's hashes.
     with monkeypatch.context() as patched:
-        patched.setattr(store, "content_hash", lambda values, *_: legacy_content_hash(values))
+        patched.setattr(releases, "content_hash", lambda values, *_: legacy_content_hash(values))
         first = [
             ingest(db_settings, sanctions_job("sfp"), SFP),
             ingest(db_settings, ocds_job(), OCDS),
@@ -272,10 +268,12 @@ def test_a_newer_release_saying_the_same_is_unchanged_and_advances_the_date(
     second.write_text(json.dumps(_same_release("2020-02-01T00:00:00Z", 5)) + "\n")
     with monkeypatch.context() as patched:
         if earlier == "release date hashed":
-            hashed = store.content_hash
-            patched.setattr(store, "content_hash", lambda values, *_: hashed(values))
+            hashed = releases.content_hash
+            patched.setattr(releases, "content_hash", lambda values, *_: hashed(values))
         elif earlier == "legacy JSON":
-            patched.setattr(store, "content_hash", lambda values, *_: legacy_content_hash(values))
+            patched.setattr(
+                releases, "content_hash", lambda values, *_: legacy_content_hash(values)
+            )
         loaded = ingest(db_settings, ocds_job(), first)
     assert loaded.total("loaded") == 1
     stored = "SELECT id, run_id, content_hash, release_date FROM {} ORDER BY id"

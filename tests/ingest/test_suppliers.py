@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.db import make_engine
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.jobs import suppliers_job
 from ingest.pipeline import run_job
 from ingest.rows import Rejected, SupplierEntryRow, UnreadableSource

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from followthemoney import EntityProxy, model
 from followthemoney.cli.util import path_entities
 
-from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.jobs import contracts_job, sanctions_job, suppliers_job
 from ingest.pipeline import run_job
 from matching import ftm

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.db import make_engine
 from app.settings import Settings
+from app.store.engine import make_engine
 from ingest.jobs import ocds_job, sanctions_job, suppliers_job
 from matching import export
 from matching.judgements import JudgementError, record

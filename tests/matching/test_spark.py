@@ -16,9 +16,9 @@ import pyarrow as pa
 import pytest
 
 from app import migrations
-from app.db import make_engine
 from app.linking import link_options
 from app.settings import Settings
+from app.store.engine import make_engine
 from bench.accuracy import ingest_files
 from bench.labelled import generate
 from ingest.jobs import sanctions_job, suppliers_job

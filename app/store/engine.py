@@ -1,16 +1,20 @@
-"""Engine and unit of work. Repository functions take `*, session`; the caller commits."""
+"""Engine and the two transaction helpers. Store functions take the caller's `*, conn` (Core)
+or `*, session` (ORM) and never commit: the caller opens one transaction with `transaction` or
+`unit_of_work` and passes it down."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
+from app.store.bulk import driver, is_sqlite
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -50,3 +54,34 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One Core transaction: commit on clean exit, roll back on any error."""
+    with engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def larger_cache(conn: Connection, kib: int) -> Iterator[None]:
+    """SQLite: a page cache of `kib` KiB for the duration, then the connection's own.
+
+    SQLite's default cache is 2 MB: a load inserts into every index of parties and awards (9 in
+    all), and once those outgrow the cache each insert reads its pages back from the OS
+    (bench/ingest_speed.py --comprasmx 200000: 14% of the ingest). The memory is the connection's,
+    returned when the load ends."""
+    if not is_sqlite(conn):
+        yield
+        return
+    cursor = driver(conn).cursor()
+    try:
+        before = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
+        try:
+            yield
+        finally:
+            with suppress(sqlite3.Error):  # a broken connection: its error, not this
+                cursor.execute(f"PRAGMA cache_size = {before}")
+    finally:
+        cursor.close()

@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from app.bulk import insert_rows
-from matching.records import SourceRecord
-from matching.store import (
+from app.store.bulk import insert_rows
+from app.store.links import (
     ENTITIES,
     LINKS,
     MEMBERS,
     RECORDS,
     RUNS,
     LinkRow,
+    SourceRecord,
     chunks,
     entity_row,
     link_rows,
@@ -47,56 +47,54 @@ def _in(conn: Connection, query: Any, column: Any, values: Iterable[str]) -> lis
     return found
 
 
-def record_hashes(engine: Engine, keys: Collection[str]) -> dict[str, str]:
+def record_hashes(keys: Collection[str], *, conn: Connection) -> dict[str, str]:
     """record key -> features hash the last link stored, for the keys it knows."""
     query = select(RECORDS.c.record_key, RECORDS.c.content_hash)
-    with engine.connect() as conn:
-        return dict(_in(conn, query, RECORDS.c.record_key, keys))
+    return dict(_in(conn, query, RECORDS.c.record_key, keys))
 
 
-def entities_of(engine: Engine, keys: Collection[str]) -> set[str]:
+def entities_of(keys: Collection[str], *, conn: Connection) -> set[str]:
     query = select(MEMBERS.c.entity_id)
-    with engine.connect() as conn:
-        return {row[0] for row in _in(conn, query, MEMBERS.c.record_key, keys)}
+    return {row[0] for row in _in(conn, query, MEMBERS.c.record_key, keys)}
 
 
-def gather(engine: Engine, entity_ids: Collection[str]) -> Neighbourhood:
+def gather(entity_ids: Collection[str], *, conn: Connection) -> Neighbourhood:
     """Every record of `entity_ids`, and the stored links among them."""
     hood = Neighbourhood()
-    with engine.connect() as conn:
-        for key, entity, p in _in(
-            conn,
-            select(MEMBERS.c.record_key, MEMBERS.c.entity_id, MEMBERS.c.probability),
-            MEMBERS.c.entity_id,
-            entity_ids,
-        ):
-            hood.entity_of[key] = entity
-            hood.probability[key] = p
-        for entity, created in _in(
-            conn, select(ENTITIES.c.id, ENTITIES.c.created_at), ENTITIES.c.id, entity_ids
-        ):
-            hood.created[entity] = created
-        keys = list(hood.entity_of)
-        for key, rfc, name, record_type in _in(
-            conn,
-            select(RECORDS.c.record_key, RECORDS.c.rfc, RECORDS.c.name, RECORDS.c.record_type),
-            RECORDS.c.record_key,
-            keys,
-        ):
-            hood.rfc[key] = rfc
-            hood.published[key] = (name, record_type)
-        links = select(LINKS.c.record_a, LINKS.c.record_b, LINKS.c.probability, LINKS.c.status)
-        for a, b, p, status in _in(conn, links, LINKS.c.record_a, keys):
-            if b in hood.entity_of:
-                hood.links[(a, b)] = (float(p), status)
+    for key, entity, p in _in(
+        conn,
+        select(MEMBERS.c.record_key, MEMBERS.c.entity_id, MEMBERS.c.probability),
+        MEMBERS.c.entity_id,
+        entity_ids,
+    ):
+        hood.entity_of[key] = entity
+        hood.probability[key] = p
+    for entity, created in _in(
+        conn, select(ENTITIES.c.id, ENTITIES.c.created_at), ENTITIES.c.id, entity_ids
+    ):
+        hood.created[entity] = created
+    keys = list(hood.entity_of)
+    for key, rfc, name, record_type in _in(
+        conn,
+        select(RECORDS.c.record_key, RECORDS.c.rfc, RECORDS.c.name, RECORDS.c.record_type),
+        RECORDS.c.record_key,
+        keys,
+    ):
+        hood.rfc[key] = rfc
+        hood.published[key] = (name, record_type)
+    links = select(LINKS.c.record_a, LINKS.c.record_b, LINKS.c.probability, LINKS.c.status)
+    for a, b, p, status in _in(conn, links, LINKS.c.record_a, keys):
+        if b in hood.entity_of:
+            hood.links[(a, b)] = (float(p), status)
     return hood
 
 
-def taken_ids(engine: Engine, candidates: Collection[str], besides: Collection[str]) -> set[str]:
+def taken_ids(
+    candidates: Collection[str], besides: Collection[str], *, conn: Connection
+) -> set[str]:
     """The `candidates` that name entities other than `besides` (fresh ids must not)."""
     query = select(ENTITIES.c.id)
-    with engine.connect() as conn:
-        found = {row[0] for row in _in(conn, query, ENTITIES.c.id, candidates)}
+    found = {row[0] for row in _in(conn, query, ENTITIES.c.id, candidates)}
     return found - set(besides)
 
 
@@ -120,38 +118,37 @@ class LocalResult:
 
 
 def write(
-    engine: Engine,
     hood: Neighbourhood,
     result: LocalResult,
     *,
+    conn: Connection,
     model_version: str,
     summary: dict[str, Any],
 ) -> tuple[int, dict[str, int]]:
-    """Store one incremental link run in one transaction; returns its id and the totals after
-    it (links, review queue, entities)."""
+    """Store one incremental link run in the caller's transaction; returns its id and the totals
+    after it (links, review queue, entities)."""
     now = datetime.now(UTC)
-    with engine.begin() as conn:
-        run_id = int(
-            conn.execute(
-                insert(RUNS)
-                .values(
-                    mode="incremental",
-                    model_version=model_version,
-                    started_at=now,
-                    status="running",
-                )
-                .returning(RUNS.c.id)
-            ).scalar_one()
-        )
-        _write_records(conn, result)
-        _write_entities(conn, hood, result, run_id, now)
-        _write_links(conn, result, run_id)
-        counts = _counts(conn)
+    run_id = int(
         conn.execute(
-            update(RUNS)
-            .where(RUNS.c.id == run_id)
-            .values(status="ok", finished_at=datetime.now(UTC), summary={**summary, **counts})
-        )
+            insert(RUNS)
+            .values(
+                mode="incremental",
+                model_version=model_version,
+                started_at=now,
+                status="running",
+            )
+            .returning(RUNS.c.id)
+        ).scalar_one()
+    )
+    _write_records(conn, result)
+    _write_entities(conn, hood, result, run_id, now)
+    _write_links(conn, result, run_id)
+    counts = _counts(conn)
+    conn.execute(
+        update(RUNS)
+        .where(RUNS.c.id == run_id)
+        .values(status="ok", finished_at=datetime.now(UTC), summary={**summary, **counts})
+    )
     return run_id, counts
 
 

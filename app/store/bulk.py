@@ -9,12 +9,13 @@ is stored is the same either way.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Date, DateTime, Table
+from sqlalchemy import Boolean, Connection, Date, DateTime, Table, bindparam, update
 
 
 def driver(conn: Connection) -> Any:
@@ -154,3 +155,78 @@ def insert_rows(
                     copy.write_row(values)
     finally:
         cursor.close()
+
+
+def stored_by_key(
+    conn: Connection, table: Table, keys: Sequence[str], *extra: str
+) -> dict[str, tuple[Any, ...]]:
+    """source_key -> (id, content_hash, *extra) for the keys the table already has.
+
+    The keys travel as one parameter (a JSON array on SQLite, an array on PostgreSQL), so the
+    statement text is the same for every batch: one prepared statement, and no per-length
+    entries piling up in the driver's statement cache."""
+    if not keys:
+        return {}
+    names = ["source_key", "id", "content_hash", *extra]
+    columns = ", ".join(quote(conn, table.c[n].name) for n in names)
+    name = quote(conn, table.name)
+    cursor = driver(conn).cursor()
+    try:
+        if is_sqlite(conn):
+            cursor.execute(
+                f"SELECT {columns} FROM {name} WHERE source_key IN "
+                "(SELECT value FROM json_each(?))",
+                (json.dumps(list(keys)),),
+            )
+        else:
+            cursor.execute(
+                f"SELECT {columns} FROM {name} WHERE source_key = ANY(%s)", (list(keys),)
+            )
+        fetched = cursor.fetchall()
+    finally:
+        cursor.close()
+    processors = [
+        (i + 3, p)
+        for i, n in enumerate(extra)
+        if (p := table.c[n].type.dialect_impl(conn.dialect).result_processor(conn.dialect, None))
+    ]
+    found: dict[str, tuple[Any, ...]] = {}
+    for row in fetched:
+        if processors:
+            values = list(row)
+            for index, process in processors:
+                values[index] = process(values[index])
+            row = tuple(values)
+        found[row[0]] = tuple(row[1:])
+    return found
+
+
+def next_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """`count` fresh primary keys for `table`, so that children can point at rows inserted in
+    bulk. SQLite: this transaction holds the write lock, and max(id) + 1 is what SQLite itself
+    would assign. PostgreSQL: drawn from the column's sequence."""
+    if count <= 0:
+        return []
+    cursor = driver(conn).cursor()
+    try:
+        if is_sqlite(conn):
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {quote(conn, table.name)}")
+            start = int(cursor.fetchone()[0]) + 1
+            return list(range(start, start + count))
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table.name, count),
+        )
+        return sorted(int(row[0]) for row in cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def update_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    cols = [c for c in rows[0] if c not in ("id", "_id")]
+    stmt = (
+        update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in cols})
+    )
+    conn.execute(stmt, rows)

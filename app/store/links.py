@@ -1,7 +1,8 @@
-"""Reading and writing the linking tables: link records, entities, members, links, judgements.
+"""Writing a full link run: link records, entities, members and links (readers of what the last
+run left: `link_history`; an incremental run's writes: `neighbourhood`).
 
-Writes are diffs against the previous run, so an incremental link over a large store touches
-only what changed."""
+Writes are diffs against the previous run, so a link over a large store touches only what
+changed."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
-from app.bulk import insert_rows
-from app.models import Entity, EntityMember, IngestRun, Judgement, Link, LinkRecord, LinkRun
-from matching.records import SourceRecord
+from app.store.bulk import insert_rows
+from app.store.tables import Entity, EntityMember, Link, LinkRecord, LinkRun
 
 ENTITIES: Table = Entity.__table__  # type: ignore[assignment]
 MEMBERS: Table = EntityMember.__table__  # type: ignore[assignment]
@@ -23,6 +23,26 @@ LINKS: Table = Link.__table__  # type: ignore[assignment]
 RECORDS: Table = LinkRecord.__table__  # type: ignore[assignment]
 RUNS: Table = LinkRun.__table__  # type: ignore[assignment]
 CHUNK = 5000  # keys per IN list, rows per insert
+
+
+class SourceRecord(Protocol):
+    """What the store keeps of a linked record (`matching.records.SourceRecord` is one): a
+    protocol, so that the store does not import the matching code that uses it."""
+
+    @property
+    def record_key(self) -> str: ...
+    @property
+    def record_type(self) -> str: ...
+    @property
+    def record_id(self) -> int: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def source_key(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def rfc_raw(self) -> str | None: ...
 
 
 @dataclass(slots=True)
@@ -33,80 +53,13 @@ class PreviousState:
     probability: dict[str, float | None] = field(default_factory=dict)
 
 
-def previous_state(engine: Engine) -> PreviousState:
-    state = PreviousState()
-    with engine.connect() as conn:
-        state.model_version = conn.execute(
-            select(RUNS.c.model_version)
-            .where(RUNS.c.status == "ok")
-            .order_by(RUNS.c.id.desc())
-            .limit(1)
-        ).scalar()
-        for key, digest in conn.execute(select(LinkRecord.record_key, LinkRecord.content_hash)):
-            state.hashes[key] = digest
-        for key, entity, p in conn.execute(
-            select(EntityMember.record_key, EntityMember.entity_id, EntityMember.probability)
-        ):
-            state.entity_of[key] = entity
-            state.probability[key] = p
-    return state
-
-
-@dataclass(slots=True)
-class Judgements:
-    """Every judgement, oldest first: the latest decision per pair overrides the model."""
-
-    entries: list[tuple[int, str, str, str]]  # (id, a, b, decision) with a < b
-
-    @property
-    def latest(self) -> dict[tuple[str, str], str]:
-        return {(a, b): decision for _, a, b, decision in self.entries}
-
-    @property
-    def max_id(self) -> int:
-        return self.entries[-1][0] if self.entries else 0
-
-    def keys(self) -> set[str]:
-        return {k for _, a, b, _ in self.entries for k in (a, b)}
-
-    def since(self, judgement_id: int) -> set[str]:
-        """The records judged after `judgement_id`."""
-        return {k for jid, a, b, _ in self.entries if jid > judgement_id for k in (a, b)}
-
-
-def judgements(engine: Engine) -> Judgements:
-    entries = []
-    with engine.connect() as conn:
-        for jid, a, b, decision in conn.execute(
-            select(
-                Judgement.id, Judgement.record_a, Judgement.record_b, Judgement.decision
-            ).order_by(Judgement.id)
-        ):
-            entries.append((int(jid), *((a, b) if a < b else (b, a)), decision))
-    return Judgements(entries)
-
-
-def ok_ingest_runs(engine: Engine) -> list[int]:
-    """The ingest runs that stored records (a failed or skipped run stored none)."""
-    with engine.connect() as conn:
-        return [int(r) for r in conn.scalars(select(IngestRun.id).where(IngestRun.status == "ok"))]
-
-
-def latest_link_run(engine: Engine) -> int | None:
-    with engine.connect() as conn:
-        found = conn.execute(
-            select(RUNS.c.id).where(RUNS.c.status == "ok").order_by(RUNS.c.id.desc()).limit(1)
-        ).scalar()
-    return None if found is None else int(found)
-
-
 def chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
     return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
 
 
 def write(
-    engine: Engine,
     *,
+    conn: Connection,
     records: Sequence[SourceRecord],
     hashes: Sequence[str],
     names: Sequence[str | None],
@@ -119,34 +72,32 @@ def write(
     model_version: str,
     summary: dict[str, Any],
 ) -> tuple[int, int]:
-    """Store one link run in one transaction; returns its id and how many entities changed."""
+    """Store one link run in the caller's transaction; returns its id and how many entities
+    changed."""
     now = datetime.now(UTC)
-    with engine.begin() as conn:
-        run_id = int(
-            conn.execute(
-                insert(RUNS)
-                .values(
-                    mode=summary["mode"],
-                    model_version=model_version,
-                    started_at=now,
-                    status="running",
-                )
-                .returning(RUNS.c.id)
-            ).scalar_one()
-        )
-        _write_records(conn, records, hashes, names, rfc_values, previous)
-        rfc_of = {r.record_key: v for r, v in zip(records, rfc_values, strict=True) if v}
-        changed = _write_members(
-            conn, members, ids, strongest, previous, run_id, now, records, rfc_of
-        )
-        conn.execute(delete(LINKS))  # a full run rewrites every link
-        for chunk in chunks(link_rows(links, run_id)):
-            insert_rows(conn, LINKS, list(chunk))
+    run_id = int(
         conn.execute(
-            update(RUNS)
-            .where(RUNS.c.id == run_id)
-            .values(status="ok", finished_at=datetime.now(UTC), summary=summary)
-        )
+            insert(RUNS)
+            .values(
+                mode=summary["mode"],
+                model_version=model_version,
+                started_at=now,
+                status="running",
+            )
+            .returning(RUNS.c.id)
+        ).scalar_one()
+    )
+    _write_records(conn, records, hashes, names, rfc_values, previous)
+    rfc_of = {r.record_key: v for r, v in zip(records, rfc_values, strict=True) if v}
+    changed = _write_members(conn, members, ids, strongest, previous, run_id, now, records, rfc_of)
+    conn.execute(delete(LINKS))  # a full run rewrites every link
+    for chunk in chunks(link_rows(links, run_id)):
+        insert_rows(conn, LINKS, list(chunk))
+    conn.execute(
+        update(RUNS)
+        .where(RUNS.c.id == run_id)
+        .values(status="ok", finished_at=datetime.now(UTC), summary=summary)
+    )
     return run_id, changed
 
 

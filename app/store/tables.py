@@ -45,7 +45,7 @@ class IngestRun(Base):
     retrieved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # started -> ok | failed | interrupted (its process died: ingest/runs.py); skipped
+    # started -> ok | failed | interrupted (its process died: app/store/ingest_runs.py); skipped
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     read: Mapped[int] = mapped_column(Integer, default=0)
