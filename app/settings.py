@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     digest_when_empty: bool = Field(
         default=False, description="Send a digest even when there is nothing new."
     )
+    digest_max_alerts: int = Field(
+        default=200,
+        ge=1,
+        description="Alerts written out in one digest mail, most severe first; the rest are "
+        "counted with a link to the alerts page (a night of 12,000 alerts made a 51 MB mail, "
+        "more than most SMTP servers accept).",
+    )
     sources: Path | None = Field(
         default=None, description="TOML file of [[sources]] refreshed by `testigo nightly`."
     )

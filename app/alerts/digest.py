@@ -168,7 +168,8 @@ def subject_for(alerts: list[Alert], tr: explain.Translator = explain.ENGLISH) -
 def render(
     sub: Subscription, alerts: list[Alert], settings: Settings, now: datetime
 ) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of one digest. Most severe first, then oldest first."""
+    """(subject, plain text, HTML) of one digest. Most severe first, then oldest first; past
+    `digest_max_alerts` the rest are counted, not written out, so the mail stays sendable."""
     lang = settings.language
     tr = i18n.translations(lang)
     rank = {level: i for i, level in enumerate(SEVERITIES)}
@@ -182,7 +183,11 @@ def render(
         "min_severity": tr.gettext(i18n.WORDS.get(sub.min_severity, sub.min_severity)),
         "generated_at": now.strftime("%Y-%m-%d %H:%M UTC"),
         "public_url": settings.public_url.rstrip("/"),
-        "alerts": [_view(a, settings.public_url, lang) for a in ordered],
+        "alerts": [
+            _view(a, settings.public_url, lang) for a in ordered[: settings.digest_max_alerts]
+        ],
+        "not_listed": max(len(ordered) - settings.digest_max_alerts, 0),
+        "alerts_url": f"{settings.public_url.rstrip('/')}/alerts",
     }
     env = _environment(lang)
     text = env.get_template("digest.txt").render(context)

@@ -286,6 +286,34 @@ def test_the_digest_is_in_spanish_by_default(
     assert _ocids(got)  # the ocid lines are read the same in both languages
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_past_the_cap_alerts_are_counted_not_written_out(
+    db_settings: Settings, engine: sa.Engine, server: Server, language: str
+) -> None:
+    """A night of thousands of alerts made one mail of 51 MB, which SMTP servers refuse (552):
+    past `digest_max_alerts` the most severe are written out and the rest counted, with a link."""
+    settings = _settings(db_settings, server, digest_max_alerts=2, language=language)
+    subscribe(engine, "ana.lopez@example.mx")
+    low = [make_alert(engine, severity="low") for _ in range(2)]
+    high = make_alert(engine, severity="high")
+
+    assert run_digest(engine, settings)["sent"] == 1
+    (got,) = server.handler.received
+    assert got.message["Subject"].startswith("Testigo: 3 ")
+    text, html = got.parts()
+    assert len(_ocids(got)) == 2
+    with sa.orm.Session(engine) as session:
+        ocids = {a.id: a.ocid for a in session.scalars(sa.select(Alert))}
+    for body in (text, html):
+        assert f"/alerts/{high}" in body and f"/alerts/{low[0]}" in body  # most severe first
+        assert f"/alerts/{low[1]}" not in body
+        written = "1 more alert is not written out here" if language == "en" else "1 alerta más"
+        assert written in body and "https://testigo.example.mx/alerts" in body
+    assert ocids[low[1]] not in text
+    (row,) = _outbox(engine)
+    assert sorted(row.alert_ids) == sorted([*low, high])  # all of them were told of
+
+
 def test_buyer_and_minimum_severity_filters(
     db_settings: Settings, engine: sa.Engine, server: Server
 ) -> None:
