@@ -11,7 +11,8 @@ apart: then the RFC decides):
   FRANCISCO HERNANDEZ SALAZAR) are another person.
 - `extended by several firms`: a name that is the start of the other (a cut at 35 or 40
   characters, or whole words fewer) stands for any firm that starts that way; it only links on
-  its own when exactly one name in the corpus extends it.
+  its own when exactly one name in the corpus extends it, or exactly one at the postal code
+  both records give.
 - `different words`: each name has a word the other lacks (not within a typo or an
   abbreviation of any of its words; particles aside): PROVEEDORA ESPINOSA DE CONSTRUCCION and
   PROVEEDORA ESPINOSA INDUSTRIAL, QUIMAL and QUIMVA... are siblings, not spellings.
@@ -84,19 +85,39 @@ Row = Mapping[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Extensions:
-    """The distinct names of the corpus, sorted: how many of them start with a given name."""
+    """The distinct names of the corpus, sorted: how many of them start with a given name; and
+    the same per postal code (`located`: "POSTAL|NAME", sorted), so that a cut name extended by
+    several firms can still be told apart by its address when only one of them is there."""
 
     names: Sequence[str]  # a tuple while linking; a mapped Arrow column in the real-time index
+    located: Sequence[str] = ()
 
     @classmethod
-    def of(cls, names: Iterable[str | None]) -> Extensions:
-        return cls(tuple(sorted({n for n in names if n})))
+    def of(
+        cls, names: Iterable[str | None], places: Iterable[tuple[str | None, str | None]] = ()
+    ) -> Extensions:
+        """From the corpus's names, and its (name, postal code) pairs where it has them."""
+        return cls(
+            tuple(sorted({n for n in names if n})),
+            tuple(sorted({f"{p}{PLACE}{n}" for n, p in places if n and p})),
+        )
 
     def count(self, prefix: str) -> int:
         """Names that start with `prefix` and are longer than it."""
-        start = bisect_left(self.names, prefix)
-        end = bisect_left(self.names, prefix + "\x7f", lo=start)
-        return end - start - (1 if start < end and self.names[start] == prefix else 0)
+        return _longer(self.names, prefix)
+
+    def count_at(self, prefix: str, postal_code: str) -> int:
+        """Names at `postal_code` that start with `prefix` and are longer than it."""
+        return _longer(self.located, f"{postal_code}{PLACE}{prefix}")
+
+
+PLACE = "|"  # between a postal code and a name in `Extensions.located`
+
+
+def _longer(ordered: Sequence[str], prefix: str) -> int:
+    start = bisect_left(ordered, prefix)
+    end = bisect_left(ordered, prefix + "\x7f", lo=start)
+    return end - start - (1 if start < end and ordered[start] == prefix else 0)
 
 
 def rfcs_agree(left: Row, right: Row) -> bool:
@@ -143,7 +164,9 @@ def _unmatched(mine: list[str], theirs: list[str]) -> list[str]:
 
 def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
     a, b = left["name"], right["name"]
-    short, long_, short_row = (a, b, left) if len(a) <= len(b) else (b, a, right)
+    short, long_, short_row, long_row = (
+        (a, b, left, right) if len(a) <= len(b) else (b, a, right, left)
+    )
     cut = short_row["name_cut"] == "1"
     if short == long_:
         # Two records under one cut name: ambiguous when several longer names start that way.
@@ -151,10 +174,27 @@ def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
             short
         ) >= 2
     if cut and long_.startswith(short):
-        return extensions.count(short) >= 2
+        return extensions.count(short) >= 2 and not _one_there(
+            short_row, long_row, short, extensions
+        )
     if long_.startswith(short + " "):
-        return extensions.count(short + " ") >= 2
+        prefix = short + " "
+        return extensions.count(prefix) >= 2 and not _one_there(
+            short_row, long_row, prefix, extensions
+        )
     return False
+
+
+def _one_there(short_row: Row, long_row: Row, prefix: str, extensions: Extensions) -> bool:
+    """Both records give one postal code, and the longer name is the only one that extends
+    `prefix` there: the address tells which of the extending firms the short name is. Firms of
+    one group often share an address; then several extend it there, and the pair is held."""
+    postal = short_row["postal_code"]
+    return (
+        postal is not None
+        and postal == long_row["postal_code"]
+        and extensions.count_at(prefix, postal) == 1
+    )
 
 
 def _cut_contradicted(left: Row, right: Row, others: float) -> bool:

@@ -463,4 +463,6 @@ def _guarded(pairs: list[Pair], profiles: Profiles, new_rows: list[dict[str, Any
     taken = profiles.table.take(list(stored.values())).to_pylist() if stored else []
     rows.update(zip(stored, taken, strict=True))
     names = [*profiles.table["name"].to_pylist(), *(r["name"] for r in new_rows)]
-    return guards.guard_pairs(pairs, rows, guards.Extensions.of(names))
+    postal = [*profiles.table["postal_code"].to_pylist(), *(r["postal_code"] for r in new_rows)]
+    extensions = guards.Extensions.of(names, zip(names, postal, strict=True))
+    return guards.guard_pairs(pairs, rows, extensions)

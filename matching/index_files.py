@@ -5,9 +5,9 @@ in the page cache instead of building N copies of a million-profile index on the
 `index<FORMAT>-<link run>/` holds the profiles as the model saw them with each one's entity
 (`profiles.arrow`, Arrow IPC, uncompressed), one `hashed.Postings` per lookup key and for the
 rare words, the corpus counts (`hashed.Counts`) and the corpus's distinct names, sorted
-(`names.arrow`, for the guards' extension counts). The link run writes it after its state; a
-worker that finds a state without one (written before this format, or the link run died first)
-writes it. Either way under an exclusive lock on `index.lock`, into a temporary directory renamed
+(`names.arrow`, and by postal code `located.arrow`, for the guards' extension counts). The link
+run writes it after its state; a worker that finds a state without one (written before this
+format, or the link run died first) writes it. Either way under an exclusive lock on `index.lock`, into a temporary directory renamed
 into place when complete: a directory is never rewritten, and a reader sees all of it or none.
 Directories of older runs are removed; a worker still mapping one keeps reading it (the files
 live on, unlinked, until it unmaps them)."""
@@ -32,13 +32,13 @@ import structlog
 from sqlalchemy import Engine, select
 
 from app.store.tables import EntityMember
-from matching import hashed
+from matching import guards, hashed
 from matching import state as link_state
 from matching.features import COLUMNS, MAX_RARE_TOKEN_FIRMS
 
 log = structlog.get_logger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: located.arrow, the names by postal code
 META = "index.json"
 LOCK = "index.lock"
 COUNTS = ("names", "cores", "tokens")
@@ -115,11 +115,13 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
     lookups: dict[str, dict[str, list[int]]] = {name: defaultdict(list) for name in key_names()}
     tokens: dict[str, list[int]] = defaultdict(list)
     names: set[str] = set()
+    places: list[tuple[str | None, str | None]] = []
     for number, row in enumerate(_rows(profiles)):
         for name, value in keys_of(row):
             lookups[name][value].append(number)
         if row["name"]:
             names.add(row["name"])
+            places.append((row["name"], row["postal_code"]))
             for token in set(row["name"].split()):
                 if usable_token(token, token_firms):
                     tokens[token].append(number)
@@ -127,7 +129,10 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
     for name, buckets in lookups.items():
         hashed.Postings.write(temporary, f"key-{name}", buckets)
     hashed.Postings.write(temporary, TOKENS, tokens)
-    hashed.write_table(temporary / "names.arrow", pa.table({"name": sorted(names)}))
+    extensions = guards.Extensions.of(names, places)
+    del places
+    hashed.write_table(temporary / "names.arrow", pa.table({"name": list(extensions.names)}))
+    hashed.write_table(temporary / "located.arrow", pa.table({"name": list(extensions.located)}))
     meta = {
         "format": FORMAT,
         "link_run_id": state.link_run_id,

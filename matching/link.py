@@ -194,7 +194,10 @@ def _full(
 
     say(f"scoring blocked pairs among {len(table_rows):,} profiles")
     scored = splink_model.predict(table, model, threshold=options.review, backend=options.backend)
-    extensions = guards.Extensions.of(row["name"] for row in table_rows)
+    extensions = guards.Extensions.of(
+        (row["name"] for row in table_rows),
+        ((row["name"], row["postal_code"]) for row in table_rows),
+    )
     pairs = guards.guard_pairs(
         pairs_of(scored, weights), {row["unique_id"]: row for row in table_rows}, extensions
     )

@@ -76,6 +76,7 @@ class Index:
         table = hashed.mapped_table(directory / "profiles.arrow")
         counts = [hashed.Counts(directory, f"count-{n}") for n in index_files.COUNTS]
         names = hashed.mapped_table(directory / "names.arrow").column("name")
+        located = hashed.mapped_table(directory / "located.arrow").column("name")
         rows = ProfileRows(table)
         return cls(
             weights=ModelWeights.from_model(model),
@@ -88,7 +89,7 @@ class Index:
                 name: hashed.Postings(directory, f"key-{name}") for name in index_files.key_names()
             },
             tokens=hashed.Postings(directory, index_files.TOKENS),
-            extensions=guards.Extensions(hashed.Strings(names)),
+            extensions=guards.Extensions(hashed.Strings(names), hashed.Strings(located)),
         )
 
     def _holds(self, key: str, value: str) -> hashed.Verify:

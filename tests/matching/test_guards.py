@@ -81,6 +81,34 @@ def test_a_name_cut_at_a_publishers_length_links_only_to_its_one_extension() -> 
     assert reason(cut, cut, guards.Extensions.of([cut, full, other])) == guards.EXTENDED
 
 
+def _placed(name: str, postal: str | None, key: str) -> dict[str, Any]:
+    return features(RawRecord(key, "test", name, None, postal))
+
+
+def test_a_cut_name_is_told_apart_by_the_one_extension_at_its_address() -> None:
+    cut = "PAVIMENTOS Y TERRACERIAS DEL PONIENTE D"
+    full = "PAVIMENTOS Y TERRACERIAS DEL PONIENTE DE JALISCO"
+    other = "PAVIMENTOS Y TERRACERIAS DEL PONIENTE DURANGUENSE"
+    names = [cut, full, other]
+    apart = guards.Extensions.of(names, [(cut, "44100"), (full, "44100"), (other, "34000")])
+    short, long_ = _placed(cut, "44100", "a"), _placed(full, "44100", "b")
+    assert apart.count(short["name"]) == 2 and apart.count_at(short["name"], "44100") == 1
+    assert guards.reason(short, long_, apart) is None
+    # Firms of one group at one address: the address does not tell them apart.
+    together = guards.Extensions.of(names, [(full, "44100"), (other, "44100")])
+    assert guards.reason(short, long_, together) == guards.EXTENDED
+    # Another address, or none, on either side: still any of the firms.
+    assert guards.reason(_placed(cut, "06600", "a"), long_, apart) == guards.EXTENDED
+    assert guards.reason(_placed(cut, None, "a"), long_, apart) == guards.EXTENDED
+    # Whole words fewer, the same rule.
+    stem, grown = "TRANSPORTES MONTERO", "TRANSPORTES MONTERO DEL NORTE"
+    family = [stem, grown, "TRANSPORTES MONTERO AEREOS"]
+    located = guards.Extensions.of(family, [(grown, "64000"), (family[2], "66000")])
+    left, right = _placed(stem, "64000", "a"), _placed(grown, "64000", "b")
+    assert guards.reason(left, right, located) is None
+    assert guards.reason(left, right, guards.Extensions.of(family)) == guards.EXTENDED
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [
