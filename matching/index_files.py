@@ -7,9 +7,9 @@ in the page cache instead of building N copies of a million-profile index on the
 rare words, the corpus counts (`hashed.Counts`) and the corpus's distinct names, sorted
 (`names.arrow`, and by postal code `located.arrow`, for the guards' extension counts). The link
 run writes it after its state; a worker that finds a state without one (written before this
-format, or the link run died first) writes it. Either way under an exclusive lock on `index.lock`, into a temporary directory renamed
-into place when complete: a directory is never rewritten, and a reader sees all of it or none.
-Directories of older runs are removed; a worker still mapping one keeps reading it (the files
+format, or the link run died first) writes it. Either way under an exclusive lock on
+`index.lock`, into a temporary directory renamed into place when complete: a directory is never
+rewritten, and a reader sees all of it or none. Directories of older runs are removed; a worker still mapping one keeps reading it (the files
 live on, unlinked, until it unmaps them)."""
 
 from __future__ import annotations
