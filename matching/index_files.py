@@ -9,8 +9,8 @@ rare words, the corpus counts (`hashed.Counts`) and the corpus's distinct names,
 run writes it after its state; a worker that finds a state without one (written before this
 format, or the link run died first) writes it. Either way under an exclusive lock on
 `index.lock`, into a temporary directory renamed into place when complete: a directory is never
-rewritten, and a reader sees all of it or none. Directories of older runs are removed; a worker still mapping one keeps reading it (the files
-live on, unlinked, until it unmaps them)."""
+rewritten, and a reader sees all of it or none. Directories of older runs are removed; a worker
+still mapping one keeps reading it (the files live on, unlinked, until it unmaps them)."""
 
 from __future__ import annotations
 
