@@ -103,7 +103,7 @@ class Postings:
         values = list(buckets)
         found = hash_array(values)
         order = pc.sort_indices(found).to_pylist()
-        ordered = found.take(pa.array(order)).to_pylist()
+        ordered = found.take(pa.array(order, pa.int64())).to_pylist()  # typed when empty
         keys: list[int] = []
         starts = [0]
         numbers: list[int] = []

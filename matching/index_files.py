@@ -131,8 +131,11 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
     hashed.Postings.write(temporary, TOKENS, tokens)
     extensions = guards.Extensions.of(names, places)
     del places
-    hashed.write_table(temporary / "names.arrow", pa.table({"name": list(extensions.names)}))
-    hashed.write_table(temporary / "located.arrow", pa.table({"name": list(extensions.located)}))
+    # Typed: a corpus without postal codes gives no located names, and an untyped empty column
+    # would be Arrow's null type, which the mapped reader cannot take from.
+    for file, values in (("names", extensions.names), ("located", extensions.located)):
+        column = pa.array(list(values), pa.string())
+        hashed.write_table(temporary / f"{file}.arrow", pa.table({"name": column}))
     meta = {
         "format": FORMAT,
         "link_run_id": state.link_run_id,
