@@ -29,7 +29,7 @@ from app.i18n import N_, REGISTRIES, SOURCES, WORDS, Language, sanction_kind
 from app.schemas import MAX_NAME
 from app.web import origin, sessions, timeline
 from app.web.origin import origin_of
-from app.web.sessions import Session
+from app.web.sessions import SignedIn
 from matching import entities, explain, rfc
 from matching.explain import Translator
 from matching.judgements import record as judge
@@ -137,7 +137,7 @@ def render(request: Request, name: str, code: int = 200, **context: Any) -> HTML
     return answer
 
 
-async def current_session(request: Request) -> Session:
+async def current_session(request: Request) -> SignedIn:
     found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
     if found is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -145,12 +145,12 @@ async def current_session(request: Request) -> Session:
     return found
 
 
-SessionDep = Annotated[Session, Depends(current_session)]
+SessionDep = Annotated[SignedIn, Depends(current_session)]
 
 
 async def session_or_key(
     request: Request, api_key: Annotated[str | None, Query(max_length=200)] = None
-) -> Session:
+) -> SignedIn:
     """The signed-in session; else, for a link carrying `api_key` (the view URL of a firm that
     OpenRefine opens from a reconciled cell), the key's holder for this one page.
 
@@ -169,14 +169,14 @@ async def session_or_key(
                     "That API key is unknown or revoked: sign in with a valid one."
                 )
             )
-        return Session(caller, csrf="", keyed=True)
+        return SignedIn(caller, csrf="", keyed=True)
     return await current_session(request)
 
 
-ViewerDep = Annotated[Session, Depends(session_or_key)]
+ViewerDep = Annotated[SignedIn, Depends(session_or_key)]
 
 
-def _need(request: Request, session: Session, action: str) -> None:
+def _need(request: Request, session: SignedIn, action: str) -> None:
     if not session.caller.may(action):
         message = (
             _tr(request)
@@ -186,7 +186,7 @@ def _need(request: Request, session: Session, action: str) -> None:
         raise Forbidden(message)
 
 
-def _csrf(request: Request, session: Session, sent: str | None) -> None:
+def _csrf(request: Request, session: SignedIn, sent: str | None) -> None:
     if not session.csrf_ok(sent):
         raise Forbidden(
             _tr(request).gettext(
