@@ -461,19 +461,9 @@ async def alerts_page(
     for a in listed:
         a["certainty"] = explain.certainty(a["probability"], tr) if a["probability"] else ""
         a["reasons"] = explain.reasons(a["evidence"] or [], tr)
-    flash = {"confirm": N_("Alert confirmed."), "dismiss": N_("Alert dismissed.")}.get(done)
-    return render(
-        request,
-        "alerts.html",
-        title=tr.gettext("Alerts"),
-        page="alerts",
-        session=session,
-        alerts=listed,
-        status=status,
-        severity=severity,
-        buyer=buyer,
-        flash=tr.gettext(flash) if flash else None,
-    )
+    done_words = {"confirm": N_("Alert confirmed."), "dismiss": N_("Alert dismissed.")}
+    shown = {"alerts": listed, "status": status, "severity": severity, "buyer": buyer}
+    return _auditors_page(request, session, "alerts", N_("Alerts"), done_words.get(done), **shown)
 
 
 @router.post("/alerts/{alert_id}/review")
@@ -511,15 +501,30 @@ async def review_page(
         item["certainty"] = explain.certainty(item["probability"], tr)
         item["reasons"] = explain.reasons(item["evidence"], tr)
         item["held_apart"] = _held_apart(item["reason"], tr)
-    flash = {"same": N_("Recorded: the same firm."), "different": N_("Recorded: different firms.")}
+    done_words = {
+        "same": N_("Recorded: the same firm."),
+        "different": N_("Recorded: different firms."),
+    }
+    return _auditors_page(
+        request, session, "review", N_("Review queue"), done_words.get(done), queue=queue
+    )
+
+
+def _auditors_page(
+    request: Request, session: SignedIn, page: str, title: str, done: str | None, **context: Any
+) -> HTMLResponse:
+    """The alerts or the review queue (`page`: its template and menu entry), with `done` (what
+    the form just posted did) as the flash; `title` and `done` untranslated."""
+    tr = _tr(request)
+    flash = tr.gettext(done) if done else None
     return render(
         request,
-        "review.html",
-        title=tr.gettext("Review queue"),
-        page="review",
+        f"{page}.html",
+        title=tr.gettext(title),
+        page=page,
         session=session,
-        queue=queue,
-        flash=tr.gettext(flash[done]) if done in flash else None,
+        flash=flash,
+        **context,
     )
 
 
