@@ -51,30 +51,19 @@ def linked_touching(*, conn: Connection, keys: Sequence[str]) -> Iterator[LinkRo
     )
 
 
+# In the order of the rows' fields (`app.alerts.detect._Row`).
+_AWARD = (Award.id, Award.ocid, Award.kind, Award.item_id, Award.award_id)
+_DAYS = (Award.date, Award.date_signed, Award.period_start)
+_WHAT = (Award.value_amount, Award.currency, Award.buyer_name, Award.source_file)
+_SUPPLIER = (AwardSupplier.party_key, AwardSupplier.name, AwardSupplier.rfc_raw)
+_FIRM = (EntityMember.entity_id, EntityMember.probability)
+
+
 def award_suppliers(*, conn: Connection) -> Iterator[Sequence[Any]]:
     """Per award and named supplier: the award's dates, value, buyer and source, the supplier's
     party key, name and RFC, and the firm (and probability) its party record is in, if any."""
     query = (
-        select(
-            Award.id,
-            Award.ocid,
-            Award.kind,
-            Award.item_id,
-            Award.award_id,
-            Award.date,
-            Award.date_signed,
-            Award.period_start,
-            Award.value_amount,
-            Award.currency,
-            Award.buyer_name,
-            Award.source_file,
-            IngestRun.retrieved_at,
-            AwardSupplier.party_key,
-            AwardSupplier.name,
-            AwardSupplier.rfc_raw,
-            EntityMember.entity_id,
-            EntityMember.probability,
-        )
+        select(*_AWARD, *_DAYS, *_WHAT, IngestRun.retrieved_at, *_SUPPLIER, *_FIRM)
         .join(AwardSupplier, AwardSupplier.award_pk == Award.id)
         .join(IngestRun, IngestRun.id == Award.run_id)
         .join(
