@@ -53,6 +53,10 @@ _OPENERS = {"begin", "connect", "Session", "sessionmaker"}
 _SQL = {"select", "insert", "update", "delete", "text"}
 
 
+def _is_in(value: ast.expr, modules: set[str], attr: str) -> bool:
+    return isinstance(value, ast.Name) and value.id in modules and attr in _SQL
+
+
 def _storage_outside_the_store(folder: str, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
     """(file, what) for every connection or session opened, and every SQL builder imported from
     SQLAlchemy, in the package `folder` outside the paths in `allowed`."""
@@ -61,7 +65,15 @@ def _storage_outside_the_store(folder: str, allowed: tuple[str, ...]) -> list[tu
         where = path.relative_to(ROOT).as_posix()
         if any(where == a or where.startswith(a + "/") for a in allowed):
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {  # what `import sqlalchemy as sa` binds, to find `sa.select(...)`
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+            if alias.name.startswith("sqlalchemy")
+        }
+        for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
@@ -69,6 +81,8 @@ def _storage_outside_the_store(folder: str, allowed: tuple[str, ...]) -> list[tu
                     found.append((where, f"{name}() at line {node.lineno}"))
             elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
                 found.extend((where, alias.name) for alias in node.names if alias.name in _SQL)
+            elif isinstance(node, ast.Attribute) and _is_in(node.value, modules, node.attr):
+                found.append((where, f"{ast.unparse(node)}"))
     return found
 
 
