@@ -126,8 +126,9 @@ class AuditWriter:
     def _commit(self, batch: list[dict[str, Any]]) -> None:
         while True:
             try:
-                # Its own transaction per batch, on purpose: the writer serves many requests,
-                # and a batch counts as written only once committed.
+                # The writer owns its transactions on purpose: a batch holds the entries of
+                # many requests, off their threads, and counts as written (for `flush`) only
+                # once committed; a failed one is retried whole.
                 with transaction(self._engine) as conn:
                     audit_log.add(conn=conn, entries=batch)
                 break
