@@ -46,3 +46,48 @@ def test_no_storage_module_is_left_at_its_old_path() -> None:
     old = ["app/models.py", "app/db.py", "app/bulk.py", "ingest/store.py", "ingest/runs.py"]
     old += ["matching/store.py", "matching/neighbourhood.py"]
     assert [p for p in old if (ROOT / p).exists()] == []
+
+
+# What only app/store may do: open a connection or an ORM session, and write SQL.
+_OPENERS = {"begin", "connect", "Session", "sessionmaker"}
+_SQL = {"select", "insert", "update", "delete", "text"}
+
+
+def _is_in(value: ast.expr, modules: set[str], attr: str) -> bool:
+    return isinstance(value, ast.Name) and value.id in modules and attr in _SQL
+
+
+def _storage_outside_the_store(folder: str, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(file, what) for every connection or session opened, and every SQL builder imported from
+    SQLAlchemy, in the package `folder` outside the paths in `allowed`."""
+    found = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        where = path.relative_to(ROOT).as_posix()
+        if any(where == a or where.startswith(a + "/") for a in allowed):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {  # what `import sqlalchemy as sa` binds, to find `sa.select(...)`
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+            if alias.name.startswith("sqlalchemy")
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in _OPENERS:
+                    found.append((where, f"{name}() at line {node.lineno}"))
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                found.extend((where, alias.name) for alias in node.names if alias.name in _SQL)
+            elif isinstance(node, ast.Attribute) and _is_in(node.value, modules, node.attr):
+                found.append((where, f"{ast.unparse(node)}"))
+    return found
+
+
+def test_only_the_store_opens_connections_and_writes_sql() -> None:
+    """The caller owns the transaction: outside app/store, code opens one with
+    `app.store.engine.transaction` / `unit_of_work` / `reading` and passes it to store functions.
+    (The alembic scripts run the migrations' own SQL.)"""
+    assert _storage_outside_the_store("app", ("app/store", "app/alembic")) == []
