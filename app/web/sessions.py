@@ -56,10 +56,6 @@ class SignedIn:
         )
 
 
-# The name it had before; kept for the code that knows it by that name.
-Session = SignedIn
-
-
 def _secret(engine: Engine) -> bytes:
     where = engine.url.render_as_string(hide_password=True)
     if (known := _SECRETS.get(where)) is None:
