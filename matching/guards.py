@@ -323,15 +323,17 @@ class FirmCoherence:
     extensions: Extensions
 
     def name(self, key: str) -> str | None:
-        """What the clustering compares of a firm's records: each distinct name, and a cut
-        name once per postal code (the address is what tells its firms apart)."""
+        """What the clustering compares of a firm's records: each distinct name under each
+        legal form it comes with (a record without a form must not stand for the name's
+        records with one), and a cut name once per postal code (the address is what tells its
+        firms apart)."""
         row = self.rows.get(key)
-        if row is None:
+        if row is None or row["name"] is None:
             return None
+        face = f"{row['name']}{PLACE}{row['legal_form'] or ''}"
         if _cut_for_sure(row, self.extensions) and row["postal_code"] is not None:
-            return f"{row['postal_code']}{PLACE}{row['name']}"
-        name: str | None = row["name"]
-        return name
+            return f"{row['postal_code']}{PLACE}{face}"
+        return face
 
     def conflict(self, a: str, b: str) -> str | None:
         left, right = self.rows.get(a), self.rows.get(b)
