@@ -46,3 +46,36 @@ def test_no_storage_module_is_left_at_its_old_path() -> None:
     old = ["app/models.py", "app/db.py", "app/bulk.py", "ingest/store.py", "ingest/runs.py"]
     old += ["matching/store.py", "matching/neighbourhood.py"]
     assert [p for p in old if (ROOT / p).exists()] == []
+
+
+def _opened(path: Path) -> list[str]:
+    """The calls in `path` that open a connection or a session: `x.begin()`, `x.connect()`,
+    `Session(...)`, `sessionmaker(...)`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        bare = isinstance(func, ast.Attribute) and not node.args and not node.keywords
+        if (name in ("begin", "connect") and bare) or name in ("Session", "sessionmaker"):
+            found.append(f"{path.name}:{node.lineno} {name}")
+    return found
+
+
+def test_matching_opens_no_connection_of_its_own() -> None:
+    """matching/ reads and writes through app/store with the caller's `conn` or `session`; an
+    entry point that owns its transaction opens it with app.store.engine.transaction or
+    unit_of_work, never with the engine's own begin(), connect() or a Session."""
+    wrong = [call for path in sorted((ROOT / "matching").rglob("*.py")) for call in _opened(path)]
+    assert wrong == []
+
+
+def test_the_guard_against_own_connections_sees_them(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "with engine.begin() as c: pass\nwith engine.connect() as c: pass\nS = Session(engine)\n"
+        "duckdb.connect(database=':memory:')\n",
+        encoding="utf-8",
+    )
+    assert sorted(_opened(source)) == ["m.py:1 begin", "m.py:2 connect", "m.py:3 Session"]
