@@ -48,18 +48,18 @@ def test_no_storage_module_is_left_at_its_old_path() -> None:
     assert [p for p in old if (ROOT / p).exists()] == []
 
 
-def _opened(path: Path) -> list[str]:
-    """The calls in `path` that open a connection or a session: `x.begin()`, `x.connect()`,
-    `Session(...)`, `sessionmaker(...)`."""
+def _opened(name: str, source: str) -> list[str]:
+    """The calls in the module `source` that open a connection or a session: `x.begin()`,
+    `x.connect()`, `Session(...)`, `sessionmaker(...)`."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         bare = isinstance(func, ast.Attribute) and not node.args and not node.keywords
-        if (name in ("begin", "connect") and bare) or name in ("Session", "sessionmaker"):
-            found.append(f"{path.name}:{node.lineno} {name}")
+        if (called in ("begin", "connect") and bare) or called in ("Session", "sessionmaker"):
+            found.append(f"{name}:{node.lineno} {called}")
     return found
 
 
@@ -67,15 +67,13 @@ def test_matching_opens_no_connection_of_its_own() -> None:
     """matching/ reads and writes through app/store with the caller's `conn` or `session`; an
     entry point that owns its transaction opens it with app.store.engine.transaction or
     unit_of_work, never with the engine's own begin(), connect() or a Session."""
-    wrong = [call for path in sorted((ROOT / "matching").rglob("*.py")) for call in _opened(path)]
+    paths = sorted((ROOT / "matching").rglob("*.py"))
+    wrong = [call for p in paths for call in _opened(p.name, p.read_text(encoding="utf-8"))]
     assert wrong == []
 
 
-def test_the_guard_against_own_connections_sees_them(tmp_path: Path) -> None:
-    source = tmp_path / "m.py"
-    source.write_text(
-        "with engine.begin() as c: pass\nwith engine.connect() as c: pass\nS = Session(engine)\n"
-        "duckdb.connect(database=':memory:')\n",
-        encoding="utf-8",
-    )
-    assert sorted(_opened(source)) == ["m.py:1 begin", "m.py:2 connect", "m.py:3 Session"]
+def test_the_guard_against_own_connections_sees_them() -> None:
+    lines = ["with engine.begin() as c: pass", "with engine.connect() as c: pass"]
+    lines += ["s = Session(engine)", "d = duckdb.connect(database=':memory:')"]
+    found = sorted(_opened("m.py", "\n".join(lines)))
+    assert found == ["m.py:1 begin", "m.py:2 connect", "m.py:3 Session"]

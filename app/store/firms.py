@@ -66,19 +66,12 @@ def members(entity_id: str, *, conn: Connection) -> Sequence[AnyRow]:
 
 
 def links_touching(keys: Collection[str], *, conn: Connection) -> Sequence[AnyRow]:
-    """The links with either end among `keys`, most probable first."""
+    """The links with either end among `keys` (their rows, `LinkOut`'s fields among them), most
+    probable first."""
     if not keys:
         return []
     return conn.execute(
-        select(
-            Link.record_a,
-            Link.record_b,
-            Link.probability,
-            Link.match_weight,
-            Link.status,
-            Link.reason,
-            Link.evidence,
-        )
+        select(Link)
         .where(or_(Link.record_a.in_(keys), Link.record_b.in_(keys)))
         .order_by(Link.probability.desc())
     ).all()
