@@ -51,7 +51,6 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
@@ -357,13 +356,6 @@ def _day(value: str) -> date | None:
     return parse_day(text)
 
 
-def _amount(value: str) -> Decimal | None:
-    try:
-        return Decimal(value) if value else None
-    except InvalidOperation:
-        return parse_amount(value)  # "1,234.50", "$ 1234": or ValueError
-
-
 def _item(
     row: list[str],
     width: int,
@@ -378,7 +370,7 @@ def _item(
     if not procedure:
         return Rejected(position, _join(row), "no Número de procedimiento: the contract has no key")
     try:
-        amount = _amount(row[c.amount])
+        amount = parse_amount(row[c.amount])
     except ValueError:
         return Rejected(position, _join(row), f"unreadable Importe DRC {row[c.amount]!r}")
     dates = []

@@ -6,11 +6,11 @@ instead of crashing or silently storing nonsense."""
 from __future__ import annotations
 
 import json
-import math
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from app.errors import BadData
+from ingest.amounts import UnreadableAmount, amount_of
 from ingest.rows import RAW_LIMIT, Address
 
 
@@ -83,33 +83,15 @@ def objects(value: object, where: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def amount(value: object, where: str) -> Decimal | None:
-    """A monetary amount: numbers, or strings such as "1,234.50" and "$ 1 234"."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise MalformedRelease(f"{where} is a boolean, expected a number")
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise MalformedRelease(f"{where} is {value!r}, expected a finite number")
-        return Decimal(repr(value))  # repr is the shortest round-trip text, not binary noise
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise MalformedRelease(f"{where} is {value}, expected a finite number")
-        return value
-    if isinstance(value, str):
-        cleaned = value.strip().replace(",", "").replace("$", "").replace(" ", "")
-        if not cleaned:
-            return None
-        try:
-            parsed = Decimal(cleaned)
-        except InvalidOperation:
-            raise MalformedRelease(f"{where} is {value!r}, expected a number") from None
-        if not parsed.is_finite():
-            raise MalformedRelease(f"{where} is {value!r}, expected a finite number")
-        return parsed
-    raise MalformedRelease(f"{where} is {_kind(value)}, expected a number")
+    """A monetary amount: numbers, or strings such as "1,234.50" and "$ 1 234" (the one rule of
+    `ingest.amounts`)."""
+    if value is not None and not isinstance(value, int | float | Decimal | str):
+        raise MalformedRelease(f"{where} is {_kind(value)}, expected a number")
+    try:
+        return amount_of(value)
+    except UnreadableAmount as error:
+        shown = "a boolean" if isinstance(value, bool) else repr(value)
+        raise MalformedRelease(f"{where} is {shown}, {error}") from None
 
 
 def address(value: object, where: str) -> Address:

@@ -398,9 +398,7 @@ def _load_batch(
         if bad:
             _quarantine(conn, job, source_file, run_id, bad, result, now)
         counts = _store(conn, job, good, source_file, run_id, now, seen)
-    result.loaded += counts.loaded
-    result.updated += counts.updated
-    result.unchanged += counts.unchanged
+    counts.add_to(result)
 
 
 def _store(

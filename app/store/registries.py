@@ -35,9 +35,13 @@ class Counts:
     unchanged: int = 0
 
     def add(self, other: Counts) -> None:
-        self.loaded += other.loaded
-        self.updated += other.updated
-        self.unchanged += other.unchanged
+        other.add_to(self)
+
+    def add_to(self, total: Any) -> None:
+        """Add these counts to the fields of the same names on `total` (a running `Counts`, or
+        an ingest's per-file result)."""
+        for name in ("loaded", "updated", "unchanged"):
+            setattr(total, name, getattr(total, name) + getattr(self, name))
 
 
 def upsert_registry_rows(

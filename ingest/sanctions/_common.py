@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
+from ingest.amounts import UnreadableAmount, amount_of
 from ingest.rows import UnreadableSource
 
 SANCTION_KINDS = (
@@ -49,26 +50,12 @@ def key_part(value: object) -> str:
 def parse_amount(value: object) -> Decimal | None:
     """A money amount published as a number or a numeric string ("967896", "1,077,312.00").
 
-    Empty gives None; anything else unreadable raises ValueError so the caller can quarantine.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(str(value))  # str() avoids binary-float noise (0.1 -> 0.1000000000000000055)
-    text = str(value).strip().replace(",", "").replace("$", "").strip()
-    if not text:
-        return None
+    Empty gives None; anything else unreadable raises ValueError so the caller can quarantine
+    (the one rule of `ingest.amounts`)."""
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"unreadable amount {value!r}") from None
-    if not amount.is_finite():
-        raise ValueError(f"unreadable amount {value!r}")
-    return amount
+        return amount_of(value)
+    except UnreadableAmount as error:
+        raise ValueError(f"unreadable amount {value!r}: {error}") from None
 
 
 def raw_json(value: object) -> str:

@@ -181,16 +181,20 @@ def test_unreadable_amounts_and_dates_are_quarantined_with_their_line(tmp_path: 
     cut[3][START] = "mañana"
     cut[4] = cut[4][:5]
     cut[5][AMOUNT] = "$1,234.50"  # readable, if untidy
+    cut[6][AMOUNT] = "NaN"  # Decimal reads it, and a figure that is not one was stored
+    cut[7][AMOUNT] = "1 234 567.00"  # spaces between thousands, as OCDS amounts are read
     items, rejected = _read(_write(tmp_path / "dirty_2026-03-08.csv", header, cut))
-    assert len(items) == 6
+    assert len(items) == 5
     assert [(r.position, r.reason.split(" '")[0]) for r in rejected] == [
         ("line 3", "unreadable Importe DRC"),
         ("line 4", "unreadable Fecha de firma del contrato"),
         ("line 5", "unreadable Fecha de inicio del contrato"),
         ("line 6", "5 columns, the header has 21"),
+        ("line 8", "unreadable Importe DRC"),
     ]
     assert "doce mil" in rejected[0].raw
     assert items[1].awards[0].value_amount == Decimal("1234.50")
+    assert items[2].awards[0].value_amount == Decimal("1234567.00")
 
 
 def test_a_supplier_without_rfc_is_keyed_by_its_name(tmp_path: Path) -> None:
