@@ -17,15 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.keys import Caller
-from app.store.tables import AuditEntry
+from app.store import audit_log
+from app.store.engine import reading, transaction
 
 log = structlog.get_logger(__name__)
 
-_INSERT = insert(AuditEntry)  # built once: per-check cost
 BATCH = 500
 RETRY_SECONDS = 0.5
 # How long a read of the log waits for this process's queued entries to be committed.
@@ -59,8 +59,8 @@ def record(
     model_version: str | None,
 ) -> None:
     """Write one entry now, in its own transaction."""
-    with engine.begin() as conn:
-        conn.execute(_INSERT, entry(caller, action, query, verdict, model_version))
+    with transaction(engine) as conn:
+        audit_log.add(conn=conn, entries=entry(caller, action, query, verdict, model_version))
 
 
 class AuditWriter:
@@ -126,8 +126,11 @@ class AuditWriter:
     def _commit(self, batch: list[dict[str, Any]]) -> None:
         while True:
             try:
-                with self._engine.begin() as conn:
-                    conn.execute(_INSERT, batch)
+                # The writer owns its transactions on purpose: a batch holds the entries of
+                # many requests, off their threads, and counts as written (for `flush`) only
+                # once committed; a failed one is retried whole.
+                with transaction(self._engine) as conn:
+                    audit_log.add(conn=conn, entries=batch)
                 break
             except SQLAlchemyError as exc:  # the database is away: keep the batch, try again
                 log.error("audit.write_failed", entries=len(batch), error=str(exc))
@@ -138,16 +141,11 @@ class AuditWriter:
 
 
 def page(engine: Engine, *, page: int, per_page: int) -> dict[str, Any]:
-    with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
-        rows = conn.execute(
-            select(AuditEntry)
-            .order_by(AuditEntry.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        ).all()
+    with reading(engine) as conn:
+        total = audit_log.count(conn=conn)
+        rows = audit_log.newest(conn=conn, offset=(page - 1) * per_page, limit=per_page)
     return {
-        "total": int(total),
+        "total": total,
         "page": page,
         "per_page": per_page,
         "items": [

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine
 
 from app.errors import BadRequest
-from app.store.tables import ApiKey
+from app.store import api_keys
+from app.store.engine import reading, transaction
 
 ROLES = ("officer", "auditor", "admin")
 # What each role may do; a role includes the powers listed for it only.
@@ -48,50 +49,38 @@ def create(engine: Engine, *, role: str, name: str) -> tuple[int, str]:
     if not name.strip():
         raise KeyError_("say who the key is for (--name)")
     key = "tg_" + secrets.token_urlsafe(32)
-    with engine.begin() as conn:
-        key_id = conn.execute(
-            insert(ApiKey)
-            .values(
-                name=name,
-                role=role,
-                key_hash=_hash(key),
-                prefix=key[:10],
-                created_at=datetime.now(UTC),
-            )
-            .returning(ApiKey.id)
-        ).scalar_one()
-    return int(key_id), key
+    with transaction(engine) as conn:
+        key_id = api_keys.add(
+            conn=conn,
+            name=name,
+            role=role,
+            key_hash=_hash(key),
+            prefix=key[:10],
+            at=datetime.now(UTC),
+        )
+    return key_id, key
 
 
 def revoke(engine: Engine, key_id_or_prefix: str) -> int:
     """Revoke by id or by the key's first characters; returns how many keys were revoked."""
-    with engine.begin() as conn:
-        where = (
-            ApiKey.id == int(key_id_or_prefix)
-            if key_id_or_prefix.isdigit()
-            else ApiKey.prefix == key_id_or_prefix[:10]
+    by_id = key_id_or_prefix.isdigit()
+    with transaction(engine) as conn:
+        return api_keys.revoke(
+            conn=conn,
+            key_id=int(key_id_or_prefix) if by_id else None,
+            prefix=None if by_id else key_id_or_prefix[:10],
+            at=datetime.now(UTC),
         )
-        result = conn.execute(
-            update(ApiKey)
-            .where(where, ApiKey.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC))
-        )
-        return int(result.rowcount or 0)
-
-
-_VERIFY = select(ApiKey.id, ApiKey.name, ApiKey.role).where(
-    ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)
-)
 
 
 def verify(engine: Engine, key: str) -> Caller | None:
-    with engine.connect() as conn:
-        row = conn.execute(_VERIFY, {"key_hash": _hash(key)}).first()
+    with reading(engine) as conn:
+        row = api_keys.active_by_hash(conn=conn, key_hash=_hash(key))
     return Caller(int(row[0]), row[1], row[2]) if row else None
 
 
 def listing(engine: Engine) -> list[dict[str, object]]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [
             {
                 "id": r.id,
@@ -101,7 +90,7 @@ def listing(engine: Engine) -> list[dict[str, object]]:
                 "created_at": r.created_at.isoformat(),
                 "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
             }
-            for r in conn.execute(select(ApiKey).order_by(ApiKey.id))
+            for r in api_keys.every(conn=conn)
         ]
 
 

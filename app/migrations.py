@@ -40,11 +40,11 @@ def downgrade(settings: Settings, revision: str = "base") -> None:
 def current(settings: Settings) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    from app.store.engine import make_engine
+    from app.store.engine import make_engine, reading
 
     engine = make_engine(settings)
     try:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()

@@ -11,9 +11,10 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from app.store.tables import IngestRun
+from app.store import sanctions_sources
+from app.store.engine import reading
 
 # A date in a file's name, as the registries' downloads and our captures are named:
 # sfp_directorio_sancionados_2026-06-11.json, sat_69b_listado_completo_2021-05-18.csv.
@@ -38,24 +39,8 @@ def published_on(source_file: str, last_modified: str | None = None) -> date | N
 
 def sanctions_as_of(engine: Engine) -> list[dict[str, Any]]:
     """Per registry, the file its sanctions now come from: the latest ingest that loaded."""
-    with engine.connect() as conn:
-        latest = (
-            select(IngestRun.scope, func.max(IngestRun.id).label("id"))
-            .where(IngestRun.kind == "sanctions", IngestRun.status == "ok")
-            .group_by(IngestRun.scope)
-            .subquery()
-        )
-        runs = conn.execute(
-            select(
-                IngestRun.scope,
-                IngestRun.source_file,
-                IngestRun.last_modified,
-                IngestRun.retrieved_at,
-                IngestRun.finished_at,
-            )
-            .join(latest, latest.c.id == IngestRun.id)
-            .order_by(IngestRun.scope)
-        ).all()
+    with reading(engine) as conn:
+        runs = sanctions_sources.latest_runs(conn=conn)
     return [
         {
             "registry": run.scope,

@@ -6,9 +6,12 @@ from __future__ import annotations
 import math
 from decimal import Decimal, InvalidOperation
 
+from app.errors import BadData
 
-class UnreadableAmount(ValueError):
-    """An amount that is not a finite number; the message says what was expected."""
+
+class UnreadableAmount(BadData, ValueError):
+    """An amount that is not a finite number; the message says what was expected. The readers
+    turn it into their own row-level reason (the row is quarantined, the file goes on)."""
 
 
 def amount_of(value: object) -> Decimal | None:

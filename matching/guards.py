@@ -225,7 +225,9 @@ def _cut_form(left: Row, right: Row) -> bool:
 
 # What makes two records not one firm, for the clustering; the other guards only ask a
 # person to confirm (a typo is as likely as a sibling, a cut name may be any of its firms).
-CONFLICTS = frozenset({PERSON_ORDER, DIFFERENT_WORDS, LEGAL_FORM})
+# A cut name at another address is a conflict: the cut took the words that told its firms
+# apart, and a hub record (the full name, with no address) must not join them all.
+CONFLICTS = frozenset({PERSON_ORDER, DIFFERENT_WORDS, LEGAL_FORM, CUT_CONTRADICTED})
 
 
 def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -> str | None:
@@ -321,12 +323,35 @@ class FirmCoherence:
     extensions: Extensions
 
     def name(self, key: str) -> str | None:
+        """What the clustering compares of a firm's records: each distinct name, and a cut
+        name once per postal code (the address is what tells its firms apart)."""
         row = self.rows.get(key)
-        return None if row is None else row["name"]
+        if row is None:
+            return None
+        if _cut_for_sure(row, self.extensions) and row["postal_code"] is not None:
+            return f"{row['postal_code']}{PLACE}{row['name']}"
+        return row["name"]
 
     def conflict(self, a: str, b: str) -> str | None:
         left, right = self.rows.get(a), self.rows.get(b)
         if left is None or right is None:
             return None
-        found = reason(left, right, self.extensions)
+        found = reason(left, right, self.extensions, _places(left, right, self.extensions))
         return found if found in CONFLICTS else None
+
+
+def _cut_for_sure(row: Row, extensions: Extensions) -> bool:
+    """A name of a cut-off length that a longer name in the corpus extends: a cut, not a name
+    that happens to be that long."""
+    return row["name_cut"] == "1" and extensions.count(row["name"]) >= 1
+
+
+def _places(left: Row, right: Row, extensions: Extensions) -> float:
+    """The clustering's stand-in for a pair's other evidence: against it when a record's name
+    is cut for sure and both give postal codes that differ (the address is all that is left to
+    tell its firms apart), nothing otherwise."""
+    a, b = left["postal_code"], right["postal_code"]
+    if a is None or b is None or a == b:
+        return 0.0
+    cut = _cut_for_sure(left, extensions) or _cut_for_sure(right, extensions)
+    return -1.0 if cut else 0.0

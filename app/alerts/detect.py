@@ -16,17 +16,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine
 
-from app.store.tables import (
-    Alert,
-    Award,
-    AwardSupplier,
-    EntityMember,
-    IngestRun,
-    Link,
-    Sanction,
-)
+from app.store import alert_scan
+from app.store import alerts as stored
+from app.store.engine import transaction
 from matching import sanction_facts
 from matching.award_dates import award_keys, day_of
 from matching.records import record_key
@@ -48,29 +42,17 @@ class ScanSummary:
 
 def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionFact]]:
     """The sanctions that can raise an alert (`verdict.ALERTING_KINDS`), by firm."""
-    query = (
-        select(EntityMember.entity_id, *sanction_facts.COLUMNS)
-        .join(EntityMember, EntityMember.record_key == "sanction:" + Sanction.source_key)
-        .join(IngestRun, IngestRun.id == Sanction.run_id)
-        .where(
-            Sanction.status == "active",
-            Sanction.kind.in_(ALERTING_KINDS),
-        )
+    rows = alert_scan.sanctions_with_firms(
+        conn=conn, columns=sanction_facts.COLUMNS, kinds=ALERTING_KINDS
     )
-    return sanction_facts.by_entity(conn.execute(query))
+    return sanction_facts.by_entity(rows)
 
 
 def _review_links(conn: Connection) -> dict[str, list[tuple[str, float, Any]]]:
     """Party record -> (entity of the other side, probability, evidence) for review-band links."""
-    other_entity = {
-        k: e for k, e in conn.execute(select(EntityMember.record_key, EntityMember.entity_id))
-    }
+    other_entity = alert_scan.firm_of_records(conn=conn)
     out: dict[str, list[tuple[str, float, Any]]] = defaultdict(list)
-    for a, b, p, evidence in conn.execute(
-        select(Link.record_a, Link.record_b, Link.probability, Link.evidence).where(
-            Link.status == "review"
-        )
-    ):
+    for a, b, p, evidence in alert_scan.links(conn=conn, status="review"):
         for party, other in ((a, b), (b, a)):
             if party.startswith("party:") and other in other_entity:
                 out[party].append((other_entity[other], float(p), evidence))
@@ -82,11 +64,7 @@ def _strongest_evidence(conn: Connection, keys: set[str]) -> dict[str, Any]:
     keys_list = sorted(keys)
     for start in range(0, len(keys_list), 2000):
         chunk = keys_list[start : start + 2000]
-        for a, b, p, evidence in conn.execute(
-            select(Link.record_a, Link.record_b, Link.probability, Link.evidence).where(
-                Link.status == "linked", (Link.record_a.in_(chunk)) | (Link.record_b.in_(chunk))
-            )
-        ):
+        for a, b, p, evidence in alert_scan.linked_touching(conn=conn, keys=chunk):
             for key in (a, b):
                 if key in keys and float(p) > best.get(key, (-1.0, None))[0]:
                     best[key] = (float(p), evidence)
@@ -116,47 +94,15 @@ class _Row:
 
 
 def _award_rows(conn: Connection, wanted_parties: set[str] | None) -> Iterator[_Row]:
-    query = (
-        select(
-            Award.id,
-            Award.ocid,
-            Award.kind,
-            Award.item_id,
-            Award.award_id,
-            Award.date,
-            Award.date_signed,
-            Award.period_start,
-            Award.value_amount,
-            Award.currency,
-            Award.buyer_name,
-            Award.source_file,
-            IngestRun.retrieved_at,
-            AwardSupplier.party_key,
-            AwardSupplier.name,
-            AwardSupplier.rfc_raw,
-            EntityMember.entity_id,
-            EntityMember.probability,
-        )
-        .join(AwardSupplier, AwardSupplier.award_pk == Award.id)
-        .join(IngestRun, IngestRun.id == Award.run_id)
-        .join(
-            EntityMember,
-            EntityMember.record_key == "party:" + AwardSupplier.party_key,
-            isouter=True,
-        )
-        .where(AwardSupplier.party_key.is_not(None))
-    )
-    # Per statement: on a Connection, execution_options() would stay set for the INSERTs that
-    # follow, and PostgreSQL cannot run an INSERT through a server-side cursor.
-    for row in conn.execute(query, execution_options={"yield_per": 20_000}):
-        yield _Row(*row)  # type: ignore[call-arg]
+    for row in alert_scan.award_suppliers(conn=conn):
+        yield _Row(*row)
 
 
 def scan(engine: Engine, *, now: datetime | None = None) -> ScanSummary:
     started = time.perf_counter()
     summary = ScanSummary()
     now = now or datetime.now(UTC)
-    with engine.begin() as conn:
+    with transaction(engine) as conn:
         sanctioned = _sanctions_by_entity(conn)
         review = _review_links(conn)
         by_process: dict[tuple[str, str], list[_Row]] = defaultdict(list)
@@ -261,16 +207,7 @@ def _store(
     now: datetime,
 ) -> None:
     existing = {
-        (r.award_key, r.sanction_key): r
-        for r in conn.execute(
-            select(
-                Alert.id,
-                Alert.award_key,
-                Alert.sanction_key,
-                Alert.status,
-                *(getattr(Alert, c) for c in _COMPARED),
-            )
-        )
+        (r.award_key, r.sanction_key): r for r in stored.existing(conn=conn, compared=_COMPARED)
     }
     inserts = []
     for pair, values in found.items():
@@ -293,8 +230,7 @@ def _store(
             # Reviewed alerts keep what the reviewer saw; only open ones follow a relink.
             summary.alerts_unchanged += 1
             continue
-        conn.execute(update(Alert).where(Alert.id == old.id).values(**values, updated_at=now))
+        stored.update_open(conn=conn, alert_id=old.id, values={**values, "updated_at": now})
         summary.alerts_updated += 1
-    for start in range(0, len(inserts), 2000):
-        conn.execute(insert(Alert), inserts[start : start + 2000])
+    stored.add(conn=conn, rows=inserts)
     summary.alerts_new = len(inserts)

@@ -24,14 +24,16 @@ from typing import Any
 
 import structlog
 from jinja2 import Environment
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app import i18n
 from app.alerts.mail import send_queued
-from app.alerts.subscriptions import SEVERITIES, lock_alerts, severities_from
+from app.alerts.subscriptions import SEVERITIES, severities_from
 from app.i18n import Language
 from app.settings import Settings
+from app.store import alerts as alerts_store
+from app.store import outbox, subscriptions
 from app.store.engine import unit_of_work
 from app.store.tables import Alert, OutboxMessage, Subscription
 from matching import explain
@@ -72,17 +74,11 @@ class Filters:
 def new_alerts(session: Session, sub: Subscription) -> list[Alert]:
     """The alerts after the subscription's position that pass its filters, oldest first."""
     filters = Filters.of(sub)
-    query = (
-        select(Alert)
-        .where(
-            Alert.id > sub.last_alert_id,
-            Alert.severity.in_(filters.severities),
-            Alert.status != "dismissed",
-        )
-        .order_by(Alert.id)
+    found = alerts_store.after(
+        session=session, last_id=sub.last_alert_id, severities=filters.severities
     )
     # The buyer filter runs here, not in SQL: accent-insensitive containment is not portable.
-    return [a for a in session.scalars(query) if filters.accepts(a)]
+    return [a for a in found if filters.accepts(a)]
 
 
 def _text(value: object) -> str:
@@ -200,31 +196,22 @@ def queue_digests(engine: Engine, settings: Settings, *, now: datetime | None = 
     now = now or datetime.now(UTC)
     queued = 0
     with unit_of_work(engine) as session:
-        lock_alerts(session)
-        subs = session.scalars(
-            select(Subscription).where(Subscription.active.is_(True)).order_by(Subscription.id)
-        ).all()
-        for sub in subs:
+        alerts_store.lock(session=session)
+        for sub in subscriptions.every(session=session, active_only=True):
             alerts = new_alerts(session, sub)
             if not alerts and not settings.digest_when_empty:
                 continue
-            if alerts:
-                # Compare-and-set: a digest run in another process that got here first has
-                # already queued these alerts; this one then queues nothing for the subscription.
-                moved = session.connection().execute(
-                    update(Subscription)
-                    .where(
-                        Subscription.id == sub.id,
-                        Subscription.last_alert_id == sub.last_alert_id,
-                    )
-                    .values(last_alert_id=max(a.id for a in alerts))
-                )
-                if moved.rowcount != 1:
-                    log.warning("digest.raced", subscription=sub.id)
-                    continue
+            # Compare-and-set: a digest run in another process that got here first has already
+            # queued these alerts; this one then queues nothing for the subscription.
+            if alerts and not subscriptions.move_position(
+                session=session, sub=sub, to=max(a.id for a in alerts)
+            ):
+                log.warning("digest.raced", subscription=sub.id)
+                continue
             subject, body_text, body_html = render(sub, alerts, settings, now)
-            session.add(
-                OutboxMessage(
+            outbox.add(
+                session=session,
+                message=OutboxMessage(
                     subscription_id=sub.id,
                     recipient=sub.email,
                     subject=subject,
@@ -234,7 +221,7 @@ def queue_digests(engine: Engine, settings: Settings, *, now: datetime | None = 
                     status="queued",
                     attempts=0,
                     created_at=now,
-                )
+                ),
             )
             queued += 1
     log.info("digest.queued", messages=queued)

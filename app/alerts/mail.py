@@ -16,24 +16,23 @@ database): two runs sending the same queued message concurrently would deliver i
 
 from __future__ import annotations
 
-import fcntl
 import smtplib
 import ssl
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 import structlog
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine
 
 from app.settings import Settings
-from app.store.tables import OutboxMessage
+from app.store import outbox
+from app.store.engine import reading, transaction
+from app.store.outbox import sender_lock as _sender_lock
 
 log = structlog.get_logger(__name__)
-_PG_LOCK_KEY = 0x74657374696730  # "testig0": any constant shared by every sender
 _ERROR_LENGTH = 300
 
 
@@ -127,81 +126,28 @@ def _quit(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-@contextmanager
-def _sender_lock(engine: Engine) -> Iterator[bool]:
-    """True when this process may send; False when another sender holds the lock."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_LOCK_KEY}))
-            conn.commit()  # the lock belongs to the session; no transaction left open
-            try:
-                yield got
-            finally:
-                if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
-                    conn.commit()
-        return
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield True  # a private database has no other sender
-        return
-    with open(f"{database}.outbox-lock", "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _queued_ids(engine: Engine) -> list[int]:
-    with engine.connect() as conn:
-        query = select(OutboxMessage.id).where(OutboxMessage.status == "queued")
-        return list(conn.scalars(query.order_by(OutboxMessage.created_at, OutboxMessage.id)))
-
-
 def _count_queued(engine: Engine) -> int:
-    with engine.connect() as conn:
-        query = select(func.count()).where(OutboxMessage.status == "queued")
-        return int(conn.scalar(query.select_from(OutboxMessage)) or 0)
+    with reading(engine) as conn:
+        return outbox.count_queued(conn=conn)
 
 
 def _load(engine: Engine, message_id: int) -> _Queued | None:
     """The message if it is still queued (the list of ids was read before the sends began)."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                OutboxMessage.id,
-                OutboxMessage.recipient,
-                OutboxMessage.subject,
-                OutboxMessage.body_text,
-                OutboxMessage.body_html,
-                OutboxMessage.created_at,
-            ).where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
-        ).first()
+    with reading(engine) as conn:
+        row = outbox.queued(conn=conn, message_id=message_id)
     return None if row is None else _Queued(*row)
 
 
+# Each mark is its own transaction, on purpose: a message marked sent stays marked if a later
+# send in the run fails or the process dies, so it is never sent again (see the docstring).
 def _mark_sent(engine: Engine, message_id: int, at: datetime) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
-            .values(status="sent", sent_at=at, attempts=OutboxMessage.attempts + 1)
-        )
+    with transaction(engine) as conn:
+        outbox.mark_sent(conn=conn, message_id=message_id, at=at)
 
 
 def _mark_failed(engine: Engine, message_ids: Sequence[int], error: str) -> int:
-    with engine.begin() as conn:
-        done = conn.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "queued")
-            .values(attempts=OutboxMessage.attempts + 1, last_error=error)
-        )
-    return int(done.rowcount or 0)
+    with transaction(engine) as conn:
+        return outbox.mark_failed(conn=conn, message_ids=message_ids, error=error)
 
 
 def send_queued(engine: Engine, settings: Settings) -> SendReport:
@@ -210,7 +156,9 @@ def send_queued(engine: Engine, settings: Settings) -> SendReport:
         if not mine:
             log.warning("mail.busy", reason="another sender is running")
             return SendReport(0, 0, _count_queued(engine))
-        sent, failed = _send_all(engine, settings, _queued_ids(engine))
+        with reading(engine) as conn:
+            ids = outbox.queued_ids(conn=conn)
+        sent, failed = _send_all(engine, settings, ids)
     report = SendReport(sent, failed, _count_queued(engine))
     log.info("mail.sent", **report.as_dict())
     return report

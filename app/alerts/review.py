@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine
 
 from app.errors import BadRequest, NotFound
-from app.store.tables import Alert
+from app.store import alerts as stored
+from app.store.engine import reading, transaction
 from matching.judgements import record as judge
 from matching.records import record_key
 
@@ -62,24 +63,20 @@ def listing(
 ) -> Iterator[dict[str, Any]]:
     """Alerts, oldest first (or newest), filtered by status, creation day, minimum severity and
     words of the buyer's name (any case)."""
-    query = select(Alert).order_by(Alert.id.desc() if newest_first else Alert.id)
-    if status:
-        query = query.where(Alert.status == status)
-    if since:
-        query = query.where(
-            Alert.created_at >= datetime.combine(since, datetime.min.time(), tzinfo=UTC)
-        )
+    allowed = None
     if severity:
         allowed = [s for s, rank in SEVERITY_RANK.items() if rank >= SEVERITY_RANK[severity]]
-        query = query.where(Alert.severity.in_(allowed))
-    if buyer and buyer.strip():
-        query = query.where(
-            func.lower(Alert.buyer_name).contains(buyer.strip().lower(), autoescape=True)
-        )
-    if limit is not None:
-        query = query.offset(offset).limit(limit)
-    with engine.connect() as conn:
-        for row in conn.execution_options(yield_per=5000).execute(query):
+    with reading(engine) as conn:
+        for row in stored.listing(
+            conn=conn,
+            status=status,
+            since=since,
+            severities=allowed,
+            buyer=buyer,
+            limit=limit,
+            offset=offset,
+            newest_first=newest_first,
+        ):
             yield as_dict(row)
 
 
@@ -96,20 +93,19 @@ def review(
         raise BadRequest(f"decision must be one of {', '.join(DECISIONS)}")
     if not_same_firm and decision != "dismiss":
         raise BadRequest("only a dismissal can say the supplier is not the sanctioned firm")
-    with engine.begin() as conn:
-        alert = conn.execute(select(Alert).where(Alert.id == alert_id)).first()
+    with transaction(engine) as conn:
+        alert = stored.get(conn=conn, alert_id=alert_id)
         if alert is None:
             raise NotFound(f"no alert {alert_id}")
-        conn.execute(
-            update(Alert)
-            .where(Alert.id == alert_id)
-            .values(
-                status="confirmed" if decision == "confirm" else "dismissed",
-                reviewer=reviewer,
-                review_note=note,
-                reviewed_at=datetime.now(UTC),
-            )
+        stored.set_review(
+            conn=conn,
+            alert_id=alert_id,
+            status="confirmed" if decision == "confirm" else "dismissed",
+            reviewer=reviewer,
+            note=note,
+            at=datetime.now(UTC),
         )
+        reviewed = stored.get(conn=conn, alert_id=alert_id)
     if not_same_firm:
         sanction_record = record_key("sanction", alert.sanction_key)
         judge(
@@ -120,5 +116,4 @@ def review(
             author=reviewer,
             note=note or f"alert {alert_id} dismissed: not the same firm",
         )
-    with engine.connect() as conn:
-        return as_dict(conn.execute(select(Alert).where(Alert.id == alert_id)).one())
+    return as_dict(reviewed)

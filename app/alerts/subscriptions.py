@@ -18,13 +18,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest
+from app.store import alerts, subscriptions
 from app.store.engine import unit_of_work
-from app.store.tables import Alert, Subscription
+from app.store.tables import Subscription
 from matching.names import normalise_text
 
 SEVERITIES = ("low", "medium", "high")  # in increasing order
@@ -75,19 +76,9 @@ def as_dict(sub: Subscription) -> dict[str, Any]:
     }
 
 
-def lock_alerts(session: Session) -> None:
-    """On PostgreSQL, wait for transactions still inserting alerts and hold new ones off until
-    this transaction ends. Alert ids come from a sequence: a transaction holding id 10 can commit
-    after another committed id 11, and a reader that saw 11 and moved its position past it would
-    skip 10 for ever. SHARE mode blocks writers only, not readers nor other digests. SQLite has
-    one writer at a time, so ids there commit in order and nothing is needed."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE alerts IN SHARE MODE"))
-
-
 def _newest_alert_id(session: Session) -> int:
-    lock_alerts(session)
-    return int(session.scalar(select(func.coalesce(func.max(Alert.id), 0))) or 0)
+    alerts.lock(session=session)
+    return alerts.newest_id(session=session)
 
 
 def subscribe(
@@ -116,7 +107,7 @@ def _upsert(
     engine: Engine, address: str, buyers: list[str], min_severity: str, now: datetime
 ) -> dict[str, Any]:
     with unit_of_work(engine) as session:
-        sub = session.scalars(select(Subscription).where(Subscription.email == address)).first()
+        sub = subscriptions.by_email(session=session, email=address)
         if sub is None:
             sub = Subscription(
                 email=address,
@@ -126,7 +117,7 @@ def _upsert(
                 last_alert_id=_newest_alert_id(session),
                 created_at=now,
             )
-            session.add(sub)
+            subscriptions.add(session=session, sub=sub)
         else:
             if not sub.active:
                 sub.last_alert_id = _newest_alert_id(session)
@@ -142,7 +133,7 @@ def unsubscribe(engine: Engine, email: str) -> bool:
     the address has no subscription."""
     address = email.strip().lower()
     with unit_of_work(engine) as session:
-        sub = session.scalars(select(Subscription).where(Subscription.email == address)).first()
+        sub = subscriptions.by_email(session=session, email=address)
         if sub is None:
             return False
         sub.active = False
@@ -152,6 +143,4 @@ def unsubscribe(engine: Engine, email: str) -> bool:
 def listing(engine: Engine) -> list[dict[str, Any]]:
     """Every subscription, active or not, oldest first."""
     with unit_of_work(engine) as session:
-        return [
-            as_dict(sub) for sub in session.scalars(select(Subscription).order_by(Subscription.id))
-        ]
+        return [as_dict(sub) for sub in subscriptions.every(session=session)]

@@ -5,7 +5,6 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import stats
@@ -13,6 +12,7 @@ from app.deps import EngineDep, get_caller
 from app.errors import NotReady
 from app.keys import Caller
 from app.schemas import HealthOut, ReadyOut, StatsOut, errors
+from app.store.engine import ping, reading
 
 router = APIRouter()
 log = structlog.get_logger(__name__)
@@ -21,8 +21,8 @@ log = structlog.get_logger(__name__)
 @router.get("/healthz", tags=["health"], response_model=HealthOut, responses=errors(503))
 def healthz(engine: EngineDep) -> HealthOut:
     """Liveness: the process answers and its database is reachable."""
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
+    with reading(engine) as conn:
+        ping(conn)
     return HealthOut(status="ok")
 
 
@@ -50,8 +50,8 @@ def readyz(request: Request, engine: EngineDep) -> JSONResponse:
     """Readiness: 200 only when the database answers and the trained model and the real-time
     index are loaded. A check needs both: the index scores, the database holds the sanctions."""
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with reading(engine) as conn:
+            ping(conn)
     except SQLAlchemyError as exc:
         # Why goes to the server's log; the database's address stays out of the answer.
         log.warning("ready.database", error=str(exc))

@@ -1,6 +1,6 @@
-"""Engine and the two transaction helpers. Store functions take the caller's `*, conn` (Core)
-or `*, session` (ORM) and never commit: the caller opens one transaction with `transaction` or
-`unit_of_work` and passes it down."""
+"""Engine and the transaction helpers. Store functions take the caller's `*, conn` (Core) or
+`*, session` (ORM) and never commit: the caller opens one transaction with `transaction` or
+`unit_of_work` (or, to read only, a connection with `reading`) and passes it down."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
@@ -61,6 +61,18 @@ def transaction(engine: Engine) -> Iterator[Connection]:
     """One Core transaction: commit on clean exit, roll back on any error."""
     with engine.begin() as conn:
         yield conn
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection to read with: nothing is committed, and what it began is rolled back."""
+    with engine.connect() as conn:
+        yield conn
+
+
+def ping(conn: Connection) -> None:
+    """Raises the driver's error unless the database answers."""
+    conn.execute(text("SELECT 1"))
 
 
 @contextmanager

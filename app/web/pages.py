@@ -29,7 +29,7 @@ from app.i18n import N_, REGISTRIES, SOURCES, WORDS, Language, sanction_kind
 from app.schemas import MAX_NAME
 from app.web import origin, sessions, timeline
 from app.web.origin import origin_of
-from app.web.sessions import Session
+from app.web.sessions import SignedIn
 from matching import entities, explain, rfc
 from matching.explain import Translator
 from matching.judgements import record as judge
@@ -137,7 +137,7 @@ def render(request: Request, name: str, code: int = 200, **context: Any) -> HTML
     return answer
 
 
-async def current_session(request: Request) -> Session:
+async def current_session(request: Request) -> SignedIn:
     found = sessions.find(request.app.state.engine, request.cookies.get(sessions.COOKIE))
     if found is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -145,12 +145,12 @@ async def current_session(request: Request) -> Session:
     return found
 
 
-SessionDep = Annotated[Session, Depends(current_session)]
+SessionDep = Annotated[SignedIn, Depends(current_session)]
 
 
 async def session_or_key(
     request: Request, api_key: Annotated[str | None, Query(max_length=200)] = None
-) -> Session:
+) -> SignedIn:
     """The signed-in session; else, for a link carrying `api_key` (the view URL of a firm that
     OpenRefine opens from a reconciled cell), the key's holder for this one page.
 
@@ -169,14 +169,14 @@ async def session_or_key(
                     "That API key is unknown or revoked: sign in with a valid one."
                 )
             )
-        return Session(caller, csrf="", keyed=True)
+        return SignedIn(caller, csrf="", keyed=True)
     return await current_session(request)
 
 
-ViewerDep = Annotated[Session, Depends(session_or_key)]
+ViewerDep = Annotated[SignedIn, Depends(session_or_key)]
 
 
-def _need(request: Request, session: Session, action: str) -> None:
+def _need(request: Request, session: SignedIn, action: str) -> None:
     if not session.caller.may(action):
         message = (
             _tr(request)
@@ -186,7 +186,7 @@ def _need(request: Request, session: Session, action: str) -> None:
         raise Forbidden(message)
 
 
-def _csrf(request: Request, session: Session, sent: str | None) -> None:
+def _csrf(request: Request, session: SignedIn, sent: str | None) -> None:
     if not session.csrf_ok(sent):
         raise Forbidden(
             _tr(request).gettext(
@@ -461,19 +461,9 @@ async def alerts_page(
     for a in listed:
         a["certainty"] = explain.certainty(a["probability"], tr) if a["probability"] else ""
         a["reasons"] = explain.reasons(a["evidence"] or [], tr)
-    flash = {"confirm": N_("Alert confirmed."), "dismiss": N_("Alert dismissed.")}.get(done)
-    return render(
-        request,
-        "alerts.html",
-        title=tr.gettext("Alerts"),
-        page="alerts",
-        session=session,
-        alerts=listed,
-        status=status,
-        severity=severity,
-        buyer=buyer,
-        flash=tr.gettext(flash) if flash else None,
-    )
+    done_words = {"confirm": N_("Alert confirmed."), "dismiss": N_("Alert dismissed.")}
+    shown = {"alerts": listed, "status": status, "severity": severity, "buyer": buyer}
+    return _auditors_page(request, session, "alerts", N_("Alerts"), done_words.get(done), **shown)
 
 
 @router.post("/alerts/{alert_id}/review")
@@ -511,15 +501,30 @@ async def review_page(
         item["certainty"] = explain.certainty(item["probability"], tr)
         item["reasons"] = explain.reasons(item["evidence"], tr)
         item["held_apart"] = _held_apart(item["reason"], tr)
-    flash = {"same": N_("Recorded: the same firm."), "different": N_("Recorded: different firms.")}
+    done_words = {
+        "same": N_("Recorded: the same firm."),
+        "different": N_("Recorded: different firms."),
+    }
+    return _auditors_page(
+        request, session, "review", N_("Review queue"), done_words.get(done), queue=queue
+    )
+
+
+def _auditors_page(
+    request: Request, session: SignedIn, page: str, title: str, done: str | None, **context: Any
+) -> HTMLResponse:
+    """The alerts or the review queue (`page`: its template and menu entry), with `done` (what
+    the form just posted did) as the flash; `title` and `done` untranslated."""
+    tr = _tr(request)
+    flash = tr.gettext(done) if done else None
     return render(
         request,
-        "review.html",
-        title=tr.gettext("Review queue"),
-        page="review",
+        f"{page}.html",
+        title=tr.gettext(title),
+        page=page,
         session=session,
-        queue=queue,
-        flash=tr.gettext(flash[done]) if done in flash else None,
+        flash=flash,
+        **context,
     )
 
 

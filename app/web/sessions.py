@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import Engine, bindparam, delete, insert, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import first_line
 from app.keys import Caller
-from app.store.tables import ApiKey, AppSecret, ClosedSession
+from app.store import api_keys, web_sessions
+from app.store.engine import reading, transaction
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +37,9 @@ _SECRETS: dict[str, bytes] = {}  # per database: it never changes once migrated
 
 
 @dataclass(frozen=True, slots=True)
-class Session:
+class SignedIn:
+    """A browser's live session (named apart from the ORM's `Session`)."""
+
     caller: Caller
     csrf: str
     # True for a page opened by a key on its URL (OpenRefine's view link): no cookie, no
@@ -56,10 +59,8 @@ class Session:
 def _secret(engine: Engine) -> bytes:
     where = engine.url.render_as_string(hide_password=True)
     if (known := _SECRETS.get(where)) is None:
-        with engine.connect() as conn:
-            value = conn.execute(
-                select(AppSecret.value).where(AppSecret.name == SECRET_NAME)
-            ).scalar_one()
+        with reading(engine) as conn:
+            value = web_sessions.secret(conn=conn, name=SECRET_NAME)
         known = _SECRETS[where] = bytes.fromhex(value)
     return known
 
@@ -94,15 +95,7 @@ def _payload(engine: Engine, token: str) -> tuple[str, int, datetime] | None:
     return payload, int(parts[0]), expires
 
 
-_KEY = select(ApiKey.id, ApiKey.name, ApiKey.role).where(
-    ApiKey.id == bindparam("key_id"), ApiKey.revoked_at.is_(None)
-)
-_CLOSED = select(ClosedSession.token_hash).where(
-    ClosedSession.token_hash == bindparam("token_hash")
-)
-
-
-def find(engine: Engine, token: str | None) -> Session | None:
+def find(engine: Engine, token: str | None) -> SignedIn | None:
     """The live session of a cookie's token, if any."""
     if not token or len(token) > 256:
         return None
@@ -110,12 +103,12 @@ def find(engine: Engine, token: str | None) -> Session | None:
     if found is None:
         return None
     payload, key_id, _ = found
-    with engine.connect() as conn:
-        key = conn.execute(_KEY, {"key_id": key_id}).first()
-        if key is None or conn.execute(_CLOSED, {"token_hash": _hash(token)}).first():
+    with reading(engine) as conn:
+        key = api_keys.active_by_id(conn=conn, key_id=key_id)
+        if key is None or web_sessions.is_closed(conn=conn, token_hash=_hash(token)):
             return None
     caller = Caller(int(key.id), key.name, key.role)
-    return Session(caller, _sign(_secret(engine), "csrf", payload))
+    return SignedIn(caller, _sign(_secret(engine), "csrf", payload))
 
 
 def close(engine: Engine, token: str | None) -> None:
@@ -124,9 +117,8 @@ def close(engine: Engine, token: str | None) -> None:
         return
     now = datetime.now(UTC)
     try:
-        with engine.begin() as conn:
-            conn.execute(delete(ClosedSession).where(ClosedSession.expires_at < now))
-            conn.execute(insert(ClosedSession).values(token_hash=_hash(token), expires_at=found[2]))
+        with transaction(engine) as conn:
+            web_sessions.close(conn=conn, token_hash=_hash(token), expires_at=found[2], now=now)
     except SQLAlchemyError as exc:
         # Signed out twice (the row is there), or the database is away: the cookie is cleared
         # all the same, and a session that could not be closed still ends at its expiry.

@@ -43,6 +43,7 @@ from app.main import create_app
 from app.nightly import NightlyError
 from app.settings import Settings, get_settings
 from app.web.pages import SignInRequired
+from ingest.amounts import UnreadableAmount
 from ingest.jobs import JobError
 from ingest.ocds_fields import MalformedRelease
 from ingest.rows import UnreadableSource
@@ -77,6 +78,7 @@ TABLE: list[tuple[type[DomainError], int, int]] = [
     (JobError, 422, 2),
     (SourceError, 502, 1),
     (MalformedRelease, 422, 1),
+    (UnreadableAmount, 422, 1),
     (UnreadableSource, 422, 1),
     (ModelError, 500, 1),
     (NotAnRfc, 422, 2),
@@ -98,7 +100,7 @@ def test_each_class_carries_its_status_and_exit_code(
 
 def test_the_former_value_errors_still_are_value_errors() -> None:
     # Callers that read a source catch ValueError around these (ingest/ocds.py, the pipeline).
-    for cls in (NotAnRfc, JudgementError, MalformedRelease, JobError, ModelError):
+    for cls in (NotAnRfc, JudgementError, MalformedRelease, JobError, ModelError, UnreadableAmount):
         assert issubclass(cls, ValueError)
     assert str(NotAnRfc("XAXX010101000 identifies nobody")) == "XAXX010101000 identifies nobody"
 

@@ -113,7 +113,7 @@ def test_a_form_token_with_any_characters_is_refused_not_a_crash() -> None:
     # non-ASCII CSRF token, and the review form answered 500.
     from app.keys import Caller
 
-    session = sessions.Session(Caller(1, "x", "auditor"), csrf="abc")
+    session = sessions.SignedIn(Caller(1, "x", "auditor"), csrf="abc")
     assert not session.csrf_ok("ñandú")
     assert not session.csrf_ok("\x00")
     assert session.csrf_ok("abc")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from matching import guards
-from matching.cluster import cluster
+from matching.cluster import INCOHERENT, cluster
 from matching.features import RawRecord, features
 
 
@@ -221,3 +221,37 @@ def test_a_cut_name_does_not_outweigh_the_rest_of_the_evidence_against_the_pair(
     # An RFC that agrees settles it whatever the cut.
     agreed = (row(cut, "CHO100101AB1", "l"), row(cut, "CHO100101AB1", "r"))
     assert guards.apply(*agreed, 14.0, _evidence(24.0, -10.0), NOTHING)[0] == 14.0
+
+
+def test_a_full_name_without_an_address_does_not_join_its_cut_names_at_two_addresses() -> None:
+    """Two firms whose names share their first 40 characters, published cut at two addresses,
+    and one full name with no address (a sanctions list): each cut name links to the full name,
+    the only one the corpus holds. Through it the two firms would become one; the address is
+    all the cut left to tell them apart, so the clustering keeps them apart."""
+    cut = "SOLUCIONES DE TOLUCA DE MAQUINARIA PESAD"  # 40 characters
+    full = "SOLUCIONES DE TOLUCA DE MAQUINARIA PESADA GAMBOA Y PUERTOS"
+    rows = {
+        "full": _placed(full, None, "full"),
+        "east": _placed(cut, "45000", "east"),
+        "east2": _placed(cut, "45000", "east2"),
+        "west": _placed(cut, "66002", "west"),
+    }
+    extensions = guards.Extensions.of([cut, full], [(cut, "45000"), (cut, "66002")])
+    coherence = guards.FirmCoherence(rows, extensions)
+    edges = [("east", "full", 0.99), ("west", "full", 0.99), ("east", "east2", 0.99)]
+    result = cluster(list(rows), edges, threshold=0.9, rfcs={}, coherence=coherence)
+    assert sorted(result.members) == [["east", "east2", "full"], ["west"]]
+    assert [why for *_, why in result.refused] == [f"{INCOHERENT}: {guards.CUT_CONTRADICTED}"]
+    # At one address the cut names are one firm with the full name.
+    rows["west"] = _placed(cut, "45000", "west")
+    same = cluster(list(rows), edges, threshold=0.9, rfcs={}, coherence=coherence)
+    assert same.members == [["east", "east2", "full", "west"]]
+    # A name merely as long as a cut one, that nothing in the corpus extends, is no cut: its
+    # records at two addresses are the model's to weigh (firms do move), not a conflict.
+    whole = "SOLUCIONES DE TOLUCA EN MAQUINARIA PESAD"
+    alone = {k: _placed(whole, p, k) for k, p in [("a", "45000"), ("b", "66002"), ("c", None)]}
+    plain = guards.FirmCoherence(alone, guards.Extensions.of([whole]))
+    kept = cluster(
+        list(alone), [("a", "c", 0.99), ("b", "c", 0.99)], threshold=0.9, rfcs={}, coherence=plain
+    )
+    assert kept.members == [["a", "b", "c"]]
