@@ -330,7 +330,8 @@ class FirmCoherence:
             return None
         if _cut_for_sure(row, self.extensions) and row["postal_code"] is not None:
             return f"{row['postal_code']}{PLACE}{row['name']}"
-        return row["name"]
+        name: str | None = row["name"]
+        return name
 
     def conflict(self, a: str, b: str) -> str | None:
         left, right = self.rows.get(a), self.rows.get(b)
