@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import Engine
 
-from app.store.engine import transaction
+from app.store.engine import reading
 from matching import explain
 from matching import rfc as rfcs
 from matching.results import (
@@ -131,7 +131,7 @@ def check(
     records: dict[str, list[RecordOut]] = {}
     listed: dict[str, list[SanctionFact]] = {}
     if entities:
-        with transaction(engine) as conn:
+        with reading(engine) as conn:
             records, listed = published(entities, conn=conn), sanctions(entities, conn=conn)
     # A suspect counts only when it would change the answer: a firm barred or warned that day.
     suspects = {e: s for e, s in suspects.items() if severity(listed.get(e, []), on) != CLEAR}

@@ -1,5 +1,5 @@
 """Entity pages and search, read from the store (`app.store.firms`, `app.store.review`): each
-entry point reads in one transaction of its own."""
+entry point reads on one connection of its own (`app.store.engine.reading`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from app.store import firms, judgements, review
-from app.store.engine import transaction
+from app.store.engine import reading
 from matching import names, rfc
 from matching.results import (
     EntityDetail,
@@ -41,7 +41,7 @@ def _rfcs(value: str | None) -> list[str]:
 
 def detail(engine: Engine, entity_id: str) -> EntityDetail | None:
     """All member records, the links among them with evidence, sanctions and awards won."""
-    with transaction(engine) as conn:
+    with reading(engine) as conn:
         entity = firms.firm(entity_id, conn=conn)
         if entity is None:
             return None
@@ -69,7 +69,7 @@ def named(engine: Engine, entity_ids: Collection[str]) -> dict[str, tuple[str | 
     """entity -> (display name, normalised RFCs space-separated), for those that exist."""
     if not entity_ids:
         return {}
-    with transaction(engine) as conn:
+    with reading(engine) as conn:
         return firms.named(entity_ids, conn=conn)
 
 
@@ -84,7 +84,7 @@ def search(
     if given is None and not norm:
         return EntityPage(total=0, page=page, per_page=per_page, items=[])
     skip = (page - 1) * per_page if offset is None else offset
-    with transaction(engine) as conn:
+    with reading(engine) as conn:
         total, rows = firms.search(
             rfc=given, name_part=norm, offset=skip, limit=per_page, conn=conn
         )
@@ -103,7 +103,7 @@ def search(
 
 def review_queue(engine: Engine, *, page: int, per_page: int) -> ReviewPage:
     """Uncertain and refused links, those touching a sanction first, then the most probable."""
-    with transaction(engine) as conn:
+    with reading(engine) as conn:
         total, rows = review.queue(offset=(page - 1) * per_page, limit=per_page, conn=conn)
         keys = {k for r in rows for k in (r.record_a, r.record_b)}
         published = {

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from app.store import exports
-from app.store.engine import transaction
+from app.store.engine import reading
 from app.store.firms import AnyRow
 
 BATCH = 20_000  # rows fetched at a time
@@ -20,8 +20,8 @@ CSV_COLUMNS = ("entity_id", "display_name", "rfcs", "size", "records")
 
 def entities(engine: Engine, *, batch: int = BATCH) -> Iterator[dict[str, Any]]:
     """Entities in id order, each with its member records; never the whole table in memory.
-    Reads in a transaction of its own, open while the stream is."""
-    with transaction(engine) as conn:
+    Reads on a connection of its own, open while the stream is."""
+    with reading(engine) as conn:
         yield from grouped(exports.members(batch=batch, conn=conn))
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 
 from app.errors import BadRequest
 from app.store import firms
-from app.store.engine import transaction
+from app.store.engine import reading
 from matching.award_dates import award_keys
 from matching.features import postal
 from matching.firm_types import TYPES
@@ -144,7 +144,7 @@ def extend(engine: Engine, wanted: Extension, *, base: str) -> Extended:
     for the page links."""
     asked = {w.id for w in wanted.properties}
     needs_sanctions = "verdict" in asked or any(a.startswith("sanction_") for a in asked)
-    with transaction(engine) as conn:
+    with reading(engine) as conn:
         known = firms.named(set(wanted.ids), conn=conn)
         listed = sanctions(known, conn=conn) if needs_sanctions and known else {}
         counted = award_counts(known, conn=conn) if "awards" in asked else {}

@@ -32,7 +32,7 @@ import structlog
 from sqlalchemy import Engine
 
 from app.store import firms
-from app.store.engine import transaction
+from app.store.engine import reading
 from matching import guards, hashed
 from matching import state as link_state
 from matching.features import COLUMNS, MAX_RARE_TOKEN_FIRMS
@@ -106,7 +106,7 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
     temporary = state_dir / f".{final.name}.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
-    with transaction(engine) as conn:
+    with reading(engine) as conn:
         entity_of = firms.entity_of_records(conn=conn)
     profiles = state.profiles.select(list(COLUMNS))
     entities = pa.array([entity_of.get(k) for k in profiles["unique_id"].to_pylist()], pa.string())

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from app.store import records as stored
-from app.store.engine import transaction
+from app.store.engine import reading
 from matching.features import RawRecord
 
 # Parties that only buy or pay are government bodies, not suppliers: they are not linked.
@@ -48,7 +48,7 @@ def load(
     if runs is not None and not runs:
         return
     wanted = None if keys is None else by_type
-    with transaction(engine) as conn:
+    with reading(engine) as conn:
         for record_type, row in stored.linkable(runs=runs, keys=wanted, chunk=chunk, conn=conn):
             rid, source, key, name, rfc_raw, rfc_all, roles, postal, kind = row
             if roles and set(roles.split()) <= BUYER_ONLY:

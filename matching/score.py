@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from app.store import firms
-from app.store.engine import transaction
+from app.store.engine import reading
 from matching import guards, hashed, index_files, sanction_facts
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus
@@ -233,12 +233,12 @@ def sanctions(entity_ids: Collection[str], *, conn: Connection) -> dict[str, lis
 
 
 def records_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[RecordOut]]:
-    """`published`, read in a transaction of its own."""
-    with transaction(engine) as conn:
+    """`published`, read on a connection of its own."""
+    with reading(engine) as conn:
         return published(entity_ids, conn=conn)
 
 
 def sanctions_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[SanctionFact]]:
-    """`sanctions`, read in a transaction of its own."""
-    with transaction(engine) as conn:
+    """`sanctions`, read on a connection of its own."""
+    with reading(engine) as conn:
         return sanctions(entity_ids, conn=conn)
