@@ -173,6 +173,7 @@ def run(
     lap("features")
 
     weights = ModelWeights.from_model(model)
+    extensions = _extensions(profiles, [*fresh_rows, *rescored])
     scored: list[Pair] = []
     if fresh_rows or rescored:
         say(f"scoring {len(fresh_rows) + len(rescored):,} new profiles against the stored ones")
@@ -184,7 +185,7 @@ def run(
             )
         else:
             found = splink_model.predict(new_table, model, threshold=review, backend=backend)
-        scored = _guarded(pairs_of(found, weights), profiles, [*fresh_rows, *rescored])
+        scored = _guarded(pairs_of(found, weights), profiles, [*fresh_rows, *rescored], extensions)
     summary.pairs_scored = len(scored)
     lap("score")
 
@@ -193,7 +194,16 @@ def run(
     # links) and the run written in another, all or nothing, as the full run does.
     with transaction(engine) as conn:
         result, hood, touched = _recluster(
-            profiles, placed, scored, moved, judged_now, rows, judgements, auto, conn=conn
+            profiles,
+            placed,
+            scored,
+            moved,
+            judged_now,
+            rows,
+            judgements,
+            auto,
+            extensions=extensions,
+            conn=conn,
         )
     lap("cluster")
 
@@ -366,6 +376,7 @@ def _recluster(
     judgements: Judgements,
     auto: float,
     *,
+    extensions: guards.Extensions,
     conn: Connection,
 ) -> tuple[Reclustered, neighbourhood.Neighbourhood, set[str]]:
     # Records this run placed, and of those the ones the store has never seen.
@@ -412,6 +423,9 @@ def _recluster(
         different=[
             p for p, d in latest.items() if d == "different" and p[0] in nodes and p[1] in nodes
         ],
+        # The full run's coherence: a chain through the new records must not join records
+        # that are not one firm (before, an incremental run could, a full one not).
+        coherence=_coherence(profiles, nodes, rows, extensions),
     )
     previous = {k: hood.entity_of[k] for k in nodes if k in hood.entity_of}
     ids = clustering.assign_ids(result.members, previous)
@@ -446,7 +460,12 @@ def _recluster(
 __all__ = ["SourceRecord", "run"]
 
 
-def _guarded(pairs: list[Pair], profiles: Profiles, new_rows: list[dict[str, Any]]) -> list[Pair]:
+def _guarded(
+    pairs: list[Pair],
+    profiles: Profiles,
+    new_rows: list[dict[str, Any]],
+    extensions: guards.Extensions,
+) -> list[Pair]:
     """The scored pairs with the guards applied as a full run applies them: the rows of both
     sides, and every profile's name for the extension counts."""
     rows = {str(r["unique_id"]): r for r in new_rows}
@@ -462,7 +481,37 @@ def _guarded(pairs: list[Pair], profiles: Profiles, new_rows: list[dict[str, Any
     # One read of the stored rows, not a slice per pair.
     taken = profiles.table.take(list(stored.values())).to_pylist() if stored else []
     rows.update(zip(stored, taken, strict=True))
+    return guards.guard_pairs(pairs, rows, extensions)
+
+
+def _extensions(profiles: Profiles, new_rows: list[dict[str, Any]]) -> guards.Extensions:
+    """Every profile's name (and postal code), for the extension counts, as a full run has."""
     names = [*profiles.table["name"].to_pylist(), *(r["name"] for r in new_rows)]
     postal = [*profiles.table["postal_code"].to_pylist(), *(r["postal_code"] for r in new_rows)]
-    extensions = guards.Extensions.of(names, zip(names, postal, strict=True))
-    return guards.guard_pairs(pairs, rows, extensions)
+    return guards.Extensions.of(names, zip(names, postal, strict=True))
+
+
+# What the clustering's coherence reads of a record (matching.guards.reason).
+_COHERENCE_COLUMNS = ["unique_id", "name", "name_cut", "legal_form", "postal_code", "rfc"]
+
+
+def _coherence(
+    profiles: Profiles,
+    nodes: Collection[str],
+    rows: dict[str, dict[str, Any]],
+    extensions: guards.Extensions,
+) -> guards.FirmCoherence:
+    """The full run's coherence over the neighbourhood: each record's features, this run's or
+    its stored profile's (a profile's members share them)."""
+    found = {k: rows[k] for k in nodes if k in rows}
+    numbers = profiles.rows_of(set(nodes) - set(found))
+    stored = {}
+    for key, number in numbers.items():
+        if number in profiles.edits:
+            found[key] = profiles.edits[number]
+        else:
+            stored[key] = number
+    if stored:
+        table = profiles.table.select(_COHERENCE_COLUMNS).take(list(stored.values()))
+        found.update(zip(stored, table.to_pylist(), strict=True))
+    return guards.FirmCoherence(found, extensions)

@@ -305,3 +305,53 @@ def test_a_record_under_an_rfc_not_from_its_name_joins_its_firm(
     )
     assert {r.rfc for r in found} == {"CDI210804L50", "QZX850101AB1"}
     assert len({r.entity_id for r in found}) == 1
+
+
+def test_an_incremental_link_keeps_firms_apart_as_a_full_link_does(
+    registries: Settings, tmp_path: Path
+) -> None:
+    """A register publishes names cut at 40 characters: two firms sharing their first 40 look
+    the same but for the address (the full name of one of them shows the cut), and one entry
+    gives the cut name with no address. Both firms' entries link to that one; a full run
+    refuses to make the two firms one through it (a cut name at another address), and so must
+    an incremental run, which clusters the neighbourhood the new records reach by the same
+    rule."""
+    cut = "SOLUCIONES DE TOLUCA DE MAQUINARIA PESAD"
+    entries = [
+        ("9001", cut, None),
+        ("9002", cut, "45000"),
+        ("9003", cut, "45000"),
+        ("9004", cut, "66002"),
+        ("9005", "SOLUCIONES DE TOLUCA DE MAQUINARIA PESADA GAMBOA Y PUERTOS SA DE CV", None),
+    ]
+    register = tmp_path / "register.json"
+    register.write_text(
+        json.dumps(
+            [
+                {
+                    "proveedor": {
+                        "id": i,
+                        "rfc": "",
+                        "razonSocial": name,
+                        "address": {"postalCode": postal, "countryName": "MX"},
+                    }
+                }
+                for i, name, postal in entries
+            ]
+        ),
+        encoding="utf-8",
+    )
+    ingest_files(registries, (suppliers_job("cdmx-sefin"), register))
+    assert link_records(registries).mode == "incremental"
+
+    def firms() -> set[frozenset[str]]:
+        ours = {f"supplier:cdmx-sefin:{i}" for i, _, _ in entries}
+        return {frozenset(m & ours) for m in _partition(registries) if m & ours}
+
+    incremental = firms()
+    hub, east = "supplier:cdmx-sefin:9001", {"supplier:cdmx-sefin:9002", "supplier:cdmx-sefin:9003"}
+    joined = next(m for m in incremental if hub in m)
+    assert len(joined) > 1  # the entry with no address did link
+    assert not any(east <= m and "supplier:cdmx-sefin:9004" in m for m in incremental)
+    link_records(registries, full=True)
+    assert firms() == incremental
