@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import Engine
 
+from app.store.engine import reading
 from matching import explain
 from matching import rfc as rfcs
 from matching.results import (
@@ -31,7 +32,7 @@ from matching.results import (
     SanctionOut,
     Verdict,
 )
-from matching.score import Index, Match, PublishedRecord, records_of, sanctions_of
+from matching.score import Index, Match, published, records_of, sanctions
 from matching.verdict import CLEAR, RFC_IDENTITY_PROBABILITY, SanctionFact, severity, verdict
 
 
@@ -47,7 +48,7 @@ class Rule:
 
 def match_out(
     match: Match,
-    records: dict[str, list[PublishedRecord]],
+    records: dict[str, list[RecordOut]],
     *,
     auto: float,
     rule: Rule | None = None,
@@ -83,10 +84,7 @@ def match_out(
         status="linked" if match.probability >= auto else "review",
         rule=rule.name if rule else None,  # type: ignore[arg-type]  # Rule.name is one of three
         evidence=evidence,
-        records=[
-            RecordOut(source=r.source, source_key=r.source_key, name=r.name, rfc=r.rfc)
-            for r in found
-        ],
+        records=found,
     )
 
 
@@ -130,8 +128,11 @@ def check(
     suspected = _suspects(index, row, given, identified=set(rules)) if given else {}
     suspects = {e: s for e, s in suspected.items() if e not in shown}
     entities = shown | set(suspects)
-    records = records_of(engine, entities) if entities else {}
-    listed = sanctions_of(engine, entities) if entities else {}
+    records: dict[str, list[RecordOut]] = {}
+    listed: dict[str, list[SanctionFact]] = {}
+    if entities:
+        with reading(engine) as conn:
+            records, listed = published(entities, conn=conn), sanctions(entities, conn=conn)
     # A suspect counts only when it would change the answer: a firm barred or warned that day.
     suspects = {e: s for e, s in suspects.items() if severity(listed.get(e, []), on) != CLEAR}
     ordered = sorted(suspects.values(), key=lambda s: (-s[0].probability, s[0].entity_id))
@@ -242,7 +243,7 @@ def _suspects(
     return out
 
 
-def _firm_name(records: list[PublishedRecord]) -> str | None:
+def _firm_name(records: list[RecordOut]) -> str | None:
     names = Counter(r.name for r in records if r.name)
     return names.most_common(1)[0][0] if names else None
 

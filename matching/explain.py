@@ -32,53 +32,69 @@ def N_(message: str) -> str:
     return message
 
 
-# (comparison, level label) -> what it means, in a sentence a procurement officer can read.
+# comparison -> level label -> what it means, in a sentence a procurement officer can read.
+_BY_COMPARISON: dict[str, dict[str, str]] = {
+    "rfc": {
+        "exact": N_("The RFC (tax id) is the same."),
+        "one edit or O/0 I/1 confusion": N_(
+            "The RFCs differ by one character, as a typo would (O for 0, I for 1, two letters "
+            "swapped)."
+        ),
+        "same letters and date, one side without homoclave": N_(
+            "The RFCs share their letters and date; one is published without its last three "
+            "characters."
+        ),
+        "same letters and date, other homoclave": N_(
+            "The RFCs share letters and date but end differently: firms registered the same day "
+            "look like this."
+        ),
+        "different, one not from its name": N_(
+            "The RFCs are different, and one cannot have been formed from its record's name: "
+            "most likely another firm's RFC, copied by mistake."
+        ),
+        "else": N_("The RFCs are different."),
+        "null": N_("One side has no RFC to compare."),
+    },
+    "name": {
+        "exact": N_("The name is the same (ignoring legal form, accents and punctuation)."),
+        "same words in another order": N_("The name has the same words in another order."),
+        "1 typo apart": N_("The names differ by one letter."),
+        "same once generic words are dropped": N_(
+            "The names are the same once generic words such as GRUPO or SERVICIOS are dropped."
+        ),
+        "2 typos apart": N_("The names differ by two letters."),
+        "one is a truncation of the other": N_(
+            "One name is the other cut short, as some publishers cut names at 35 characters."
+        ),
+        "jaro-winkler >= 0.97": N_("The names are nearly identical."),
+        "similar words in another order": N_("The names have similar words in another order."),
+        "jaro-winkler >= 0.92": N_("The names are very similar."),
+        "jaro-winkler >= 0.85": N_("The names are somewhat similar."),
+        "else": N_("The names are different."),
+        "null": N_("One side has no name to compare."),
+    },
+    "legal_form": {
+        "exact": N_("The legal form is the same."),
+        "same family": N_("The legal forms are of one family (S.A. and S.A. de C.V.)."),
+        "else": N_("The legal forms differ."),
+        "null": N_("One side states no legal form."),
+    },
+    "kind": {
+        "exact": N_("Both are companies, or both are persons."),
+        "else": N_("One is a company and the other a person."),
+        "null": N_("It is not known whether one side is a person or a company."),
+    },
+    "postal_code": {
+        "exact": N_("The postal code is the same."),
+        "else": N_("The postal codes differ."),
+        "null": N_("One side has no postal code."),
+    },
+}
+# (comparison, level label) -> its sentence: the table the evidence is looked up in.
 SENTENCES: dict[tuple[str, str], str] = {
-    ("rfc", "exact"): N_("The RFC (tax id) is the same."),
-    ("rfc", "one edit or O/0 I/1 confusion"): N_(
-        "The RFCs differ by one character, as a typo would (O for 0, I for 1, two letters swapped)."
-    ),
-    ("rfc", "same letters and date, one side without homoclave"): N_(
-        "The RFCs share their letters and date; one is published without its last three characters."
-    ),
-    ("rfc", "same letters and date, other homoclave"): N_(
-        "The RFCs share letters and date but end differently: firms registered the same day "
-        "look like this."
-    ),
-    ("rfc", "different, one not from its name"): N_(
-        "The RFCs are different, and one cannot have been formed from its record's name: "
-        "most likely another firm's RFC, copied by mistake."
-    ),
-    ("rfc", "else"): N_("The RFCs are different."),
-    ("rfc", "null"): N_("One side has no RFC to compare."),
-    ("name", "exact"): N_("The name is the same (ignoring legal form, accents and punctuation)."),
-    ("name", "same words in another order"): N_("The name has the same words in another order."),
-    ("name", "1 typo apart"): N_("The names differ by one letter."),
-    ("name", "same once generic words are dropped"): N_(
-        "The names are the same once generic words such as GRUPO or SERVICIOS are dropped."
-    ),
-    ("name", "2 typos apart"): N_("The names differ by two letters."),
-    ("name", "one is a truncation of the other"): N_(
-        "One name is the other cut short, as some publishers cut names at 35 characters."
-    ),
-    ("name", "jaro-winkler >= 0.97"): N_("The names are nearly identical."),
-    ("name", "similar words in another order"): N_(
-        "The names have similar words in another order."
-    ),
-    ("name", "jaro-winkler >= 0.92"): N_("The names are very similar."),
-    ("name", "jaro-winkler >= 0.85"): N_("The names are somewhat similar."),
-    ("name", "else"): N_("The names are different."),
-    ("name", "null"): N_("One side has no name to compare."),
-    ("legal_form", "exact"): N_("The legal form is the same."),
-    ("legal_form", "same family"): N_("The legal forms are of one family (S.A. and S.A. de C.V.)."),
-    ("legal_form", "else"): N_("The legal forms differ."),
-    ("legal_form", "null"): N_("One side states no legal form."),
-    ("kind", "exact"): N_("Both are companies, or both are persons."),
-    ("kind", "else"): N_("One is a company and the other a person."),
-    ("kind", "null"): N_("It is not known whether one side is a person or a company."),
-    ("postal_code", "exact"): N_("The postal code is the same."),
-    ("postal_code", "else"): N_("The postal codes differ."),
-    ("postal_code", "null"): N_("One side has no postal code."),
+    (comparison, level): sentence
+    for comparison, levels in _BY_COMPARISON.items()
+    for level, sentence in levels.items()
 }
 # The check's rules about the RFC given (matching.check), as evidence entries: comparison "rule".
 RULE = "rule"

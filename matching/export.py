@@ -5,66 +5,49 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from app.store.tables import Entity, EntityMember, LinkRecord
+from app.store import exports
+from app.store.engine import reading
+from app.store.firms import AnyRow
 
+BATCH = 20_000  # rows fetched at a time
 CSV_COLUMNS = ("entity_id", "display_name", "rfcs", "size", "records")
 
 
-def entities(engine: Engine, *, batch: int = 20_000) -> Iterator[dict[str, Any]]:
-    """Entities in id order, each with its member records; never the whole table in memory."""
-    query = (
-        select(
-            Entity.id,
-            Entity.display_name,
-            Entity.rfcs,
-            LinkRecord.source,
-            LinkRecord.source_key,
-            LinkRecord.name,
-            LinkRecord.rfc_raw,
-            EntityMember.probability,
-            LinkRecord.record_type,
-        )
-        .join(EntityMember, EntityMember.entity_id == Entity.id)
-        .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
-        .order_by(Entity.id, LinkRecord.record_key)
-    )
+def entities(engine: Engine, *, batch: int = BATCH) -> Iterator[dict[str, Any]]:
+    """Entities in id order, each with its member records; never the whole table in memory.
+    Reads on a connection of its own, open while the stream is."""
+    with reading(engine) as conn:
+        yield from grouped(exports.members(batch=batch, conn=conn))
+
+
+def grouped(rows: Iterable[AnyRow]) -> Iterator[dict[str, Any]]:
+    """`app.store.exports.members` rows, a firm's rows together, as one dict a firm."""
     current: dict[str, Any] | None = None
-    with engine.connect() as conn:
-        for (
-            eid,
-            display,
-            rfcs,
-            source,
-            key,
-            name,
-            rfc_raw,
-            p,
-            record_type,
-        ) in conn.execution_options(yield_per=batch).execute(query):
-            if current is None or current["entity_id"] != eid:
-                if current is not None:
-                    yield current
-                current = {
-                    "entity_id": eid,
-                    "display_name": display,
-                    "rfcs": rfcs.split() if rfcs else [],
-                    "records": [],
-                }
-            current["records"].append(
-                {
-                    "source": source,
-                    "record_type": record_type,
-                    "source_key": key,
-                    "name": name,
-                    "rfc": rfc_raw,
-                    "probability": None if p is None else float(p),
-                }
-            )
+    for eid, display, rfcs, _, source, key, name, rfc_raw, p, record_type in rows:
+        if current is None or current["entity_id"] != eid:
+            if current is not None:
+                yield current
+            current = {
+                "entity_id": eid,
+                "display_name": display,
+                "rfcs": rfcs.split() if rfcs else [],
+                "records": [],
+            }
+        current["records"].append(
+            {
+                "source": source,
+                "record_type": record_type,
+                "source_key": key,
+                "name": name,
+                "rfc": rfc_raw,
+                "probability": None if p is None else float(p),
+            }
+        )
     if current is not None:
         yield current
 

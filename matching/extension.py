@@ -18,16 +18,16 @@ from datetime import date
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine
 
 from app.errors import BadRequest
-from app.store.tables import Award, AwardSupplier, EntityMember, LinkRecord, Party, SupplierEntry
-from matching import entities
+from app.store import firms
+from app.store.engine import reading
 from matching.award_dates import award_keys
 from matching.features import postal
 from matching.firm_types import TYPES
 from matching.protocol import Column, Extended, PropertyOut, Proposal
-from matching.score import sanctions_of
+from matching.score import sanctions
 from matching.verdict import SanctionFact, severity
 
 MAX_IDS = 1000
@@ -143,11 +143,12 @@ def extend(engine: Engine, wanted: Extension, *, base: str) -> Extended:
     asked, each property's values; none for an id that names no firm). `base` is the site's URL,
     for the page links."""
     asked = {w.id for w in wanted.properties}
-    known = entities.named(engine, set(wanted.ids))
     needs_sanctions = "verdict" in asked or any(a.startswith("sanction_") for a in asked)
-    listed = sanctions_of(engine, known) if needs_sanctions and known else {}
-    counted = award_counts(engine, known) if "awards" in asked else {}
-    codes = postal_codes(engine, known) if "postal_code" in asked else {}
+    with reading(engine) as conn:
+        known = firms.named(set(wanted.ids), conn=conn)
+        listed = sanctions(known, conn=conn) if needs_sanctions and known else {}
+        counted = award_counts(known, conn=conn) if "awards" in asked else {}
+        codes = postal_codes(known, conn=conn) if "postal_code" in asked else {}
     rows: dict[str, dict[str, list[dict[str, str | int]]]] = {}
     for firm in wanted.ids:
         if firm not in known:
@@ -215,49 +216,23 @@ class _AwardRow(NamedTuple):
     award_id: str | None
 
 
-def award_counts(engine: Engine, entity_ids: Collection[str]) -> dict[str, int]:
+def award_counts(entity_ids: Collection[str], *, conn: Connection) -> dict[str, int]:
     """How many awards each firm won, an award and its contract counted once."""
-    if not entity_ids:
-        return {}
-    statement = (
-        select(EntityMember.entity_id, Award.ocid, Award.kind, Award.item_id, Award.award_id)
-        .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
-        .join(AwardSupplier, AwardSupplier.party_key == LinkRecord.source_key)
-        .join(Award, Award.id == AwardSupplier.award_pk)
-        .where(LinkRecord.record_type == "party", EntityMember.entity_id.in_(sorted(entity_ids)))
-        .distinct()
-    )
     processes: dict[tuple[str, str], list[_AwardRow]] = defaultdict(list)
-    with engine.connect() as conn:
-        for entity, ocid, kind, item_id, award_id in conn.execute(statement):
-            processes[(entity, ocid)].append(_AwardRow(ocid, kind, item_id, award_id))
+    for entity, ocid, kind, item_id, award_id in firms.awards_of(entity_ids, conn=conn):
+        processes[(entity, ocid)].append(_AwardRow(ocid, kind, item_id, award_id))
     keys: defaultdict[str, set[str]] = defaultdict(set)
     for (entity, _), rows in processes.items():
         keys[entity].update(key for _, key in award_keys(rows))
     return {entity: len(found) for entity, found in keys.items()}
 
 
-def postal_codes(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[str]]:
+def postal_codes(entity_ids: Collection[str], *, conn: Connection) -> dict[str, list[str]]:
     """The postal codes each firm's OCDS parties and register entries give, normalised as the
     model compares them, sorted."""
-    if not entity_ids:
-        return {}
-    wanted = sorted(entity_ids)
     found: defaultdict[str, set[str]] = defaultdict(set)
-    with engine.connect() as conn:
-        for table, record_type in ((Party, "party"), (SupplierEntry, "supplier")):
-            statement = (
-                select(EntityMember.entity_id, table.postal_code)
-                .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
-                .join(table, table.id == LinkRecord.record_id)
-                .where(
-                    LinkRecord.record_type == record_type,
-                    EntityMember.entity_id.in_(wanted),
-                    table.postal_code.is_not(None),
-                )
-            )
-            for entity, raw in conn.execute(statement):
-                code = postal(raw)
-                if code:
-                    found[entity].add(code)
+    for entity, raw in firms.postal_codes_of(entity_ids, conn=conn):
+        code = postal(raw)
+        if code:
+            found[entity].add(code)
     return {entity: sorted(codes) for entity, codes in found.items()}

@@ -19,17 +19,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Any, TypeVarTuple
+from typing import Any
 
 from followthemoney import EntityProxy, model
 from followthemoney.util import make_entity_id
-from sqlalchemy import Engine, Row, Select, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from app.store.tables import Award, AwardSupplier, IngestRun, Party, Sanction, SupplierEntry
+from app.store import exports
+from app.store.engine import unit_of_work
 from matching import export, firm_types
-
-Ts = TypeVarTuple("Ts")
 
 # The registries by their official names (FtM's `program`), and who keeps each (`authority`).
 PROGRAMS = {
@@ -188,27 +187,19 @@ def _award(award: Any, contract: EntityProxy, supplier: str) -> EntityProxy:
 
 
 def entities(engine: Engine, *, batch: int = BATCH) -> Iterator[EntityProxy]:
-    """Every resolved firm with its sanctions and awards, as FtM entities, firms in id order."""
+    """Every resolved firm with its sanctions and awards, as FtM entities, firms in id order.
+    One transaction, open while the stream is: a Session, for rows of ORM objects (Sanction,
+    Award), whose connection also streams the firms."""
     written: set[str] = set()  # buyers and contracts, each once
-    for firms in _batches(export.entities(engine), batch):
-        yield from _batch(engine, firms, written)
+    with unit_of_work(engine) as session:
+        rows = exports.members(batch=export.BATCH, conn=session.connection())
+        for firms in _batches(export.grouped(rows), batch):
+            yield from _batch(session, firms, written)
 
 
-# Built once (building a statement costs about what running it on a batch does); `_among`
-# adds each batch's keys.
-_SANCTIONS = (
-    select(Sanction, IngestRun.origin)
-    .join(IngestRun, IngestRun.id == Sanction.run_id)
-    .order_by(Sanction.source_key)
-)
-_AWARDS = (
-    select(Award, AwardSupplier.party_key)
-    .join(AwardSupplier, AwardSupplier.award_pk == Award.id)
-    .order_by(Award.source_key)
-)
-
-
-def _batch(engine: Engine, firms: list[dict[str, Any]], written: set[str]) -> Iterator[EntityProxy]:
+def _batch(
+    session: Session, firms: list[dict[str, Any]], written: set[str]
+) -> Iterator[EntityProxy]:
     owner: dict[tuple[str, str], str] = {}  # (record type, source key) -> firm id
     for firm in firms:
         for record in firm["records"]:
@@ -217,20 +208,13 @@ def _batch(engine: Engine, firms: list[dict[str, Any]], written: set[str]) -> It
         kind: [k for (t, k) in owner if t == kind] for kind in ("party", "sanction", "supplier")
     }
     addresses: dict[str, set[str]] = {}
-    with Session(engine) as conn:  # a Session: rows of ORM objects (Sanction, Award)
-        tables: tuple[tuple[str, type[Party] | type[SupplierEntry]], ...] = (
-            ("party", Party),
-            ("supplier", SupplierEntry),
-        )
-        for kind, table in tables:
-            place = (table.street, table.locality, table.region, table.postal_code)
-            query = select(table.source_key, *place)
-            for key, *parts in _among(conn, query, table.source_key, keys[kind]):
-                text = _address(*parts)
-                if text:
-                    addresses.setdefault(owner[(kind, key)], set()).add(text)
-        sanctions = _among(conn, _SANCTIONS, Sanction.source_key, keys["sanction"])
-        awards = _among(conn, _AWARDS, AwardSupplier.party_key, keys["party"])
+    for kind in ("party", "supplier"):
+        for key, *parts in exports.addresses(kind, keys[kind], session=session):
+            text = _address(*parts)
+            if text:
+                addresses.setdefault(owner[(kind, key)], set()).add(text)
+    sanctions = exports.sanctions(keys["sanction"], session=session)
+    awards = exports.awards(keys["party"], session=session)
     for firm in firms:
         yield _firm(firm, sorted(addresses.get(firm_id(firm["entity_id"]), ())))
     for sanction, origin in sanctions:
@@ -246,15 +230,6 @@ def _batch(engine: Engine, firms: list[dict[str, Any]], written: set[str]) -> It
             written.add(str(contract.id))
             yield contract
         yield _award(award, contract, supplier)
-
-
-def _among(
-    conn: Session, query: Select[*Ts], column: InstrumentedAttribute[Any], keys: list[str]
-) -> list[Row[*Ts]]:
-    """The rows of `query` whose `column` is one of `keys`; none, and no query, for no keys."""
-    if not keys:
-        return []
-    return list(conn.execute(query.where(column.in_(keys))).all())
 
 
 def lines(engine: Engine, *, batch: int = BATCH) -> Iterator[str]:

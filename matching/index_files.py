@@ -29,9 +29,10 @@ from typing import Any
 
 import pyarrow as pa
 import structlog
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from app.store.tables import EntityMember
+from app.store import firms
+from app.store.engine import reading
 from matching import guards, hashed
 from matching import state as link_state
 from matching.features import COLUMNS, MAX_RARE_TOKEN_FIRMS
@@ -105,7 +106,8 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
     temporary = state_dir / f".{final.name}.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
-    entity_of = _entities(engine)
+    with reading(engine) as conn:
+        entity_of = firms.entity_of_records(conn=conn)
     profiles = state.profiles.select(list(COLUMNS))
     entities = pa.array([entity_of.get(k) for k in profiles["unique_id"].to_pylist()], pa.string())
     hashed.write_table(temporary / "profiles.arrow", profiles.append_column("entity", entities))
@@ -159,11 +161,6 @@ def _current(directory: Path) -> bool:
 def _rows(table: pa.Table) -> Iterable[dict[str, Any]]:
     for batch in table.to_batches(max_chunksize=50_000):
         yield from batch.to_pylist()
-
-
-def _entities(engine: Engine) -> dict[str, str]:
-    with engine.connect() as conn:
-        return dict(conn.execute(select(EntityMember.record_key, EntityMember.entity_id)).all())
 
 
 def _prune(state_dir: Path) -> None:

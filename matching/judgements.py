@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine
 
 from app.errors import BadRequest
-from app.store.tables import Judgement, LinkRecord
+from app.store import judgements
+from app.store.engine import transaction
 from matching.results import JudgementOut
 
 DECISIONS = ("same", "different")
@@ -29,27 +30,15 @@ def record(
         raise JudgementError("say who judges (--author or the API key's name)")
     a, b = (a, b) if a < b else (b, a)
     now = datetime.now(UTC)
-    with engine.begin() as conn:
-        known = set(
-            conn.execute(
-                select(LinkRecord.record_key).where(LinkRecord.record_key.in_([a, b]))
-            ).scalars()
-        )
+    values = {"record_a": a, "record_b": b, "decision": decision, "author": author, "note": note}
+    with transaction(engine) as conn:
+        known = judgements.known_records([a, b], conn=conn)
         missing = [k for k in (a, b) if k not in known]
         if missing:
             raise JudgementError(
                 f"unknown record(s): {', '.join(missing)}; record keys look like "
                 "'sanction:sfp:...' or 'party:ocds-...', see `testigo export entities`"
             )
-        values = {
-            "record_a": a,
-            "record_b": b,
-            "decision": decision,
-            "author": author,
-            "note": note,
-        }
-        new_id = conn.execute(
-            insert(Judgement).values(**values, created_at=now).returning(Judgement.id)
-        ).scalar_one()
+        new_id = judgements.add(values, created_at=now, conn=conn)
     # The answer is what was stored, field for field.
-    return JudgementOut.model_validate({**values, "id": int(new_id), "created_at": now.isoformat()})
+    return JudgementOut.model_validate({**values, "id": new_id, "created_at": now.isoformat()})

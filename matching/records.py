@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Engine, literal, null, select
+from sqlalchemy import Engine
 
-from app.store.tables import Party, Sanction, SupplierEntry
+from app.store import records as stored
+from app.store.engine import reading
 from matching.features import RawRecord
 
 # Parties that only buy or pay are government bodies, not suppliers: they are not linked.
@@ -45,80 +45,15 @@ def load(
     for key in keys or ():
         record_type, _, source_key = key.partition(":")
         by_type.setdefault(record_type, []).append(source_key)
-
-    def queries(query: Any, table: Any, record_type: str) -> Iterator[Any]:
-        if runs is not None:
-            query = query.where(table.run_id.in_(sorted(runs)))
-        if keys is None:
-            yield query
-            return
-        wanted = by_type.get(record_type, [])
-        for start in range(0, len(wanted), 1000):
-            yield query.where(table.source_key.in_(wanted[start : start + 1000]))
-
     if runs is not None and not runs:
         return
-    with engine.connect() as conn:
-        for record_type, table, query in _QUERIES:
-            for part in queries(query, table, record_type):
-                found = conn.execution_options(yield_per=chunk).execute(part)
-                for rid, source, key, name, rfc_raw, rfc_all, roles, postal, kind in found:
-                    if roles and set(roles.split()) <= BUYER_ONLY:
-                        continue
-                    yield _record(
-                        record_type, rid, source, key, name, rfc_raw, rfc_all, postal, kind
-                    )
-
-
-# Per record type: its table, and the same nine columns from each (id, source, key, name, RFC as
-# published and as found, roles, postal code, person kind), NULL where a table has none.
-_QUERIES: tuple[tuple[str, Any, Any], ...] = (
-    (
-        "party",
-        Party,
-        select(
-            Party.id,
-            literal("ocds"),
-            Party.source_key,
-            Party.name,
-            Party.rfc_raw,
-            Party.rfc_all,
-            Party.roles,
-            Party.postal_code,
-            null(),
-        ),
-    ),
-    (
-        "sanction",
-        Sanction,
-        select(
-            Sanction.id,
-            Sanction.registry_code,
-            Sanction.source_key,
-            Sanction.name,
-            Sanction.rfc_raw,
-            Sanction.rfc_all,
-            null(),
-            null(),
-            Sanction.person_kind,
-        ),
-    ),
-    (
-        "supplier",
-        SupplierEntry,
-        select(
-            SupplierEntry.id,
-            SupplierEntry.register,
-            SupplierEntry.source_key,
-            SupplierEntry.name,
-            SupplierEntry.rfc_raw,
-            SupplierEntry.rfc_all,
-            null(),
-            SupplierEntry.postal_code,
-            null(),
-        ),
-    ),
-)
+    wanted = None if keys is None else by_type
+    with reading(engine) as conn:
+        for record_type, row in stored.linkable(runs=runs, keys=wanted, chunk=chunk, conn=conn):
+            rid, source, key, name, rfc_raw, rfc_all, roles, postal, kind = row
+            if roles and set(roles.split()) <= BUYER_ONLY:
+                continue
+            yield _record(record_type, rid, source, key, name, rfc_raw, rfc_all, postal, kind)
 
 
 def _record(

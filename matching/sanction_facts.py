@@ -8,25 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from app.store.tables import IngestRun, Sanction
+from app.store.firms import SANCTION_COLUMNS
 from matching.records import record_key
 from matching.verdict import SanctionFact
 
 # After the firm's id, in the order of SanctionFact's fields (the source key becomes its
 # record key); the statement must join IngestRun on Sanction.run_id.
-COLUMNS = (
-    Sanction.source_key,
-    Sanction.registry_code,
-    Sanction.case_number,
-    Sanction.kind,
-    Sanction.authority,
-    Sanction.start_date,
-    Sanction.end_date,
-    Sanction.raw_status,
-    Sanction.status,
-    Sanction.source_file,
-    IngestRun.retrieved_at,
-)
+COLUMNS = SANCTION_COLUMNS
 
 
 def by_entity(rows: Iterable[Sequence[Any]]) -> dict[str, list[SanctionFact]]:

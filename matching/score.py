@@ -19,30 +19,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Connection, Engine
 
-from app.store.tables import EntityMember, IngestRun, LinkRecord, Sanction
+from app.store import firms
+from app.store.engine import reading
 from matching import guards, hashed, index_files, sanction_facts
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus
 from matching.features import CONFUSABLE, TF_COLUMNS, RawRecord, features
 from matching.index_files import SEPARATOR, key_columns, keys_of, usable_token
 from matching.profile_rows import ProfileRows
+from matching.results import RecordOut
 from matching.verdict import SanctionFact
 from matching.weights import ModelWeights
 
 # A key shared by more profiles than this is no evidence of identity: skip it as a lookup.
 MAX_BUCKET = 2000
-_CHUNK = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class PublishedRecord:
-    record_key: str
-    source: str
-    source_key: str
-    name: str | None
-    rfc: str | None
 
 
 @dataclass(slots=True)
@@ -227,48 +219,26 @@ def _one_edit(value: str) -> Iterable[str]:
             yield value[:i] + value[i + 1] + value[i] + value[i + 2 :]
 
 
-# Built once: constructing a statement costs more than running it on a warm database.
-_RECORDS = (
-    select(
-        EntityMember.entity_id,
-        LinkRecord.record_key,
-        LinkRecord.source,
-        LinkRecord.source_key,
-        LinkRecord.name,
-        LinkRecord.rfc_raw,
-    )
-    .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
-    .where(EntityMember.entity_id.in_(bindparam("entities", expanding=True)))
-    .order_by(LinkRecord.record_key)
-)
-_SANCTIONS = (
-    select(EntityMember.entity_id, *sanction_facts.COLUMNS)
-    .join(LinkRecord, LinkRecord.record_key == EntityMember.record_key)
-    .join(Sanction, Sanction.id == LinkRecord.record_id)
-    .join(IngestRun, IngestRun.id == Sanction.run_id)
-    .where(
-        LinkRecord.record_type == "sanction",
-        EntityMember.entity_id.in_(bindparam("entities", expanding=True)),
-    )
-    .order_by(Sanction.start_date, Sanction.source_key)
-)
-
-
-def _by_entity(engine: Engine, statement: Any, entity_ids: Collection[str]) -> Iterable[Any]:
-    wanted = sorted(set(entity_ids))
-    with engine.connect() as conn:
-        for start in range(0, len(wanted), _CHUNK):
-            yield from conn.execute(statement, {"entities": wanted[start : start + _CHUNK]})
-
-
-def records_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[PublishedRecord]]:
+def published(entity_ids: Collection[str], *, conn: Connection) -> dict[str, list[RecordOut]]:
     """Each entity's records as published, sorted by record key."""
-    out: dict[str, list[PublishedRecord]] = defaultdict(list)
-    for entity, key, source, source_key, name, rfc in _by_entity(engine, _RECORDS, entity_ids):
-        out[entity].append(PublishedRecord(key, source, source_key, name, rfc))
+    out: dict[str, list[RecordOut]] = defaultdict(list)
+    for entity, _, source, source_key, name, rfc in firms.records_of(entity_ids, conn=conn):
+        out[entity].append(RecordOut(source=source, source_key=source_key, name=name, rfc=rfc))
     return dict(out)
 
 
-def sanctions_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[SanctionFact]]:
+def sanctions(entity_ids: Collection[str], *, conn: Connection) -> dict[str, list[SanctionFact]]:
     """Each entity's sanction listings, with their source file and retrieval date."""
-    return sanction_facts.by_entity(_by_entity(engine, _SANCTIONS, entity_ids))
+    return sanction_facts.by_entity(firms.sanctions_of(entity_ids, conn=conn))
+
+
+def records_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[RecordOut]]:
+    """`published`, read on a connection of its own."""
+    with reading(engine) as conn:
+        return published(entity_ids, conn=conn)
+
+
+def sanctions_of(engine: Engine, entity_ids: Collection[str]) -> dict[str, list[SanctionFact]]:
+    """`sanctions`, read on a connection of its own."""
+    with reading(engine) as conn:
+        return sanctions(entity_ids, conn=conn)

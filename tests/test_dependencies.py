@@ -91,3 +91,14 @@ def test_only_the_store_opens_connections_and_writes_sql() -> None:
     `app.store.engine.transaction` / `unit_of_work` / `reading` and passes it to store functions.
     (The alembic scripts run the migrations' own SQL.)"""
     assert _storage_outside_the_store("app", ("app/store", "app/alembic")) == []
+
+
+def test_matching_opens_no_connection_and_writes_no_sql() -> None:
+    """matching/ reads and writes through app/store with the caller's `conn` or `session`; an
+    entry point that owns its transaction opens it with app.store.engine.transaction,
+    unit_of_work or reading, never with the engine's own begin(), connect() or a Session."""
+    found = _storage_outside_the_store("matching", ())
+    # backend.py connects DuckDB, Splink's engine for the link run, not the store.
+    duckdb = [(f, what) for f, what in found if f == "matching/backend.py" and "connect()" in what]
+    assert len(duckdb) == 1
+    assert [item for item in found if item not in duckdb] == []

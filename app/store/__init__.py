@@ -1,6 +1,8 @@
 """All storage: the tables, the engine and its transactions, bulk inserts, and the writers and
 readers of ingested records, ingest runs, link results, API keys, the audit log, browser
-sessions, alerts, digest subscriptions and the outbox.
+sessions, alerts, digest subscriptions and the outbox, and the reads `matching` answers from:
+firms (pages, search, what a check reports), the review queue, judgements, the records to link
+and the exports.
 
 The dependency runs one way: app/routes, app/web and app/cli call ingest/ and matching/, which
 call app/store; app/store imports neither (a linked record is a protocol here, not matching's
