@@ -255,3 +255,23 @@ def test_a_full_name_without_an_address_does_not_join_its_cut_names_at_two_addre
         list(alone), [("a", "c", 0.99), ("b", "c", 0.99)], threshold=0.9, rfcs={}, coherence=plain
     )
     assert kept.members == [["a", "b", "c"]]
+
+
+def test_a_record_without_a_legal_form_does_not_stand_for_its_names_other_forms() -> None:
+    """Two firms: COMERCIAL NAVARRO 2010 S.A. DE C.V. and COMERCIAL NAVARRO 2010 Y SERVICIOS
+    S. DE R.L. DE C.V., with a record of the second published without its form. The clustering
+    compares each name under each form it comes with: the formless record must not hide the
+    form of its name's other records, or the chain through it joins the two firms."""
+    names = {
+        "a": "COMERCIAL NAVARRO 2010 Y SERVICIOS",
+        "b": "COMERCIAL NAVARRO 2010 Y SERVICIOS S DE RL DE CV",
+        "c": "COMERCIAL NAVARRO 2010 SA DE CV",
+        "d": "COMERCIAL NAVARRO 2010 SA DE CV",
+    }
+    rows = {k: row(n, key=k) for k, n in names.items()}
+    assert rows["a"]["name"] == rows["b"]["name"] and rows["a"]["legal_form"] is None
+    coherence = guards.FirmCoherence(rows, guards.Extensions.of(r["name"] for r in rows.values()))
+    edges = [("a", "b", 0.99), ("c", "d", 0.99), ("a", "c", 0.95)]
+    result = cluster(list(names), edges, threshold=0.9, rfcs={}, coherence=coherence)
+    assert sorted(result.members) == [["a", "b"], ["c", "d"]]
+    assert [why for *_, why in result.refused] == [f"{INCOHERENT}: {guards.LEGAL_FORM}"]
