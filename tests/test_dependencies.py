@@ -102,3 +102,9 @@ def test_matching_opens_no_connection_and_writes_no_sql() -> None:
     duckdb = [(f, what) for f, what in found if f == "matching/backend.py" and "connect()" in what]
     assert len(duckdb) == 1
     assert [item for item in found if item not in duckdb] == []
+
+
+def test_ingest_opens_no_connection_and_writes_no_sql() -> None:
+    """ingest/ stores through app/store: the pipeline opens one transaction per file with
+    app.store.engine.transaction and passes it down."""
+    assert _storage_outside_the_store("ingest", ()) == []
