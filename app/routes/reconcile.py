@@ -10,10 +10,9 @@ and JSONP of `app/cross_origin.py` safe to give every origin."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
 from html import escape
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -222,22 +221,13 @@ async def suggest_property(
     return service.suggest_properties(prefix, cursor=cursor)
 
 
-Handler = TypeVar("Handler", bound=Callable[..., Any])
-
-
-def _sparse_get(path: str, model: type[Any]) -> Callable[[Handler], Handler]:
-    """A GET whose answer leaves out the members it has no value for: the protocol's schemas
-    allow them absent, not null."""
-    return router.get(
-        path,
-        response_model=model,
-        response_model_exclude_none=True,
-        responses=errors(401, 403, 422),
-    )
-
-
 # `firm` is the broadest type: it has no `broader` member at all, rather than a null one.
-@_sparse_get("/suggest/type", TypeSuggestions)
+@router.get(
+    "/suggest/type",
+    response_model=TypeSuggestions,
+    response_model_exclude_none=True,
+    responses=errors(401, 403, 422),
+)
 async def suggest_type(
     _: ReconcilerDep, prefix: Prefix = "", cursor: Cursor = 0
 ) -> TypeSuggestions:
@@ -247,7 +237,12 @@ async def suggest_type(
 
 
 # `limit` is in the answer only when it was asked for.
-@_sparse_get("/properties", Proposal)
+@router.get(
+    "/properties",
+    response_model=Proposal,
+    response_model_exclude_none=True,
+    responses=errors(401, 403, 422),
+)
 async def propose_properties(
     _: Annotated[Caller | None, Depends(optional_reconciler)],
     type: Annotated[str, Query(max_length=64, description="A type id, e.g. firm")] = "",
