@@ -33,9 +33,11 @@ FACES = 12
 
 
 class Coherence(Protocol):
-    """What keeps a firm coherent: a record's name, and why two records are not one firm."""
+    """What keeps a firm coherent: a record's face (what of it the firm's other records are
+    compared with; records of one face are compared once), and why two records are not one
+    firm."""
 
-    def name(self, key: str) -> str | None: ...
+    def face(self, key: str) -> str | None: ...
 
     def conflict(self, a: str, b: str) -> str | None: ...
 
@@ -304,7 +306,7 @@ def cluster(
     # common one-RFC-each case.
     accepted: list[tuple[str, str, float]] = []
     parent, code, apart, is_near = state.parent, state.code, state.apart, state.near
-    faces: dict[int, list[int]] = {}  # root -> records with distinct names (several only)
+    faces: dict[int, list[int]] = {}  # root -> records of distinct faces (several only)
     for negative, a, b in work:
         try:
             ra = index[a]
@@ -389,14 +391,14 @@ def _merge_faces(
     coherence: Coherence,
 ) -> None:
     left, right = faces.pop(ra, [ra]), faces.pop(rb, [rb])
-    seen = {coherence.name(keys[i]) for i in left}
+    seen = {coherence.face(keys[i]) for i in left}
     merged = list(left)
     for i in right:
         if len(merged) >= FACES:
             break
-        name = coherence.name(keys[i])
-        if name not in seen:
-            seen.add(name)
+        face = coherence.face(keys[i])
+        if face not in seen:
+            seen.add(face)
             merged.append(i)
     faces[root] = merged
 

@@ -322,7 +322,7 @@ class FirmCoherence:
     rows: Mapping[str, Row]
     extensions: Extensions
 
-    def name(self, key: str) -> str | None:
+    def face(self, key: str) -> str | None:
         """What the clustering compares of a firm's records: each distinct name under each
         legal form it comes with (a record without a form must not stand for the name's
         records with one), and a cut name once per postal code (the address is what tells its

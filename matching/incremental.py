@@ -467,7 +467,7 @@ def _guarded(
     extensions: guards.Extensions,
 ) -> list[Pair]:
     """The scored pairs with the guards applied as a full run applies them: the rows of both
-    sides, and every profile's name for the extension counts."""
+    sides, and the corpus's extensions (`_extensions`)."""
     rows = {str(r["unique_id"]): r for r in new_rows}
     wanted = {k for a, b, *_ in pairs for k in (a, b) if k not in rows}
     stored: dict[str, int] = {}

@@ -30,7 +30,6 @@ from sqlalchemy import Engine
 from app.settings import Settings
 from app.store import outbox
 from app.store.engine import reading, transaction
-from app.store.outbox import sender_lock as _sender_lock
 
 log = structlog.get_logger(__name__)
 _ERROR_LENGTH = 300
@@ -152,7 +151,7 @@ def _mark_failed(engine: Engine, message_ids: Sequence[int], error: str) -> int:
 
 def send_queued(engine: Engine, settings: Settings) -> SendReport:
     """Send every queued message, oldest first; see the module docstring for the guarantees."""
-    with _sender_lock(engine) as mine:
+    with outbox.sender_lock(engine) as mine:
         if not mine:
             log.warning("mail.busy", reason="another sender is running")
             return SendReport(0, 0, _count_queued(engine))

@@ -26,6 +26,7 @@ from app.alerts import mail
 from app.alerts.digest import queue_digests, run_digest
 from app.alerts.subscriptions import SubscriptionError, listing, subscribe, unsubscribe
 from app.settings import Settings
+from app.store import outbox
 from app.store.engine import make_engine
 from app.store.tables import Alert, OutboxMessage, Subscription
 
@@ -501,7 +502,7 @@ def test_a_second_sender_waits_its_turn(
     assert queue_digests(engine, settings) == 1
     other = make_engine(db_settings)
     try:
-        with mail._sender_lock(other) as mine:
+        with outbox.sender_lock(other) as mine:
             assert mine
             report = mail.send_queued(engine, settings)
     finally:

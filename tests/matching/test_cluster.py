@@ -494,7 +494,7 @@ def components(records: Sequence[str], pairs: Sequence[tuple[str, str]]) -> dict
 class ParityCoherence:
     """A toy firm rule: records whose numbers differ in parity are not one firm."""
 
-    def name(self, key: str) -> str | None:
+    def face(self, key: str) -> str | None:
         return key[-1]
 
     def conflict(self, a: str, b: str) -> str | None:
