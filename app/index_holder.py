@@ -16,7 +16,7 @@ from app.errors import NotReady
 from app.settings import Settings
 from matching import index_files
 from matching import state as link_state
-from matching.model import load_version
+from matching.model import fits, load_version
 from matching.score import Index
 
 log = structlog.get_logger(__name__)
@@ -42,6 +42,11 @@ def open_index(engine: Engine, settings: Settings) -> Index:
             raise IndexUnavailable(
                 f"model {version} of the last link run is missing from "
                 f"{settings.model_dir}: run `testigo link --full`"
+            )
+        if not fits(model):
+            raise IndexUnavailable(
+                f"model {version} of the last link run has other comparison levels than this "
+                "version of Testigo: run `testigo link`"
             )
         files = index_files.ensure(engine, directory, link_run_id)
         if files is not None:

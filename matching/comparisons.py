@@ -99,6 +99,17 @@ def _rfc_near(left: Row, right: Row) -> bool:
     return lr is not None and rr is not None and DamerauLevenshtein.distance(lr, rr) <= 1
 
 
+def _rfc_two_edits(left: Row, right: Row) -> bool:
+    lr, rr = left["rfc"], right["rfc"]
+    return (
+        lr is not None
+        and rr is not None
+        and len(lr) == len(rr)
+        and DamerauLevenshtein.distance(lr, rr, score_cutoff=2) == 2
+        and (left["rfc_mistyped"] == "1" or right["rfc_mistyped"] == "1")
+    )
+
+
 def _rfc_misfit(left: Row, right: Row) -> bool:
     """One RFC cannot come from its record's name, and the two RFCs' letters differ: had they
     the same letters, both would be read off one name, so neither was copied from another firm."""
@@ -146,10 +157,14 @@ def _typos(limit: int, min_length: int) -> Level:
 
 # Two different RFCs, one of which cannot be its own record's (matching.rfc_letters).
 RFC_MISFIT = "different, one not from its name"
+# Two RFCs two edits apart, one failing its check digit: one RFC mistyped twice (a date digit
+# and the homoclave), as the clustering's cannot-link rule reads it (cluster.near_rfcs).
+RFC_TWO_EDITS = "two edits, one failing its check digit"
 
 RFC = Comparison(
     "rfc",
-    "RFC: exact; one typo or O/0, I/1 swap; same letters and date with another homoclave; "
+    "RFC: exact; one typo or O/0, I/1 swap; two typos where one RFC fails its check digit; "
+    "same letters and date with another homoclave; "
     "different where one cannot come from its name (weak evidence against); both present but "
     "different (strong evidence against)",
     (
@@ -159,6 +174,12 @@ RFC = Comparison(
             "one edit or O/0 I/1 confusion",
             '"rfc_conf_l" = "rfc_conf_r" OR damerau_levenshtein("rfc_l", "rfc_r") <= 1',
             _rfc_near,
+        ),
+        Level(
+            RFC_TWO_EDITS,
+            'length("rfc_l") = length("rfc_r") AND damerau_levenshtein("rfc_l", "rfc_r") = 2 '
+            "AND (\"rfc_mistyped_l\" = '1' OR \"rfc_mistyped_r\" = '1')",
+            _rfc_two_edits,
         ),
         Level(
             "same letters and date, one side without homoclave",

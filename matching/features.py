@@ -24,12 +24,14 @@ COLUMNS = (
     "rfc_stem",
     "rfc_conf",
     "rfc_misfit",
+    "rfc_mistyped",
     "postal_code",
     "name_rare",
     "name_rare2",
     "name_skel",
     "name_prefix",
     "name_cut",
+    "name_written",
     "tf_name",
     "tf_name_core",
 )
@@ -79,8 +81,11 @@ def _looks_cut(raw: str | None, legal_form: str | None) -> bool:
     return match_suffix(names.normalise_text(raw).split(), allow_cut=False) is None
 
 
-def rfc_features(raw: str | None) -> tuple[str | None, str | None, str | None, int | None]:
-    """(rfc, stem, confusable form, length) where stem = letters + date without the homoclave.
+def rfc_features(
+    raw: str | None,
+) -> tuple[str | None, str | None, str | None, int | None, bool | None]:
+    """(rfc, stem, confusable form, length, check digit passes) where stem = letters + date
+    without the homoclave; the check is None without a whole RFC.
 
     A 9/10-character RFC published without its homoclave still gives a stem to compare."""
     found = rfc.split(raw)
@@ -89,11 +94,11 @@ def rfc_features(raw: str | None) -> tuple[str | None, str | None, str | None, i
     usable = [r for r in found if r.usable and not r.value.endswith(PLACEHOLDER_TAIL)]
     if usable:
         value = usable[0].value
-        return value, value[:-3], value.translate(CONFUSABLE), len(value)
+        return value, value[:-3], value.translate(CONFUSABLE), len(value), usable[0].check_ok
     for r in found:
         if _STEM.match(r.value):
-            return None, r.value, None, len(r.value) + 3
-    return None, None, None, None
+            return None, r.value, None, len(r.value) + 3, None
+    return None, None, None, None, None
 
 
 def postal(value: str | None) -> str | None:
@@ -106,7 +111,7 @@ def postal(value: str | None) -> str | None:
 def features(record: RawRecord) -> dict[str, Any]:
     """Every column but the corpus-level ones (name_rare, tf_name), filled by `with_corpus`."""
     parts = names.parse_name(record.name)
-    value, stem, conf, length = rfc_features(record.rfc_raw)
+    value, stem, conf, length, check_ok = rfc_features(record.rfc_raw)
     kind: str | None
     if length == 13:
         kind = "person"
@@ -141,6 +146,9 @@ def features(record: RawRecord) -> dict[str, Any]:
         # "1": the RFC's letters cannot come from this name (matching.rfc_letters): most
         # likely another firm's RFC, so its disagreement with an RFC says little.
         "rfc_misfit": "1" if rfc_letters.contradicts(value or stem, parts.norm) else None,
+        # "1": the RFC fails its check digit, so it was mistyped (the SAT issues none that
+        # fail): two of them two edits apart may be one RFC (cluster.near_rfcs).
+        "rfc_mistyped": "1" if check_ok is False else None,
         "postal_code": postal(record.postal_code),
         "name_rare": None,
         "name_rare2": None,
@@ -151,6 +159,7 @@ def features(record: RawRecord) -> dict[str, Any]:
         ),
         "name_prefix": distinct[:PREFIX_LEN] if distinct and len(distinct) >= 10 else None,
         "name_cut": "1" if _looks_cut(record.name, parts.legal_form) else None,
+        "name_written": parts.written,
         "tf_name": None,
         "tf_name_core": None,
         "_tokens": parts.tokens,

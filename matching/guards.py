@@ -40,7 +40,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from matching.cluster import near_rfcs
 from matching.explain import N_
 from matching.features import PARTICLES, distinctive
-from matching.names import GENERIC_WORDS
+from matching.names import ABBREVIATION_WORDS, GENERIC_WORDS
 
 COMPARISON = "guard"
 NAME = "name"  # the name comparison (matching.comparisons)
@@ -151,11 +151,21 @@ def _abbreviates(short: str, long_: str) -> bool:
 
 
 def _words_alike(a: str, b: str) -> bool:
-    """One word a typo or an abbreviation of the other (SERVS / SERVICIOS, COMERCIALIZ)."""
+    """One word a typo or an abbreviation of the other (SERVS / SERVICIOS, COMERCIALIZ, and
+    CORP / CORPORATIVO: an abbreviation may stand for any of its words)."""
     if a == b or _abbreviates(a, b) or _abbreviates(b, a):
+        return True
+    if b in ABBREVIATION_WORDS.get(a, ()) or a in ABBREVIATION_WORDS.get(b, ()):
         return True
     limit = 2 if min(len(a), len(b)) >= 8 else 1
     return DamerauLevenshtein.distance(a, b, score_cutoff=limit) <= limit
+
+
+def _words(row: Row) -> list[str]:
+    """The words of a name but particles, as written where an abbreviation of it stands for
+    several words (names.ABBREVIATION_WORDS): CORP. written out as CORPORACION is no word
+    against CORPORATIVO."""
+    return [t for t in (row["name_written"] or row["name"]).split() if t not in PARTICLES]
 
 
 def _unmatched(mine: list[str], theirs: list[str]) -> list[str]:
@@ -254,7 +264,7 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
         return None  # a cut name's last word may be any word's start: only its extensions tell
     # Generic words tell siblings apart too (PROVEEDORA ESPINOSA DE CONSTRUCCION, PROVEEDORA
     # ESPINOSA INDUSTRIAL); a word only one side has (GRUPO, S.A.) is no conflict.
-    wa, wb = [t for t in ta if t not in PARTICLES], [t for t in tb if t not in PARTICLES]
+    wa, wb = _words(left), _words(right)
     if a != b and _unmatched(wa, wb) and _unmatched(wb, wa):
         return DIFFERENT_WORDS
     da, db = distinctive(ta), distinctive(tb)

@@ -106,6 +106,9 @@ def link(
     # The stored model also fills in what a retraining on too little data cannot estimate.
     stored = splink_model.load_latest(options.model_dir)
     model = None if options.retrain else stored
+    if model is not None and not splink_model.fits(model):
+        say("the stored model has other comparison levels than this version: training a new one")
+        model = None
     previous = None if options.full or model is None else link_state.load(options.state_path)
     if (
         previous is not None

@@ -20,7 +20,7 @@ from app.errors import TestigoError
 from matching import training
 from matching.backend import BackendConfig, Run, db_api
 from matching.backend import run as backend_run
-from matching.comparisons import COMPARISONS, RFC, RFC_MISFIT
+from matching.comparisons import COMPARISONS, RFC, RFC_MISFIT, RFC_TWO_EDITS
 from matching.features import TF_COLUMNS
 
 MODEL_FORMAT = 1
@@ -49,10 +49,13 @@ BLOCKING_RULES: tuple[str, ...] = (
 # rates measured on real registries: about 1 RFC in 10 mistyped, 3 in 100 wrong outright. A
 # wrong RFC (another firm's, a buyer's) cannot come from the record's name 96 times in 100
 # (company RFCs of the 69-B list given to other names of it; persons: 99 in 100), so nearly all
-# of those 3 go to the level that says so and only a trace is left to plain disagreement.
+# of those 3 go to the level that says so and only a trace is left to plain disagreement. Of
+# the mistyped ones, one in nine is two edits off: in the SFP directory (2026-06), 2 of the 18
+# pairs of one name's RFCs within two edits (a small sample; the rest one edit apart).
 RFC_M_PROBABILITIES = {
     "exact": 0.86,
-    "one edit or O/0 I/1 confusion": 0.09,
+    "one edit or O/0 I/1 confusion": 0.08,
+    RFC_TWO_EDITS: 0.01,
     "same letters and date, one side without homoclave": 0.02,
     RFC_MISFIT: 0.028,
     "else": 0.002,
@@ -251,6 +254,25 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(model, dict):
         raise ModelError(f"cannot read the model {path}: not a JSON object")
     return model
+
+
+def fits(model: dict[str, Any]) -> bool:
+    """Whether a saved model was trained on this code's comparisons, level for level. Real-time
+    scoring reads a pair's level from the code and its weight from the model by position, so a
+    model of other levels (saved before a level was added) would give a level another's weight:
+    it is retrained, never used."""
+
+    def shape(comparisons: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+        return [
+            (
+                c["output_column_name"],
+                [str(lv.get("label_for_charts")) for lv in c["comparison_levels"]],
+            )
+            for c in comparisons
+        ]
+
+    current = [c.splink_dict() for c in COMPARISONS]
+    return shape(list(model.get("comparisons", []))) == shape(current)
 
 
 def splink_settings(model: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,10 @@ class NameParts:
     # Other names in the field: the trade name after "Y/O", co-bidders after " / " or after
     # "S.A. DE C.V. Y", parenthesised acronyms and aliases; each normalised like `norm`.
     other_names: tuple[str, ...] = ()
+    # The name with its abbreviations as written, when one of them stands for several words
+    # (CORP. is CORPORACION or CORPORATIVO): `norm` writes it out as the commoner, which may be
+    # the wrong one; the guards read this to know which words could be either.
+    written: str | None = None
 
 
 def _words(text: str) -> frozenset[str]:
@@ -127,6 +131,27 @@ ABBREVIATIONS: dict[str, str] = {
     "MATS": "MATERIALES",
     "SUMIN": "SUMINISTROS",
     "DESARR": "DESARROLLO",
+}
+# The abbreviations above that buyers also type for other words of a firm name: each may stand
+# for any of these (its written-out word first).
+ABBREVIATION_WORDS: dict[str, frozenset[str]] = {
+    abbreviation: frozenset(words.split()) | {ABBREVIATIONS[abbreviation]}
+    for abbreviation, words in {
+        "CORP": "CORPORATIVO CORPORATIVA",
+        "CONST": "CONSTRUCCIONES CONSTRUCCION CONSTRUCTOR",
+        "CONSTR": "CONSTRUCCIONES CONSTRUCCION CONSTRUCTOR",
+        "DIST": "DISTRIBUCIONES DISTRIBUCION DISTRIBUIDOR",
+        "DISTR": "DISTRIBUCIONES DISTRIBUCION DISTRIBUIDOR",
+        "DISTRIB": "DISTRIBUCIONES DISTRIBUCION DISTRIBUIDOR",
+        "ADMON": "ADMINISTRADORA ADMINISTRADOR ADMINISTRATIVOS",
+        "IND": "INDUSTRIAS INDUSTRIALES",
+        "PROD": "PRODUCCIONES PRODUCTORA PRODUCTO",
+        "TRANSP": "TRANSPORTADORA TRANSPORTE",
+        "ASOC": "ASOCIACION",
+        "SERV": "SERVICIO",
+        "TECNOL": "TECNOLOGIAS TECNOLOGICO TECNOLOGICA",
+        "DESARR": "DESARROLLOS DESARROLLADORA",
+    }.items()
 }
 # Words that make a name a firm's (is_person is False). MEXICANO is also a surname.
 _COMPANY_WORDS = (GENERIC_WORDS - {"MEXICANO"}) | _words(
@@ -340,9 +365,9 @@ def _strip_forms(tokens: list[str]) -> tuple[list[str], str | None]:
 
 
 def _tokens_and_form(text: str, others: _Others) -> tuple[list[str], str | None]:
+    """The words as written (abbreviations not yet written out) and the legal form."""
     tokens = _drop_trailing_filler(_TOKEN.findall(text))
-    tokens, form = _strip_forms(_split_partners(tokens, others))
-    return _written_out(tokens), form
+    return _strip_forms(_split_partners(tokens, others))
 
 
 def _written_out(tokens: list[str]) -> list[str]:
@@ -367,7 +392,7 @@ def _firm_tokens(text: str, others: _Others) -> tuple[list[str], str | None]:
 
 def _person(text: str) -> str | None:
     tokens, _ = _firm_tokens(text, [])
-    return " ".join(tokens) or None
+    return " ".join(_written_out(tokens)) or None
 
 
 def _is_person(tokens: list[str], form: str | None) -> bool | None:
@@ -418,13 +443,17 @@ def _parse(raw: str | None) -> NameParts:
     if "(" in text:
         text = _aside_parentheses(text, extra)
     others: _Others = []
-    tokens, form = _firm_tokens(text, others)
+    as_written, form = _firm_tokens(text, others)
+    tokens = _written_out(as_written)
     for part in extra:
         other, other_form = _firm_tokens(part, others)
-        others.append((" ".join(other), other_form is not None))
+        others.append((" ".join(_written_out(other)), other_form is not None))
     norm = " ".join(tokens) or None
     if norm in _PLACEHOLDERS:
         norm, tokens = None, []
+    written = None
+    if norm and tokens != as_written and any(t in ABBREVIATION_WORDS for t in as_written):
+        written = " ".join(as_written)
     is_person = _is_person(tokens, form)
     if person is None and not is_person:
         # "PODTEC, S.A. DE C.V. Y VICTOR EDUARDO SANTILLAN MARTINEZ": no "EL C.", same role.
@@ -440,6 +469,7 @@ def _parse(raw: str | None) -> NameParts:
         tokens=tuple(tokens),
         associated_person=person,
         other_names=tuple(dict.fromkeys(o for o, _ in others if o and o not in (norm, person))),
+        written=written,
     )
 
 

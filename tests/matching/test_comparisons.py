@@ -24,6 +24,8 @@ VARIANTS = [
     ("GARZA  GAS S.A DE C", "GGA8306134F4"),
     ("GARSA GAS, S.A. DE C.V.", "GGA830613AF4"),
     ("GARZA GAS", "GGA830613"),
+    # Two edits off (a date digit and the homoclave), failing its check digit.
+    ("GARZA GAS SA DE CV", "GGA8303134E4"),
     ("GRUPO GARZA GAS", "GGA8306134F5"),
     # Another firm's RFC under the name (its letters cannot come from GARZA GAS).
     ("GARZA GAS S.A. DE C.V.", "CNO010203AB1"),
@@ -92,3 +94,33 @@ def test_python_levels_and_weights_equal_splink(scored: tuple) -> None:  # type:
     assert checked == result.num_rows > 1000
     # The sample reaches most levels of every comparison (not only "else").
     assert levels_seen >= 15
+
+
+def _rfc_level(left: tuple[str, str], right: tuple[str, str]) -> str:
+    from matching.comparisons import RFC
+
+    a, b = (features(RawRecord(f"r{i}", "test", n, r)) for i, (n, r) in enumerate((left, right)))
+    gamma = RFC.level_of(a, b)
+    return RFC.levels[len(RFC.levels) - 1 - gamma].label
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        # A date digit and the homoclave mistyped: the copy fails its check digit.
+        (("GARZA GAS", "GGA8306134F4"), ("GARZA GAS", "GGA8303134E4"), "two edits"),
+        # Two homoclave characters (look-alike and neighbour key), one side failing.
+        (("ALMACENES ITZEL", "AIT0405217K7"), ("ALMACENES ITZEL", "AIT0405217J3"), "two edits"),
+        # Two RFCs two edits apart (a date digit, the check digit) that both pass it are two
+        # taxpayers.
+        (("GARZA GAS", "GGA8306134F4"), ("GARZA GAS", "GGA8303134F0"), "else"),
+    ],
+)
+def test_an_rfc_two_edits_off_is_near_only_when_one_fails_its_check_digit(
+    left: tuple[str, str], right: tuple[str, str], level: str
+) -> None:
+    from matching import rfc
+
+    checks = {rfc.parse(left[1]).check_ok, rfc.parse(right[1]).check_ok}
+    assert checks == ({True} if level == "else" else {True, False})
+    assert _rfc_level(left, right).startswith(level)

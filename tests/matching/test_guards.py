@@ -135,6 +135,28 @@ def test_abbreviations_and_typos_are_not_different_words(a: str, b: str) -> None
     assert reason(a, b) is None
 
 
+@pytest.mark.parametrize(
+    ("short", "meant", "commoner"),
+    [
+        # The abbreviation is written out as its commoner word; the record may mean another.
+        ("CORP. MINERO ALDANA", "CORPORATIVO MINERO ALDANA", "CORPORACION MINERO ALDANA"),
+        ("ADMON. INMOBILIARIA PUENTE", "ADMINISTRADORA INMOBILIARIA PUENTE",
+         "ADMINISTRACION INMOBILIARIA PUENTE"),
+        ("CONST. Y PAVIMENTOS OBREGON", "CONSTRUCCIONES Y PAVIMENTOS OBREGON",
+         "CONSTRUCTORA Y PAVIMENTOS OBREGON"),
+        ("DIST. FERRETERA DEL BAJIO", "DISTRIBUCIONES FERRETERA DEL BAJIO",
+         "DISTRIBUIDORA FERRETERA DEL BAJIO"),
+    ],
+)  # fmt: skip
+def test_an_abbreviation_of_several_words_may_be_any_of_them_but_the_words_stay_apart(
+    short: str, meant: str, commoner: str
+) -> None:
+    assert reason(short, meant) is None and reason(meant, short) is None
+    assert reason(short, commoner) is None
+    # Written out in full, the two words are two names: siblings, not spellings.
+    assert reason(meant, commoner) == guards.DIFFERENT_WORDS
+
+
 def test_one_letter_in_the_only_distinctive_word_goes_to_review() -> None:
     assert reason("LABORATORIOS TRIVAX", "LABORATORIOS TRIVEX") == guards.ONE_LETTER
     assert reason("QUIMTEC", "QUIMTEK") == guards.ONE_LETTER

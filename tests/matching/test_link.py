@@ -10,6 +10,7 @@ import json
 import shutil
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -355,3 +356,47 @@ def test_an_incremental_link_keeps_firms_apart_as_a_full_link_does(
     assert not any(east <= m and "supplier:cdmx-sefin:9004" in m for m in incremental)
     link_records(registries, full=True)
     assert firms() == incremental
+
+
+def test_a_model_of_other_comparison_levels_is_retrained_and_never_scores(
+    sqlite_settings: Settings, trained_model: Path
+) -> None:
+    """A model saved before a level was added (the RFC's "two edits" level) would give real-time
+    scoring's levels the weights of others: a link run trains a new one instead of using it, and
+    the API does not load a state whose model has other levels (the store plays no part: SQLite
+    only)."""
+    from app.index_holder import IndexUnavailable, open_index
+    from matching import model as splink_model
+    from matching import state as link_state
+    from matching.comparisons import RFC_TWO_EDITS
+
+    def without_two_edits(model: dict[str, Any]) -> dict[str, Any]:
+        for comparison in model["comparisons"]:
+            levels = comparison["comparison_levels"]
+            comparison["comparison_levels"] = [
+                lv for lv in levels if lv["label_for_charts"] != RFC_TWO_EDITS
+            ]
+        return model
+
+    settings = sqlite_settings
+
+    old = without_two_edits(json.loads(trained_model.read_text()))
+    assert not splink_model.fits(old) and splink_model.fits(json.loads(trained_model.read_text()))
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
+    (settings.model_dir / trained_model.name).write_text(json.dumps(old))
+    ingest_files(settings, (sanctions_job("sfp"), SFP))
+    summary = link_records(settings)
+    assert summary.trained
+    current = splink_model.load_latest(settings.model_dir)
+    assert current is not None and splink_model.fits(current)
+    # The state's own model replaced by one of other levels: the index refuses to score with it.
+    version = link_state.model_version_of(settings.link_state_dir)
+    assert version == splink_model.version_of(current)
+    (path,) = settings.model_dir.glob(f"model-*-{version}.json")
+    path.write_text(json.dumps(without_two_edits(current)))
+    engine = make_engine(settings)
+    try:
+        with pytest.raises(IndexUnavailable, match="other comparison levels"):
+            open_index(engine, settings)
+    finally:
+        engine.dispose()
