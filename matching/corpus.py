@@ -22,6 +22,15 @@ from matching.features import COLUMNS, CONFUSABLE, MAX_RARE_TOKEN_FIRMS
 UNIQUE_NAME_COLLISION = 1e-8
 
 
+# Joins a name and its legal form into one count key (in the same table as the names).
+FORM_SEPARATOR = "\x1f"
+
+
+def named_in_form(name: str, legal_form: str | None) -> str | None:
+    """The count key of a name under one legal form, or None without a form."""
+    return f"{name}{FORM_SEPARATOR}{legal_form}" if legal_form else None
+
+
 def firm_key(row: MutableMapping[str, Any]) -> str:
     """Who a record stands for when counting firms: its RFC, else its name within its source."""
     return str(row["rfc"] or f"{row['source']}|{row['name']}")
@@ -65,7 +74,12 @@ class Corpus:
             return None
         return max(counts.get(value, 0) - 1, 0) / self.firms + UNIQUE_NAME_COLLISION
 
-    def tf(self, name: str | None) -> float | None:
+    def tf(self, name: str | None, legal_form: str | None = None) -> float | None:
+        """How common the name is; within its legal form when the record gives one. One name
+        under several forms is several firms (S.A. DE C.V. and S.A.P.I. DE C.V. siblings), but
+        under one form it is one firm: its siblings must not make it look common."""
+        if name and legal_form:
+            return self._tf(self.name_firms, named_in_form(name, legal_form))
         return self._tf(self.name_firms, name)
 
     def tf_core(self, core: str | None) -> float | None:
@@ -124,8 +138,11 @@ class CorpusBuilder:
         rfc_value = row["rfc"]
         if rfc_value:
             misfit = row.get("rfc_misfit") == "1"
-            if self._new(self._name_rfcs, name, rfc_value, misfit) and not remember_only:
-                self.name_firms[name] += 1
+            for counted in (name, named_in_form(name, row.get("legal_form"))):
+                if counted is None or not self._new(self._name_rfcs, counted, rfc_value, misfit):
+                    continue
+                if not remember_only:
+                    self.name_firms[counted] += 1
             core = row["name_core"]
             if core and self._new(self._core_rfcs, core, rfc_value, misfit) and not remember_only:
                 self.core_firms[core] += 1
@@ -154,7 +171,7 @@ class CorpusBuilder:
 def with_corpus(row: MutableMapping[str, Any], corpus: Corpus) -> dict[str, Any]:
     """The row completed with its corpus-level features, ready for the model."""
     out = {k: row[k] for k in COLUMNS}
-    out["tf_name"] = corpus.tf(row["name"])
+    out["tf_name"] = corpus.tf(row["name"], row["legal_form"])
     out["tf_name_core"] = corpus.tf_core(row["name_core"])
     out["name_rare"], out["name_rare2"] = corpus.rare_tokens(row["_tokens"])
     return out

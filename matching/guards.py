@@ -165,7 +165,21 @@ def _words(row: Row) -> list[str]:
     """The words of a name but particles, as written where an abbreviation of it stands for
     several words (names.ABBREVIATION_WORDS): CORP. written out as CORPORACION is no word
     against CORPORATIVO."""
-    return [t for t in (row["name_written"] or row["name"]).split() if t not in PARTICLES]
+    return [t for t in (row["name_written"] or row["name"]).split() if not _particle_like(t)]
+
+
+# A one- or two-letter word one slip from a two-letter particle, or a one-letter particle
+# doubled, is a mistyped particle (SE, DD, DR for DE; OA for LA; YY for Y), not a word.
+_TWO_LETTER_PARTICLES = tuple(p for p in PARTICLES if len(p) == 2)
+_DOUBLED_PARTICLES = frozenset(p * 2 for p in PARTICLES if len(p) == 1)
+
+
+def _particle_like(token: str) -> bool:
+    if token in PARTICLES or token in _DOUBLED_PARTICLES:
+        return True
+    return len(token) <= 2 and any(
+        DamerauLevenshtein.distance(token, p, score_cutoff=1) <= 1 for p in _TWO_LETTER_PARTICLES
+    )
 
 
 def _unmatched(mine: list[str], theirs: list[str]) -> list[str]:

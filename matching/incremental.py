@@ -40,7 +40,7 @@ from matching import cluster as clustering
 from matching import guards, names, rfc_letters
 from matching import model as splink_model
 from matching import state as link_state
-from matching.corpus import Corpus, CorpusBuilder, with_corpus
+from matching.corpus import Corpus, CorpusBuilder, named_in_form, with_corpus
 from matching.features import COLUMNS, features
 from matching.pairs import Pair, pairs_of, profile_table, strongest
 from matching.profiles import bucket_digest, bucket_key, features_hash
@@ -315,6 +315,7 @@ def _count(
     """The stored counts, with `adds` counted in; returns the counts of the values they touch
     (enough to score them) and the stored count tables with those entries replaced."""
     names = {r["name"] for r in adds if r["name"]}
+    names |= {k for r in adds if r["name"] and (k := named_in_form(r["name"], r["legal_form"]))}
     cores = {r["name_core"] for r in adds if r["name_core"]}
     tokens = {t for r in adds for t in r["_tokens"]}
     rfcs = {r["rfc"] for r in adds if r["rfc"]}
@@ -329,7 +330,9 @@ def _count(
         ),
         pc.is_in(table["rfc"], pa.array(sorted(rfcs), pa.string())),
     )
-    known = table.filter(related).select(["source", "name", "name_core", "rfc", "tokens"])
+    known = table.filter(related).select(
+        ["source", "name", "legal_form", "name_core", "rfc", "tokens"]
+    )
     known_rows = [{**r, "_tokens": r["tokens"]} for r in known.to_pylist()]
     builder = CorpusBuilder.resume(partial, state.firms, known_rows)
     for row in adds:

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from matching.corpus import Corpus
+from matching.corpus import Corpus, with_corpus
 from matching.features import RawRecord, features
 
 OWN = RawRecord("a", "sfp", "XADALOX SOLUCIONES, S.A. DE C.V.", "XSO720906JB0")
@@ -31,3 +31,23 @@ def test_a_copied_rfc_alone_still_stands_for_the_names_firm() -> None:
 def test_two_rfcs_of_the_name_are_two_firms(order: tuple[RawRecord, ...]) -> None:
     corpus = Corpus.build(features(r) for r in order)
     assert corpus.name_firms["XADALOX SOLUCIONES"] == 2
+
+
+def test_siblings_under_other_legal_forms_do_not_make_a_name_common_within_its_own() -> None:
+    """One name under three forms is three firms; a record that gives its form is one of one,
+    a record without a form is still any of the three."""
+    siblings = [
+        RawRecord("s1", "sfp", "TALLERES VORMIN, S.A. DE C.V.", "TVO110304AB1"),
+        RawRecord("s2", "sat", "TALLERES VORMIN, S.A.P.I. DE C.V.", "TVO150720CD2"),
+        RawRecord("s3", "ocds", "TALLERES VORMIN S. DE R.L. DE C.V.", "TVO981117EF3"),
+        RawRecord("s4", "ocds", "TALLERES VORMIN SA DE CV", None),  # the first, without its RFC
+    ]
+    corpus = Corpus.build(features(r) for r in siblings)
+    name = "TALLERES VORMIN"
+    assert corpus.name_firms[name] == 3
+    within_form = corpus.tf(name, features(siblings[0])["legal_form"])
+    assert within_form == corpus.tf("A NAME OF ONE FIRM ONLY")  # one firm: the floor
+    assert corpus.tf(name) == corpus.tf(name, None) > within_form
+    # The same through the row the model reads.
+    rows = [with_corpus(features(r), corpus) for r in siblings]
+    assert rows[3]["tf_name"] == rows[0]["tf_name"] == within_form

@@ -115,6 +115,7 @@ def test_a_cut_name_is_told_apart_by_the_one_extension_at_its_address() -> None:
         ("DISTRIBUIDORA ROSALES AUTOMOTRIZ", "DISTRIBUIDORA ROSALES FARMACEUTICA"),
         ("PROVEEDORA IBARRA DE CONCRETOS", "PROVEEDORA IBARRA ELECTRICA"),
         ("TEXTILES ZORVAN", "TEXTILES ZORLIK"),  # coined words two letters apart
+        ("AUTOPARTES JR DEL CENTRO", "AUTOPARTES MX DEL CENTRO"),  # two-letter words, not particles
     ],
 )
 def test_each_name_with_a_distinctive_word_the_other_lacks_is_a_sibling(a: str, b: str) -> None:
@@ -129,6 +130,10 @@ def test_each_name_with_a_distinctive_word_the_other_lacks_is_a_sibling(a: str, 
         ("ADMON. DE INMUEBLES VERGARA HNOS", "ADMINISTRACION DE INMUEBLES VERGARA HERMANOS"),
         ("CONSTRUCTORA TELLEZ INTL", "CONSTRUCTORA TELLEZ INTERNACIONAL"),
         ("MATERIALES ARRIAGA Y SUCESORES", "MATERIALES ARIAGA Y SUCESORES"),  # one typo
+        # A mistyped particle on each side (DE as SE and DR, LA as OA, Y doubled).
+        ("IMPRESORA SE OCCIDENTE", "IMPRESORA DR OCCIDENTE"),
+        ("ACEROS DE OA HUASTECA DEL NORTE", "ACEROS DD LA HUASTECA DEL NORTE"),
+        ("SERVICIOS YY ACABADOS MONTIEL", "SERVICIOS Y ACABADOS MONTIEL INDUSTRIAL"),
     ],
 )
 def test_abbreviations_and_typos_are_not_different_words(a: str, b: str) -> None:
