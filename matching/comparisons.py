@@ -212,6 +212,10 @@ NAME = Comparison(
         _typos(1, 8),
         _exact("name_core", "same once generic words are dropped", tf="name_core"),
         _typos(2, 16),
+        _exact(
+            "name_gist",
+            "same once the common words and their abbreviations are read by their first letters",
+        ),
         Level(
             "one is a truncation of the other",
             '("name_cut_l" = \'1\' AND length("name_l") >= 12 AND starts_with("name_r", "name_l"))'

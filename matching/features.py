@@ -32,6 +32,7 @@ COLUMNS = (
     "name_prefix",
     "name_cut",
     "name_written",
+    "name_gist",
     "tf_name",
     "tf_name_core",
 )
@@ -160,6 +161,7 @@ def features(record: RawRecord) -> dict[str, Any]:
         "name_prefix": distinct[:PREFIX_LEN] if distinct and len(distinct) >= 10 else None,
         "name_cut": "1" if _looks_cut(record.name, parts.legal_form) else None,
         "name_written": parts.written,
+        "name_gist": names.gist(parts.tokens),
         "tf_name": None,
         "tf_name_core": None,
         "_tokens": parts.tokens,

@@ -194,6 +194,7 @@ def _finalise(model: dict[str, Any], *, records: int) -> dict[str, Any]:
                 level["u_probability"] = min(float(level["u_probability"]), rfc_u_exact)
             elif label == RFC_AGAINST_LEVEL:
                 level["m_probability"] = float(level["u_probability"]) / 4
+        _apart(levels)
     body = json.dumps(model, sort_keys=True)
     model["testigo"] = {
         "format": MODEL_FORMAT,
@@ -204,6 +205,26 @@ def _finalise(model: dict[str, Any], *, records: int) -> dict[str, Any]:
         "version": hashlib.sha256(body.encode()).hexdigest()[:12],
     }
     return model
+
+
+# Splink reports each comparison's weight, not its level, and the linker reads the level back
+# from the weight (`ModelWeights.gamma_of`): two levels of one weight (levels the training data
+# never reached get the same defaults) would be told apart by neither, and a pair's evidence
+# would carry the wrong level, and the wrong term-frequency adjustment with it.
+WEIGHT_APART = 1e-6
+
+
+def _apart(levels: list[dict[str, Any]]) -> None:
+    """Nudge the u of a level whose weight another level of the comparison already has, until
+    no two weigh within WEIGHT_APART of each other (a change of ~1e-6 in log2 Bayes factor)."""
+    taken: list[float] = []
+    for level in levels:
+        while True:
+            weight = math.log2(float(level["m_probability"]) / float(level["u_probability"]))
+            if all(abs(weight - other) >= WEIGHT_APART for other in taken):
+                break
+            level["u_probability"] = float(level["u_probability"]) * (1 + 2 * WEIGHT_APART)
+        taken.append(weight)
 
 
 def _is_set(value: object) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -384,7 +385,10 @@ def _firm_tokens(text: str, others: _Others) -> tuple[list[str], str | None]:
         # keeps its ING) and two words or more left ("DR. HOUSE" stays).
         found: _Others = []
         tokens, form = _tokens_and_form(text[title.end() :], found)
-        if form is None and len(tokens) >= 2:
+        # ...and only before what may be a person: "ING. Y CONST. LOPEZ" is INGENIERIA.
+        person_like = bool(tokens) and tokens[0] not in _PARTICLES
+        person_like = person_like and _is_person(_written_out(tokens), None) is not False
+        if form is None and len(tokens) >= 2 and person_like:
             others += found
             return tokens, None
     return _tokens_and_form(text, others)
@@ -486,6 +490,46 @@ def parse_name(raw: str | None) -> NameParts:
 def legal_form_of(raw: str) -> str | None:
     """The canonical legal form at the end of the name ("SA DE CV"), or None."""
     return parse_name(raw).legal_form
+
+
+# The gist of a firm name: its generic words, their abbreviations (CORP, COMERC, ADMIN, ING),
+# their other endings (ADMINISTRADORA beside ADMINISTRACION) and their one-typo spellings read
+# by their first three letters; the other words as they are. Two names of one gist differ only
+# in how the common words were written; when they are different words (CONSTRUCTORA and
+# CONSULTORES both read CON), the different-words guard holds the pair for review.
+GIST_LETTERS = 3
+_GENERIC_PREFIXES = frozenset(
+    word[:end] for word in GENERIC_WORDS for end in range(GIST_LETTERS, len(word) + 1)
+)
+_STEM_LETTERS = 7  # ADMINIS, CONSTRU, DISTRIB, INDUSTR: another ending of one generic word
+_GENERIC_STEMS = frozenset(word[:_STEM_LETTERS] for word in GENERIC_WORDS)
+
+
+def _generic_family(token: str) -> str | None:
+    if token in _GENERIC_PREFIXES:
+        return token[:GIST_LETTERS]
+    if len(token) >= _STEM_LETTERS and token[:_STEM_LETTERS] in _GENERIC_STEMS:
+        return token[:GIST_LETTERS]
+    if is_generic(token):  # one typo: read as the word it was meant to be
+        for key in {token} | _deletions(token):
+            for word in sorted(_GENERIC_BY_DELETION.get(key, ())):
+                if OSA.distance(token, word) == 1:
+                    return word[:GIST_LETTERS]
+    return None
+
+
+def gist(tokens: Sequence[str]) -> str | None:
+    """The name's gist (see above), or None when it has no generic word, or nothing else."""
+    out: list[str] = []
+    generic = distinctive = False
+    for token in tokens:
+        if token in _PARTICLES:
+            continue
+        family = _generic_family(token)
+        generic |= family is not None
+        distinctive |= family is None
+        out.append(family or token)
+    return " ".join(out) if generic and distinctive else None
 
 
 def skeleton_key(norm: str | None) -> str | None:

@@ -4,6 +4,7 @@ level for every comparison and the same match weight and probability (within 1e-
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -33,6 +34,7 @@ VARIANTS = [
     ("CONSTRUCTORA DEL NORTE Y SUR, S. DE R.L. DE C.V.", "CNS010203AB2"),
     ("COORPORATIVO ROGALLTECH SA DE CV", None),
     ("CORPORATIVO ROGALITECH, S.A. DE C.V.", "CRO150220DR0"),
+    ("CORP. ROGALITECH SA DE CV", None),  # one gist: CORP is CORPORACION or CORPORATIVO
     ("RAMIREZ COLIN MARTIN EDUARDO", "RACM6404049B1"),
     ("MARTIN EDUARDO RAMIREZ COLIN", None),
     ("TIENDAS COMERCIAL MEXICANA S.A DE C", None),
@@ -124,3 +126,17 @@ def test_an_rfc_two_edits_off_is_near_only_when_one_fails_its_check_digit(
     checks = {rfc.parse(left[1]).check_ok, rfc.parse(right[1]).check_ok}
     assert checks == ({True} if level == "else" else {True, False})
     assert _rfc_level(left, right).startswith(level)
+
+
+def test_levels_of_one_weight_are_set_apart_so_the_level_can_be_read_back() -> None:
+    """Levels the training never reached get the same defaults; the linker reads a pair's level
+    back from its weight, so no two levels of a comparison may weigh the same."""
+    import math
+
+    levels = [{"m_probability": 0.2, "u_probability": 0.001} for _ in range(4)]
+    levels.append({"m_probability": 0.1, "u_probability": 0.01})
+    splink_model._apart(levels)
+    weights = [math.log2(lv["m_probability"] / lv["u_probability"]) for lv in levels]
+    gaps = [abs(a - b) for a, b in itertools.combinations(weights, 2)]
+    assert min(gaps) >= splink_model.WEIGHT_APART
+    assert max(abs(w - math.log2(200)) for w in weights[:4]) < 1e-4  # the evidence is unchanged

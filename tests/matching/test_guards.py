@@ -115,6 +115,8 @@ def test_a_cut_name_is_told_apart_by_the_one_extension_at_its_address() -> None:
         ("DISTRIBUIDORA ROSALES AUTOMOTRIZ", "DISTRIBUIDORA ROSALES FARMACEUTICA"),
         ("PROVEEDORA IBARRA DE CONCRETOS", "PROVEEDORA IBARRA ELECTRICA"),
         ("TEXTILES ZORVAN", "TEXTILES ZORLIK"),  # coined words two letters apart
+        # One gist (CON RAMIREZ: names.gist), two common words: two firms.
+        ("CONSTRUCTORA RAMIREZ VILLA", "CONSULTORES RAMIREZ VILLA"),
         ("AUTOPARTES JR DEL CENTRO", "AUTOPARTES MX DEL CENTRO"),  # two-letter words, not particles
     ],
 )

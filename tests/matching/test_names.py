@@ -16,6 +16,7 @@ from matching.legal_forms import LEGAL_FORMS, match_suffix
 from matching.names import (
     GENERIC_WORDS,
     NameParts,
+    gist,
     is_generic,
     legal_form_of,
     normalise_text,
@@ -603,3 +604,37 @@ def test_generic_words_are_known_with_one_typo(token: str, generic: bool) -> Non
     # Issue 12: a typo in a generic word made it the name's distinctive word, and the name
     # escaped every blocking key built on the distinctive words.
     assert is_generic(token) is generic
+
+
+def _gist(raw: str) -> str | None:
+    return gist(parse_name(raw).tokens)
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        # An abbreviation written out as the other word of its family, and the word itself.
+        ("CORP. MONTEVERDE, S.A. DE C.V.", "CORPORATIVO MONTEVERDE SA DE CV"),
+        # Abbreviations the list does not know (a start of the word), another ending of it.
+        ("COMERC. ULLOA", "COMERCIALIZ. ULLOA", "COMERCIALIZADORA ULLOA"),
+        ("ADMIN. TREJO INDUSTRIAL", "ADMINISTRADORA TREJO IND.", "ADMINISTRACION TREJO INDUSTRIAL"),
+        # A typo in the common word, and an abbreviation the parser keeps (ING).
+        ("CONSTRCCIONES VELARDE", "CONSTRUCCIONES VELARDE"),
+        ("ING. ARMENTA, S.C.", "INGENIERIA ARMENTA SC"),
+        # ING. before "Y" is no person's title: the name keeps it.
+        ("ING. Y CONST. SOLANO", "INGENIERIA Y CONSTRUCCIONES SOLANO"),
+    ],
+)
+def test_spellings_of_the_common_words_share_the_names_gist(spellings: tuple[str, ...]) -> None:
+    # Issue 12: buyers' abbreviations (COMERC., ADMIN.) and typos in the common word left the
+    # twins below the automatic threshold.
+    found = {_gist(s) for s in spellings}
+    assert len(found) == 1 and None not in found, found
+
+
+def test_a_gist_needs_a_common_word_and_a_distinctive_one() -> None:
+    assert _gist("MARIA LOPEZ TORRES") is None  # a person: no common word
+    assert _gist("CONSTRUCTORA") is None  # nothing that tells the firm apart
+    assert _gist("CONSTANTINO RAMIREZ") is None  # CONST... but not a common word's ending
+    # Different common words may share their first letters: the guards tell them apart.
+    assert _gist("CONSTRUCTORA RAMIREZ") == _gist("CONSULTORES RAMIREZ") == "CON RAMIREZ"
