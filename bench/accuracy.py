@@ -426,7 +426,7 @@ def explain_pairs(
         from matching import model as splink_model
         from matching.comparisons import COMPARISONS
         from matching.corpus import Corpus, with_corpus
-        from matching.features import features
+        from matching.features import TF_COLUMNS, features
         from matching.records import load
         from matching.weights import ModelWeights
 
@@ -440,7 +440,8 @@ def explain_pairs(
         for a, b in wanted:
             left, right = with_corpus(rows[a], corpus), with_corpus(rows[b], corpus)
             gammas = {c.name: c.level_of(left, right) for c in COMPARISONS}
-            evidence = weights.evidence(gammas, {"name": (left["tf_name"], right["tf_name"])})
+            tf = {c: (left[f"tf_{c}"], right[f"tf_{c}"]) for c in TF_COLUMNS}
+            evidence = weights.evidence(gammas, tf)
             total, p = weights.score(evidence)
             levels = ", ".join(
                 f"{e['comparison']}={e['level']}:{e['match_weight']:+.2f}" for e in evidence

@@ -161,6 +161,9 @@ RFC_MISFIT = "different, one not from its name"
 # and the homoclave), as the clustering's cannot-link rule reads it (cluster.near_rfcs).
 RFC_TWO_EDITS = "two edits, one failing its check digit"
 
+# Names that differ only in how their common words are written (matching.names.gist).
+NAME_GIST = "same once the common words and their abbreviations are read by their first letters"
+
 RFC = Comparison(
     "rfc",
     "RFC: exact; one typo or O/0, I/1 swap; two typos where one RFC fails its check digit; "
@@ -212,10 +215,7 @@ NAME = Comparison(
         _typos(1, 8),
         _exact("name_core", "same once generic words are dropped", tf="name_core"),
         _typos(2, 16),
-        _exact(
-            "name_gist",
-            "same once the common words and their abbreviations are read by their first letters",
-        ),
+        _exact("name_gist", NAME_GIST),
         Level(
             "one is a truncation of the other",
             '("name_cut_l" = \'1\' AND length("name_l") >= 12 AND starts_with("name_r", "name_l"))'

@@ -24,11 +24,17 @@ UNIQUE_NAME_COLLISION = 1e-8
 
 # Joins a name and its legal form into one count key (in the same table as the names).
 FORM_SEPARATOR = "\x1f"
+VARIABLE_CAPITAL = " DE CV"  # the canonical form's ending (matching.legal_forms)
 
 
 def named_in_form(name: str, legal_form: str | None) -> str | None:
-    """The count key of a name under one legal form, or None without a form."""
-    return f"{name}{FORM_SEPARATOR}{legal_form}" if legal_form else None
+    """The count key of a name under one legal form, or None without a form. A form and its
+    variable-capital kind count as one (S.A. and S.A. DE C.V., S. DE R.L. and S. DE R.L. DE
+    C.V.): publishers drop the DE C.V. often, so a name under both may be one firm, and the two
+    must not each look like a name of one firm."""
+    if not legal_form:
+        return None
+    return f"{name}{FORM_SEPARATOR}{legal_form.removesuffix(VARIABLE_CAPITAL)}"
 
 
 def firm_key(row: MutableMapping[str, Any]) -> str:

@@ -48,6 +48,10 @@ _BY_COMPARISON: dict[str, dict[str, str]] = {
             "The RFCs share letters and date but end differently: firms registered the same day "
             "look like this."
         ),
+        "two edits, one failing its check digit": N_(
+            "The RFCs differ by two characters and one fails its check digit: one RFC typed "
+            "twice wrong."
+        ),
         "different, one not from its name": N_(
             "The RFCs are different, and one cannot have been formed from its record's name: "
             "most likely another firm's RFC, copied by mistake."
@@ -63,6 +67,10 @@ _BY_COMPARISON: dict[str, dict[str, str]] = {
             "The names are the same once generic words such as GRUPO or SERVICIOS are dropped."
         ),
         "2 typos apart": N_("The names differ by two letters."),
+        "same once the common words and their abbreviations are read by their first letters": N_(
+            "The names differ only in how their common words are written: abbreviated (CORP., "
+            "COMERC.), with another ending or with a typo."
+        ),
         "one is a truncation of the other": N_(
             "One name is the other cut short, as some publishers cut names at 35 characters."
         ),

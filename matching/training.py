@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from matching.comparisons import RFC, RFC_MISFIT
+from matching.comparisons import NAME_GIST, RFC, RFC_MISFIT, RFC_TWO_EDITS
 
 # Fewer random pairs than this estimate u from a handful of firms: the levels stronger than
 # "else" are then never or once seen, and u would say more about the sample than the data.
@@ -38,7 +38,8 @@ DEFAULT_LEVELS: dict[str, dict[str, tuple[float, float]]] = {
     "rfc": {
         # m of the RFC is fixed after training (model.RFC_M_PROBABILITIES); u as measured.
         "exact": (0.86, 1e-7),
-        "one edit or O/0 I/1 confusion": (0.09, 5e-7),
+        "one edit or O/0 I/1 confusion": (0.08, 5e-7),
+        RFC_TWO_EDITS: (0.01, 5e-7),
         "same letters and date, one side without homoclave": (0.02, 5e-7),
         "same letters and date, other homoclave": (4e-7, 1.5e-6),
         # u: about 1 record in 40 carries an RFC that cannot come from its name (2.2% of the
@@ -47,11 +48,12 @@ DEFAULT_LEVELS: dict[str, dict[str, tuple[float, float]]] = {
         "else": (0.002, 0.949997),
     },
     "name": {
-        "exact": (0.55, 1e-6),
+        "exact": (0.51, 1e-6),
         "same words in another order": (0.05, 1e-6),
         "1 typo apart": (0.10, 1e-6),
         "same once generic words are dropped": (0.05, 3e-6),
         "2 typos apart": (0.05, 3e-6),
+        NAME_GIST: (0.04, 1e-5),
         "one is a truncation of the other": (0.05, 1e-6),
         "jaro-winkler >= 0.97": (0.03, 1e-6),
         "similar words in another order": (0.03, 3e-4),

@@ -14,7 +14,7 @@ import pytest
 from matching import model as splink_model
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus
-from matching.features import RawRecord, features
+from matching.features import TF_COLUMNS, RawRecord, features
 from matching.link import SCHEMA
 from matching.weights import ModelWeights
 from tests.conftest import DATA
@@ -86,7 +86,7 @@ def test_python_levels_and_weights_equal_splink(scored: tuple) -> None:  # type:
             gammas[comparison.name] = python_level
             seen.add((comparison.name, python_level))
         evidence = weights.evidence(
-            gammas, {c: (left[f"tf_{c}"], right[f"tf_{c}"]) for c in ("name", "name_core")}
+            gammas, {c: (left[f"tf_{c}"], right[f"tf_{c}"]) for c in TF_COLUMNS}
         )
         match_weight, probability = weights.score(evidence)
         assert match_weight == pytest.approx(columns["match_weight"][i], abs=1e-6)
@@ -140,3 +140,13 @@ def test_levels_of_one_weight_are_set_apart_so_the_level_can_be_read_back() -> N
     gaps = [abs(a - b) for a, b in itertools.combinations(weights, 2)]
     assert min(gaps) >= splink_model.WEIGHT_APART
     assert max(abs(w - math.log2(200)) for w in weights[:4]) < 1e-4  # the evidence is unchanged
+
+
+def test_default_parameters_name_every_level_of_their_comparison() -> None:
+    """A comparison whose levels are not all in training.DEFAULT_LEVELS falls back to Splink's
+    generic starting values: a level added without its defaults would quietly drop them."""
+    from matching.training import DEFAULT_LEVELS
+
+    for comparison in COMPARISONS:
+        labels = {level.label for level in comparison.levels if not level.is_null}
+        assert labels == set(DEFAULT_LEVELS[comparison.name]), comparison.name

@@ -35,19 +35,25 @@ def test_two_rfcs_of_the_name_are_two_firms(order: tuple[RawRecord, ...]) -> Non
 
 def test_siblings_under_other_legal_forms_do_not_make_a_name_common_within_its_own() -> None:
     """One name under three forms is three firms; a record that gives its form is one of one,
-    a record without a form is still any of the three."""
+    a record without a form is still any of the three. S.A. and S.A. DE C.V. count as one form
+    (publishers drop the DE C.V.): a name under both is not unique under either."""
     siblings = [
         RawRecord("s1", "sfp", "TALLERES VORMIN, S.A. DE C.V.", "TVO110304AB1"),
         RawRecord("s2", "sat", "TALLERES VORMIN, S.A.P.I. DE C.V.", "TVO150720CD2"),
         RawRecord("s3", "ocds", "TALLERES VORMIN S. DE R.L. DE C.V.", "TVO981117EF3"),
         RawRecord("s4", "ocds", "TALLERES VORMIN SA DE CV", None),  # the first, without its RFC
+        RawRecord("s5", "ocds", "TALLERES VORMIN", None),  # no form: any of the three
     ]
     corpus = Corpus.build(features(r) for r in siblings)
     name = "TALLERES VORMIN"
     assert corpus.name_firms[name] == 3
-    within_form = corpus.tf(name, features(siblings[0])["legal_form"])
-    assert within_form == corpus.tf("A NAME OF ONE FIRM ONLY")  # one firm: the floor
-    assert corpus.tf(name) == corpus.tf(name, None) > within_form
-    # The same through the row the model reads.
     rows = [with_corpus(features(r), corpus) for r in siblings]
-    assert rows[3]["tf_name"] == rows[0]["tf_name"] == within_form
+    one_firm = corpus.tf("A NAME OF ONE FIRM ONLY")  # the floor
+    assert rows[0]["tf_name"] == rows[1]["tf_name"] == rows[3]["tf_name"] == one_firm
+    assert rows[4]["tf_name"] == corpus.tf(name) > one_firm
+    # A fourth firm, ... S.A. (fixed capital): S.A. DE C.V. is no longer one firm's.
+    fixed = RawRecord("s6", "sat", "TALLERES VORMIN, S.A.", "TVO010203GH4")
+    corpus = Corpus.build(features(r) for r in [*siblings, fixed])
+    rows = [with_corpus(features(r), corpus) for r in [*siblings, fixed]]
+    assert rows[0]["tf_name"] == rows[5]["tf_name"] > one_firm
+    assert rows[1]["tf_name"] == one_firm  # S.A.P.I. DE C.V. is still one firm's
