@@ -43,6 +43,9 @@ from matching.features import PARTICLES, distinctive
 from matching.names import ABBREVIATION_WORDS, GENERIC_WORDS
 
 COMPARISON = "guard"
+# Every feature of a record the guards read: a caller that hands them only some columns (the
+# incremental run's coherence reads stored profiles) takes these.
+READS = ("unique_id", "name", "name_cut", "name_written", "legal_form", "postal_code", "rfc")
 NAME = "name"  # the name comparison (matching.comparisons)
 CAP = 0.75  # a guarded pair's probability at most: the review band (auto threshold > CAP)
 CAP_WEIGHT = math.log2(CAP / (1 - CAP))

@@ -494,10 +494,6 @@ def _extensions(profiles: Profiles, new_rows: list[dict[str, Any]]) -> guards.Ex
     return guards.Extensions.of(names, zip(names, postal, strict=True))
 
 
-# What the clustering's coherence reads of a record (matching.guards.reason).
-_COHERENCE_COLUMNS = ["unique_id", "name", "name_cut", "legal_form", "postal_code", "rfc"]
-
-
 def _coherence(
     profiles: Profiles,
     nodes: Collection[str],
@@ -515,6 +511,6 @@ def _coherence(
         else:
             stored[key] = number
     if stored:
-        table = profiles.table.select(_COHERENCE_COLUMNS).take(list(stored.values()))
+        table = profiles.table.select(list(guards.READS)).take(list(stored.values()))
         found.update(zip(stored, table.to_pylist(), strict=True))
     return guards.FirmCoherence(found, extensions)

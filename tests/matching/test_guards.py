@@ -304,3 +304,34 @@ def test_a_record_without_a_legal_form_does_not_stand_for_its_names_other_forms(
     result = cluster(list(names), edges, threshold=0.9, rfcs={}, coherence=coherence)
     assert sorted(result.members) == [["a", "b"], ["c", "d"]]
     assert [why for *_, why in result.refused] == [f"{INCOHERENT}: {guards.LEGAL_FORM}"]
+
+
+class _Only(dict[str, Any]):
+    """A record that holds only some features and says which one was missing when read."""
+
+    def __missing__(self, key: str) -> Any:
+        raise AssertionError(f"the guards read {key!r}, not in guards.READS")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("GUADALUPE RAMIREZ OROZCO", "GUADALUPE OROZCO RAMIREZ"),  # person order
+        ("TRANSPORTES MONTERO", "TRANSPORTES MONTERO DEL NORTE"),  # extended
+        ("SOLUCIONES DE TOLUCA DE MAQUINARIA PESAD", "SOLUCIONES DE TOLUCA DE MAQUINARIA PESADA"),
+        ("CORP. MINERO ALDANA", "CONSULTORES MINERO ALDANA"),  # different words, as written
+        ("TEXTILES QUIMAL", "TEXTILES QUIMVA"),  # one letter
+        ("FERRETERA ZAMORA, S.A. DE C.V.", "FERRETERA ZAMORA, S.A.P.I. DE C.V."),  # legal form
+    ],
+)
+def test_the_guards_read_nothing_but_what_they_declare(a: str, b: str) -> None:
+    """The incremental run's coherence hands the guards stored profiles cut to guards.READS (it
+    once lacked name_written and failed at 1M records): every guard must decide on those."""
+    family = guards.Extensions.of(
+        [row(n)["name"] for n in (a, b, "TRANSPORTES MONTERO AEREOS")], [(row(a)["name"], "64000")]
+    )
+    full = guards.reason(row(a), row(b), family)
+    left, right = (_Only({k: row(n)[k] for k in guards.READS}) for n in (a, b))
+    assert guards.reason(left, right, family) == full
+    coherence = guards.FirmCoherence({"a": left, "b": right}, family)
+    assert coherence.conflict("a", "b") == (full if full in guards.CONFLICTS else None)
