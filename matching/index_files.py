@@ -118,7 +118,9 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
     tokens: dict[str, list[int]] = defaultdict(list)
     names: set[str] = set()
     places: list[tuple[str | None, str | None]] = []
-    for number, row in enumerate(_rows(profiles)):
+    # Only the columns the lookups read: a row dict of every feature costs most of the loop.
+    read = {*KEY_COLUMNS, *(c for key in COMPOUND_KEYS for c in key), "name", "postal_code"}
+    for number, row in enumerate(_rows(profiles.select(sorted(read)))):
         for name, value in keys_of(row):
             lookups[name][value].append(number)
         if row["name"]:
