@@ -81,17 +81,23 @@ for _word in GENERIC_WORDS:
 
 
 @lru_cache(maxsize=1 << 14)
-def is_generic(token: str) -> bool:
-    """A generic word, spelt right or with one typo (a letter dropped, added, changed, or two
-    swapped): a typo in "INMOBILIARIA" must not make it the distinctive word of a name."""
+def generic_word(token: str) -> str | None:
+    """The generic word a token is, spelt right or with one typo (a letter dropped, added,
+    changed, or two swapped; of two such words, the first alphabetically), or None."""
     if token in GENERIC_WORDS:
-        return True
+        return token
     if len(token) < MIN_TYPO_GENERIC:
-        return False
+        return None
     found: set[str] = set()
     for key in {token} | _deletions(token):
         found |= _GENERIC_BY_DELETION.get(key, set())
-    return any(OSA.distance(token, word) == 1 for word in found)
+    return min((word for word in found if OSA.distance(token, word) == 1), default=None)
+
+
+def is_generic(token: str) -> bool:
+    """A generic word, spelt right or with one typo: a typo in "INMOBILIARIA" must not make it
+    the distinctive word of a name."""
+    return generic_word(token) is not None
 
 
 # Abbreviations of the common words of firm names, as buyers type them, written out: each is
@@ -510,12 +516,8 @@ def _generic_family(token: str) -> str | None:
         return token[:GIST_LETTERS]
     if len(token) >= _STEM_LETTERS and token[:_STEM_LETTERS] in _GENERIC_STEMS:
         return token[:GIST_LETTERS]
-    if is_generic(token):  # one typo: read as the word it was meant to be
-        for key in {token} | _deletions(token):
-            for word in sorted(_GENERIC_BY_DELETION.get(key, ())):
-                if OSA.distance(token, word) == 1:
-                    return word[:GIST_LETTERS]
-    return None
+    word = generic_word(token)  # one typo: read as the word it was meant to be
+    return word[:GIST_LETTERS] if word is not None else None
 
 
 def gist(tokens: Sequence[str]) -> str | None:
