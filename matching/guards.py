@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz.distance import DamerauLevenshtein
 
 from matching.cluster import near_rfcs
@@ -100,10 +102,13 @@ class Extensions:
         cls, names: Iterable[str | None], places: Iterable[tuple[str | None, str | None]] = ()
     ) -> Extensions:
         """From the corpus's names, and its (name, postal code) pairs where it has them."""
-        return cls(
-            tuple(sorted({n for n in names if n})),
-            tuple(sorted({f"{p}{PLACE}{n}" for n, p in places if n and p})),
+        pairs = list(places)
+        found, located = extension_columns(
+            pa.array(list(names), pa.string()),
+            pa.array([n for n, _ in pairs], pa.string()),
+            pa.array([p for _, p in pairs], pa.string()),
         )
+        return cls(tuple(found.to_pylist()), tuple(located.to_pylist()))
 
     def count(self, prefix: str) -> int:
         """Names that start with `prefix` and are longer than it."""
@@ -115,6 +120,29 @@ class Extensions:
 
 
 PLACE = "|"  # between a postal code and a name in `Extensions.located`
+
+
+def extension_columns(
+    names: pa.Array | pa.ChunkedArray,
+    placed: pa.Array | pa.ChunkedArray,
+    postal_codes: pa.Array | pa.ChunkedArray,
+) -> tuple[pa.Array, pa.Array]:
+    """`Extensions`' two sorted columns: the distinct names, and "POSTAL|NAME" for each
+    (`placed`, `postal_codes`) pair that has both. Arrow sorts UTF-8 by its bytes, which is
+    code-point order, Python's order of str: a bisect over either agrees."""
+    present = pc.filter(names, pc.not_equal(names, ""))
+    both = pc.and_(pc.not_equal(placed, ""), pc.not_equal(postal_codes, ""))
+    located = pc.binary_join_element_wise(
+        pc.filter(postal_codes, both), pc.filter(placed, both), PLACE
+    )
+    return _sorted_distinct(present), _sorted_distinct(located)
+
+
+def _sorted_distinct(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    distinct = pc.unique(values)
+    if isinstance(distinct, pa.ChunkedArray):
+        distinct = distinct.combine_chunks()
+    return distinct.take(pc.sort_indices(distinct)).cast(pa.string())
 
 
 def _longer(ordered: Sequence[str], prefix: str) -> int:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import mmap
 import zlib
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -38,10 +39,17 @@ def hash_array(values: Iterable[str]) -> pa.UInt64Array:
     return pa.array((value_hash(v) for v in values), pa.uint64())
 
 
-def save_numbers(path: Path, kind: Kind, values: Iterable[int]) -> None:
+def hashes_of(values: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.uint64]:
+    """`value_hash` of each of `values` (no nulls), each distinct value hashed once: a key
+    column repeats its values, and hashing is the one step that runs in Python."""
+    distinct = pc.unique(values)
+    found = hash_array(distinct.to_pylist())
+    return found.take(pc.index_in(values, value_set=distinct)).to_numpy()  # type: ignore[no-any-return]
+
+
+def save_numbers(path: Path, kind: Kind, values: npt.NDArray[Any]) -> None:
     """Fixed-width integers as raw machine words ('Q' uint64, 'q' int64, 'i' int32)."""
-    with path.open("wb") as out:
-        array(kind, values).tofile(out)
+    values.astype(np.dtype(kind), copy=False).tofile(path)
 
 
 def load_numbers(path: Path, kind: Kind) -> memoryview[int]:
@@ -64,15 +72,12 @@ class Directory:
         self.shift = 64 - (len(self.starts) - 1).bit_length() + 1
 
     @staticmethod
-    def write(directory: Path, name: str, keys: list[int]) -> None:
+    def write(directory: Path, name: str, keys: npt.NDArray[np.uint64]) -> None:
         """`keys`: sorted hashes, repeated or not."""
         bits = min(max(len(keys).bit_length(), 4), 24)
-        shift = 64 - bits
-        starts = [0] * ((1 << bits) + 1)
-        for key in keys:
-            starts[(key >> shift) + 1] += 1
-        for i in range(1, len(starts)):
-            starts[i] += starts[i - 1]
+        tops = (keys >> np.uint64(64 - bits)).astype(np.int64)
+        starts = np.zeros((1 << bits) + 1, np.int64)
+        np.cumsum(np.bincount(tops, minlength=1 << bits), out=starts[1:])
         save_numbers(directory / f"{name}.keys", "Q", keys)
         save_numbers(directory / f"{name}.dir", "q", starts)
 
@@ -98,32 +103,33 @@ class Postings:
         self._mixed = frozenset(load_numbers(directory / f"{name}.mixed", "Q").tolist())
 
     @staticmethod
-    def write(directory: Path, name: str, buckets: Mapping[str, list[int]]) -> None:
-        """Write `buckets` (value -> its entries, ascending) under `name`."""
-        values = list(buckets)
-        found = hash_array(values)
-        order = pc.sort_indices(found).to_pylist()
-        ordered = found.take(pa.array(order, pa.int64())).to_pylist()  # typed when empty
-        keys: list[int] = []
-        starts = [0]
-        numbers: list[int] = []
-        mixed: list[int] = []
-        i = 0
-        while i < len(order):
-            j = i
-            while j + 1 < len(order) and ordered[j + 1] == ordered[i]:
-                j += 1
-            group = [buckets[values[k]] for k in order[i : j + 1]]
-            if len(group) > 1:
-                mixed.append(ordered[i])
-            numbers.extend(group[0] if len(group) == 1 else sorted(x for g in group for x in g))
-            keys.append(ordered[i])
-            starts.append(len(numbers))
-            i = j + 1
+    def write(
+        directory: Path,
+        name: str,
+        values: pa.Array | pa.ChunkedArray,
+        numbers: pa.Array | pa.ChunkedArray,
+    ) -> None:
+        """Write the postings of (value, entry number) pairs, `values[i]` posted at
+        `numbers[i]` (no nulls), under `name`. An entry is posted once per hash: a pair given
+        twice, or one entry under two values of one hash (a profile's two words), is one."""
+        each = pc.unique(values)
+        each_hash = hash_array(each.to_pylist()).to_numpy()
+        hashes = each_hash[pc.index_in(values, value_set=each).to_numpy()]
+        entries = np.asarray(numbers.to_numpy(), np.int32)
+        order = np.lexsort((entries, hashes))  # by hash, then entry: a bucket ascends
+        hashes, entries = hashes[order], entries[order]
+        first = np.ones(len(hashes), bool)
+        first[1:] = (hashes[1:] != hashes[:-1]) | (entries[1:] != entries[:-1])
+        hashes, entries = hashes[first], entries[first]
+        keys, counts = np.unique(hashes, return_counts=True)
+        starts = np.zeros(len(keys) + 1, np.int64)
+        np.cumsum(counts, out=starts[1:])
+        # A hash two distinct values share: its entries must be checked value by value.
+        shared, values_of = np.unique(each_hash, return_counts=True)
         Directory.write(directory, name, keys)
         save_numbers(directory / f"{name}.starts", "q", starts)
-        save_numbers(directory / f"{name}.numbers", "i", numbers)
-        save_numbers(directory / f"{name}.mixed", "Q", mixed)
+        save_numbers(directory / f"{name}.numbers", "i", entries)
+        save_numbers(directory / f"{name}.mixed", "Q", shared[values_of > 1])
 
     def get(self, value: str, verify: Verify) -> list[int]:
         h = value_hash(value)
@@ -168,10 +174,10 @@ class Counts(Mapping[str, int]):
     @staticmethod
     def write(directory: Path, name: str, table: pa.Table) -> None:
         """Write a COUNT_SCHEMA table (value, firms) under `name`."""
-        found = hash_array(table["value"].to_pylist())
-        order = pc.sort_indices(found)
-        Directory.write(directory, name, found.take(order).to_pylist())
-        save_numbers(directory / f"{name}.counts", "q", table["firms"].take(order).to_pylist())
+        found = hashes_of(table["value"])
+        order = np.argsort(found, kind="stable")
+        Directory.write(directory, name, found[order])
+        save_numbers(directory / f"{name}.counts", "q", table["firms"].to_numpy()[order])
         write_table(directory / f"{name}.arrow", table.select(["value"]).take(order))
 
     def __getitem__(self, value: str) -> int:

@@ -489,9 +489,17 @@ def _guarded(
 
 def _extensions(profiles: Profiles, new_rows: list[dict[str, Any]]) -> guards.Extensions:
     """Every profile's name (and postal code), for the extension counts, as a full run has."""
-    names = [*profiles.table["name"].to_pylist(), *(r["name"] for r in new_rows)]
-    postal = [*profiles.table["postal_code"].to_pylist(), *(r["postal_code"] for r in new_rows)]
-    return guards.Extensions.of(names, zip(names, postal, strict=True))
+    names = pa.chunked_array(
+        [*profiles.table["name"].chunks, pa.array([r["name"] for r in new_rows], pa.string())]
+    )
+    postal = pa.chunked_array(
+        [
+            *profiles.table["postal_code"].chunks,
+            pa.array([r["postal_code"] for r in new_rows], pa.string()),
+        ]
+    )
+    found, located = guards.extension_columns(names, names, postal)
+    return guards.Extensions(tuple(found.to_pylist()), tuple(located.to_pylist()))
 
 
 def _coherence(

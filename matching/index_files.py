@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import itertools
 import json
 import os
 import shutil
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import structlog
 from sqlalchemy import Engine
 
@@ -113,32 +115,22 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
     hashed.write_table(temporary / "profiles.arrow", profiles.append_column("entity", entities))
     for name in COUNTS:
         hashed.Counts.write(temporary, f"count-{name}", getattr(state, name))
-    token_firms = link_state.counts_of(state.tokens)
-    lookups: dict[str, dict[str, list[int]]] = {name: defaultdict(list) for name in key_names()}
-    tokens: dict[str, list[int]] = defaultdict(list)
-    names: set[str] = set()
-    places: list[tuple[str | None, str | None]] = []
-    # Only the columns the lookups read: a row dict of every feature costs most of the loop.
-    read = {*KEY_COLUMNS, *(c for key in COMPOUND_KEYS for c in key), "name", "postal_code"}
-    for number, row in enumerate(_rows(profiles.select(sorted(read)))):
-        for name, value in keys_of(row):
-            lookups[name][value].append(number)
-        if row["name"]:
-            names.add(row["name"])
-            places.append((row["name"], row["postal_code"]))
-            for token in set(row["name"].split()):
-                if usable_token(token, token_firms):
-                    tokens[token].append(number)
-    del token_firms
-    for name, buckets in lookups.items():
-        hashed.Postings.write(temporary, f"key-{name}", buckets)
-    hashed.Postings.write(temporary, TOKENS, tokens)
-    extensions = guards.Extensions.of(names, places)
-    del places
-    # Typed: a corpus without postal codes gives no located names, and an untyped empty column
-    # would be Arrow's null type, which the mapped reader cannot take from.
-    for file, values in (("names", extensions.names), ("located", extensions.located)):
-        column = pa.array(list(values), pa.string())
+    numbers = pa.array(np.arange(len(profiles), dtype=np.int32))
+    for name in key_names():
+        values = _key_values(profiles, key_columns(name))
+        posted = pc.is_valid(values)
+        hashed.Postings.write(
+            temporary, f"key-{name}", pc.filter(values, posted), pc.filter(numbers, posted)
+        )
+    words, word_numbers = _rare_words(profiles["name"], numbers, state.tokens)
+    hashed.Postings.write(temporary, TOKENS, words, word_numbers)
+    # Typed columns (`extension_columns`): a corpus without postal codes gives no located
+    # names, and an untyped empty column would be Arrow's null type, which a mapped reader
+    # cannot take from.
+    names, located = guards.extension_columns(
+        profiles["name"], profiles["name"], profiles["postal_code"]
+    )
+    for file, column in (("names", names), ("located", located)):
         hashed.write_table(temporary / f"{file}.arrow", pa.table({"name": column}))
     meta = {
         "format": FORMAT,
@@ -160,9 +152,28 @@ def _current(directory: Path) -> bool:
     return bool(meta_of(directory).get("columns") == list(COLUMNS))
 
 
-def _rows(table: pa.Table) -> Iterable[dict[str, Any]]:
-    for batch in table.to_batches(max_chunksize=50_000):
-        yield from batch.to_pylist()
+def _key_values(profiles: pa.Table, columns: tuple[str, ...]) -> pa.ChunkedArray:
+    """Each profile's value of one lookup key as `keys_of` gives it, null where it gives none
+    (a part missing or empty)."""
+    parts = [profiles[c] for c in columns]
+    present = functools.reduce(pc.and_, [pc.not_equal(p, "") for p in parts])  # null: missing
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, SEPARATOR)
+    return pc.if_else(present, joined, pa.scalar(None, pa.string()))
+
+
+def _rare_words(
+    names: pa.ChunkedArray, numbers: pa.Array, counts: pa.Table
+) -> tuple[pa.Array, pa.Array]:
+    """(word, profile number) for every word of every name rare enough to be looked up by
+    (`usable_token`): the word postings."""
+    words = pc.split_pattern(names.combine_chunks(), " ")  # names.normalise_text: one space
+    parents = pc.list_parent_indices(words)
+    flat = pc.list_flatten(words)
+    firms = pc.fill_null(counts["firms"].take(pc.index_in(flat, value_set=counts["value"])), 0)
+    usable = pc.and_(
+        pc.greater_equal(pc.utf8_length(flat), 3), pc.less_equal(firms, MAX_RARE_TOKEN_FIRMS)
+    )
+    return pc.filter(flat, usable), pc.filter(numbers.take(parents), usable)
 
 
 def _prune(state_dir: Path) -> None:
