@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection
@@ -118,8 +119,9 @@ class Profiles:
 
     def without(self, numbers: Collection[int]) -> pa.Table:
         """The stored table less the given rows."""
-        rows = pa.array(range(self.table.num_rows))
-        return self.table.filter(pc.invert(pc.is_in(rows, pa.array(sorted(numbers), pa.int64()))))
+        keep = np.ones(self.table.num_rows, bool)
+        keep[list(numbers)] = False
+        return self.table.filter(pa.array(keep))
 
 
 @dataclass(slots=True)

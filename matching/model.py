@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from app.errors import TestigoError
 from matching import training
@@ -351,13 +352,14 @@ def predict_between(
 
 
 def _tf_lookup(table: pa.Table, column: str) -> pa.Table:
-    values: dict[str, float] = {}
-    for value, tf in zip(
-        table.column(column).to_pylist(), table.column(f"tf_{column}").to_pylist(), strict=True
-    ):
-        if value is not None and tf is not None:
-            values[value] = tf
-    return pa.table({column: list(values), f"tf_{column}": list(values.values())})
+    """Each value of `column` once, with its term frequency; where rows disagree (stored
+    profiles keep the frequency they were scored with) the last row's, the new records'."""
+    tf = f"tf_{column}"
+    both = table.select([column, tf]).filter(
+        pc.and_(pc.is_valid(table[column]), pc.is_valid(table[tf]))
+    )
+    found = both.group_by(column, use_threads=False).aggregate([(tf, "last")])
+    return pa.table({column: found[column], tf: found[f"{tf}_last"]})
 
 
 PAIR_COLUMNS: Sequence[str] = (
