@@ -84,3 +84,35 @@ def test_extension_columns_sort_as_python_sorts_and_skip_what_is_missing() -> No
     extensions = guards.Extensions.of(names, zip(names, postal, strict=True))
     assert extensions.count("ACME") == 1
     assert extensions.count_at("ACME", "44100") == 0
+
+
+def test_the_index_files_key_values_are_the_ones_a_query_looks_up() -> None:
+    """`index_files` posts each profile under its keys computed column-wise; a query computes
+    them row by row (`keys_of`): both must give the same keys, a compound key's missing or empty
+    part included, and the same rare words (`usable_token`)."""
+    from matching.features import COLUMNS, RawRecord, features
+    from matching.index_files import _key_values, _rare_words, key_columns, key_names, keys_of
+
+    raws = [
+        ("CONSTRUCTORA ALFA S.A. DE C.V.", "CAL010101AB1", "44100"),
+        ("CONSTRUCTORA ALFA", None, None),
+        ("JUAN PEREZ LOPEZ", "PELJ800101AAA", ""),
+        (None, "XAXX010101000", None),
+        ("ALFA ALFA Y BETA", None, "01000"),
+    ]
+    rows = [features(RawRecord(f"k{i}", "ocds", *raw)) for i, raw in enumerate(raws)]
+    table = pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in rows])
+    for name in key_names():
+        columnwise = _key_values(table, key_columns(name)).to_pylist()
+        rowwise = [dict(keys_of(r)).get(name) for r in rows]
+        assert columnwise == rowwise, name
+    counts = pa.table({"value": pa.array(["ALFA"]), "firms": pa.array([10_000], pa.int64())})
+    numbers = pa.array(range(len(rows)), pa.int32())
+    words, at = _rare_words(table["name"], numbers, counts)
+    expected = sorted(
+        (w, i)
+        for i, r in enumerate(rows)
+        for w in set((r["name"] or "").split())
+        if len(w) >= 3 and w != "ALFA"
+    )
+    assert sorted(zip(words.to_pylist(), at.to_pylist(), strict=True)) == sorted(set(expected))
