@@ -65,7 +65,8 @@ def key_columns(name: str) -> tuple[str, ...]:
 
 
 def keys_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(key name, value) for every lookup key the row has; a compound value is its parts joined."""
+    """(key name, value) for every lookup key the row has; a compound value is its parts joined.
+    The files compute the same keys column-wise (`_key_values`; a test holds them equal)."""
     for column in KEY_COLUMNS:
         value = row.get(column)
         if value:
@@ -77,7 +78,8 @@ def keys_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def usable_token(token: str, token_firms: Mapping[str, int]) -> bool:
-    """Whether a word of a name is rare enough to look candidates up by."""
+    """Whether a word of a name is rare enough to look candidates up by (column-wise for the
+    files: `_rare_words`)."""
     return len(token) >= 3 and token_firms.get(token, 0) <= MAX_RARE_TOKEN_FIRMS
 
 
