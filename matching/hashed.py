@@ -39,12 +39,15 @@ def hash_array(values: Iterable[str]) -> pa.UInt64Array:
     return pa.array((value_hash(v) for v in values), pa.uint64())
 
 
-def hashes_of(values: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.uint64]:
-    """`value_hash` of each of `values` (no nulls), each distinct value hashed once: a key
-    column repeats its values, and hashing is the one step that runs in Python."""
+def hashes_of(
+    values: pa.Array | pa.ChunkedArray,
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """(`value_hash` of each of `values`, of each distinct one), no nulls: each distinct value
+    is hashed once, as a key column repeats its values and hashing is the one step that runs
+    in Python."""
     distinct = pc.unique(values)
-    found = hash_array(distinct.to_pylist())
-    return found.take(pc.index_in(values, value_set=distinct)).to_numpy()  # type: ignore[no-any-return]
+    found = hash_array(distinct.to_pylist()).to_numpy()
+    return found[pc.index_in(values, value_set=distinct).to_numpy()], found
 
 
 def save_numbers(path: Path, kind: Kind, values: npt.NDArray[Any]) -> None:
@@ -112,9 +115,7 @@ class Postings:
         """Write the postings of (value, entry number) pairs, `values[i]` posted at
         `numbers[i]` (no nulls), under `name`. An entry is posted once per hash: a pair given
         twice, or one entry under two values of one hash (a profile's two words), is one."""
-        each = pc.unique(values)
-        each_hash = hash_array(each.to_pylist()).to_numpy()
-        hashes = each_hash[pc.index_in(values, value_set=each).to_numpy()]
+        hashes, each_hash = hashes_of(values)
         entries = np.asarray(numbers.to_numpy(), np.int32)
         order = np.lexsort((entries, hashes))  # by hash, then entry: a bucket ascends
         hashes, entries = hashes[order], entries[order]
@@ -174,7 +175,7 @@ class Counts(Mapping[str, int]):
     @staticmethod
     def write(directory: Path, name: str, table: pa.Table) -> None:
         """Write a COUNT_SCHEMA table (value, firms) under `name`."""
-        found = hashes_of(table["value"])
+        found, _ = hashes_of(table["value"])
         order = np.argsort(found, kind="stable")
         Directory.write(directory, name, found[order])
         save_numbers(directory / f"{name}.counts", "q", table["firms"].to_numpy()[order])
