@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -19,6 +19,10 @@ from matching.results import EntityDetail, EntityPage, JudgementOut, ReviewPage
 router = APIRouter(prefix="/v1", tags=["auditors"], responses=errors(401, 403, 422, 503))
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]
+# What one write of a streamed export holds. Starlette runs a plain iterator one item at a time
+# on its thread pool: a write per line cost 30 times the export itself (14k firms as FtM: 3 s to
+# write, 18 s to send).
+CHUNK_BYTES = 64 * 1024
 
 
 @router.get("/entities/{entity_id}", response_model=EntityDetail, responses=errors(404))
@@ -121,7 +125,22 @@ def export_entities(
     lines: Iterator[str] = write(engine)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     return StreamingResponse(
-        lines,
+        chunks(lines),
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="entities-{stamp}.{suffix}"'},
     )
+
+
+def chunks(lines: Iterable[str], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The lines, encoded, in writes of about `size` bytes (a line is never split)."""
+    held: list[bytes] = []
+    length = 0
+    for line in lines:
+        data = line.encode()
+        held.append(data)
+        length += len(data)
+        if length >= size:
+            yield b"".join(held)
+            held, length = [], 0
+    if held:
+        yield b"".join(held)
