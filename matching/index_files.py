@@ -111,9 +111,10 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
     with reading(engine) as conn:
-        entity_of = firms.entity_of_records(conn=conn)
+        keys, entity_ids = firms.entity_of_records(conn=conn)
     profiles = state.profiles.select(list(COLUMNS))
-    entities = pa.array([entity_of.get(k) for k in profiles["unique_id"].to_pylist()], pa.string())
+    at = pc.index_in(profiles["unique_id"], value_set=pa.array(keys, pa.string()))
+    entities = pa.array(entity_ids, pa.string()).take(at)  # null: a profile in no firm yet
     hashed.write_table(temporary / "profiles.arrow", profiles.append_column("entity", entities))
     for name in COUNTS:
         hashed.Counts.write(temporary, f"count-{name}", getattr(state, name))

