@@ -20,8 +20,8 @@ router = APIRouter(prefix="/v1", tags=["auditors"], responses=errors(401, 403, 4
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 # What one write of a streamed export holds. Starlette runs a plain iterator one item at a time
-# on its thread pool: a write per line cost 30 times the export itself (14k firms as FtM: 3 s to
-# write, 18 s to send).
+# on its thread pool, and the server writes each item to the socket: a line per item was 29,000
+# hops and writes for the 14k firms of the test corpus as FtM, 64 KiB items are about 150.
 CHUNK_BYTES = 64 * 1024
 
 

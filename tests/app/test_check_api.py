@@ -213,10 +213,9 @@ def test_entities_search_detail_judgement_review_export(api: Any) -> None:
 
 @pytest.mark.parametrize("format", ["jsonl", "csv", "ftm"])
 def test_the_export_is_sent_in_writes_of_many_lines(api: Any, format: str) -> None:
-    """Bug: the export went out one line per write, each a hop to Starlette's thread pool, and
-    sending 14k firms as FtM took 18 s (3 s to write them): the property tests' client gave up.
-    Now a write holds about CHUNK_BYTES of whole lines. Counted on the ASGI messages the app
-    sends, which is what a server writes to the socket."""
+    """The export went out one line per write, each a hop to Starlette's thread pool and a
+    socket write (29,000 for this corpus as FtM); now a write holds about CHUNK_BYTES of whole
+    lines. Counted on the ASGI messages the app sends, which is what a server writes."""
     client, h = api
     whole = client.get("/v1/export/entities", params={"format": format}, headers=h["auditor"])
     assert whole.status_code == 200 and whole.content.count(b"\n") > 10_000
