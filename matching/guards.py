@@ -103,11 +103,21 @@ class Extensions:
     ) -> Extensions:
         """From the corpus's names, and its (name, postal code) pairs where it has them."""
         pairs = list(places)
-        found, located = extension_columns(
+        return cls.of_columns(
             pa.array(list(names), pa.string()),
             pa.array([n for n, _ in pairs], pa.string()),
             pa.array([p for _, p in pairs], pa.string()),
         )
+
+    @classmethod
+    def of_columns(
+        cls,
+        names: pa.Array | pa.ChunkedArray,
+        placed: pa.Array | pa.ChunkedArray,
+        postal_codes: pa.Array | pa.ChunkedArray,
+    ) -> Extensions:
+        """From Arrow columns, as `extension_columns` takes them."""
+        found, located = extension_columns(names, placed, postal_codes)
         return cls(tuple(found.to_pylist()), tuple(located.to_pylist()))
 
     def count(self, prefix: str) -> int:

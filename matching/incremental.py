@@ -500,8 +500,7 @@ def _extensions(profiles: Profiles, new_rows: list[dict[str, Any]]) -> guards.Ex
             pa.array([r["postal_code"] for r in new_rows], pa.string()),
         ]
     )
-    found, located = guards.extension_columns(names, names, postal)
-    return guards.Extensions(tuple(found.to_pylist()), tuple(located.to_pylist()))
+    return guards.Extensions.of_columns(names, names, postal)
 
 
 def _coherence(
