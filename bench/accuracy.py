@@ -192,17 +192,28 @@ def load_linked(engine: Engine) -> LinkedRecords:
             out.entity_of[str(row.record_key)] = str(row.entity_id)
             out.probability[str(row.record_key)] = row.probability
         for row in conn.execute(
-            text("SELECT record_a, record_b, probability, status, reason FROM links")
+            text("SELECT record_a, record_b, probability, status, reason, evidence FROM links")
         ):
             a, b, p = str(row.record_a), str(row.record_b), float(row.probability)
+            reason = row.reason if row.reason or row.status != "review" else _held_by(row.evidence)
             ea, eb = out.entity_of.get(a, f"single:{a}"), out.entity_of.get(b, f"single:{b}")
             if ea == eb:
                 out.inner_links.append((a, b, str(row.status)))
                 continue
             pair = (ea, eb) if ea < eb else (eb, ea)
             if pair not in out.best_link or p > out.best_link[pair][0]:
-                out.best_link[pair] = (p, str(row.status), row.reason, a, b)
+                out.best_link[pair] = (p, str(row.status), reason, a, b)
     return out
+
+
+def _held_by(evidence: object) -> str:
+    """Why a pair is in the review band: the guard that held it, or the model's own score."""
+    if isinstance(evidence, str):
+        evidence = json.loads(evidence)
+    for entry in evidence if isinstance(evidence, list) else ():
+        if isinstance(entry, dict) and entry.get("comparison") == "guard":
+            return f"guard: {entry.get('level')}"
+    return "the model scores it below auto"
 
 
 # --- baselines -----------------------------------------------------------------------------
@@ -378,7 +389,8 @@ def why_missed(
         ea, eb = records.entity_of.get(a, f"single:{a}"), records.entity_of.get(b, f"single:{b}")
         best = records.best_link.get((ea, eb) if ea < eb else (eb, ea))
         if best is not None:
-            out[f"entities joined only by a pair below auto or refused: {best[1]}"] += 1
+            held = f" ({best[2]})" if best[2] else ""
+            out[f"entities joined only by a pair below auto or refused: {best[1]}{held}"] += 1
             continue
         p = evidence.get((a, b), ("", None))[1]
         if p is None:

@@ -121,12 +121,12 @@ class Extensions:
         return cls(tuple(found.to_pylist()), tuple(located.to_pylist()))
 
     def count(self, prefix: str) -> int:
-        """Names that start with `prefix` and are longer than it."""
-        return _longer(self.names, prefix)
+        """Firms whose names start with `prefix` and are longer than it: 0, 1 or `SEVERAL`."""
+        return _extending(self.names, prefix)
 
     def count_at(self, prefix: str, postal_code: str) -> int:
-        """Names at `postal_code` that start with `prefix` and are longer than it."""
-        return _longer(self.located, f"{postal_code}{PLACE}{prefix}")
+        """The same among the names at `postal_code`."""
+        return _extending(self.located, f"{postal_code}{PLACE}{prefix}", len(postal_code) + 1)
 
 
 PLACE = "|"  # between a postal code and a name in `Extensions.located`
@@ -155,10 +155,34 @@ def _sorted_distinct(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return distinct.take(pc.sort_indices(distinct)).cast(pa.string())
 
 
-def _longer(ordered: Sequence[str], prefix: str) -> int:
+SEVERAL = 2  # `Extensions.count` stops counting here: the guards ask "one, or several?"
+# A name at least this long that another name continues within its last word is that name cut
+# by a publisher (30 to 40 characters, `features.CUT_LENGTHS`, less the punctuation the
+# normalised name drops), not another firm: "... DE INSTALACIONES ELECT" and "... DE
+# INSTALACIONES ELECTRICAS 2000" are one firm's names. Shorter ones may be two coined names
+# (GRUPO ALFA, GRUPO ALFAMEX); a cut at a word's end may be a shorter firm's whole name.
+CUT_SHORT = 25
+
+
+def _extending(ordered: Sequence[str], prefix: str, skip: int = 0) -> int:
+    """Of the sorted `ordered`, the firms whose names extend `prefix`, up to `SEVERAL`: each
+    name counts but one cut short of another (`CUT_SHORT`). `skip`: leading characters that
+    are not the name (a postal code)."""
     start = bisect_left(ordered, prefix)
     end = bisect_left(ordered, prefix + "\x7f", lo=start)
-    return end - start - (1 if start < end and ordered[start] == prefix else 0)
+    if start < end and ordered[start] == prefix:
+        start += 1
+    found = 0
+    for i in range(start, end):
+        name = ordered[i]
+        cut_short = len(name) - skip >= CUT_SHORT and bisect_left(
+            ordered, name + "!", lo=i + 1, hi=end
+        ) < bisect_left(ordered, name + "\x7f", lo=i + 1, hi=end)
+        if not cut_short:
+            found += 1
+            if found == SEVERAL:
+                break
+    return found
 
 
 def rfcs_agree(left: Row, right: Row) -> bool:
@@ -237,14 +261,14 @@ def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
         # Two records under one cut name: ambiguous when several longer names start that way.
         return (left["name_cut"] == "1" or right["name_cut"] == "1") and extensions.count(
             short
-        ) >= 2
+        ) >= SEVERAL
     if cut and long_.startswith(short):
-        return extensions.count(short) >= 2 and not _one_there(
+        return extensions.count(short) >= SEVERAL and not _one_there(
             short_row, long_row, short, extensions
         )
     if long_.startswith(short + " "):
         prefix = short + " "
-        return extensions.count(prefix) >= 2 and not _one_there(
+        return extensions.count(prefix) >= SEVERAL and not _one_there(
             short_row, long_row, prefix, extensions
         )
     return False

@@ -81,6 +81,35 @@ def test_a_name_cut_at_a_publishers_length_links_only_to_its_one_extension() -> 
     assert reason(cut, cut, guards.Extensions.of([cut, full, other])) == guards.EXTENDED
 
 
+def test_one_firms_names_cut_short_of_one_another_count_as_one_firm() -> None:
+    """A name cut at 40 characters inside a word of a longer name is that name cut, not a
+    second firm: a cut at 35 extended by both links (it was held as "several firms")."""
+    full = "MAQUINARIA PESADA DEL BAJIO DE PAVIMENTACION Y TERRACERIAS"
+    cut35, cut40 = row(full[:35])["name"], row(full[:40])["name"]
+    own = guards.Extensions.of([cut35, cut40, full])
+    assert own.count(cut35) == 1
+    assert reason(full[:35], full, own) is None
+    assert reason(full[:35], full[:40], own) is None
+    at = guards.Extensions.of([], [(cut35, "38000"), (cut40, "38000"), (full, "38000")])
+    assert at.count_at(cut35, "38000") == 1
+    # Another firm's name that goes on from there still makes several.
+    other = "MAQUINARIA PESADA DEL BAJIO DE PAVIMENTOS ASFALTICOS"
+    family = guards.Extensions.of([cut35, cut40, full, other])
+    assert family.count(cut35) == guards.SEVERAL
+    assert reason(full[:35], full, family) == guards.EXTENDED
+
+
+def test_a_whole_name_or_a_short_coined_name_inside_another_is_still_a_firm() -> None:
+    # A name that ends where a word of the longer one ends may be a shorter firm's whole name.
+    shorter = "TRANSPORTES REFRIGERADOS DEL NORESTE"
+    longer = "TRANSPORTES REFRIGERADOS DEL NORESTE DE TAMAULIPAS"
+    cut = row(longer[:35])["name"]
+    assert cut == "TRANSPORTES REFRIGERADOS DEL NOREST"
+    assert guards.Extensions.of([cut, shorter, longer]).count(cut) == guards.SEVERAL
+    # Short coined names that start alike (GRUPO ALFA, GRUPO ALFAMEX) are two firms.
+    assert guards.Extensions.of(["GRUPO VORTEX", "GRUPO VORTEXIA"]).count("GRUPO VOR") == 2
+
+
 def _placed(name: str, postal: str | None, key: str) -> dict[str, Any]:
     return features(RawRecord(key, "test", name, None, postal))
 
