@@ -896,8 +896,10 @@ def print_checks(m: Measured) -> None:
         f"entity checks ({m.generator}): {c.entities:,} entities, {c.multi_record:,} of 2+ records"
     )
     print(
-        f"  with two different valid RFCs (not one-edit typos): {c.conflicting_rfcs:,} "
-        f"(company RFCs: {c.conflicting_company_rfcs:,}) {c.conflict_samples or ''}"
+        f"  with two different valid RFCs (not one-edit typos): {c.conflicting_rfcs:,}, "
+        f"{c.conflicting_impure:,} of them joining several firms (company RFCs: "
+        f"{c.conflicting_company_rfcs:,}, {c.conflicting_company_impure:,} joining several "
+        f"firms) {c.conflict_samples or ''}"
     )
     print(
         f"  not connected by links >= auto: {c.not_held_by_auto_links:,}, of which held only by "
@@ -1000,7 +1002,8 @@ def print_summary(measured: Mapping[str, Measured]) -> None:
         c = measured[n].checks
         print(
             f"  {n}: entities with two valid RFCs {c.conflicting_rfcs} (company "
-            f"{c.conflicting_company_rfcs}); held only by review links "
+            f"{c.conflicting_company_rfcs}; of several firms {c.conflicting_impure}); "
+            f"held only by review links "
             f"{c.held_only_by_review_links}; farthest profiles 3+ links apart "
             f"{c.hops.get('3+', 0)} ({c.impure_by_hops.get('3+', 0)} impure)"
         )

@@ -2,7 +2,9 @@
 
 * **Conflicting RFCs**: entities whose records carry two different valid RFCs (check digit
   right) that are not typos of one another (`matching.cluster.near_rfcs`: one edit, an adjacent
-  swap, O/0 and I/1). A firm has one RFC; two mean two firms were joined.
+  swap, O/0 and I/1). A firm has one RFC; two mean two firms were joined, or that a record
+  carrying a wrong RFC (another firm's, or nobody's) was joined to its own firm by its name:
+  the truth tells which (`conflicting_impure`: records of several firms).
 * **Held only by review-band links**: an entity whose records are not connected by `linked`
   links (at or above the auto threshold) and by identical features (one profile), but are once
   `review` links are added. Each record must be linked strongly to its firm, not just through
@@ -33,6 +35,8 @@ class EntityChecks:
     multi_record: int = 0
     conflicting_rfcs: int = 0
     conflicting_company_rfcs: int = 0
+    conflicting_impure: int = 0  # of `conflicting_rfcs`, entities holding records of several firms
+    conflicting_company_impure: int = 0
     conflict_samples: list[list[str]] = field(default_factory=list)
     not_held_by_auto_links: int = 0
     held_only_by_review_links: int = 0
@@ -45,6 +49,8 @@ class EntityChecks:
             "entities_of_two_or_more_records": self.multi_record,
             "with_two_valid_rfcs_not_typos": self.conflicting_rfcs,
             "with_two_valid_company_rfcs_not_typos": self.conflicting_company_rfcs,
+            "with_two_valid_rfcs_not_typos_impure": self.conflicting_impure,
+            "with_two_valid_company_rfcs_not_typos_impure": self.conflicting_company_impure,
             "conflict_samples": self.conflict_samples,
             "not_connected_by_auto_links": self.not_held_by_auto_links,
             "held_only_by_review_links": self.held_only_by_review_links,
@@ -122,10 +128,13 @@ def check_entities(
             continue
         out.multi_record += 1
         valid = {v for k in keys if (v := _valid(rfc_of.get(k)))}
+        impure = len({firm_of[k] for k in keys if k in firm_of}) > 1
         if len(valid) > 1 and conflicting(valid):
             out.conflicting_rfcs += 1
+            out.conflicting_impure += impure
             if conflicting(v for v in valid if len(v) == 12):
                 out.conflicting_company_rfcs += 1
+                out.conflicting_company_impure += impure
             if len(out.conflict_samples) < SAMPLES:
                 out.conflict_samples.append(sorted(valid))
 
@@ -158,6 +167,6 @@ def check_entities(
             hops = _max_hops(nodes, adjacent)
             bucket = str(hops) if hops < 3 else "3+"
         out.hops[bucket] += 1
-        if len({firm_of[k] for k in keys if k in firm_of}) > 1:
+        if impure:
             out.impure_by_hops[bucket] += 1
     return out

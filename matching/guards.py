@@ -247,8 +247,25 @@ def _particle_like(token: str) -> bool:
     )
 
 
-def _unmatched(mine: list[str], theirs: list[str]) -> list[str]:
-    return [t for t in mine if not any(_words_alike(t, o) for o in theirs)]
+def _unmatched(mine: list[str], theirs: list[str], cut: bool = False) -> list[str]:
+    """Words of `mine` alike to none of `theirs`; `cut`: `mine` is a name cut to a
+    publisher's length, whose last word may be any word's start, mistyped or not."""
+    out = [t for t in mine if not any(_words_alike(t, o) for o in theirs)]
+    if cut and out and out[-1] == mine[-1] and any(_starts(mine[-1], o) for o in theirs):
+        out.pop()
+    return out
+
+
+def _starts(start: str, word: str) -> bool:
+    """`start` is how `word` starts, within a typo (a dropped or doubled letter shifts the
+    cut by one); a start of three letters or fewer must be exact (C, OB: too many words)."""
+    if len(start) <= 3:
+        return word.startswith(start)
+    return any(
+        DamerauLevenshtein.distance(start, word[:n], score_cutoff=1) <= 1
+        for n in (len(start) - 1, len(start), len(start) + 1)
+        if n <= len(word)
+    )
 
 
 def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
@@ -344,7 +361,8 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
     # Generic words tell siblings apart too (PROVEEDORA ESPINOSA DE CONSTRUCCION, PROVEEDORA
     # ESPINOSA INDUSTRIAL); a word only one side has (GRUPO, S.A.) is no conflict.
     wa, wb = _words(left), _words(right)
-    if a != b and _unmatched(wa, wb) and _unmatched(wb, wa):
+    cut_a, cut_b = left["name_cut"] == "1", right["name_cut"] == "1"
+    if a != b and _unmatched(wa, wb, cut_a) and _unmatched(wb, wa, cut_b):
         return DIFFERENT_WORDS
     da, db = distinctive(ta), distinctive(tb)
     if (

@@ -21,6 +21,16 @@ def test_two_valid_rfcs_count_unless_one_is_a_typo_of_the_other() -> None:
     assert checks.conflicting_rfcs == 1
     assert checks.conflicting_company_rfcs == 1
     assert checks.conflict_samples == [sorted([a, b])]
+    assert checks.conflicting_impure == checks.conflicting_company_impure == 1  # firms 1 and 2
+
+
+def test_a_firms_record_with_a_wrong_rfc_is_told_from_two_firms_joined() -> None:
+    own, wrong = _rfc("GAR850101AB"), _rfc("TOR900312K7")
+    entity_of = {"r1": "e1", "r2": "e1"}
+    links = [("r1", "r2", "linked")]
+    checks = check_entities(entity_of, {"r1": own, "r2": wrong}, links, {}, {"r1": 1, "r2": 1})
+    assert checks.conflicting_company_rfcs == 1
+    assert checks.conflicting_impure == checks.conflicting_company_impure == 0
 
 
 def test_entities_held_by_review_links_and_chains() -> None:

@@ -110,6 +110,18 @@ def test_a_whole_name_or_a_short_coined_name_inside_another_is_still_a_firm() ->
     assert guards.Extensions.of(["GRUPO VORTEX", "GRUPO VORTEXIA"]).count("GRUPO VOR") == 2
 
 
+def test_a_cut_names_last_word_is_a_words_start_even_mistyped() -> None:
+    full = "TRANSPORTADORA DEL SURESTE DE REFRIGERACION INDUSTRIAL"
+    typo_cut = "TRANSPORTADORA DEL SURESTE DE REFTI"  # REFRI mistyped, cut at 35
+    assert row(typo_cut)["name_cut"] == "1"
+    assert reason(typo_cut, full) is None
+    # A start that no word of the other name begins with, within a typo, is another word.
+    assert reason(typo_cut, "TRANSPORTADORA DEL SURESTE DE REFACCIONES") == guards.DIFFERENT_WORDS
+    # Only a cut name's last word is a start: a whole name's is a word.
+    whole = "TRANSPORTADORA DEL SURESTE REFTI"  # 31 characters, but a complete name
+    assert reason(f"{whole}, S.A. DE C.V.", full) == guards.DIFFERENT_WORDS
+
+
 def _placed(name: str, postal: str | None, key: str) -> dict[str, Any]:
     return features(RawRecord(key, "test", name, None, postal))
 
