@@ -41,6 +41,11 @@ class Coherence(Protocol):
 
     def conflict(self, a: str, b: str) -> str | None: ...
 
+    def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:
+        """Whether one of `members` (the two clusters' faces) explains `found` between `a`
+        and `b` away: two typos of one word are two edits apart, and the word is there."""
+        ...
+
 
 class Edge(NamedTuple):
     """A scored pair. A NamedTuple, not a dataclass, so that an Edge *is* a plain
@@ -375,10 +380,13 @@ def _incoherent(
     left, right = faces.get(ra, [ra]), faces.get(rb, [rb])
     if len(left) == 1 and len(right) == 1:
         return None
+    members: list[str] | None = None
     for x in left:
         for y in right:
             if (found := coherence.conflict(keys[x], keys[y])) is not None:
-                return found
+                members = members or [keys[i] for i in (*left, *right)]
+                if not coherence.bridged(keys[x], keys[y], found, members):
+                    return found
     return None
 
 

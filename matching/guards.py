@@ -449,6 +449,32 @@ class FirmCoherence:
         found = reason(left, right, self.extensions, _places(left, right, self.extensions))
         return found if found in CONFLICTS else None
 
+    def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:
+        """Different words are no conflict when a record of the firm (`members`) in conflict
+        with neither has a word each of them is a typo or abbreviation of: INSUMOE and INSMUOS
+        are two edits apart, each one from INSUMOS. Siblings are not bridged: the words of
+        PROVEEDORA ESPINOSA DE CONSTRUCCION and ... INDUSTRIAL are in no third name."""
+        left, right = self.rows.get(a), self.rows.get(b)
+        if found != DIFFERENT_WORDS or left is None or right is None:
+            return False
+        wa, wb = _words(left), _words(right)
+        apart = (
+            _unmatched(wa, wb, left["name_cut"] == "1"),
+            _unmatched(wb, wa, right["name_cut"] == "1"),
+        )
+        for key in members:
+            middle = self.rows.get(key)
+            if key in (a, b) or middle is None:
+                continue
+            wm = _words(middle)
+            if all(
+                any(_words_alike(u, t) and any(_words_alike(t, o) for o in theirs) for t in wm)
+                for words, theirs in zip(apart, (wb, wa), strict=True)
+                for u in words
+            ) and self.conflict(a, key) is None and self.conflict(key, b) is None:
+                return True
+        return False
+
 
 def _cut_for_sure(row: Row, extensions: Extensions) -> bool:
     """A name of a cut-off length that a longer name in the corpus extends: a cut, not a name

@@ -500,6 +500,9 @@ class ParityCoherence:
     def conflict(self, a: str, b: str) -> str | None:
         return "other parity" if int(a[-1]) % 2 != int(b[-1]) % 2 else None
 
+    def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:
+        return False
+
 
 @settings(max_examples=300, deadline=None)
 @given(problems(), st.booleans())

@@ -263,6 +263,33 @@ def test_clustering_refuses_a_chain_through_a_shorter_name() -> None:
     assert plain.members == [["a", "b", "c"]]
 
 
+def test_two_typos_of_one_word_are_one_firm_when_the_word_is_in_it() -> None:
+    """EQIUPOS and EWUIPOS are two edits apart (different words, each alone), but each is one
+    edit from EQUIPOS, which the firm's other record has: one firm, in either order."""
+    names = {
+        "a": "EQUIPOS BETANCOURT Y OLVERA",
+        "b": "EQIUPOS BETANCOURT Y OLVERA",
+        "c": "EWUIPOS BETANCOURT Y OLVERA",
+    }
+    rows = {k: row(n, key=k) for k, n in names.items()}
+    assert guards.reason(rows["b"], rows["c"], NOTHING) == guards.DIFFERENT_WORDS
+    coherence = guards.FirmCoherence(rows, NOTHING)
+    for edges in ([("a", "b", 0.99), ("a", "c", 0.98)], [("a", "c", 0.99), ("a", "b", 0.98)]):
+        result = cluster(list(names), edges, threshold=0.9, rfcs={}, coherence=coherence)
+        assert result.members == [["a", "b", "c"]] and not result.refused
+    # A third name without the word bridges nothing.
+    apart = {"a": "GRUPO BETANCOURT Y OLVERA", "b": names["b"], "c": names["c"]}
+    rows = {k: row(n, key=k) for k, n in apart.items()}
+    result = cluster(
+        list(apart),
+        [("a", "b", 0.99), ("a", "c", 0.98)],
+        threshold=0.9,
+        rfcs={},
+        coherence=guards.FirmCoherence(rows, NOTHING),
+    )
+    assert sorted(result.members) == [["a", "b"], ["c"]]
+
+
 def _evidence(name_weight: float, postal_weight: float) -> list[dict[str, Any]]:
     return [
         {"comparison": "name", "level": "exact", "gamma": 4, "match_weight": name_weight},
