@@ -467,13 +467,18 @@ class FirmCoherence:
             if key in (a, b) or middle is None:
                 continue
             wm = _words(middle)
-            if all(
-                any(_words_alike(u, t) and any(_words_alike(t, o) for o in theirs) for t in wm)
-                for words, theirs in zip(apart, (wb, wa), strict=True)
+            through = all(
+                _via(u, wm, theirs) for words, theirs in zip(apart, (wb, wa), strict=True)
                 for u in words
-            ) and self.conflict(a, key) is None and self.conflict(key, b) is None:
+            )  # fmt: skip
+            if through and self.conflict(a, key) is None and self.conflict(key, b) is None:
                 return True
         return False
+
+
+def _via(word: str, middle: list[str], theirs: list[str]) -> bool:
+    """A word of `middle` is alike to `word` and to one of `theirs`."""
+    return any(_words_alike(word, t) and any(_words_alike(t, o) for o in theirs) for t in middle)
 
 
 def _cut_for_sure(row: Row, extensions: Extensions) -> bool:
