@@ -12,10 +12,12 @@ apart: then the RFC decides):
 - `extended by several firms`: a name that is the start of the other (a cut at 35 or 40
   characters, or whole words fewer) stands for any firm that starts that way; it only links on
   its own when exactly one name in the corpus extends it, or exactly one at the postal code
-  both records give.
+  both records give (a firm's own name cut short inside a word of its longer name is not
+  another name: `Extensions.count`).
 - `different words`: each name has a word the other lacks (not within a typo or an
-  abbreviation of any of its words; particles aside): PROVEEDORA ESPINOSA DE CONSTRUCCION and
-  PROVEEDORA ESPINOSA INDUSTRIAL, QUIMAL and QUIMVA... are siblings, not spellings.
+  abbreviation of any of its words; particles aside; a cut name's last word may be any word's
+  start): PROVEEDORA ESPINOSA DE CONSTRUCCION and PROVEEDORA ESPINOSA INDUSTRIAL, QUIMAL and
+  QUIMVA... are siblings, not spellings.
 - `one letter in the only distinctive word`: a one-edit difference inside the only word that
   tells the firm apart (QUIMAL, QUIMVA) looks like a typo and is as often another coined name.
 - `other legal form`: a name under another legal form (S.A. DE C.V., S.A.P.I. DE C.V.,
