@@ -208,10 +208,12 @@ def load_linked(engine: Engine) -> LinkedRecords:
 
 def _held_by(evidence: object) -> str:
     """Why a pair is in the review band: the guard that held it, or the model's own score."""
+    from matching.guards import COMPARISON
+
     if isinstance(evidence, str):
         evidence = json.loads(evidence)
     for entry in evidence if isinstance(evidence, list) else ():
-        if isinstance(entry, dict) and entry.get("comparison") == "guard":
+        if isinstance(entry, dict) and entry.get("comparison") == COMPARISON:
             return f"guard: {entry.get('level')}"
     return "the model scores it below auto"
 

@@ -177,9 +177,12 @@ def _extending(ordered: Sequence[str], prefix: str, skip: int = 0) -> int:
     found = 0
     for i in range(start, end):
         name = ordered[i]
-        cut_short = len(name) - skip >= CUT_SHORT and bisect_left(
-            ordered, name + "!", lo=i + 1, hi=end
-        ) < bisect_left(ordered, name + "\x7f", lo=i + 1, hi=end)
+        # The first name sorting after `name` + a non-space character goes on from `name`
+        # within its last word, if any name does.
+        after = bisect_left(ordered, name + "!", lo=i + 1, hi=end)
+        cut_short = (
+            len(name) - skip >= CUT_SHORT and after < end and ordered[after].startswith(name)
+        )
         if not cut_short:
             found += 1
             if found == SEVERAL:
