@@ -134,6 +134,7 @@ def _edits(limit: int, min_length: int) -> Test:
             and b is not None
             and len(a) >= min_length
             and len(b) >= min_length
+            and abs(len(a) - len(b)) <= limit
             and DamerauLevenshtein.distance(a, b) <= limit
         )
 
@@ -146,9 +147,14 @@ def _family(left: Row, right: Row) -> bool:
 
 
 def _typos(limit: int, min_length: int) -> Level:
+    # The length test is implied by the distance (each edit changes the length by one at most)
+    # and changes no level; it is there for speed. The engine evaluates a conjunction's second
+    # term only on the rows that pass its first, and Damerau-Levenshtein over two whole names
+    # is most of the scoring's cost: at 300k records, 15 s of scoring became 5 s with it.
     return Level(
         f"{limit} typo{'s' if limit > 1 else ''} apart",
         f'length("name_l") >= {min_length} AND length("name_r") >= {min_length} AND '
+        f'abs(length("name_l") - length("name_r")) <= {limit} AND '
         f'damerau_levenshtein("name_l", "name_r") <= {limit}',
         _edits(limit, min_length),
         tf_column="name",

@@ -298,7 +298,26 @@ def fits(model: dict[str, Any]) -> bool:
 
 
 def splink_settings(model: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in model.items() if k != "testigo"}
+    """Splink's settings of a saved model, each level's SQL as this code writes it.
+
+    A model that fits (same levels, by label) keeps its trained parameters and scores with
+    today's SQL: the real-time scorer reads levels from the code too, and a faster writing of a
+    level's test (`comparisons._typos`) reaches models trained before it."""
+    settings = {k: v for k, v in model.items() if k != "testigo"}
+    if fits(model):
+        settings["comparisons"] = [
+            {
+                **stored,
+                "comparison_levels": [
+                    {**level, "sql_condition": code.sql}
+                    for level, code in zip(
+                        stored["comparison_levels"], comparison.levels, strict=True
+                    )
+                ],
+            }
+            for stored, comparison in zip(model["comparisons"], COMPARISONS, strict=True)
+        ]
+    return settings
 
 
 def predict(

@@ -9,6 +9,7 @@ import json
 import random
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from matching import model as splink_model
@@ -96,6 +97,30 @@ def test_python_levels_and_weights_equal_splink(scored: tuple) -> None:  # type:
     assert checked == result.num_rows > 1000
     # The sample reaches most levels of every comparison (not only "else").
     assert levels_seen >= 15
+
+
+def test_a_saved_model_scores_with_the_codes_sql(scored: tuple) -> None:  # type: ignore[type-arg]
+    """A model keeps its trained weights but not its SQL: a level written another way since it
+    was trained (here: a typo level that never holds) is scored as the code writes it today."""
+    rows, result, model = scored
+    stale = json.loads(json.dumps(model))
+    (name,) = (c for c in stale["comparisons"] if c["output_column_name"] == "name")
+    for level in name["comparison_levels"]:
+        if str(level["label_for_charts"]).endswith("apart"):
+            level["sql_condition"] = "1 = 0"
+    assert splink_model.fits(stale)
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    again = splink_model.score_pairs(table, table, stale)
+    assert again.column("mw_name").to_pylist() == result.column("mw_name").to_pylist()
+    (comparison,) = (c for c in COMPARISONS if c.name == "name")
+    typos = {
+        len(comparison.levels) - 1 - i
+        for i, level in enumerate(comparison.levels)
+        if level.label.endswith("apart")
+    }
+    weights = ModelWeights.from_model(model)
+    seen = {weights.gamma_of("name", w) for w in result.column("mw_name").to_pylist()}
+    assert typos & seen, "the sample has pairs at a typo level"
 
 
 def _rfc_level(left: tuple[str, str], right: tuple[str, str]) -> str:
