@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from app.store import link_history
 from app.store import links as link_store
-from app.store.engine import transaction
+from app.store.engine import larger_cache, transaction
 from matching import cluster as clustering
 from matching import guards, incremental, index_files, rfc_letters
 from matching import model as splink_model
@@ -89,6 +89,11 @@ class _Clock:
         # Laps of one name add up (the store phase ends with the state files).
         self.summary.timings[name] = round(self.summary.timings.get(name, 0) + now - self.last, 2)
         self.last = now
+
+
+# SQLite's page cache while a full run writes its records, members, entities and links: their
+# indexes outgrow the 2 MB default from about 100k records (`app.store.engine.larger_cache`).
+STORE_CACHE_KIB = 262_144
 
 
 def link(
@@ -256,7 +261,7 @@ def _full(
     summary.entities = len(result.members)
     # The run's one writing transaction. The reads above are short transactions of their
     # own: none is held open across the scoring, which takes minutes on a large store.
-    with transaction(engine) as conn:
+    with transaction(engine) as conn, larger_cache(conn, STORE_CACHE_KIB):
         run_id, summary.entities_changed = link_store.write(
             conn=conn,
             records=records,

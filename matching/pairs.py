@@ -26,11 +26,16 @@ def pairs_of(scored: pa.Table | None, weights: ModelWeights) -> list[Pair]:
     if scored is None or scored.num_rows == 0:
         return []
     columns = scored.to_pydict()
-    gamma_names = [c.name for c in COMPARISONS]
+    # A comparison's weight takes one value per level: each distinct value is read back once.
+    levels: dict[str, list[int]] = {}
+    for comparison in COMPARISONS:
+        weights_seen = columns[f"mw_{comparison.name}"]
+        level_of = {w: weights.gamma_of(comparison.name, w) for w in set(weights_seen)}
+        levels[comparison.name] = [level_of[w] for w in weights_seen]
     out: list[Pair] = []
     for i in range(scored.num_rows):
         a, b = str(columns["unique_id_l"][i]), str(columns["unique_id_r"][i])
-        gammas = {g: weights.gamma_of(g, columns[f"mw_{g}"][i]) for g in gamma_names}
+        gammas = {g: column[i] for g, column in levels.items()}
         tf = {c: (columns[f"tf_{c}_l"][i], columns[f"tf_{c}_r"][i]) for c in TF_COLUMNS}
         evidence = weights.evidence(gammas, tf)
         p, mw = float(columns["match_probability"][i]), float(columns["match_weight"][i])
