@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _quiet_logs()
     backends = {name: args.pg_url for name in usable_backends(args, {})}
-    from ingest.pipeline import fewer_collections
+    from app.collector import fewer_collections
 
     # The ingest loads under these collector thresholds; the floors keep every row in memory
     # (to time each stage on its own), which with the default thresholds would time the

@@ -6,8 +6,6 @@ failed run is recorded on its own). Within a file, a bad row is quarantined and 
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -20,6 +18,7 @@ import structlog
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.collector import BULK_GC_THRESHOLDS, fewer_collections
 from app.errors import first_line
 from app.settings import Settings
 from app.store import ingest_runs
@@ -41,11 +40,8 @@ from ingest.rows import RAW_LIMIT, Rejected, SanctionRow, SupplierEntryRow, Unre
 
 log = structlog.get_logger(__name__)
 
-# While a file loads, the collector runs on allocations, and an ingest allocates millions of
-# short-lived rows that no cycle ever holds: with CPython's default thresholds (700, 10, 10) the
-# collections cost 10-17% of an OCDS ingest (bench/ingest_speed.py). Fewer, later collections keep
-# the memory bound (each batch still becomes garbage) at a fraction of that cost.
-LOAD_GC_THRESHOLDS = (100_000, 100, 100)
+# While a file loads, the collector runs less often (`app.collector`).
+LOAD_GC_THRESHOLDS = BULK_GC_THRESHOLDS
 LOAD_CACHE_KIB = 65_536  # SQLite page cache while a file loads: see `app.store.engine.larger_cache`
 # Kinds whose readers yield `OcdsItem`s, stored as parties and awards. Contracts (ComprasMX)
 # are stored so, but a download is a whole table, so `ingest_runs.same_as_last` treats it as a
@@ -314,17 +310,6 @@ def _record_failure(
         fresh.error = f"{error} (and the failure could not be recorded: {first_line(exc)})"
     log.error("ingest.file_failed", source=result.source_file, error=fresh.error)
     return fresh
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Raise the collector's thresholds for the duration (never lower them), then restore."""
-    before = gc.get_threshold()
-    gc.set_threshold(*(max(a, b) for a, b in zip(before, LOAD_GC_THRESHOLDS, strict=True)))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _load(

@@ -57,7 +57,7 @@ def _child(
     out: Any,
 ) -> None:
     # The child allocates as many short-lived rows as the parent, which raised its collector's
-    # thresholds for the load (`ingest.pipeline.fewer_collections`): at the defaults the
+    # thresholds for the load (`app.collector.fewer_collections`): at the defaults the
     # collections cost the reader a third of its time on a million contracts.
     gc.set_threshold(*gc_thresholds)
     try:

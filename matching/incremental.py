@@ -414,9 +414,7 @@ def _recluster(
         if (rfc := rfc_letters.identifying(v, names.parse_name(hood.published[k][0]).norm))
     }
     rfcs.update(
-        (k, rfc)
-        for k in nodes
-        if k in rows and (rfc := rfc_letters.identifying(rows[k]["rfc"], rows[k]["name"]))
+        (k, rfc) for k in nodes if k in rows and (rfc := rfc_letters.identifying_of(rows[k]))
     )
     latest = judgements.latest
     result = clustering.cluster(

@@ -20,6 +20,7 @@ import pyarrow as pa
 import structlog
 from sqlalchemy import Engine
 
+from app.collector import fewer_collections
 from app.store import link_history
 from app.store import links as link_store
 from app.store.engine import larger_cache, transaction
@@ -99,7 +100,13 @@ STORE_CACHE_KIB = 262_144
 def link(
     engine: Engine, options: LinkOptions, *, say: Callable[[str], None] | None = None
 ) -> LinkSummary:
-    say = say or (lambda _: None)
+    """One link run, full or incremental (`LinkSummary.mode` says which), stored when it ends."""
+    # Records, features and pairs are millions of objects that hold no cycle.
+    with fewer_collections():
+        return _run(engine, options, say or (lambda _: None))
+
+
+def _run(engine: Engine, options: LinkOptions, say: Callable[[str], None]) -> LinkSummary:
     summary = LinkSummary()
     clock = _Clock(summary)
     # What this run covers is fixed before it reads: records of a run that commits meanwhile
@@ -215,11 +222,7 @@ def _full(
     say("clustering")
     identical = [(keys[p.representative], keys[m], 1.0) for p in profiles for m in p.members[1:]]
     scored_edges = [(a, b, p) for a, b, p, _, _ in pairs]
-    rfcs = {
-        keys[i]: rfc
-        for i, row in enumerate(rows)
-        if (rfc := rfc_letters.identifying(row["rfc"], row["name"]))
-    }
+    rfcs = {keys[i]: rfc for i, row in enumerate(rows) if (rfc := rfc_letters.identifying_of(row))}
     edges = [*identical, *scored_edges]
     same = [pair for pair, decision in latest.items() if decision == "same"]
     different = [pair for pair, decision in latest.items() if decision == "different"]

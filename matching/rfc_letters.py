@@ -24,7 +24,9 @@ a pair and its hold on the firm, never a link."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 
 def _words(text: str) -> frozenset[str]:
@@ -113,3 +115,10 @@ def identifying(rfc: str | None, name: str | None) -> str | None:
     it cannot come from its name (then it may be another firm's, and must not keep the record
     out of its own firm)."""
     return None if contradicts(rfc, name) else rfc
+
+
+def identifying_of(row: Mapping[str, Any]) -> str | None:
+    """`identifying` of a features row (`matching.features`), read from the `rfc_misfit` flag
+    that the same test set when the features were made: a link run asks it of every record."""
+    rfc: str | None = row["rfc"]
+    return None if rfc is None or row["rfc_misfit"] == "1" else rfc

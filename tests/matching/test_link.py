@@ -400,3 +400,37 @@ def test_a_model_of_other_comparison_levels_is_retrained_and_never_scores(
             open_index(engine, settings)
     finally:
         engine.dispose()
+
+
+def test_a_link_runs_with_fewer_collections_and_restores_the_collector(
+    registries: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector's thresholds are raised while a link (full or incremental) reads, scores
+    and stores, and put back afterwards, also when the run fails half-way."""
+    import gc
+
+    from app.collector import BULK_GC_THRESHOLDS
+    from matching import cluster
+
+    seen: list[tuple[int, int, int]] = []
+    real = cluster.cluster
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_threshold())
+        return real(*args, **kwargs)
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(cluster, "cluster", watched)
+    ingest_files(registries, (suppliers_job("cdmx-sefin"), CDMX_SUPPLIERS))
+    assert link_records(registries).mode == "incremental"
+    assert link_records(registries, full=True).mode == "full"
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_threshold())
+        raise RuntimeError("half-way")
+
+    monkeypatch.setattr(cluster, "cluster", broken)
+    with pytest.raises(RuntimeError, match="half-way"):
+        link_records(registries, full=True)
+    assert seen == [BULK_GC_THRESHOLDS] * 3
+    assert gc.get_threshold() == before

@@ -105,3 +105,27 @@ def test_on_the_69b_list_right_rfcs_fit_and_other_firms_rfcs_do_not() -> None:
         rng.shuffle(shuffled)
         moved = [(r, n) for r, (r0, n) in zip(shuffled, group, strict=True) if r != r0]
         assert sum(_contradicts(r, n) for r, n in moved) / len(moved) > floor
+
+
+def test_a_features_row_holds_the_same_identifying_rfc_as_the_test() -> None:
+    """`identifying_of` reads a features row's misfit flag instead of testing again: the same
+    answer for the 69-B list's own RFCs, for RFCs moved to other names, for stems (no
+    homoclave) and for records without an RFC."""
+    from matching.features import RawRecord, features
+
+    listed = list(_sat_69b().items())[:3000]
+    rng = random.Random(11)
+    moved = [r for r, _ in listed]
+    rng.shuffle(moved)
+    cases = [
+        *listed,
+        *((r, n) for r, (_, n) in zip(moved, listed, strict=True)),
+        *((r[:-3], n) for r, n in listed[:300]),
+        *((None, n) for _, n in listed[:50]),
+    ]
+    held = 0
+    for i, (rfc, name) in enumerate(cases):
+        row = features(RawRecord(f"r{i}", "test", name, rfc))
+        assert rfc_letters.identifying_of(row) == rfc_letters.identifying(row["rfc"], row["name"])
+        held += rfc_letters.identifying_of(row) is not None
+    assert 2500 < held < 4500  # most own RFCs are held, most moved ones are not
