@@ -150,7 +150,7 @@ def _typos(limit: int, min_length: int) -> Level:
     # The length test is implied by the distance (each edit changes the length by one at most)
     # and changes no level; it is there for speed. The engine evaluates a conjunction's second
     # term only on the rows that pass its first, and Damerau-Levenshtein over two whole names
-    # is most of the scoring's cost: at 300k records, 15 s of scoring became 5 s with it.
+    # is most of the scoring query's cost: at 300k records, that query's 15 s became 5 s with it.
     return Level(
         f"{limit} typo{'s' if limit > 1 else ''} apart",
         f'length("name_l") >= {min_length} AND length("name_r") >= {min_length} AND '

@@ -302,7 +302,8 @@ def splink_settings(model: dict[str, Any]) -> dict[str, Any]:
 
     A model that fits (same levels, by label) keeps its trained parameters and scores with
     today's SQL: the real-time scorer reads levels from the code too, and a faster writing of a
-    level's test (`comparisons._typos`) reaches models trained before it."""
+    level's test (`comparisons._typos`) reaches models trained before it. So a change in what a
+    level means must change its label too: then the model no longer fits and is retrained."""
     settings = {k: v for k, v in model.items() if k != "testigo"}
     if fits(model):
         settings["comparisons"] = [

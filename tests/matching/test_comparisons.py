@@ -111,7 +111,18 @@ def test_a_saved_model_scores_with_the_codes_sql(scored: tuple) -> None:  # type
     assert splink_model.fits(stale)
     table = pa.Table.from_pylist(rows, schema=SCHEMA)
     again = splink_model.score_pairs(table, table, stale)
-    assert again.column("mw_name").to_pylist() == result.column("mw_name").to_pylist()
+
+    def by_pair(scored: pa.Table) -> dict[tuple[str, str], float]:
+        columns = scored.to_pydict()
+        return dict(
+            zip(
+                zip(columns["unique_id_l"], columns["unique_id_r"], strict=True),
+                columns["mw_name"],
+                strict=True,
+            )
+        )
+
+    assert by_pair(again) == by_pair(result)
     (comparison,) = (c for c in COMPARISONS if c.name == "name")
     typos = {
         len(comparison.levels) - 1 - i

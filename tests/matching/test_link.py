@@ -405,8 +405,8 @@ def test_a_model_of_other_comparison_levels_is_retrained_and_never_scores(
 def test_a_link_runs_with_fewer_collections_and_restores_the_collector(
     registries: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The collector's thresholds are raised while a link (full or incremental) reads, scores
-    and stores, and put back afterwards, also when the run fails half-way."""
+    """The collector's thresholds are raised while a link reads, scores and stores (the whole
+    run: `link` wraps both modes), and put back afterwards, also when the run fails half-way."""
     import gc
 
     from app.collector import BULK_GC_THRESHOLDS
@@ -421,8 +421,6 @@ def test_a_link_runs_with_fewer_collections_and_restores_the_collector(
 
     before = gc.get_threshold()
     monkeypatch.setattr(cluster, "cluster", watched)
-    ingest_files(registries, (suppliers_job("cdmx-sefin"), CDMX_SUPPLIERS))
-    assert link_records(registries).mode == "incremental"
     assert link_records(registries, full=True).mode == "full"
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -432,5 +430,5 @@ def test_a_link_runs_with_fewer_collections_and_restores_the_collector(
     monkeypatch.setattr(cluster, "cluster", broken)
     with pytest.raises(RuntimeError, match="half-way"):
         link_records(registries, full=True)
-    assert seen == [BULK_GC_THRESHOLDS] * 3
+    assert seen == [BULK_GC_THRESHOLDS] * 2
     assert gc.get_threshold() == before
