@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.collector import BULK_GC_THRESHOLDS, fewer_collections
+from app.collector import fewer_collections
 from app.errors import first_line
 from app.settings import Settings
 from app.store import ingest_runs
@@ -40,8 +40,6 @@ from ingest.rows import RAW_LIMIT, Rejected, SanctionRow, SupplierEntryRow, Unre
 
 log = structlog.get_logger(__name__)
 
-# While a file loads, the collector runs less often (`app.collector`).
-LOAD_GC_THRESHOLDS = BULK_GC_THRESHOLDS
 LOAD_CACHE_KIB = 65_536  # SQLite page cache while a file loads: see `app.store.engine.larger_cache`
 # Kinds whose readers yield `OcdsItem`s, stored as parties and awards. Contracts (ComprasMX)
 # are stored so, but a download is a whole table, so `ingest_runs.same_as_last` treats it as a

@@ -152,7 +152,7 @@ def test_a_load_runs_with_fewer_collections_and_restores_the_collector(
     put back afterwards, also when the file fails half-way."""
     import gc
 
-    from ingest.pipeline import LOAD_GC_THRESHOLDS
+    from app.collector import BULK_GC_THRESHOLDS
 
     seen: list[tuple[int, int, int]] = []
     base = ocds_job()
@@ -174,5 +174,5 @@ def test_a_load_runs_with_fewer_collections_and_restores_the_collector(
     other.write_text('{"ocid": "x"}')
     failed = ingest(db_settings, failing, other)
     assert summary.total("read") > 0 and failed.failed == 1
-    assert seen == [LOAD_GC_THRESHOLDS, LOAD_GC_THRESHOLDS]
+    assert seen == [BULK_GC_THRESHOLDS, BULK_GC_THRESHOLDS]
     assert gc.get_threshold() == before
