@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 
+from app.errors import CannotStart
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # The migration scripts ship inside the package (package data), so a checkout and an installed
 # wheel find them the same way, from any working directory.
@@ -48,3 +54,42 @@ def current(settings: Settings) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+@cache
+def _revisions() -> tuple[str, frozenset[str]]:
+    """The head this code migrates to, and every revision it knows."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(_script_location()))
+    head = scripts.get_current_head()
+    assert head is not None, "the migration scripts have no head"
+    return head, frozenset(script.revision for script in scripts.walk_revisions())
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a database that was never migrated, or that an older version migrated,
+    with the one command that fixes it, rather than a missing table's SQL error halfway through.
+
+    A database that does not answer is left to the command, which says so in its own words (and
+    a server retries it). A revision this code does not know was written by a newer version; it
+    is let through, so that a rolling upgrade's old workers keep serving."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.store.engine import reading
+
+    try:
+        with reading(engine) as conn:
+            at = MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError:
+        return
+    head, known = _revisions()
+    where = engine.url.render_as_string(hide_password=True)
+    if at is None:
+        raise CannotStart(f"the database {where} is not set up: run `testigo db upgrade`")
+    if at != head and at in known:
+        raise CannotStart(
+            f"the database {where} is at revision {at}, this version needs {head}: "
+            "run `testigo db upgrade`"
+        )

@@ -61,11 +61,14 @@ def load_settings() -> Settings:
 
 @contextmanager
 def engine_scope(settings: Settings | None = None) -> Iterator[Engine]:
-    """The database engine of one command, disposed of however the command ends."""
+    """The database engine of one command, disposed of however the command ends; a database
+    not migrated to this version is refused before the command begins."""
+    from app.migrations import require_current
     from app.store.engine import make_engine
 
     engine = make_engine(settings or load_settings())
     try:
+        require_current(engine)
         yield engine
     finally:
         engine.dispose()

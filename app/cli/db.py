@@ -13,7 +13,7 @@ db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 @db_cli.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
-    """Migrate the database to REVISION (default: the latest)."""
+    """Migrate the database to --revision (default: the latest)."""
     from app import migrations
 
     settings = load_settings()
@@ -23,7 +23,7 @@ def db_upgrade(revision: str = "head") -> None:
 
 @db_cli.command("downgrade")
 def db_downgrade(revision: str = "base") -> None:
-    """Migrate the database down to REVISION (default: empty)."""
+    """Migrate the database down to --revision (default: empty)."""
     from app import migrations
 
     migrations.downgrade(load_settings(), revision)

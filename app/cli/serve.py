@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.base import load_settings
+from app.cli.base import engine_scope, load_settings
 
 
 def serve(
@@ -17,7 +17,9 @@ def serve(
     """Serve the HTTP API with uvicorn (httptools, uvloop)."""
     import uvicorn
 
-    load_settings()  # a bad setting is said here, once, not by every worker
+    settings = load_settings()  # a bad setting is said here, once, not by every worker
+    with engine_scope(settings):  # and so is a database not migrated to this version
+        pass
     uvicorn.run(
         "app.main:app_factory",
         factory=True,

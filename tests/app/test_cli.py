@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.clients import run
+from tests.clients import free_port, run
 from tests.factories import CDMX_SUPPLIERS, SFP
 
 TESTIGO = [sys.executable, "-m", "app.cli"]
@@ -27,6 +27,29 @@ def test_upgrade_ingest_json_and_stats(tmp_path: Path) -> None:
 
     stats = json.loads(run(tmp_path, "stats").stdout)
     assert stats["sanctions"] == summary["loaded"]
+
+
+def test_a_database_not_migrated_is_refused_with_the_command_that_fixes_it(tmp_path: Path) -> None:
+    # Stop 27 noticed it: `testigo ingest` before `testigo db upgrade` failed the file with "the
+    # database is unavailable: no such table: ingest_runs", and `alerts list` printed SQL.
+    for args in (
+        ("ingest", "sanctions", "-f", "sfp", str(SFP)),
+        ("link",),
+        ("alerts", "list"),
+        ("serve", "--port", str(free_port())),  # refused before uvicorn starts, or it would hang
+    ):
+        refused = run(tmp_path, *args)
+        assert refused.returncode == 2, (args, refused.stderr)
+        assert refused.stderr.startswith("error: the database sqlite:///")
+        assert "is not set up: run `testigo db upgrade`" in refused.stderr
+        assert "no such table" not in refused.stderr
+
+    # A database an older version migrated is refused the same way, naming both revisions.
+    assert run(tmp_path, "db", "upgrade", "--revision", "0001").returncode == 0
+    behind = run(tmp_path, "stats")
+    assert behind.returncode == 2 and "is at revision 0001, this version needs" in behind.stderr
+    assert run(tmp_path, "db", "upgrade").returncode == 0
+    assert json.loads(run(tmp_path, "stats").stdout)["sanctions"] == 0
 
 
 def test_unreadable_file_exits_non_zero_with_a_clear_message(tmp_path: Path) -> None:
