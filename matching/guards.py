@@ -18,8 +18,13 @@ apart: then the RFC decides):
   abbreviation of any of its words; particles aside; a cut name's last word may be any word's
   start): PROVEEDORA ESPINOSA DE CONSTRUCCION and PROVEEDORA ESPINOSA INDUSTRIAL, QUIMAL and
   QUIMVA... are siblings, not spellings.
-- `one letter in the only distinctive word`: a one-edit difference inside the only word that
-  tells the firm apart (QUIMAL, QUIMVA) looks like a typo and is as often another coined name.
+- `one letter in the only distinctive word` (and `two letters ...`): a one-edit difference
+  inside the only word that tells the firm apart (QUIMAL, QUIMVA) looks like a typo and is as
+  often another coined name; two edits in a long word (IMPULSORA, IMPRESORA) even more so.
+- `a longer registered name`: both names are whole (each ends in its legal form, neither is cut
+  to a publisher's length) and one is the other with words added (FARMACIAS SANCHEZ, S.A. DE
+  C.V. and FARMACIAS SANCHEZ DE INGENIERIA, S.A. DE C.V.). A registered name is unique, so the
+  longer one is another company's unless an RFC says otherwise.
 - `other legal form`: a name under another legal form (S.A. DE C.V., S.A.P.I. DE C.V.,
   S. DE R.L.) is another registration when no RFC says otherwise (spellings of one form
   agree: `legal_forms` reads them to one canonical form).
@@ -58,6 +63,8 @@ PERSON_ORDER = "person order"
 EXTENDED = "extended by several firms"
 DIFFERENT_WORDS = "different words"
 ONE_LETTER = "one letter in the only distinctive word"
+TWO_LETTERS = "two letters in the only distinctive word"
+LONGER_NAME = "a longer registered name"
 LEGAL_FORM = "other legal form"
 CUT_CONTRADICTED = "cut name, other details against"
 
@@ -77,6 +84,14 @@ DETAILS = {
     ONE_LETTER: N_(
         "The only distinctive word differs by one letter: a typo, or another firm's "
         "coined name. Without an RFC to confirm it, a person must decide."
+    ),
+    TWO_LETTERS: N_(
+        "The only distinctive word differs by two letters: two typos, or another firm's "
+        "name. Without an RFC to confirm it, a person must decide."
+    ),
+    LONGER_NAME: N_(
+        "Both names are whole, each with its legal form, and one adds words to the other: "
+        "a registered name is unique, so it is another company unless an RFC confirms it."
     ),
     CUT_CONTRADICTED: N_(
         "One name is cut to a publisher's length, so it agrees only as far as the "
@@ -296,6 +311,19 @@ def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
     return False
 
 
+def _longer_registered(left: Row, right: Row) -> bool:
+    """Two whole names, each with its legal form, one the other with words added. A name cut
+    to a publisher's length may have lost its form, or end in the start of one: those are the
+    cut-name guards' to judge."""
+    if left["legal_form"] is None or right["legal_form"] is None:
+        return False
+    if left["name_cut"] == "1" or right["name_cut"] == "1":
+        return False
+    a, b = str(left["name"]), str(right["name"])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return long_.startswith(short + " ")
+
+
 def _one_there(short_row: Row, long_row: Row, prefix: str, extensions: Extensions) -> bool:
     """Both records give one postal code, and the longer name is the only one that extends
     `prefix` there: the address tells which of the extending firms the short name is. Firms of
@@ -338,7 +366,7 @@ def _cut_form(left: Row, right: Row) -> bool:
 # person to confirm (a typo is as likely as a sibling, a cut name may be any of its firms).
 # A cut name at another address is a conflict: the cut took the words that told its firms
 # apart, and a hub record (the full name, with no address) must not join them all.
-CONFLICTS = frozenset({PERSON_ORDER, DIFFERENT_WORDS, LEGAL_FORM, CUT_CONTRADICTED})
+CONFLICTS = frozenset({PERSON_ORDER, DIFFERENT_WORDS, LEGAL_FORM, LONGER_NAME, CUT_CONTRADICTED})
 
 
 def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -> str | None:
@@ -357,6 +385,10 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
         and not _is_rotation(ta, tb)
     ):
         return PERSON_ORDER
+    if _longer_registered(left, right):
+        # Under another form too, the form says it first (the older reason, as stored links
+        # give it).
+        return LEGAL_FORM if left["legal_form"] != right["legal_form"] else LONGER_NAME
     if _extended(left, right, extensions):
         return EXTENDED
     if _cut_contradicted(left, right, others):
@@ -375,9 +407,12 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
         and len(db) == 1
         and da[0] != db[0]
         and [t for t in ta if t != da[0]] == [t for t in tb if t != db[0]]
-        and DamerauLevenshtein.distance(da[0], db[0], score_cutoff=1) <= 1
     ):
-        return ONE_LETTER
+        # Two edits reach here only in words of 8 letters or more: in shorter ones they are
+        # different words, above.
+        edits = DamerauLevenshtein.distance(da[0], db[0], score_cutoff=2)
+        if edits <= 2:
+            return ONE_LETTER if edits == 1 else TWO_LETTERS
     fa, fb = left["legal_form"], right["legal_form"]
     if fa is not None and fb is not None and fa != fb and not _cut_form(left, right):
         return LEGAL_FORM

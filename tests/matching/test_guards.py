@@ -212,6 +212,76 @@ def test_one_letter_in_the_only_distinctive_word_goes_to_review() -> None:
     assert reason("LABORATORIOS TRIVAX ORTEGA", "LABORATORIOS TRIVEX ORTEGA") is None
 
 
+def test_two_letters_in_the_only_distinctive_word_go_to_review() -> None:
+    # Seen on the independent generator's tuning seeds: IMPULSORA and IMPRESORA (two edits)
+    # of one region, and a coined confuser two letters off, linked automatically.
+    assert reason("LABORATORIOS CORVANTEX", "LABORATORIOS CORVINTAX") == guards.TWO_LETTERS
+    assert reason("IMPULSORA DEL BAJIO, S.A. DE C.V.", "IMPRESORA DEL BAJIO, S.A. DE C.V.") == (
+        guards.TWO_LETTERS
+    )
+    assert reason("LABORATORIOS CORVANTEX", "LABORATORIOS CORVANTEZ") == guards.ONE_LETTER
+    # In a word under 8 letters two edits are another word already; an RFC still decides.
+    assert reason("TEXTILES QUIMAL", "TEXTILES QUIVAX") == guards.DIFFERENT_WORDS
+    assert reason("LABORATORIOS CORVANTEX", "LABORATORIOS CORVINTAX",
+                  rfc_a="LCO100101AB1", rfc_b="LCO100101AB1") is None  # fmt: skip
+    # Beside a second distinctive word, two slips are typos of one firm's name.
+    assert reason("LABORATORIOS CORVANTEX ORTEGA", "LABORATORIOS CORVINTAX ORTEGA") is None
+
+
+@pytest.mark.parametrize(
+    ("shorter", "longer"),
+    [
+        ("FERRETERIA GUZMAN, S.A. DE C.V.", "FERRETERIA GUZMAN Y ASOCIADOS, S.A. DE C.V."),
+        ("TRANSPORTES OLVERA, S. DE R.L. DE C.V.",
+         "Transportes Olvera del Norte, S. de R.L. de C.V."),
+        ("ACABADOS TREVIÑO SA DE CV", "ACABADOS TREVINO DE MONTERREY INTEGRAL, S.A. DE C.V."),
+    ],
+)  # fmt: skip
+def test_a_longer_registered_name_is_another_company(shorter: str, longer: str) -> None:
+    """Both names whole, each with its form, one with words added: a registered name is unique,
+    so the longer is another company, held even when it is the only name extending the other."""
+    alone = guards.Extensions.of([row(shorter)["name"], row(longer)["name"]])
+    assert reason(shorter, longer, alone) == guards.LONGER_NAME
+    assert reason(longer, shorter, alone) == guards.LONGER_NAME
+    assert guards.LONGER_NAME in guards.CONFLICTS
+    assert reason(shorter, longer, alone, rfc_a="FGU100101AB1", rfc_b="FGU100101AB1") is None
+    # Under another form as well, the form is the reason given.
+    other_form = longer.replace("S.A. DE C.V.", "S.A.P.I. DE C.V.").replace(
+        "S. de R.L. de C.V.", "S.A.P.I. de C.V."
+    )
+    assert reason(shorter, other_form, alone) == guards.LEGAL_FORM
+
+
+def test_a_name_without_its_form_or_cut_short_is_not_a_longer_registered_name() -> None:
+    longer = "FERRETERIA GUZMAN Y ASOCIADOS, S.A. DE C.V."
+    # Published without a form, the short name may be how a buyer wrote the longer one.
+    assert reason("FERRETERIA GUZMAN", longer) is None
+    # A name cut at 40 characters lost what followed: the cut-name guards judge it.
+    cut = "ACABADOS TREVIÑO DE MONTERREY INDUSTRIAL"
+    assert row(cut)["name_cut"] == "1"
+    whole = "ACABADOS TREVIÑO DE MONTERREY INDUSTRIAL Y MINERA, S.A. DE C.V."
+    assert reason(cut, whole, guards.Extensions.of([row(cut)["name"], row(whole)["name"]])) is None
+    # The same name under spellings of one form is no longer name.
+    assert reason("FERRETERIA GUZMAN SA DE CV", "Ferretería Guzmán, S. A. de C. V.") is None
+
+
+def test_clustering_refuses_a_chain_joining_two_registered_names() -> None:
+    """FARMACIAS ROBLEDO, S.A. DE C.V. and FARMACIAS ROBLEDO DE OCCIDENTE, S.A. DE C.V. are two
+    companies; a buyer's record without a form links to both, and must not join them."""
+    names = {
+        "a": "FARMACIAS ROBLEDO, S.A. DE C.V.",
+        "b": "FARMACIAS ROBLEDO SA DE CV",
+        "c": "FARMACIAS ROBLEDO",
+        "d": "FARMACIAS ROBLEDO DE OCCIDENTE, S.A. DE C.V.",
+    }
+    rows = {k: row(n, key=k) for k, n in names.items()}
+    coherence = guards.FirmCoherence(rows, guards.Extensions.of(r["name"] for r in rows.values()))
+    edges = [("a", "b", 0.99), ("b", "c", 0.99), ("c", "d", 0.95)]
+    result = cluster(list(names), edges, threshold=0.9, rfcs={}, coherence=coherence)
+    assert sorted(result.members) == [["a", "b", "c"], ["d"]]
+    assert [why for *_, why in result.refused] == [f"{INCOHERENT}: {guards.LONGER_NAME}"]
+
+
 def test_another_legal_form_is_another_registration_but_a_cut_form_is_not() -> None:
     assert reason("GRUPO NALTEC, S.A. DE C.V.", "GRUPO NALTEC, S.A.P.I. DE C.V.") == (
         guards.LEGAL_FORM
@@ -390,6 +460,8 @@ class _Only(dict[str, Any]):
         ("CORP. MINERO ALDANA", "CONSULTORES MINERO ALDANA"),  # different words, as written
         ("TEXTILES QUIMAL", "TEXTILES QUIMVA"),  # one letter
         ("FERRETERA ZAMORA, S.A. DE C.V.", "FERRETERA ZAMORA, S.A.P.I. DE C.V."),  # legal form
+        ("FERRETERA ZAMORA, S.A. DE C.V.", "FERRETERA ZAMORA DEL SUR, S.A. DE C.V."),  # longer
+        ("IMPULSORA DEL BAJIO", "IMPRESORA DEL BAJIO"),  # two letters
     ],
 )
 def test_the_guards_read_nothing_but_what_they_declare(a: str, b: str) -> None:
