@@ -56,6 +56,9 @@ def current(settings: Settings) -> str | None:
         engine.dispose()
 
 
+PROBE_TIMEOUT_S = 5  # seconds to connect for the revision check; then the command goes on
+
+
 @cache
 def _revisions() -> tuple[str, frozenset[str]]:
     """The head this code migrates to, and every revision it knows."""
@@ -71,19 +74,31 @@ def require_current(engine: Engine) -> None:
     """Refuse to work on a database that was never migrated, or that an older version migrated,
     with the one command that fixes it, rather than a missing table's SQL error halfway through.
 
-    A database that does not answer is left to the command, which says so in its own words (and
-    a server retries it). A revision this code does not know was written by a newer version; it
-    is let through, so that a rolling upgrade's old workers keep serving."""
+    A database that does not answer within `PROBE_TIMEOUT_S` is left to the command, which says
+    so in its own words (and a server answers 503 and retries): a host that drops packets must
+    not hold `testigo serve` for the system's TCP timeout before it starts. A revision this code
+    does not know was written by a newer version; it is let through, so that a rolling
+    upgrade's old workers keep serving."""
     from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
 
     from app.store.engine import reading
 
+    probe = engine
+    if engine.dialect.name == "postgresql":
+        probe = create_engine(
+            engine.url, poolclass=NullPool, connect_args={"connect_timeout": PROBE_TIMEOUT_S}
+        )
     try:
-        with reading(engine) as conn:
+        with reading(probe) as conn:
             at = MigrationContext.configure(conn).get_current_revision()
     except SQLAlchemyError:
         return
+    finally:
+        if probe is not engine:
+            probe.dispose()
     head, known = _revisions()
     where = engine.url.render_as_string(hide_password=True)
     if at is None:

@@ -20,7 +20,9 @@ apart: then the RFC decides):
   QUIMVA... are siblings, not spellings.
 - `one letter in the only distinctive word` (and `two letters ...`): a one-edit difference
   inside the only word that tells the firm apart (QUIMAL, QUIMVA) looks like a typo and is as
-  often another coined name; two edits in a long word (IMPULSORA, IMPRESORA) even more so.
+  often another coined name; two edits in a whole word of 8 letters or more (IMPULSORA,
+  IMPRESORA) even more so, unless they are the word's number or gender (shorter words two
+  edits apart are different words already).
 - `a longer registered name`: both names are whole (each ends in its legal form, neither is cut
   to a publisher's length) and one is the other with words added (FARMACIAS SANCHEZ, S.A. DE
   C.V. and FARMACIAS SANCHEZ DE INGENIERIA, S.A. DE C.V.). A registered name is unique, so the
@@ -321,7 +323,26 @@ def _longer_registered(left: Row, right: Row) -> bool:
         return False
     a, b = str(left["name"]), str(right["name"])
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return long_.startswith(short + " ")
+    if not long_.startswith(short + " "):
+        return False
+    # A stray particle or letter before the form (MEDICA ALFA DE, S.A. DE C.V.) adds no word.
+    return any(len(t) > 1 and not _particle_like(t) for t in long_[len(short) + 1 :].split())
+
+
+# Endings that make one Spanish word of another: number and gender (PAVIMENTACION,
+# PAVIMENTACIONES; FARMACEUTICA, FARMACEUTICOS).
+_INFLECTIONS = frozenset({"", "S", "ES", "A", "O", "AS", "OS"})
+
+
+def _two_letters(a: str, b: str, cut: bool) -> bool:
+    """Two edits apart, the only distinctive words are another name rather than two typos:
+    both words whole (a cut name's last word is any word's start), of 8 letters or more (an
+    abbreviation, TRVX for TRIVAX, is no other name), and not one word's number or gender."""
+    if cut or min(len(a), len(b)) < 8:
+        return False
+    shorter = min(len(a), len(b))
+    stem = next((i for i in range(shorter) if a[i] != b[i]), shorter)
+    return not (a[stem:] in _INFLECTIONS and b[stem:] in _INFLECTIONS)
 
 
 def _one_there(short_row: Row, long_row: Row, prefix: str, extensions: Extensions) -> bool:
@@ -386,8 +407,9 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
     ):
         return PERSON_ORDER
     if _longer_registered(left, right):
-        # Under another form too, the form says it first (the older reason, as stored links
-        # give it).
+        # Under another form too, the form is the reason given. Both are conflicts: where
+        # several firms extended the shorter name this was "extended by several firms", a
+        # review hold only, before.
         return LEGAL_FORM if left["legal_form"] != right["legal_form"] else LONGER_NAME
     if _extended(left, right, extensions):
         return EXTENDED
@@ -408,11 +430,11 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
         and da[0] != db[0]
         and [t for t in ta if t != da[0]] == [t for t in tb if t != db[0]]
     ):
-        # Two edits reach here only in words of 8 letters or more: in shorter ones they are
-        # different words, above.
         edits = DamerauLevenshtein.distance(da[0], db[0], score_cutoff=2)
-        if edits <= 2:
-            return ONE_LETTER if edits == 1 else TWO_LETTERS
+        if edits == 1:
+            return ONE_LETTER
+        if edits == 2 and _two_letters(da[0], db[0], cut_a or cut_b):
+            return TWO_LETTERS
     fa, fb = left["legal_form"], right["legal_form"]
     if fa is not None and fb is not None and fa != fb and not _cut_form(left, right):
         return LEGAL_FORM

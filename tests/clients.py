@@ -31,6 +31,7 @@ def run(
     *args: str,
     data_dir: Path | None = None,
     settings: dict[str, str] | None = None,
+    timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
     """`testigo ARGS` in a subprocess on a fresh SQLite data dir (tmp_path/var unless given),
     with the caller's log level and database settings left out, and `settings` (TESTIGO_*
@@ -44,7 +45,7 @@ def run(
         capture_output=True,
         text=True,
         env=env,
-        timeout=300,
+        timeout=timeout,
         cwd=ROOT,
     )
 

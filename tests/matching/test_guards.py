@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from matching import guards
-from matching.cluster import INCOHERENT, cluster
+from matching.cluster import INCOHERENT, ClusterResult, cluster
 from matching.features import RawRecord, features
 
 
@@ -229,6 +229,21 @@ def test_two_letters_in_the_only_distinctive_word_go_to_review() -> None:
 
 
 @pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("CONSTRUCTORA PAVIMENTACION", "CONSTRUCTORA PAVIMENTACIONES"),  # number
+        ("LABORATORIOS FARMACEUTICA", "LABORATORIOS FARMACEUTICOS"),  # gender and number
+        ("LABORATORIOS TRIVAX", "LABORATORIOS TRVX"),  # an abbreviation, not a word
+        # A cut name's last word is any word's start, mistyped or not (QUIMLE of QUIMALEX).
+        ("COMERCIALIZADORA Y DISTRIBUIDORA QUIMLE",
+         "COMERCIALIZADORA Y DISTRIBUIDORA QUIMALEX, S.A. DE C.V."),
+    ],
+)  # fmt: skip
+def test_two_letters_of_number_gender_an_abbreviation_or_a_cut_are_one_word(a: str, b: str) -> None:
+    assert reason(a, b) is None
+
+
+@pytest.mark.parametrize(
     ("shorter", "longer"),
     [
         ("FERRETERIA GUZMAN, S.A. DE C.V.", "FERRETERIA GUZMAN Y ASOCIADOS, S.A. DE C.V."),
@@ -256,13 +271,25 @@ def test_a_name_without_its_form_or_cut_short_is_not_a_longer_registered_name() 
     longer = "FERRETERIA GUZMAN Y ASOCIADOS, S.A. DE C.V."
     # Published without a form, the short name may be how a buyer wrote the longer one.
     assert reason("FERRETERIA GUZMAN", longer) is None
-    # A name cut at 40 characters lost what followed: the cut-name guards judge it.
-    cut = "ACABADOS TREVIÑO DE MONTERREY INDUSTRIAL"
-    assert row(cut)["name_cut"] == "1"
-    whole = "ACABADOS TREVIÑO DE MONTERREY INDUSTRIAL Y MINERA, S.A. DE C.V."
+    # A name cut at 35 characters, its form too ("S.A" of "S.A. DE C.V."), lost what followed:
+    # the cut-name guards judge it.
+    cut = "ACABADOS TREVIÑO DE MONTERREY, S.A."
+    assert row(cut)["name_cut"] == "1" and row(cut)["legal_form"] is not None
+    whole = "ACABADOS TREVIÑO DE MONTERREY INDUSTRIAL, S.A. DE C.V."
     assert reason(cut, whole, guards.Extensions.of([row(cut)["name"], row(whole)["name"]])) is None
+    # A stray particle, letter or sign before the form adds no word.
+    for stray in ("DE", "Y", "&", "E"):
+        assert reason("MEDICA ALFA, S.A. DE C.V.", f"MEDICA ALFA {stray}, S.A. DE C.V.") is None
     # The same name under spellings of one form is no longer name.
     assert reason("FERRETERIA GUZMAN SA DE CV", "Ferretería Guzmán, S. A. de C. V.") is None
+
+
+def _clustered(names: dict[str, str], edges: list[tuple[str, str, float]]) -> ClusterResult:
+    """The clustering of records named `names` (key -> name) over `edges`, with the guards'
+    coherence and no RFC."""
+    rows = {k: row(n, key=k) for k, n in names.items()}
+    coherence = guards.FirmCoherence(rows, guards.Extensions.of(r["name"] for r in rows.values()))
+    return cluster(list(names), edges, threshold=0.9, rfcs={}, coherence=coherence)
 
 
 def test_clustering_refuses_a_chain_joining_two_registered_names() -> None:
@@ -274,10 +301,7 @@ def test_clustering_refuses_a_chain_joining_two_registered_names() -> None:
         "c": "FARMACIAS ROBLEDO",
         "d": "FARMACIAS ROBLEDO DE OCCIDENTE, S.A. DE C.V.",
     }
-    rows = {k: row(n, key=k) for k, n in names.items()}
-    coherence = guards.FirmCoherence(rows, guards.Extensions.of(r["name"] for r in rows.values()))
-    edges = [("a", "b", 0.99), ("b", "c", 0.99), ("c", "d", 0.95)]
-    result = cluster(list(names), edges, threshold=0.9, rfcs={}, coherence=coherence)
+    result = _clustered(names, [("a", "b", 0.99), ("b", "c", 0.99), ("c", "d", 0.95)])
     assert sorted(result.members) == [["a", "b", "c"], ["d"]]
     assert [why for *_, why in result.refused] == [f"{INCOHERENT}: {guards.LONGER_NAME}"]
 
@@ -435,11 +459,9 @@ def test_a_record_without_a_legal_form_does_not_stand_for_its_names_other_forms(
         "c": "COMERCIAL NAVARRO 2010 SA DE CV",
         "d": "COMERCIAL NAVARRO 2010 SA DE CV",
     }
-    rows = {k: row(n, key=k) for k, n in names.items()}
-    assert rows["a"]["name"] == rows["b"]["name"] and rows["a"]["legal_form"] is None
-    coherence = guards.FirmCoherence(rows, guards.Extensions.of(r["name"] for r in rows.values()))
-    edges = [("a", "b", 0.99), ("c", "d", 0.99), ("a", "c", 0.95)]
-    result = cluster(list(names), edges, threshold=0.9, rfcs={}, coherence=coherence)
+    formless, formed = row(names["a"]), row(names["b"])
+    assert formless["name"] == formed["name"] and formless["legal_form"] is None
+    result = _clustered(names, [("a", "b", 0.99), ("c", "d", 0.99), ("a", "c", 0.95)])
     assert sorted(result.members) == [["a", "b"], ["c", "d"]]
     assert [why for *_, why in result.refused] == [f"{INCOHERENT}: {guards.LEGAL_FORM}"]
 
