@@ -44,16 +44,23 @@ def downgrade(settings: Settings, revision: str = "base") -> None:
 
 
 def current(settings: Settings) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    from app.store.engine import make_engine, reading
+    from app.store.engine import make_engine
 
     engine = make_engine(settings)
     try:
-        with reading(engine) as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        return _revision_of(engine)
     finally:
         engine.dispose()
+
+
+def _revision_of(engine: Engine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from app.store.engine import reading
+
+    with reading(engine) as conn:
+        return MigrationContext.configure(conn).get_current_revision()
 
 
 PROBE_TIMEOUT_S = 5  # seconds to connect for the revision check; then the command goes on
@@ -79,12 +86,9 @@ def require_current(engine: Engine) -> None:
     not hold `testigo serve` for the system's TCP timeout before it starts. A revision this code
     does not know was written by a newer version; it is let through, so that a rolling
     upgrade's old workers keep serving."""
-    from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.pool import NullPool
-
-    from app.store.engine import reading
 
     probe = engine
     if engine.dialect.name == "postgresql":
@@ -92,8 +96,7 @@ def require_current(engine: Engine) -> None:
             engine.url, poolclass=NullPool, connect_args={"connect_timeout": PROBE_TIMEOUT_S}
         )
     try:
-        with reading(probe) as conn:
-            at = MigrationContext.configure(conn).get_current_revision()
+        at = _revision_of(probe)
     except SQLAlchemyError:
         return
     finally:

@@ -338,9 +338,9 @@ def _two_letters(a: str, b: str, cut: bool) -> bool:
     """Two edits apart, the only distinctive words are another name rather than two typos:
     both words whole (a cut name's last word is any word's start), of 8 letters or more (an
     abbreviation, TRVX for TRIVAX, is no other name), and not one word's number or gender."""
-    if cut or min(len(a), len(b)) < 8:
-        return False
     shorter = min(len(a), len(b))
+    if cut or shorter < 8:
+        return False
     stem = next((i for i in range(shorter) if a[i] != b[i]), shorter)
     return not (a[stem:] in _INFLECTIONS and b[stem:] in _INFLECTIONS)
 
