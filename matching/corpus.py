@@ -14,6 +14,7 @@ from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from matching.cluster import near_rfcs
 from matching.features import COLUMNS, CONFUSABLE, MAX_RARE_TOKEN_FIRMS
 
 # How likely two different firms are to carry one exact, distinctive name. Company names are
@@ -44,10 +45,18 @@ def firm_key(row: MutableMapping[str, Any]) -> str:
 
 def _new_firm(known: list[str], value: str) -> bool:
     """Whether `value` is another firm than the RFCs already seen under one name: a mistyped
-    RFC (one edit, O/0, I/1) of a known one is the same firm, not a second one."""
+    RFC of a known one is the same firm, not a second one. Mistyped as the clustering reads it
+    (`cluster.near_rfcs`: one slip, or two edits where one fails its check digit), plus a
+    character dropped or added and O/0, I/1 among the letters. Counted as a second firm, a
+    two-typo RFC would make its own firm's name look shared by two firms, and the name's
+    agreement worth a fraction of what it is."""
     folded = value.translate(CONFUSABLE)
     for other in known:
-        if other.translate(CONFUSABLE) == folded or DamerauLevenshtein.distance(other, value) <= 1:
+        if (
+            other.translate(CONFUSABLE) == folded
+            or DamerauLevenshtein.distance(other, value) <= 1
+            or near_rfcs(other, value)
+        ):
             return False
     known.append(value)
     return True

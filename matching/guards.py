@@ -13,11 +13,13 @@ apart: then the RFC decides):
   characters, or whole words fewer) stands for any firm that starts that way; it only links on
   its own when exactly one name in the corpus extends it, or exactly one at the postal code
   both records give (a firm's own name cut short inside a word of its longer name is not
-  another name: `Extensions.count`).
+  another name: `Extensions.count`; a name cut inside a legal form of several words, S. DE
+  R.L., has its own words whole: `_words_cut`).
 - `different words`: each name has a word the other lacks (not within a typo or an
   abbreviation of any of its words; particles aside; a cut name's last word may be any word's
-  start): PROVEEDORA ESPINOSA DE CONSTRUCCION and PROVEEDORA ESPINOSA INDUSTRIAL, QUIMAL and
-  QUIMVA... are siblings, not spellings.
+  start; two common words each spelt right are two words, PROYECTOS and PRODUCTOS, unless
+  number or gender): PROVEEDORA ESPINOSA DE CONSTRUCCION and PROVEEDORA ESPINOSA INDUSTRIAL,
+  QUIMAL and QUIMVA... are siblings, not spellings.
 - `one letter in the only distinctive word` (and `two letters ...`): a one-edit difference
   inside the only word that tells the firm apart (QUIMAL, QUIMVA) looks like a typo and is as
   often another coined name; two edits in a whole word of 8 letters or more (IMPULSORA,
@@ -244,8 +246,25 @@ def _words_alike(a: str, b: str) -> bool:
         return True
     if b in ABBREVIATION_WORDS.get(a, ()) or a in ABBREVIATION_WORDS.get(b, ()):
         return True
+    if a in GENERIC_WORDS and b in GENERIC_WORDS:
+        # Two common words, each spelt right, are two words (PROYECTOS and PRODUCTOS), not a
+        # typo of one: a typo seldom lands on another word of the list. Number, gender and
+        # the English word make one word (SERVICIO, SERVICIOS, SERVICES).
+        a, b = _IN_SPANISH.get(a, a), _IN_SPANISH.get(b, b)
+        return a == b or _inflected(a, b)
     limit = 2 if min(len(a), len(b)) >= 8 else 1
     return DamerauLevenshtein.distance(a, b, score_cutoff=limit) <= limit
+
+
+# The list's English words, as the Spanish word they stand for: INTERNATIONAL for
+# INTERNACIONAL is one slip, and a firm's name may be written in either.
+_IN_SPANISH = {
+    "SERVICES": "SERVICIOS",
+    "SOLUTIONS": "SOLUCIONES",
+    "INTERNATIONAL": "INTERNACIONAL",
+    "CONSULTING": "CONSULTORIA",
+    "GROUP": "GRUPO",
+}
 
 
 def _words(row: Row) -> list[str]:
@@ -298,9 +317,7 @@ def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
     cut = short_row["name_cut"] == "1"
     if short == long_:
         # Two records under one cut name: ambiguous when several longer names start that way.
-        return (left["name_cut"] == "1" or right["name_cut"] == "1") and extensions.count(
-            short
-        ) >= SEVERAL
+        return (_words_cut(left) or _words_cut(right)) and extensions.count(short) >= SEVERAL
     if cut and long_.startswith(short):
         return extensions.count(short) >= SEVERAL and not _one_there(
             short_row, long_row, short, extensions
@@ -311,6 +328,15 @@ def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
             short_row, long_row, prefix, extensions
         )
     return False
+
+
+def _words_cut(row: Row) -> bool:
+    """The name may have lost words to a publisher's cut. A name that ends in a legal form of
+    several words (S. DE R.L., cut from S. DE R.L. DE C.V.) was cut inside its form, if at
+    all: its own words are whole, so no longer name is a candidate for it. A one-word form
+    (S.A.) may be the start of a cut word (SANITARIOS) and proves nothing."""
+    form = row["legal_form"]
+    return row["name_cut"] == "1" and (form is None or " " not in str(form))
 
 
 def _longer_registered(left: Row, right: Row) -> bool:
@@ -334,15 +360,20 @@ def _longer_registered(left: Row, right: Row) -> bool:
 _INFLECTIONS = frozenset({"", "S", "ES", "A", "O", "AS", "OS"})
 
 
+def _inflected(a: str, b: str) -> bool:
+    """One word in another number or gender: the two differ only in such an ending."""
+    shorter = min(len(a), len(b))
+    stem = next((i for i in range(shorter) if a[i] != b[i]), shorter)
+    return a[stem:] in _INFLECTIONS and b[stem:] in _INFLECTIONS
+
+
 def _two_letters(a: str, b: str, cut: bool) -> bool:
     """Two edits apart, the only distinctive words are another name rather than two typos:
     both words whole (a cut name's last word is any word's start), of 8 letters or more (an
     abbreviation, TRVX for TRIVAX, is no other name), and not one word's number or gender."""
-    shorter = min(len(a), len(b))
-    if cut or shorter < 8:
+    if cut or min(len(a), len(b)) < 8:
         return False
-    stem = next((i for i in range(shorter) if a[i] != b[i]), shorter)
-    return not (a[stem:] in _INFLECTIONS and b[stem:] in _INFLECTIONS)
+    return not _inflected(a, b)
 
 
 def _one_there(short_row: Row, long_row: Row, prefix: str, extensions: Extensions) -> bool:

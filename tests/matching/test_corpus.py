@@ -57,3 +57,28 @@ def test_siblings_under_other_legal_forms_do_not_make_a_name_common_within_its_o
     rows = [with_corpus(features(r), corpus) for r in [*siblings, fixed]]
     assert rows[0]["tf_name"] == rows[5]["tf_name"] > one_firm
     assert rows[1]["tf_name"] == one_firm  # S.A.P.I. DE C.V. is still one firm's
+
+
+# Two typos in one RFC (a date digit and the homoclave), caught by its check digit.
+MISTYPED_TWICE = RawRecord("e", "ocds", "XADALOX SOLUCIONES SA DE CV", "XSO720902JC0")
+# Two places off as well, but its check digit passes: the SAT issued it, to another taxpayer.
+OTHER_TAXPAYER = RawRecord("f", "sat", "XADALOX SOLUCIONES SA DE CV", "XSO720901JA0")
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations([OWN, MISTYPED_TWICE, NONE])))
+def test_an_rfc_mistyped_twice_is_not_a_second_firm_under_the_name(
+    order: tuple[RawRecord, ...],
+) -> None:
+    """Counted as a second firm, the typo would make the firm's own name look shared, and an
+    exact name worth a fraction of its weight to every record without an RFC."""
+    assert features(MISTYPED_TWICE)["rfc_mistyped"] == "1"
+    corpus = Corpus.build(features(r) for r in order)
+    assert corpus.name_firms["XADALOX SOLUCIONES"] == 1
+    rows = [with_corpus(features(r), corpus) for r in order]
+    assert {r["tf_name"] for r in rows} == {corpus.tf("A NAME OF ONE FIRM ONLY")}
+
+
+def test_two_valid_rfcs_two_places_apart_are_two_firms() -> None:
+    assert features(OTHER_TAXPAYER)["rfc_mistyped"] is None
+    corpus = Corpus.build(features(r) for r in (OWN, OTHER_TAXPAYER))
+    assert corpus.name_firms["XADALOX SOLUCIONES"] == 2

@@ -81,6 +81,34 @@ def test_a_name_cut_at_a_publishers_length_links_only_to_its_one_extension() -> 
     assert reason(cut, cut, guards.Extensions.of([cut, full, other])) == guards.EXTENDED
 
 
+def test_a_name_cut_inside_its_legal_form_has_its_words_whole() -> None:
+    """At a cut-off length, a name ending in a form of several words (S. DE R.L., perhaps cut
+    from S. DE R.L. DE C.V.) lost letters of its form at most: the firms whose longer names
+    start that way are not candidates for it. A one-word form (S.A.) may be a cut word's start
+    (SANITARIOS) and leaves the name as ambiguous as no form at all."""
+    whole = "TERRACERIAS DEL PONIENTE, S. DE R.L."  # 36 characters
+    assert row(whole)["name_cut"] == "1"
+    family = guards.Extensions.of(
+        [
+            "TERRACERIAS DEL PONIENTE",
+            "TERRACERIAS DEL PONIENTE DE JALISCO",
+            "TERRACERIAS DEL PONIENTE DURANGUENSE",
+        ]
+    )
+    assert reason(whole, "TERRACERIAS DEL PONIENTE S DE RL DE CV", family) is None
+    assert reason(whole, "Terracerías del Poniente, S. de R. L.", family) is None
+    one_word = "TERRACERIAS DEL PONIENTE DEL BAJIO SA"  # 37: SA may start SANITARIOS
+    longer = guards.Extensions.of(
+        [
+            "TERRACERIAS DEL PONIENTE DEL BAJIO",
+            "TERRACERIAS DEL PONIENTE DEL BAJIO SANITARIOS",
+            "TERRACERIAS DEL PONIENTE DEL BAJIO SALTILLENSE",
+        ]
+    )
+    assert row(one_word)["name_cut"] == "1"
+    assert reason(one_word, "TERRACERIAS DEL PONIENTE DEL BAJIO, S.A.", longer) == guards.EXTENDED
+
+
 def test_one_firms_names_cut_short_of_one_another_count_as_one_firm() -> None:
     """A name cut at 40 characters inside a word of a longer name is that name cut, not a
     second firm: a cut at 35 extended by both links (it was held as "several firms")."""
@@ -163,6 +191,35 @@ def test_a_cut_name_is_told_apart_by_the_one_extension_at_its_address() -> None:
 )
 def test_each_name_with_a_distinctive_word_the_other_lacks_is_a_sibling(a: str, b: str) -> None:
     assert reason(a, b) == guards.DIFFERENT_WORDS
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("PROYECTOS GALVAN TREJO", "PRODUCTOS GALVAN TREJO"),  # two common words, two edits
+        ("COMERCIAL BARRAGAN DEL NORTE", "COMERCIO BARRAGAN DEL NORTE"),
+        ("CONSULTORES OLIVERA, S.C.", "CONSULTORIA OLIVERA, S.C."),
+    ],
+)
+def test_two_common_words_each_spelt_right_are_two_words(a: str, b: str) -> None:
+    """A typo seldom lands on another word of the list: both spelt right, they are two words,
+    however few letters apart."""
+    assert reason(a, b) == guards.DIFFERENT_WORDS
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("SERVICIO AUTOMOTRIZ LERMA", "SERVICIOS AUTOMOTRIZ LERMA"),  # number
+        ("DESARROLLO URBANO CANTU", "DESARROLLOS URBANO CANTU"),
+        ("CONSTRUCTOR Y ASOCIADOS BRISEÑO", "CONSTRUCTORA Y ASOCIADOS BRISEÑO"),  # gender
+        ("SUMINISTOS INDUSTRIALES QUINTERO", "SUMINISTROS INDUSTRIALES QUINTERO"),  # a typo
+        ("ACEROS PLANOS INTERNATIONAL", "ACEROS PLANOS INTERNACIONAL"),  # the English word
+        ("MAREVA SOLUTIONS", "MAREVA SOLUCIONES"),
+    ],
+)
+def test_a_common_word_in_another_number_gender_or_mistyped_is_one_word(a: str, b: str) -> None:
+    assert reason(a, b) is None
 
 
 @pytest.mark.parametrize(
