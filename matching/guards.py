@@ -33,6 +33,14 @@ apart: then the RFC decides):
   S. DE R.L.) is another registration when no RFC says otherwise (spellings of one form
   agree: `legal_forms` reads them to one canonical form).
 
+One guard holds *because* the RFCs agree:
+
+- `one RFC, unrelated names`: one company RFC on both records and names with no word and
+  fewer than half their letters in common. A firm renamed, or a record carrying another
+  firm's RFC by mistake (which, linked, would bring its own firm's records along): a person
+  tells which. It is no conflict for the clustering, and the alert scan still reads the RFC
+  as one taxpayer's (`identifies_by_rfc`).
+
 A guarded pair keeps its evidence, plus one entry that says which guard held and lowers the
 match weight to `CAP` (the probability). Batch linking and real-time scoring call `apply`, so
 both hold a pair the same way. The automatic threshold must stay above `CAP`.
@@ -48,7 +56,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Indel
 
 from matching.cluster import near_rfcs
 from matching.explain import N_
@@ -58,7 +66,15 @@ from matching.names import ABBREVIATION_WORDS, GENERIC_WORDS
 COMPARISON = "guard"
 # Every feature of a record the guards read: a caller that hands them only some columns (the
 # incremental run's coherence reads stored profiles) takes these.
-READS = ("unique_id", "name", "name_cut", "name_written", "legal_form", "postal_code", "rfc")
+READS = (
+    "unique_id",
+    "name",
+    "name_cut",
+    "name_written",
+    "legal_form",
+    "postal_code",
+    "rfc",
+)
 NAME = "name"  # the name comparison (matching.comparisons)
 CAP = 0.75  # a guarded pair's probability at most: the review band (auto threshold > CAP)
 CAP_WEIGHT = math.log2(CAP / (1 - CAP))
@@ -71,6 +87,8 @@ TWO_LETTERS = "two letters in the only distinctive word"
 LONGER_NAME = "a longer registered name"
 LEGAL_FORM = "other legal form"
 CUT_CONTRADICTED = "cut name, other details against"
+BORROWED_RFC = "one RFC, unrelated names"
+COMPANY_RFC_LENGTH = 12
 
 DETAILS = {
     PERSON_ORDER: N_(
@@ -103,6 +121,11 @@ DETAILS = {
     ),
     LEGAL_FORM: N_(
         "The same name under another legal form is another registration unless an RFC confirms it."
+    ),
+    BORROWED_RFC: N_(
+        "Both records carry one company RFC, but their names are unrelated: another firm's "
+        "RFC filed by mistake, or a firm that changed its name. A person must decide; the "
+        "RFC still raises its sanctions' alerts."
     ),
 }
 
@@ -485,6 +508,8 @@ def apply(
         return match_weight, evidence
     others = sum(float(e["match_weight"]) for e in evidence if e["comparison"] != NAME)
     found = reason(left, right, extensions, others)
+    if found is None and _borrowed_rfc(left, right):
+        found = BORROWED_RFC
     if found is None:
         return match_weight, evidence
     entry = {
@@ -495,6 +520,43 @@ def apply(
         "detail": DETAILS[found],
     }
     return CAP_WEIGHT, [*evidence, entry]
+
+
+def _borrowed_rfc(left: Row, right: Row) -> bool:
+    """One company RFC on both records, and unrelated names (`_unrelated`): the RFC alone links
+    them. That is one firm renamed (a 69-B shell firm reappearing under a new name keeps its
+    RFC) as often as a record carrying another firm's RFC, which would bring every record of
+    its own firm along; a person tells which. The alert scan reads the RFC as the taxpayer's
+    all the same (`identifies_by_rfc`), as the check does. A person's RFC beside a business
+    name is the person trading under it (`rfc_letters`): not held."""
+    rfc = left["rfc"]
+    return (
+        rfc is not None
+        and len(str(rfc)) == COMPANY_RFC_LENGTH
+        and rfc == right["rfc"]
+        and _unrelated(left, right)
+    )
+
+
+def _unrelated(left: Row, right: Row) -> bool:
+    """No word of one name is a word of the other (within a typo or an abbreviation), and the
+    two have fewer than half their letters in common, in order: a name mistyped past the
+    point where its RFC still fits it (NEU for ENRU) keeps more than that."""
+    if left["name"] is None or right["name"] is None:
+        return False  # a check by RFC alone: nothing to call unrelated
+    a, b = str(left["name"]), str(right["name"])
+    wa, wb = _words(left), _words(right)
+    if any(_words_alike(x, y) for x in wa for y in wb):
+        return False
+    return Indel.normalized_similarity(a, b) < 0.5
+
+
+def identifies_by_rfc(evidence: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a held pair was held only for carrying one RFC beside unrelated names: the RFC
+    still names one taxpayer (the check's rule, `verdict.RFC_IDENTITY_PROBABILITY`)."""
+    return any(
+        e.get("comparison") == COMPARISON and e.get("level") == BORROWED_RFC for e in evidence
+    )
 
 
 def guard_pairs(

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from app.store import alert_scan
 from app.store import alerts as stored
 from app.store.engine import transaction
-from matching import sanction_facts
+from matching import guards, sanction_facts
 from matching.award_dates import award_keys, day_of
 from matching.records import record_key
 from matching.verdict import ALERTING_KINDS, HIGH, LOW, MEDIUM, SanctionFact, alert_level
@@ -126,7 +126,13 @@ def scan(engine: Engine, *, now: datetime | None = None) -> ScanSummary:
             options: list[tuple[str | None, float | None, Any, bool]] = []
             if row.entity_id in sanctioned:
                 options.append((row.entity_id, row.probability, evidence_of.get(party), True))
-            options.extend((entity, p, ev, False) for entity, p, ev in review.get(party, []))
+            # A review link held only because one company RFC sits beside unrelated names
+            # still names one taxpayer: its sanctions alert as a linked firm's would (a 69-B
+            # shell firm reappearing under a new name keeps its RFC).
+            options.extend(
+                (entity, p, ev, guards.identifies_by_rfc(ev or []))
+                for entity, p, ev in review.get(party, [])
+            )
             for entity, p, ev, linked in options:
                 for sanction in sanctioned.get(entity or "", []):
                     level = alert_level(sanction, on, linked=linked)

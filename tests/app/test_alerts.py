@@ -12,13 +12,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import or_, select
 
 from app.alerts.detect import scan
 from app.alerts.review import listing, review
 from app.main import create_app
 from app.settings import Settings
 from app.store.engine import make_engine
+from app.store.tables import Link
 from ingest.jobs import ocds_job, sanctions_job
+from matching import guards
 from tests.factories import (
     SFP,
     ingest_files,
@@ -151,6 +154,60 @@ def test_69b_definitivo_is_medium_and_presunto_is_low(airport: Settings, tmp_pat
     assert (SIGA, "medium", "efos_definitivo") in found
     assert (SOPORTE, "low", "efos_presunto") in found
     assert {a["severity"] for a in _alerts(airport, severity="medium")} == {"medium"}
+
+
+@pytest.fixture
+def airport_wide_prior(db_settings: Settings, trained_model: Path) -> Settings:
+    """The airport contracts and the SFP directory, linked by the session's model with the prior
+    a corpus of a few thousand firms gives (1 pair in 2,500 a match; the session's, trained on
+    14,000 sanction records that rarely share a firm, is 1 in a million): there, one RFC outweighs
+    two unrelated names and the pair is scored above the automatic threshold."""
+    model = json.loads(trained_model.read_text(encoding="utf-8"))
+    model["probability_two_random_records_match"] = 4e-4
+    model["testigo"]["version"] = "wideprior01"
+    db_settings.model_dir.mkdir(parents=True, exist_ok=True)
+    path = db_settings.model_dir / trained_model.name.replace(
+        trained_model.stem.rsplit("-", 1)[-1], "wideprior01"
+    )
+    path.write_text(json.dumps(model), encoding="utf-8")
+    ingest_files(db_settings, (ocds_job(), AIRPORT), (sanctions_job("sfp"), SFP))
+    link_records(db_settings)
+    return db_settings
+
+
+def test_a_listed_rfc_under_an_unrelated_name_waits_in_review_and_still_alerts(
+    airport_wide_prior: Settings, tmp_path: Path
+) -> None:
+    """A 69-B firm listed under a name unrelated to the award's supplier, with the supplier's
+    RFC: renamed, or an RFC filed by mistake. The pair waits for a person instead of joining the
+    two firms, and the RFC still raises the alert a linked firm's listing raises."""
+    settings = airport_wide_prior
+    header, data = sat_lines(1)[:3], sat_lines(1)[3:]
+    renamed = set_cell(set_cell(data[0], 1, SIGA), 3, "Definitivo")
+    renamed = set_cell(set_cell(renamed, 2, "TRANSPORTES PALMIRA DEL NORTE SC"), 13, "01/01/2015")
+    renamed = set_cell(renamed, 15, "01/01/2015")
+    ingest_files(
+        settings,
+        (sanctions_job("sat-69b"), write_lines(tmp_path / "69b.csv", [*header, renamed])),
+    )
+    link_records(settings)
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as conn:
+            listed = "sanction:sat-69b:%"
+            held = conn.execute(
+                select(Link.status, Link.evidence).where(
+                    or_(Link.record_a.like(listed), Link.record_b.like(listed))
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    evidence = [e for _, e in held]
+    assert held and {status for status, _ in held} == {"review"}
+    assert all(guards.identifies_by_rfc(e) for e in evidence)
+    _scan(settings)
+    found = {(a["supplier_rfc"], a["severity"], a["sanction"]["kind"]) for a in _alerts(settings)}
+    assert (SIGA, "medium", "efos_definitivo") in found
 
 
 def test_alert_endpoints(airport: Settings, tmp_path: Path) -> None:

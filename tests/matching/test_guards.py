@@ -389,6 +389,52 @@ def test_a_guarded_pair_is_held_to_the_cap_with_its_reason_in_the_evidence() -> 
     assert guards.apply(left, right, 0.5, evidence, NOTHING) == (0.5, evidence)
 
 
+RFC_EVIDENCE = [
+    {"comparison": "rfc", "level": "exact", "gamma": 6, "match_weight": 21.5},
+    {"comparison": "name", "level": "else", "gamma": 0, "match_weight": -7.0},
+]
+
+
+def test_one_company_rfc_beside_unrelated_names_waits_for_review() -> None:
+    """Renamed, or another firm's RFC filed by mistake: the RFC alone cannot tell, and the
+    mistake would bring the record's own firm along. The evidence says the RFC still names
+    one taxpayer, for the alert scan."""
+    left = row("CONSTRUCTORA ALBARRAN, S.A. DE C.V.", "XSO720906JB0")
+    right = row("XADALOX SOLUCIONES, S.A. DE C.V.", "XSO720906JB0")
+    weight, held = guards.apply(left, right, 14.5, RFC_EVIDENCE, NOTHING)
+    assert weight == pytest.approx(guards.CAP_WEIGHT)
+    assert held[-1]["level"] == guards.BORROWED_RFC
+    assert guards.identifies_by_rfc(held)
+    assert not guards.identifies_by_rfc(RFC_EVIDENCE)
+    # Not a conflict: a person's "same", or a third record, may still join them.
+    assert guards.reason(left, right, NOTHING) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "rfc"),
+    [
+        # Names mistyped past the point where the RFC fits them still share most letters.
+        ("XADALOX SOLUCIONES, S.A. DE C.V.", "ADALOS SOLUCIONES SA DE CV", "XSO720906JB0"),
+        ("XADALOX, S.A. DE C.V.", "AXDALOZ SA DE CV", "XSO720906JB0"),
+        # A person trading under a business name keeps their own RFC.
+        ("ARAIZA ARAMBULA JUAN CARLOS", "FUMIGACIONES DEL PACIFICO", "AAAJ830204PA9"),
+    ],
+)
+def test_one_rfc_beside_related_names_or_a_persons_trade_name_is_not_held(
+    a: str, b: str, rfc: str
+) -> None:
+    weight, held = guards.apply(row(a, rfc), row(b, rfc), 14.5, RFC_EVIDENCE, NOTHING)
+    assert (weight, held) == (14.5, RFC_EVIDENCE)
+
+
+def test_a_check_by_rfc_alone_is_not_held() -> None:
+    """The check's query may give an RFC and no name: it once failed here."""
+    query = features(RawRecord("q", "query", None, "XSO720906JB0"))
+    found = row("XADALOX SOLUCIONES, S.A. DE C.V.", "XSO720906JB0")
+    for left, right in ((query, found), (found, query)):
+        assert guards.apply(left, right, 14.5, RFC_EVIDENCE, NOTHING) == (14.5, RFC_EVIDENCE)
+
+
 def test_clustering_refuses_a_chain_through_a_shorter_name() -> None:
     """ESPINOSA links to both of its extensions, which are two firms: the chain must not make
     them one entity, whichever edge comes first."""
