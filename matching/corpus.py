@@ -16,6 +16,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from matching.cluster import near_rfcs
 from matching.features import COLUMNS, CONFUSABLE, MAX_RARE_TOKEN_FIRMS
+from matching.rfc import parse
 
 # How likely two different firms are to carry one exact, distinctive name. Company names are
 # authorised one at a time: in the SAT 69-B list no normalised name belongs to two RFCs among
@@ -51,12 +52,16 @@ def _new_firm(known: list[str], value: str) -> bool:
     two-typo RFC would make its own firm's name look shared by two firms, and the name's
     agreement worth a fraction of what it is."""
     folded = value.translate(CONFUSABLE)
-    for other in known:
+    for i, other in enumerate(known):
         if (
             other.translate(CONFUSABLE) == folded
             or DamerauLevenshtein.distance(other, value) <= 1
             or near_rfcs(other, value)
         ):
+            # A mistyped RFC met first stands for its firm until the right one comes: two
+            # edits from each of two valid RFCs, it must not make them one firm.
+            if parse(other).check_ok is False and parse(value).check_ok is True:
+                known[i] = value
             return False
     known.append(value)
     return True

@@ -1,5 +1,5 @@
-"""Pairs the model scores high but that no RFC confirms and that are often two firms: they are
-held to the review band, never linked automatically.
+"""Pairs the model scores high but that are often two firms: they are held to the review
+band, never linked automatically. All but one are pairs that no RFC confirms.
 
 The model's comparisons weigh how alike two names are; some likenesses are how *different*
 firms (or people) look, not how one firm is mistyped. Each guard names one such likeness, and
@@ -13,8 +13,8 @@ apart: then the RFC decides):
   characters, or whole words fewer) stands for any firm that starts that way; it only links on
   its own when exactly one name in the corpus extends it, or exactly one at the postal code
   both records give (a firm's own name cut short inside a word of its longer name is not
-  another name: `Extensions.count`; a name cut inside a legal form of several words, S. DE
-  R.L., has its own words whole: `_words_cut`).
+  another name: `Extensions.count`; two records under one name cut inside a legal form of
+  several words, S. DE R.L., are not ambiguous: its own words are whole, `_words_cut`).
 - `different words`: each name has a word the other lacks (not within a typo or an
   abbreviation of any of its words; particles aside; a cut name's last word may be any word's
   start; two common words each spelt right are two words, PROYECTOS and PRODUCTOS, unless
@@ -356,8 +356,11 @@ def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
 def _words_cut(row: Row) -> bool:
     """The name may have lost words to a publisher's cut. A name that ends in a legal form of
     several words (S. DE R.L., cut from S. DE R.L. DE C.V.) was cut inside its form, if at
-    all: its own words are whole, so no longer name is a candidate for it. A one-word form
-    (S.A.) may be the start of a cut word (SANITARIOS) and proves nothing."""
+    all: its own words are whole, so two records under it are not one of the several firms
+    that extend it. A one-word form (S.A.) may be the start of a cut word (SANITARIOS) and
+    proves nothing. Read for two records under one name only: the other guards read any cut
+    (`name_cut`), as a cut form may be a sibling firm's form (measured in bench/README.md,
+    eighth round)."""
     form = row["legal_form"]
     return row["name_cut"] == "1" and (form is None or " " not in str(form))
 
@@ -416,6 +419,8 @@ def _cut_contradicted(left: Row, right: Row, others: float) -> bool:
     siblings apart are gone, so the name's likeness must not outweigh the rest of the
     evidence (`others`: the match weight of every comparison but the name) when that is
     against the pair, e.g. postal codes that differ where the data says firms keep theirs."""
+    # Any cut, of the words or of the form only: S. DE R.L. may be S. DE R.L. DE C.V. cut or
+    # its sibling firm, and the rest of the evidence is what tells them apart.
     return (left["name_cut"] == "1" or right["name_cut"] == "1") and others < 0
 
 
@@ -534,6 +539,7 @@ def _borrowed_rfc(left: Row, right: Row) -> bool:
         rfc is not None
         and len(str(rfc)) == COMPANY_RFC_LENGTH
         and rfc == right["rfc"]
+        and left["rfc_mistyped"] is None  # its check digit passes: an RFC the SAT issued
         and _unrelated(left, right)
     )
 
@@ -548,12 +554,42 @@ def _unrelated(left: Row, right: Row) -> bool:
     wa, wb = _words(left), _words(right)
     if any(_words_alike(x, y) for x in wa for y in wb):
         return False
+    if _acronym(a, b.split()) or _acronym(b, a.split()):
+        return False
     return Indel.normalized_similarity(a, b) < 0.5
 
 
+def _acronym(short: str, words: Sequence[str]) -> bool:
+    """`short`, one word, is made of the starts of every word of the other name in order,
+    particles optional: CFE for COMISION FEDERAL DE ELECTRICIDAD, PEMEX for PETROLEOS
+    MEXICANOS, TELMEX for TELEFONOS DE MEXICO. A firm goes by its acronym as often as by its
+    name."""
+    if (
+        " " in short
+        or len(words) < 2
+        or len(short) < len(words) - sum(w in PARTICLES for w in words)
+    ):
+        return False
+
+    def fits(i: int, j: int) -> bool:
+        if j == len(words):
+            return i == len(short)
+        word = words[j]
+        if word in PARTICLES and fits(i, j + 1):
+            return True
+        return any(
+            short[i : i + k] == word[:k] and fits(i + k, j + 1)
+            for k in range(1, min(len(word), len(short) - i) + 1)
+        )
+
+    return fits(0, 0)
+
+
 def identifies_by_rfc(evidence: Iterable[Mapping[str, Any]]) -> bool:
-    """Whether a held pair was held only for carrying one RFC beside unrelated names: the RFC
-    still names one taxpayer (the check's rule, `verdict.RFC_IDENTITY_PROBABILITY`)."""
+    """Whether a pair was held for carrying one RFC beside unrelated names: the RFC, valid,
+    still names one taxpayer, as an exact valid RFC does in the check
+    (`verdict.RFC_IDENTITY_PROBABILITY`). Only pairs the model scored above the cap are held
+    and marked so; one scored lower was never linked, and alerts as any review-band pair."""
     return any(
         e.get("comparison") == COMPARISON and e.get("level") == BORROWED_RFC for e in evidence
     )

@@ -92,7 +92,8 @@ def alert_level(fact: SanctionFact, on: date, *, linked: bool) -> str | None:
     listing a check warns of is medium (Definitivo) or low (Presunto), for a linked firm only.
     A fine or a debarment already over warn an officer before awarding, but are no reason to
     question an award made: they raise nothing (`linked`: the supplier's record is in the firm
-    at or above `auto`)."""
+    at or above `auto`, or held in review only for one RFC beside unrelated names:
+    `guards.identifies_by_rfc`)."""
     if covers(fact, on):
         return HIGH if linked else MEDIUM
     if linked and warns(fact, on):

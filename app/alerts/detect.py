@@ -49,10 +49,14 @@ def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionFact]]:
 
 
 def _review_links(conn: Connection) -> dict[str, list[tuple[str, float, Any]]]:
-    """Party record -> (entity of the other side, probability, evidence) for review-band links."""
+    """Party record -> (entity of the other side, probability, evidence) for review-band links,
+    but those a person judged `different`: the review is done, and it said no."""
     other_entity = alert_scan.firm_of_records(conn=conn)
+    different = alert_scan.judged_different(conn=conn)
     out: dict[str, list[tuple[str, float, Any]]] = defaultdict(list)
     for a, b, p, evidence in alert_scan.links(conn=conn, status="review"):
+        if ((a, b) if a < b else (b, a)) in different:
+            continue
         for party, other in ((a, b), (b, a)):
             if party.startswith("party:") and other in other_entity:
                 out[party].append((other_entity[other], float(p), evidence))

@@ -21,7 +21,7 @@ from app.settings import Settings
 from app.store.engine import make_engine
 from app.store.tables import Link
 from ingest.jobs import ocds_job, sanctions_job
-from matching import guards
+from matching import guards, judgements
 from tests.factories import (
     SFP,
     ingest_files,
@@ -175,39 +175,65 @@ def airport_wide_prior(db_settings: Settings, trained_model: Path) -> Settings:
     return db_settings
 
 
-def test_a_listed_rfc_under_an_unrelated_name_waits_in_review_and_still_alerts(
-    airport_wide_prior: Settings, tmp_path: Path
-) -> None:
-    """A 69-B firm listed under a name unrelated to the award's supplier, with the supplier's
-    RFC: renamed, or an RFC filed by mistake. The pair waits for a person instead of joining the
-    two firms, and the RFC still raises the alert a linked firm's listing raises."""
-    settings = airport_wide_prior
+def _list_siga_renamed(settings: Settings, tmp: Path) -> list[tuple[str, str, Any, Any]]:
+    """SIGA's RFC listed as 69-B Definitivo under a name unrelated to the airport's supplier;
+    the links of the listing, after linking."""
     header, data = sat_lines(1)[:3], sat_lines(1)[3:]
     renamed = set_cell(set_cell(data[0], 1, SIGA), 3, "Definitivo")
     renamed = set_cell(set_cell(renamed, 2, "TRANSPORTES PALMIRA DEL NORTE SC"), 13, "01/01/2015")
     renamed = set_cell(renamed, 15, "01/01/2015")
     ingest_files(
-        settings,
-        (sanctions_job("sat-69b"), write_lines(tmp_path / "69b.csv", [*header, renamed])),
+        settings, (sanctions_job("sat-69b"), write_lines(tmp / "69b.csv", [*header, renamed]))
     )
     link_records(settings)
     engine = make_engine(settings)
     try:
         with engine.connect() as conn:
             listed = "sanction:sat-69b:%"
-            held = conn.execute(
-                select(Link.status, Link.evidence).where(
-                    or_(Link.record_a.like(listed), Link.record_b.like(listed))
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    select(Link.record_a, Link.record_b, Link.status, Link.evidence).where(
+                        or_(Link.record_a.like(listed), Link.record_b.like(listed))
+                    )
                 )
-            ).all()
+            ]
     finally:
         engine.dispose()
-    evidence = [e for _, e in held]
-    assert held and {status for status, _ in held} == {"review"}
-    assert all(guards.identifies_by_rfc(e) for e in evidence)
-    _scan(settings)
-    found = {(a["supplier_rfc"], a["severity"], a["sanction"]["kind"]) for a in _alerts(settings)}
+
+
+def test_a_listed_rfc_under_an_unrelated_name_waits_in_review_and_still_alerts(
+    airport_wide_prior: Settings, tmp_path: Path
+) -> None:
+    """A 69-B firm listed under a name unrelated to the award's supplier, with the supplier's
+    RFC: renamed, or an RFC filed by mistake. The pair waits for a person instead of joining the
+    two firms, and the RFC still raises the alert a linked firm's listing raises."""
+    held = _list_siga_renamed(airport_wide_prior, tmp_path)
+    assert held and {status for _, _, status, _ in held} == {"review"}
+    assert all(guards.identifies_by_rfc(evidence) for *_, evidence in held)
+    _scan(airport_wide_prior)
+    found = {
+        (a["supplier_rfc"], a["severity"], a["sanction"]["kind"])
+        for a in _alerts(airport_wide_prior)
+    }
     assert (SIGA, "medium", "efos_definitivo") in found
+
+
+def test_a_review_pair_judged_different_raises_nothing(
+    airport_wide_prior: Settings, tmp_path: Path
+) -> None:
+    """The person said the renamed-looking firm is another: the review is done."""
+    held = _list_siga_renamed(airport_wide_prior, tmp_path)
+    engine = make_engine(airport_wide_prior)
+    try:
+        for a, b, _, _ in held:
+            judgements.record(engine, "different", a, b, author="auditor")
+    finally:
+        engine.dispose()
+    _scan(airport_wide_prior)
+    assert not [
+        a for a in _alerts(airport_wide_prior) if a["sanction"]["kind"] == "efos_definitivo"
+    ]
 
 
 def test_alert_endpoints(airport: Settings, tmp_path: Path) -> None:

@@ -78,7 +78,11 @@ def test_an_rfc_mistyped_twice_is_not_a_second_firm_under_the_name(
     assert {r["tf_name"] for r in rows} == {corpus.tf("A NAME OF ONE FIRM ONLY")}
 
 
-def test_two_valid_rfcs_two_places_apart_are_two_firms() -> None:
+@pytest.mark.parametrize(
+    "order", list(itertools.permutations([OWN, MISTYPED_TWICE, OTHER_TAXPAYER]))
+)
+def test_two_valid_rfcs_two_places_apart_are_two_firms(order: tuple[RawRecord, ...]) -> None:
+    """Whatever comes first: a mistyped RFC two edits from both must not make them one."""
     assert features(OTHER_TAXPAYER)["rfc_mistyped"] is None
-    corpus = Corpus.build(features(r) for r in (OWN, OTHER_TAXPAYER))
+    corpus = Corpus.build(features(r) for r in order)
     assert corpus.name_firms["XADALOX SOLUCIONES"] == 2
