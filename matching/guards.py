@@ -35,11 +35,11 @@ apart: then the RFC decides):
 
 One guard holds *because* the RFCs agree:
 
-- `one RFC, unrelated names`: one company RFC on both records and names with no word and
-  fewer than half their letters in common. A firm renamed, or a record carrying another
-  firm's RFC by mistake (which, linked, would bring its own firm's records along): a person
-  tells which. It is no conflict for the clustering, and the alert scan still reads the RFC
-  as one taxpayer's (`identifies_by_rfc`).
+- `one RFC, unrelated names`: one valid company RFC on both records, and names with no word
+  and fewer than half their letters in common, neither the other's acronym (CFE, PEMEX). A
+  firm renamed, or a record carrying another firm's RFC by mistake (which, linked, would
+  bring its own firm's records along): a person tells which. It is no conflict for the
+  clustering, and the alert scan still reads the RFC as one taxpayer's (`identifies_by_rfc`).
 
 A guarded pair keeps its evidence, plus one entry that says which guard held and lowers the
 match weight to `CAP` (the probability). Batch linking and real-time scoring call `apply`, so
@@ -66,15 +66,7 @@ from matching.names import ABBREVIATION_WORDS, GENERIC_WORDS
 COMPARISON = "guard"
 # Every feature of a record the guards read: a caller that hands them only some columns (the
 # incremental run's coherence reads stored profiles) takes these.
-READS = (
-    "unique_id",
-    "name",
-    "name_cut",
-    "name_written",
-    "legal_form",
-    "postal_code",
-    "rfc",
-)
+READS = ("unique_id", "name", "name_cut", "name_written", "legal_form", "postal_code", "rfc")
 NAME = "name"  # the name comparison (matching.comparisons)
 CAP = 0.75  # a guarded pair's probability at most: the review band (auto threshold > CAP)
 CAP_WEIGHT = math.log2(CAP / (1 - CAP))
