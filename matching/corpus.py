@@ -60,7 +60,7 @@ def _new_firm(known: list[str], value: str) -> bool:
         ):
             # A mistyped RFC met first stands for its firm until the right one comes: two
             # edits from each of two valid RFCs, it must not make them one firm.
-            if parse(other).check_ok is False and parse(value).check_ok is True:
+            if other != value and parse(other).check_ok is False and parse(value).check_ok:
                 known[i] = value
             return False
     known.append(value)

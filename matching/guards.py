@@ -80,7 +80,6 @@ LONGER_NAME = "a longer registered name"
 LEGAL_FORM = "other legal form"
 CUT_CONTRADICTED = "cut name, other details against"
 BORROWED_RFC = "one RFC, unrelated names"
-COMPANY_RFC_LENGTH = 12
 
 DETAILS = {
     PERSON_ORDER: N_(
@@ -529,8 +528,8 @@ def _borrowed_rfc(left: Row, right: Row) -> bool:
     rfc = left["rfc"]
     return (
         rfc is not None
-        and len(str(rfc)) == COMPANY_RFC_LENGTH
         and rfc == right["rfc"]
+        and left["kind"] == "company"  # read off the RFC's length (features)
         and left["rfc_mistyped"] is None  # its check digit passes: an RFC the SAT issued
         and _unrelated(left, right)
     )

@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, Engine
 
-from app.store import alert_scan
+from app.store import alert_scan, link_history
 from app.store import alerts as stored
 from app.store.engine import transaction
 from matching import guards, sanction_facts
@@ -52,7 +52,8 @@ def _review_links(conn: Connection) -> dict[str, list[tuple[str, float, Any]]]:
     """Party record -> (entity of the other side, probability, evidence) for review-band links,
     but those a person judged `different`: the review is done, and it said no."""
     other_entity = alert_scan.firm_of_records(conn=conn)
-    different = alert_scan.judged_different(conn=conn)
+    latest = link_history.judgements(conn=conn).latest
+    different = {pair for pair, decision in latest.items() if decision == "different"}
     out: dict[str, list[tuple[str, float, Any]]] = defaultdict(list)
     for a, b, p, evidence in alert_scan.links(conn=conn, status="review"):
         if ((a, b) if a < b else (b, a)) in different:

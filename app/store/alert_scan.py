@@ -8,15 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from app.store.tables import (
-    Award,
-    AwardSupplier,
-    EntityMember,
-    IngestRun,
-    Judgement,
-    Link,
-    Sanction,
-)
+from app.store.tables import Award, AwardSupplier, EntityMember, IngestRun, Link, Sanction
 
 # (record_a, record_b, probability, evidence)
 LinkRow = Row[str, str, float, list[dict[str, object]]]
@@ -48,17 +40,6 @@ def links(*, conn: Connection, status: str) -> Iterator[LinkRow]:
             Link.status == status
         )
     )
-
-
-def judged_different(*, conn: Connection) -> set[tuple[str, str]]:
-    """The pairs (lesser key, greater key) whose latest judgement is `different`. Judgements
-    are people's decisions: few enough to read whole."""
-    latest: dict[tuple[str, str], str] = {}
-    for a, b, decision in conn.execute(
-        select(Judgement.record_a, Judgement.record_b, Judgement.decision).order_by(Judgement.id)
-    ):
-        latest[(a, b) if a < b else (b, a)] = decision
-    return {pair for pair, decision in latest.items() if decision == "different"}
 
 
 def linked_touching(*, conn: Connection, keys: Sequence[str]) -> Iterator[LinkRow]:
