@@ -51,7 +51,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -131,17 +131,24 @@ class Extensions:
 
     names: Sequence[str]  # a tuple while linking; a mapped Arrow column in the real-time index
     located: Sequence[str] = ()
+    # Firms per word (`Corpus.token_firms`): how a word spelt right is told from a slip.
+    words: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(
-        cls, names: Iterable[str | None], places: Iterable[tuple[str | None, str | None]] = ()
+        cls,
+        names: Iterable[str | None],
+        places: Iterable[tuple[str | None, str | None]] = (),
+        words: Mapping[str, int] | None = None,
     ) -> Extensions:
-        """From the corpus's names, and its (name, postal code) pairs where it has them."""
+        """From the corpus's names, its (name, postal code) pairs where it has them, and its
+        firms per word."""
         pairs = list(places)
         return cls.of_columns(
             pa.array(list(names), pa.string()),
             pa.array([n for n, _ in pairs], pa.string()),
             pa.array([p for _, p in pairs], pa.string()),
+            words,
         )
 
     @classmethod
@@ -150,10 +157,18 @@ class Extensions:
         names: pa.Array | pa.ChunkedArray,
         placed: pa.Array | pa.ChunkedArray,
         postal_codes: pa.Array | pa.ChunkedArray,
+        words: Mapping[str, int] | None = None,
     ) -> Extensions:
         """From Arrow columns, as `extension_columns` takes them."""
         found, located = extension_columns(names, placed, postal_codes)
-        return cls(tuple(found.to_pylist()), tuple(located.to_pylist()))
+        return cls(tuple(found.to_pylist()), tuple(located.to_pylist()), words or {})
+
+    def in_use(self, a: str, b: str) -> bool:
+        """Both words are in use, each spelt so by several firms, the rarer by at least a
+        tenth as many as the other (`KNOWN_WORD_FIRMS`, `SLIP_SHARE`): two words of the
+        language or the trade (IMPULSORA, IMPRESORA), not a word and a slip of it."""
+        na, nb = self.words.get(a, 0), self.words.get(b, 0)
+        return min(na, nb) >= KNOWN_WORD_FIRMS and min(na, nb) * SLIP_SHARE >= max(na, nb)
 
     def count(self, prefix: str) -> int:
         """Firms whose names start with `prefix` and are longer than it: 0, 1 or `SEVERAL`."""
@@ -165,6 +180,10 @@ class Extensions:
 
 
 PLACE = "|"  # between a postal code and a name in `Extensions.located`
+# A slip is made once and seldom made again the same way: a spelling several firms' names use
+# is a word. A slip of a very common word may recur, but stays far rarer than the word.
+KNOWN_WORD_FIRMS = 3
+SLIP_SHARE = 10
 
 
 def extension_columns(
@@ -253,9 +272,10 @@ def _abbreviates(short: str, long_: str) -> bool:
     return all(letter in rest for letter in short[1:])
 
 
-def _words_alike(a: str, b: str) -> bool:
+def _words_alike(a: str, b: str, extensions: Extensions | None = None) -> bool:
     """One word a typo or an abbreviation of the other (SERVS / SERVICIOS, COMERCIALIZ, and
-    CORP / CORPORATIVO: an abbreviation may stand for any of its words)."""
+    CORP / CORPORATIVO: an abbreviation may stand for any of its words). `extensions`: the
+    corpus's words in use, when known."""
     if a == b or _abbreviates(a, b) or _abbreviates(b, a):
         return True
     if b in ABBREVIATION_WORDS.get(a, ()) or a in ABBREVIATION_WORDS.get(b, ()):
@@ -267,7 +287,13 @@ def _words_alike(a: str, b: str) -> bool:
         a, b = _IN_SPANISH.get(a, a), _IN_SPANISH.get(b, b)
         return a == b or _inflected(a, b)
     limit = 2 if min(len(a), len(b)) >= 8 else 1
-    return DamerauLevenshtein.distance(a, b, score_cutoff=limit) <= limit
+    edits = DamerauLevenshtein.distance(a, b, score_cutoff=limit)
+    if edits == limit == 2 and extensions is not None and not _inflected(a, b):
+        # Two slips in one word are as likely as another word in use: IMPULSORA and
+        # IMPRESORA, each the start of many firms' names, are two trades. One edit stays a
+        # slip (ESPINOSA, ESPINOZA: one surname as often as two).
+        return not extensions.in_use(a, b)
+    return edits <= limit
 
 
 # The list's English words, as the Spanish word they stand for: INTERNATIONAL for
@@ -302,10 +328,12 @@ def _particle_like(token: str) -> bool:
     )
 
 
-def _unmatched(mine: list[str], theirs: list[str], cut: bool = False) -> list[str]:
+def _unmatched(
+    mine: list[str], theirs: list[str], cut: bool = False, extensions: Extensions | None = None
+) -> list[str]:
     """Words of `mine` alike to none of `theirs`; `cut`: `mine` is a name cut to a
     publisher's length, whose last word may be any word's start, mistyped or not."""
-    out = [t for t in mine if not any(_words_alike(t, o) for o in theirs)]
+    out = [t for t in mine if not any(_words_alike(t, o, extensions) for o in theirs)]
     if cut and out and out[-1] == mine[-1] and any(_starts(mine[-1], o) for o in theirs):
         out.pop()
     return out
@@ -471,7 +499,7 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
     # ESPINOSA INDUSTRIAL); a word only one side has (GRUPO, S.A.) is no conflict.
     wa, wb = _words(left), _words(right)
     cut_a, cut_b = left["name_cut"] == "1", right["name_cut"] == "1"
-    if a != b and _unmatched(wa, wb, cut_a) and _unmatched(wb, wa, cut_b):
+    if a != b and _unmatched(wa, wb, cut_a, extensions) and _unmatched(wb, wa, cut_b, extensions):
         return DIFFERENT_WORDS
     da, db = distinctive(ta), distinctive(tb)
     if (
@@ -641,8 +669,8 @@ class FirmCoherence:
             return False
         wa, wb = _words(left), _words(right)
         apart = (
-            _unmatched(wa, wb, left["name_cut"] == "1"),
-            _unmatched(wb, wa, right["name_cut"] == "1"),
+            _unmatched(wa, wb, left["name_cut"] == "1", self.extensions),
+            _unmatched(wb, wa, right["name_cut"] == "1", self.extensions),
         )
         for key in members:
             middle = self.rows.get(key)
@@ -650,7 +678,8 @@ class FirmCoherence:
                 continue
             wm = _words(middle)
             through = all(
-                _via(u, wm, theirs) for words, theirs in zip(apart, (wb, wa), strict=True)
+                _via(u, wm, theirs, self.extensions)
+                for words, theirs in zip(apart, (wb, wa), strict=True)
                 for u in words
             )  # fmt: skip
             if through and self.conflict(a, key) is None and self.conflict(key, b) is None:
@@ -658,9 +687,12 @@ class FirmCoherence:
         return False
 
 
-def _via(word: str, middle: list[str], theirs: list[str]) -> bool:
+def _via(word: str, middle: list[str], theirs: list[str], extensions: Extensions) -> bool:
     """A word of `middle` is alike to `word` and to one of `theirs`."""
-    return any(_words_alike(word, t) and any(_words_alike(t, o) for o in theirs) for t in middle)
+    return any(
+        _words_alike(word, t, extensions) and any(_words_alike(t, o, extensions) for o in theirs)
+        for t in middle
+    )
 
 
 def _cut_for_sure(row: Row, extensions: Extensions) -> bool:

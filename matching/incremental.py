@@ -175,7 +175,7 @@ def run(
     lap("features")
 
     weights = ModelWeights.from_model(model)
-    extensions = _extensions(profiles, [*fresh_rows, *rescored])
+    extensions = _extensions(profiles, [*fresh_rows, *rescored], counts["tokens"])
     scored: list[Pair] = []
     if fresh_rows or rescored:
         say(f"scoring {len(fresh_rows) + len(rescored):,} new profiles against the stored ones")
@@ -487,8 +487,11 @@ def _guarded(
     return guards.guard_pairs(pairs, rows, extensions)
 
 
-def _extensions(profiles: Profiles, new_rows: list[dict[str, Any]]) -> guards.Extensions:
-    """Every profile's name (and postal code), for the extension counts, as a full run has."""
+def _extensions(
+    profiles: Profiles, new_rows: list[dict[str, Any]], words: pa.Table
+) -> guards.Extensions:
+    """Every profile's name (and postal code), for the extension counts, and the firms per
+    word with the new records counted in (`words`), as a full run has."""
     names = pa.chunked_array(
         [*profiles.table["name"].chunks, pa.array([r["name"] for r in new_rows], pa.string())]
     )
@@ -498,7 +501,7 @@ def _extensions(profiles: Profiles, new_rows: list[dict[str, Any]]) -> guards.Ex
             pa.array([r["postal_code"] for r in new_rows], pa.string()),
         ]
     )
-    return guards.Extensions.of_columns(names, names, postal)
+    return guards.Extensions.of_columns(names, names, postal, link_state.counts_of(words))
 
 
 def _coherence(

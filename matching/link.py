@@ -212,6 +212,7 @@ def _full(
     extensions = guards.Extensions.of(
         (row["name"] for row in table_rows),
         ((row["name"], row["postal_code"]) for row in table_rows),
+        corpus.token_firms,
     )
     pairs = guards.guard_pairs(
         pairs_of(scored, weights), {row["unique_id"]: row for row in table_rows}, extensions

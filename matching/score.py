@@ -81,7 +81,9 @@ class Index:
                 name: hashed.Postings(directory, f"key-{name}") for name in index_files.key_names()
             },
             tokens=hashed.Postings(directory, index_files.TOKENS),
-            extensions=guards.Extensions(hashed.Strings(names), hashed.Strings(located)),
+            extensions=guards.Extensions(
+                hashed.Strings(names), hashed.Strings(located), words=counts[2]
+            ),
         )
 
     def _holds(self, key: str, value: str) -> hashed.Verify:

@@ -98,6 +98,9 @@ def test_real_time_scores_equal_batch_scores(linked: Settings) -> None:
     finally:
         engine.dispose()
     assert len(pairs) >= 20
+    # The guards read the corpus's firms per word (words in use) as the batch run did.
+    assert index.extensions.words is index.corpus.token_firms
+    assert index.extensions.words.get("GARZA", 0) >= 1
     row_of = {row["unique_id"]: row for row in index.rows}
     for pair in pairs:
         query = index.query_row(name=pair.name_a, rfc=pair.rfc_a)
