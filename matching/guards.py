@@ -25,10 +25,12 @@ apart: then the RFC decides):
   often another coined name; two edits in a whole word of 8 letters or more (IMPULSORA,
   IMPRESORA) even more so, unless they are the word's number or gender (shorter words two
   edits apart are different words already).
-- `a longer registered name`: both names are whole (each ends in its legal form, neither is cut
-  to a publisher's length) and one is the other with words added (FARMACIAS SANCHEZ, S.A. DE
-  C.V. and FARMACIAS SANCHEZ DE INGENIERIA, S.A. DE C.V.). A registered name is unique, so the
-  longer one is another company's unless an RFC says otherwise.
+- `a longer registered name`: one name is whole (it ends in its legal form and is not cut to
+  a publisher's length) and the other is it with words added, its own form written, dropped or
+  cut away (FARMACIAS SANCHEZ, S.A. DE C.V. and FARMACIAS SANCHEZ DE INGENIERIA). A registered
+  name is unique, and buyers drop words but seldom add them, so the longer one is another
+  company's unless an RFC says otherwise. A misspelt or spelt-out form (S.C.C., SOCIEDAD) adds
+  no word.
 - `other legal form`: a name under another legal form (S.A. DE C.V., S.A.P.I. DE C.V.,
   S. DE R.L.) is another registration when no RFC says otherwise (spellings of one form
   agree: `legal_forms` reads them to one canonical form).
@@ -61,6 +63,7 @@ from rapidfuzz.distance import DamerauLevenshtein, Indel
 from matching.cluster import near_rfcs
 from matching.explain import N_
 from matching.features import PARTICLES, distinctive
+from matching.legal_forms import FORM_WORDS
 from matching.names import ABBREVIATION_WORDS, GENERIC_WORDS
 
 COMPARISON = "guard"
@@ -103,8 +106,8 @@ DETAILS = {
         "name. Without an RFC to confirm it, a person must decide."
     ),
     LONGER_NAME: N_(
-        "Both names are whole, each with its legal form, and one adds words to the other: "
-        "a registered name is unique, so it is another company unless an RFC confirms it."
+        "One name is whole, with its legal form, and the other adds words to it: a "
+        "registered name is unique, so it is another company unless an RFC confirms it."
     ),
     CUT_CONTRADICTED: N_(
         "One name is cut to a publisher's length, so it agrees only as far as the "
@@ -385,19 +388,32 @@ def _words_cut(row: Row) -> bool:
 
 
 def _longer_registered(left: Row, right: Row) -> bool:
-    """Two whole names, each with its legal form, one the other with words added. A name cut
-    to a publisher's length may have lost its form, or end in the start of one: those are the
-    cut-name guards' to judge."""
-    if left["legal_form"] is None or right["legal_form"] is None:
-        return False
-    if left["name_cut"] == "1" or right["name_cut"] == "1":
-        return False
+    """A whole name (its legal form written, not cut to a publisher's length) and the same
+    name with words added: the longer is another registered name, whether its own form is
+    written or not, cut or not (INSUMOS ALVARADO, S. DE R.L. and INSUMOS ALVARADO DEL NORTE).
+    A buyer drops words, seldom adds them. A short name without its form, or cut, may be any
+    longer name cut or shortened: the cut-name guards judge it."""
     a, b = str(left["name"]), str(right["name"])
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    short_row, long_row = (left, right) if len(a) < len(b) else (right, left)
+    short, long_ = str(short_row["name"]), str(long_row["name"])
+    if short_row["legal_form"] is None or short_row["name_cut"] == "1":
+        return False
     if not long_.startswith(short + " "):
         return False
-    # A stray particle or letter before the form (MEDICA ALFA DE, S.A. DE C.V.) adds no word.
-    return any(len(t) > 1 and not _particle_like(t) for t in long_[len(short) + 1 :].split())
+    added = long_[len(short) + 1 :].split()
+    cut = long_row["name_cut"] == "1"
+    return any(_added_word(t, cut and i == len(added) - 1) for i, t in enumerate(added))
+
+
+def _added_word(token: str, cut: bool) -> bool:
+    """A word of a name's own, not what a form leaves when misspelt or cut (S.A. DE C.B.,
+    S.C.C., SOCIEDAD): four letters or more and no form's word (or its start, on a cut
+    name's last word). A stray particle before the form (MEDICA ALFA DE, S.A.) adds none."""
+    if len(token) < 4 or _particle_like(token):
+        return False
+    if cut:
+        return not any(word.startswith(token) for word in FORM_WORDS)
+    return token not in FORM_WORDS
 
 
 # Endings that make one Spanish word of another: number and gender (PAVIMENTACION,
@@ -488,7 +504,8 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
         # Under another form too, the form is the reason given. Both are conflicts: where
         # several firms extended the shorter name this was "extended by several firms", a
         # review hold only, before.
-        return LEGAL_FORM if left["legal_form"] != right["legal_form"] else LONGER_NAME
+        forms = (left["legal_form"], right["legal_form"])
+        return LEGAL_FORM if None not in forms and forms[0] != forms[1] else LONGER_NAME
     if _extended(left, right, extensions):
         return EXTENDED
     if _cut_contradicted(left, right, others):

@@ -98,6 +98,9 @@ _WORD_LETTERS: dict[str, str] = {
     "RURAL": "R",
 }
 
+# The words of a form spelt out (SOCIEDAD ANONIMA ...).
+FORM_WORDS: frozenset[str] = frozenset(_WORD_LETTERS)
+
 # A tail cut off before the end of a form must be this long and span two tokens or more:
 # a lone token such as "SAD" or "SADE" is more likely a word than a glued, cut-off form.
 _MIN_CUT_LETTERS = 3

@@ -356,6 +356,40 @@ def test_a_longer_registered_name_is_another_company(shorter: str, longer: str) 
     assert reason(shorter, other_form, alone) == guards.LEGAL_FORM
 
 
+@pytest.mark.parametrize(
+    ("whole", "longer"),
+    [
+        ("INSUMOS ALVARADO, S. DE R.L.", "INSUMOS ALVARADO DEL NORTE"),  # published without form
+        ("GRUAS Y MANIOBRAS DEL BAJIO, S.A. DE C.V.", "GRUAS Y MANIOBRAS DEL BAJIO INTEGRAL"),
+        # Cut at 40 characters: the words before the cut are the longer name's own.
+        ("HOTELERA COSTA AZUL, S.A. DE C.V.", "HOTELERA COSTA AZUL ESMERALDA DEL PACIFI"),
+    ],
+)
+def test_a_whole_name_and_it_with_words_added_are_two_companies(whole: str, longer: str) -> None:
+    """The whole name (its form written) is a registered name; the same words and more are
+    another, whether the longer one's form is written, dropped or cut away."""
+    assert row(whole)["legal_form"] is not None and row(whole)["name_cut"] is None
+    assert row(longer)["legal_form"] is None
+    alone = guards.Extensions.of([row(whole)["name"], row(longer)["name"]])
+    assert reason(whole, longer, alone) == guards.LONGER_NAME
+    assert reason(longer, whole, alone) == guards.LONGER_NAME
+
+
+@pytest.mark.parametrize(
+    ("whole", "other"),
+    [
+        ("CONSULTORES TAVARES, S.C.", "CONSULTORES TAVARES, S.C.C."),  # a form misspelt
+        ("FERRETERIA OCHOA, S.A. DE C.V.", "FERRETERIA OCHOA S.A. DE C.B."),
+        ("MATERIALES OCHOA Y GARCIA, S.A. DE C.V.", "MATERIALES OCHOA Y GARCIA, SOCIEDAD"),
+        ("MATERIALES OCHOA Y GARCIA, S.A. DE C.V.", "MATERIALES OCHOA Y GARCIA SOCIEDAD ANON"),
+    ],
+)
+def test_a_form_misspelt_or_spelt_out_adds_no_word(whole: str, other: str) -> None:
+    assert reason(whole, other, guards.Extensions.of([row(whole)["name"], row(other)["name"]])) != (
+        guards.LONGER_NAME
+    )
+
+
 def test_a_name_without_its_form_or_cut_short_is_not_a_longer_registered_name() -> None:
     longer = "FERRETERIA GUZMAN Y ASOCIADOS, S.A. DE C.V."
     # Published without a form, the short name may be how a buyer wrote the longer one.
@@ -587,13 +621,13 @@ def test_a_full_name_without_an_address_does_not_join_its_cut_names_at_two_addre
 
 
 def test_a_record_without_a_legal_form_does_not_stand_for_its_names_other_forms() -> None:
-    """Two firms: COMERCIAL NAVARRO 2010 S.A. DE C.V. and COMERCIAL NAVARRO 2010 Y SERVICIOS
-    S. DE R.L. DE C.V., with a record of the second published without its form. The clustering
-    compares each name under each form it comes with: the formless record must not hide the
-    form of its name's other records, or the chain through it joins the two firms."""
+    """Two firms: COMERCIAL NAVARRO 2010 S.A. DE C.V. and COMERCIAL NAVARRO 2010 S. DE R.L.
+    DE C.V., with a record of the second published without its form. The clustering compares
+    each name under each form it comes with: the formless record must not hide the form of its
+    name's other records, or the chain through it joins the two firms."""
     names = {
-        "a": "COMERCIAL NAVARRO 2010 Y SERVICIOS",
-        "b": "COMERCIAL NAVARRO 2010 Y SERVICIOS S DE RL DE CV",
+        "a": "COMERCIAL NAVARRO 2010",
+        "b": "COMERCIAL NAVARRO 2010 S DE RL DE CV",
         "c": "COMERCIAL NAVARRO 2010 SA DE CV",
         "d": "COMERCIAL NAVARRO 2010 SA DE CV",
     }
