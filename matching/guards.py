@@ -9,6 +9,9 @@ apart: then the RFC decides):
 - `person order`: a person's name is published as NOMBRE AP1 AP2 or AP1 AP2 NOMBRE, rotations of
   one order. The same words in an order that is not a rotation (FRANCISCO SALAZAR HERNANDEZ,
   FRANCISCO HERNANDEZ SALAZAR) are another person.
+- `another order of a registered name`: the same words with the firm's own (distinctive) words
+  in another order, one name written whole with its form (PROYECTOS URBINA Y GAMBOA, S.A. DE
+  C.V. and PROYECTOS GAMBOA Y URBINA): a registered name is unique in its order too.
 - `extended by several firms`: a name that is the start of the other (a cut at 35 or 40
   characters, or whole words fewer) stands for any firm that starts that way; it only links on
   its own when exactly one name in the corpus extends it, or exactly one at the postal code
@@ -75,6 +78,7 @@ CAP = 0.75  # a guarded pair's probability at most: the review band (auto thresh
 CAP_WEIGHT = math.log2(CAP / (1 - CAP))
 
 PERSON_ORDER = "person order"
+WORD_ORDER = "another order of a registered name"
 EXTENDED = "extended by several firms"
 DIFFERENT_WORDS = "different words"
 ONE_LETTER = "one letter in the only distinctive word"
@@ -88,6 +92,11 @@ DETAILS = {
     PERSON_ORDER: N_(
         "The same words in another order that is not a rotation of the name: for a "
         "person that is another person (surnames swapped), unless an RFC confirms it."
+    ),
+    WORD_ORDER: N_(
+        "The same words in another order, one name written whole with its legal form: a "
+        "registered name is unique in its order too (URBINA Y GAMBOA, GAMBOA Y URBINA), so "
+        "it is another company unless an RFC confirms it."
     ),
     EXTENDED: N_(
         "One name is the start of the other, and several firms' names start that way: "
@@ -405,6 +414,15 @@ def _longer_registered(left: Row, right: Row) -> bool:
     return any(_added_word(t, cut and i == len(added) - 1) for i, t in enumerate(added))
 
 
+def _reordered_registered(left: Row, right: Row, ta: list[str], tb: list[str]) -> bool:
+    """The words that tell the firm apart come in another order, and one name is whole (its
+    form written, not cut): a registered name, which buyers copy, not reorder. A generic word
+    moved (CONSTRUCTORA GARZA, GARZA CONSTRUCTORA) is no other order of the firm's own
+    words."""
+    whole = any(r["legal_form"] is not None and r["name_cut"] != "1" for r in (left, right))
+    return whole and distinctive(ta) != distinctive(tb)
+
+
 def _added_word(token: str, cut: bool) -> bool:
     """A word of a name's own, not what a form leaves when misspelt or cut (S.A. DE C.B.,
     S.C.C., SOCIEDAD): four letters or more and no form's word (or its start, on a cut
@@ -481,7 +499,9 @@ def _cut_form(left: Row, right: Row) -> bool:
 # person to confirm (a typo is as likely as a sibling, a cut name may be any of its firms).
 # A cut name at another address is a conflict: the cut took the words that told its firms
 # apart, and a hub record (the full name, with no address) must not join them all.
-CONFLICTS = frozenset({PERSON_ORDER, DIFFERENT_WORDS, LEGAL_FORM, LONGER_NAME, CUT_CONTRADICTED})
+CONFLICTS = frozenset(
+    {PERSON_ORDER, WORD_ORDER, DIFFERENT_WORDS, LEGAL_FORM, LONGER_NAME, CUT_CONTRADICTED}
+)
 
 
 def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -> str | None:
@@ -500,6 +520,8 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
         and not _is_rotation(ta, tb)
     ):
         return PERSON_ORDER
+    if ta != tb and sorted(ta) == sorted(tb) and _reordered_registered(left, right, ta, tb):
+        return WORD_ORDER
     if _longer_registered(left, right):
         # Under another form too, the form is the reason given. Both are conflicts: where
         # several firms extended the shorter name this was "extended by several firms", a

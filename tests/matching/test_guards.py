@@ -52,6 +52,27 @@ def test_a_rotation_of_a_person_name_is_the_same_person(a: str, b: str) -> None:
     assert reason(a, b) is None
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("PROYECTOS URBINA Y GAMBOA, S.A. DE C.V.", "PROYECTOS GAMBOA Y URBINA S.A. DE C.V."),
+        ("TALLERES OCHOA Y MEDINA, S.A. DE C.V.", "TALLERES MEDINA Y OCHOA"),  # one side whole
+    ],
+)
+def test_a_registered_name_in_another_order_is_another_company(a: str, b: str) -> None:
+    assert reason(a, b) == guards.WORD_ORDER and guards.WORD_ORDER in guards.CONFLICTS
+    assert reason(a, b, rfc_a="PUG100101AB1", rfc_b="PUG100101AB1") is None
+
+
+def test_a_generic_word_moved_or_no_form_written_is_no_other_order() -> None:
+    assert reason("CONSTRUCTORA GARZA TREVIÑO, S.A. DE C.V.", "GARZA TREVIÑO CONSTRUCTORA") is None
+    # Neither written whole with its form (cut at 35 characters inside S. DE R.L. DE C.V.):
+    # the order is a buyer's, not the register's.
+    cut = "TALLERES OCHOA Y MEDINA, S. DE R.L."
+    assert row(cut)["name_cut"] == "1"
+    assert reason(cut, "TALLERES MEDINA Y OCHOA") is None
+
+
 def test_an_rfc_that_agrees_lifts_every_guard() -> None:
     assert reason("GUADALUPE RAMIREZ OROZCO", "GUADALUPE OROZCO RAMIREZ",
                   rfc_a="RAOG800101AB1", rfc_b="RAOG800101AB1") is None  # fmt: skip
@@ -655,6 +676,7 @@ class _Only(dict[str, Any]):
         ("TEXTILES QUIMAL", "TEXTILES QUIMVA"),  # one letter
         ("FERRETERA ZAMORA, S.A. DE C.V.", "FERRETERA ZAMORA, S.A.P.I. DE C.V."),  # legal form
         ("FERRETERA ZAMORA, S.A. DE C.V.", "FERRETERA ZAMORA DEL SUR, S.A. DE C.V."),  # longer
+        ("OCHOA Y MEDINA, S.A. DE C.V.", "MEDINA Y OCHOA, S.A. DE C.V."),  # another order
         ("IMPULSORA DEL BAJIO", "IMPRESORA DEL BAJIO"),  # two letters
     ],
 )
