@@ -107,7 +107,7 @@ def test_a_name_cut_inside_its_legal_form_has_its_words_whole() -> None:
     from S. DE R.L. DE C.V.) lost letters of its form at most: the firms whose longer names
     start that way are not candidates for it. A one-word form (S.A.) may be a cut word's start
     (SANITARIOS) and leaves the name as ambiguous as no form at all."""
-    whole = "TERRACERIAS DEL PONIENTE, S. DE R.L."  # 36 characters
+    whole = "TERRACERIAS DEL PONIENTE, S.DE R.L."  # 35 characters
     assert row(whole)["name_cut"] == "1"
     family = guards.Extensions.of(
         [
@@ -118,7 +118,7 @@ def test_a_name_cut_inside_its_legal_form_has_its_words_whole() -> None:
     )
     assert reason(whole, "TERRACERIAS DEL PONIENTE S DE RL DE CV", family) is None
     assert reason(whole, "Terracerías del Poniente, S. de R. L.", family) is None
-    one_word = "TERRACERIAS DEL PONIENTE DEL BAJIO SA"  # 37: SA may start SANITARIOS
+    one_word = "TERRACERIAS DEL PONIENTE DEL BAJIO, SA"  # 38: SA may start SANITARIOS
     longer = guards.Extensions.of(
         [
             "TERRACERIAS DEL PONIENTE DEL BAJIO",
@@ -450,6 +450,22 @@ def test_clustering_refuses_a_chain_joining_two_registered_names() -> None:
     assert [why for *_, why in result.refused] == [f"{INCOHERENT}: {guards.LONGER_NAME}"]
 
 
+@pytest.mark.parametrize(
+    ("name", "cut"),
+    [
+        ("TIENDAS COMERCIAL MEXICANA S.A DE C", True),  # Mexico City's cut at 35
+        ("MC & GE  MULTISISTEMAS  DE CONTROL", True),  # 34: the 35th was a space
+        ("PAVIMENTADORA DE PACHUCA DE SISTEMAS DE", True),  # 39: cut at 40
+        ("COMERCIALIZADORA JEGRATUR S DE RL", True),  # 33: ", " stripped after the cut
+        ("URBANIZADORA HINOJOSA, S DE RL", False),  # 30: no cut leaves that
+        ("CONSTRUCTORA OCHOA DEL SUR, S.A. DE C.V.", False),  # 40, but its form is whole
+        ("TRANSPORTES ESPECIALIZADOS DEL NORTE", False),  # 36: no cut leaves that
+    ],
+)
+def test_a_name_may_be_cut_only_at_a_publishers_length(name: str, cut: bool) -> None:
+    assert (row(name)["name_cut"] == "1") is cut, len(name)
+
+
 def test_another_legal_form_is_another_registration_but_a_cut_form_is_not() -> None:
     assert reason("GRUPO NALTEC, S.A. DE C.V.", "GRUPO NALTEC, S.A.P.I. DE C.V.") == (
         guards.LEGAL_FORM
@@ -457,10 +473,16 @@ def test_another_legal_form_is_another_registration_but_a_cut_form_is_not() -> N
     assert reason("ENVASES OLIMPO S. DE R.L.", "ENVASES OLIMPO, S.A. DE C.V.") == (
         guards.LEGAL_FORM
     )
-    # "S.A." at a 35-character cut is the start of "S.A. DE C.V.": the same form, cut.
-    cut = "URBANIZADORA TLAXCALTECA DEL SUR S.A"
+    # "S.A." at a 40-character cut (less what the cut left) is the start of "S.A. DE C.V.":
+    # the same form, cut.
+    cut = "URBANIZADORA TLAXCALTECA DEL NORTE S.A"
     assert row(cut)["name_cut"] == "1"
-    assert reason(cut, "URBANIZADORA TLAXCALTECA DEL SUR, S.A. DE C.V.") is None
+    assert reason(cut, "URBANIZADORA TLAXCALTECA DEL NORTE, S.A. DE C.V.") is None
+    # Shorter, S. DE R.L. is the firm's whole form, not S. DE R.L. DE C.V. cut: the firms of
+    # the two forms are two registrations.
+    whole = "URBANIZADORA SALINAS, S. DE R.L."  # 32 characters: no cut leaves that
+    assert row(whole)["name_cut"] is None
+    assert reason(whole, "URBANIZADORA SALINAS, S. DE R.L. DE C.V.") == guards.LEGAL_FORM
     assert reason("GRUPO NALTEC SA DE CV", "Grupo Naltec, S. A. de C. V.") is None
 
 
