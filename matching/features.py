@@ -45,8 +45,9 @@ _POSTAL = re.compile(r"\d{4,5}")
 # A token shared by more firms than this is no blocking key: it would make huge blocks.
 MAX_RARE_TOKEN_FIRMS = 50
 # Publishers cut names at 35 (CDMX) or 40 characters: a raw name this long may be truncated,
-# or up to two shorter (the space or comma the cut left, stripped). A name of 30 or 37
-# characters is whole: S. DE R.L. there is the firm's form, not the start of S. DE R.L. DE C.V.
+# or up to two shorter (the spaces the cut left at its end, stripped: real names have doubled
+# spaces). A name of 30 or 37 characters is whole: S. DE R.L. there is the firm's form, not the
+# start of S. DE R.L. DE C.V.
 CUT_AT = (35, 40)
 CUT_LENGTHS = frozenset(n - less for n in CUT_AT for less in range(3))
 PREFIX_LEN = 16

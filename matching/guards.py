@@ -21,8 +21,10 @@ apart: then the RFC decides):
 - `different words`: each name has a word the other lacks (not within a typo or an
   abbreviation of any of its words; particles aside; a cut name's last word may be any word's
   start; two common words each spelt right are two words, PROYECTOS and PRODUCTOS, unless
-  number or gender): PROVEEDORA ESPINOSA DE CONSTRUCCION and PROVEEDORA ESPINOSA INDUSTRIAL,
-  QUIMAL and QUIMVA... are siblings, not spellings.
+  number or gender; so are two long words two edits apart that the corpus shows in use, each
+  in several firms' names, comparably often: IMPULSORA and IMPRESORA, `Extensions.in_use`):
+  PROVEEDORA ESPINOSA DE CONSTRUCCION and PROVEEDORA ESPINOSA INDUSTRIAL, QUIMAL and QUIMVA...
+  are siblings, not spellings.
 - `one letter in the only distinctive word` (and `two letters ...`): a one-edit difference
   inside the only word that tells the firm apart (QUIMAL, QUIMVA) looks like a typo and is as
   often another coined name; two edits in a whole word of 8 letters or more (IMPULSORA,
@@ -66,7 +68,7 @@ from rapidfuzz.distance import DamerauLevenshtein, Indel
 from matching.cluster import near_rfcs
 from matching.explain import N_
 from matching.features import PARTICLES, distinctive
-from matching.legal_forms import FORM_WORDS
+from matching.legal_forms import FORM_STARTS
 from matching.names import ABBREVIATION_WORDS, GENERIC_WORDS
 
 COMPARISON = "guard"
@@ -139,7 +141,8 @@ Row = Mapping[str, Any]
 class Extensions:
     """The distinct names of the corpus, sorted: how many of them start with a given name; and
     the same per postal code (`located`: "POSTAL|NAME", sorted), so that a cut name extended by
-    several firms can still be told apart by its address when only one of them is there."""
+    several firms can still be told apart by its address when only one of them is there. With
+    the firms per word (`words`), for the words in use (`in_use`)."""
 
     names: Sequence[str]  # a tuple while linking; a mapped Arrow column in the real-time index
     located: Sequence[str] = ()
@@ -410,8 +413,11 @@ def _longer_registered(left: Row, right: Row) -> bool:
     if not long_.startswith(short + " "):
         return False
     added = long_[len(short) + 1 :].split()
-    cut = long_row["name_cut"] == "1"
-    return any(_added_word(t, cut and i == len(added) - 1) for i, t in enumerate(added))
+    if long_row["legal_form"] is not None and long_row["name_cut"] != "1":
+        # Both whole: a stray particle or letter before the form (MEDICA ALFA DE, S.A. DE C.V.)
+        # adds no word; any other word does (ALFA GAS, VECTOR CAPITAL).
+        return any(len(t) > 1 and not _particle_like(t) for t in added)
+    return any(_added_word(t) for t in _before_form(added, long_row["name_cut"] == "1"))
 
 
 def _reordered_registered(left: Row, right: Row, ta: list[str], tb: list[str]) -> bool:
@@ -423,15 +429,22 @@ def _reordered_registered(left: Row, right: Row, ta: list[str], tb: list[str]) -
     return whole and distinctive(ta) != distinctive(tb)
 
 
-def _added_word(token: str, cut: bool) -> bool:
-    """A word of a name's own, not what a form leaves when misspelt or cut (S.A. DE C.B.,
-    S.C.C., SOCIEDAD): four letters or more and no form's word (or its start, on a cut
-    name's last word). A stray particle before the form (MEDICA ALFA DE, S.A.) adds none."""
-    if len(token) < 4 or _particle_like(token):
-        return False
-    if cut:
-        return not any(word.startswith(token) for word in FORM_WORDS)
-    return token not in FORM_WORDS
+def _before_form(added: list[str], cut: bool) -> list[str]:
+    """The added words before a form spelt out (SOCIEDAD ANONIMA, ASOCIACION CIVIL: unparsed
+    when misspelt or cut), or before the start of one on a cut name's last word (SOCIE)."""
+    last = len(added) - 1
+    for i, token in enumerate(added):
+        if token in FORM_STARTS or (
+            cut and i == last and len(token) >= 4 and any(w.startswith(token) for w in FORM_STARTS)
+        ):
+            return added[:i]
+    return added
+
+
+def _added_word(token: str) -> bool:
+    """A word of the longer name's own where its form is not written whole: four letters or
+    more, as what a misspelt form leaves (S.C.C., S.A. DE C.B.) is shorter."""
+    return len(token) >= 4 and not _particle_like(token)
 
 
 # Endings that make one Spanish word of another: number and gender (PAVIMENTACION,
@@ -527,7 +540,8 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
         # several firms extended the shorter name this was "extended by several firms", a
         # review hold only, before.
         forms = (left["legal_form"], right["legal_form"])
-        return LEGAL_FORM if None not in forms and forms[0] != forms[1] else LONGER_NAME
+        other_form = None not in forms and forms[0] != forms[1] and not _cut_form(left, right)
+        return LEGAL_FORM if other_form else LONGER_NAME
     if _extended(left, right, extensions):
         return EXTENDED
     if _cut_contradicted(left, right, others):

@@ -98,8 +98,9 @@ _WORD_LETTERS: dict[str, str] = {
     "RURAL": "R",
 }
 
-# The words of a form spelt out (SOCIEDAD ANONIMA ...).
-FORM_WORDS: frozenset[str] = frozenset(_WORD_LETTERS)
+# The words a form spelt out begins with (SOCIEDAD ANONIMA ..., ASOCIACION CIVIL): the rest
+# (CAPITAL, PROMOTORA, RURAL) are words of firms' names too.
+FORM_STARTS: frozenset[str] = frozenset({"SOCIEDAD", "ASOCIACION"})
 
 # A tail cut off before the end of a form must be this long and span two tokens or more:
 # a lone token such as "SAD" or "SADE" is more likely a word than a glued, cut-off form.

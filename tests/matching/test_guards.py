@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
-from matching import guards
+from matching import guards, incremental
+from matching import state as link_state
 from matching.cluster import INCOHERENT, ClusterResult, cluster
 from matching.features import RawRecord, features
 
@@ -406,9 +408,33 @@ def test_a_whole_name_and_it_with_words_added_are_two_companies(whole: str, long
     ],
 )
 def test_a_form_misspelt_or_spelt_out_adds_no_word(whole: str, other: str) -> None:
-    assert reason(whole, other, guards.Extensions.of([row(whole)["name"], row(other)["name"]])) != (
-        guards.LONGER_NAME
+    assert reason(whole, other, guards.Extensions.of([row(whole)["name"], row(other)["name"]])) is (
+        None
     )
+
+
+@pytest.mark.parametrize(
+    ("whole", "longer"),
+    [
+        ("ALFA, S.A. DE C.V.", "ALFA GAS, S.A. DE C.V."),  # a short word
+        ("VECTOR, S.A. DE C.V.", "VECTOR CAPITAL, S.A. DE C.V."),  # a word forms spell too
+        ("GRUPO ALFA, S.A. DE C.V.", "GRUPO ALFA PROMOTORA"),  # without its form
+        ("VECTOR, S.A. DE C.V.", "VECTOR CAPITAL"),
+    ],
+)
+def test_a_short_word_or_a_word_forms_also_spell_is_still_a_word_added(
+    whole: str, longer: str
+) -> None:
+    """Only a form's first word spelt out (SOCIEDAD, ASOCIACION) or what a misspelt form leaves
+    where no form is written (S.C.C.) is no word of the name's own; both names whole, any word
+    but a stray particle or letter is."""
+    assert reason(whole, longer) == guards.LONGER_NAME
+
+
+def test_a_longer_name_cut_inside_its_form_is_a_longer_name_not_another_form() -> None:
+    cut = "CONSTRUCTORA ALFA DEL NORTE, S.A. D"  # 35: S.A. DE C.V. cut
+    assert row(cut)["name_cut"] == "1" and row(cut)["legal_form"] == "SA"
+    assert reason("CONSTRUCTORA ALFA, S.A. DE C.V.", cut) == guards.LONGER_NAME
 
 
 def test_a_name_without_its_form_or_cut_short_is_not_a_longer_registered_name() -> None:
@@ -456,7 +482,7 @@ def test_clustering_refuses_a_chain_joining_two_registered_names() -> None:
         ("TIENDAS COMERCIAL MEXICANA S.A DE C", True),  # Mexico City's cut at 35
         ("MC & GE  MULTISISTEMAS  DE CONTROL", True),  # 34: the 35th was a space
         ("PAVIMENTADORA DE PACHUCA DE SISTEMAS DE", True),  # 39: cut at 40
-        ("COMERCIALIZADORA JEGRATUR S DE RL", True),  # 33: ", " stripped after the cut
+        ("COMERCIALIZADORA JEGRATUR S DE RL", True),  # 33: two spaces the cut left, stripped
         ("URBANIZADORA HINOJOSA, S DE RL", False),  # 30: no cut leaves that
         ("CONSTRUCTORA OCHOA DEL SUR, S.A. DE C.V.", False),  # 40, but its form is whole
         ("TRANSPORTES ESPECIALIZADOS DEL NORTE", False),  # 36: no cut leaves that
@@ -713,3 +739,20 @@ def test_the_guards_read_nothing_but_what_they_declare(a: str, b: str) -> None:
     assert guards.reason(left, right, family) == full
     coherence = guards.FirmCoherence({"a": left, "b": right}, family)
     assert coherence.conflict("a", "b") == (full if full in guards.CONFLICTS else None)
+
+
+def test_an_incremental_run_gives_the_guards_the_firms_per_word_as_a_full_run_does() -> None:
+    """The counts with the new records counted in (`incremental._count`'s tables) reach the
+    guards of an incremental run: the pair is held there as the full run holds it."""
+    stored = pa.table(
+        {
+            "members": pa.array([["a"]], pa.list_(pa.string())),
+            "name": pa.array(["IMPULSORA ORDONEZ"], pa.string()),
+            "postal_code": pa.array([None], pa.string()),
+        }
+    )
+    words = link_state.counts_table({"IMPULSORA": 5, "IMPRESORA": 4, "ORDONEZ": 2})
+    new = [{"name": "IMPRESORA ORDONEZ", "postal_code": None}]
+    extensions = incremental._extensions(incremental.Profiles(stored), new, words)
+    assert extensions.in_use("IMPULSORA", "IMPRESORA")
+    assert reason("IMPULSORA ORDONEZ", "IMPRESORA ORDONEZ", extensions) == guards.DIFFERENT_WORDS
