@@ -305,8 +305,8 @@ def _words_alike(a: str, b: str, extensions: Extensions | None = None) -> bool:
     edits = DamerauLevenshtein.distance(a, b, score_cutoff=limit)
     if edits == limit == 2 and extensions is not None and not _inflected(a, b):
         # Two slips in one word are as likely as another word in use: IMPULSORA and
-        # IMPRESORA, each the start of many firms' names, are two trades. One edit stays a
-        # slip (ESPINOSA, ESPINOZA: one surname as often as two).
+        # IMPRESORA, each in many firms' names, are two trades. One edit stays a slip
+        # (ESPINOSA, ESPINOZA: one surname as often as two).
         return not extensions.in_use(a, b)
     return edits <= limit
 
