@@ -408,16 +408,21 @@ def _longer_registered(left: Row, right: Row) -> bool:
     a, b = str(left["name"]), str(right["name"])
     short_row, long_row = (left, right) if len(a) < len(b) else (right, left)
     short, long_ = str(short_row["name"]), str(long_row["name"])
-    if short_row["legal_form"] is None or short_row["name_cut"] == "1":
+    if not _whole(short_row):
         return False
     if not long_.startswith(short + " "):
         return False
     added = long_[len(short) + 1 :].split()
-    if long_row["legal_form"] is not None and long_row["name_cut"] != "1":
+    if _whole(long_row):
         # Both whole: a stray particle or letter before the form (MEDICA ALFA DE, S.A. DE C.V.)
         # adds no word; any other word does (ALFA GAS, VECTOR CAPITAL).
         return any(len(t) > 1 and not _particle_like(t) for t in added)
     return any(_added_word(t) for t in _before_form(added, long_row["name_cut"] == "1"))
+
+
+def _whole(row: Row) -> bool:
+    """The name as registered: its legal form written, and not cut to a publisher's length."""
+    return row["legal_form"] is not None and row["name_cut"] != "1"
 
 
 def _reordered_registered(left: Row, right: Row, ta: list[str], tb: list[str]) -> bool:
@@ -425,8 +430,7 @@ def _reordered_registered(left: Row, right: Row, ta: list[str], tb: list[str]) -
     form written, not cut): a registered name, which buyers copy, not reorder. A generic word
     moved (CONSTRUCTORA GARZA, GARZA CONSTRUCTORA) is no other order of the firm's own
     words."""
-    whole = any(r["legal_form"] is not None and r["name_cut"] != "1" for r in (left, right))
-    return whole and distinctive(ta) != distinctive(tb)
+    return (_whole(left) or _whole(right)) and distinctive(ta) != distinctive(tb)
 
 
 def _before_form(added: list[str], cut: bool) -> list[str]:
