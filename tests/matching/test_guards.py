@@ -263,6 +263,44 @@ def test_one_edit_or_number_and_gender_stays_one_word_however_common() -> None:
 
 
 @pytest.mark.parametrize(
+    ("a", "b", "coined", "trade"),
+    [
+        (
+            "LUMEK FARMACÉUTICA, S.A. DE C.V.",
+            "LUMEX FARMACEUTICA SA DE CV",
+            ("LUMEK", "LUMEX"),
+            "FARMACEUTICA",
+        ),
+        ("Grupo Textil Navo", "GRUPO TEXTIL NAVA", ("NAVO", "NAVA"), "TEXTIL"),
+        (
+            "ACUICOLA TRIVEN DEL PACIFICO",
+            "ACUICOLA TRIBEN DEL PACIFICO",
+            ("TRIVEN", "TRIBEN"),
+            "ACUICOLA",
+        ),
+    ],
+)
+def test_one_letter_in_a_coined_word_beside_a_trade_word(
+    a: str, b: str, coined: tuple[str, str], trade: str
+) -> None:
+    """A coined name beside a word of the trade that many firms' names use: the coined word is
+    the only one that tells the firm. Where each spelling is written so in two or more names,
+    they are two settled names, held for a person as `ONE_LETTER` is."""
+    settled = guards.Extensions.of([], words={coined[0]: 2, coined[1]: 3, trade: 25})
+    assert reason(a, b, settled) == guards.ONE_LETTER
+    assert reason(b, a, settled) == guards.ONE_LETTER
+    # A spelling met once is a typo as often as a name: the model decides.
+    once = guards.Extensions.of([], words={coined[0]: 4, coined[1]: 1, trade: 25})
+    assert reason(a, b, once) is None
+    # A companion few firms use tells the firm too.
+    rare_trade = guards.Extensions.of([], words={coined[0]: 2, coined[1]: 3, trade: 4})
+    assert reason(a, b, rare_trade) is None
+    # A word many firms use on both sides is a surname or a word, mistyped as often as not.
+    wide = guards.Extensions.of([], words={coined[0]: 30, coined[1]: 12, trade: 25})
+    assert reason(a, b, wide) is None
+
+
+@pytest.mark.parametrize(
     ("a", "b"),
     [
         ("SERVICIO AUTOMOTRIZ LERMA", "SERVICIOS AUTOMOTRIZ LERMA"),  # number
