@@ -20,6 +20,7 @@ def link_options(
         state_dir=settings.link_state_dir,
         auto=auto if auto is not None else settings.link_auto_threshold,
         review=review if review is not None else settings.link_review_threshold,
+        one_company_rfc=settings.link_one_company_rfc,
         full=full,
         retrain=retrain,
         backend=BackendConfig(

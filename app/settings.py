@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     link_review_threshold: float = Field(
         default=0.5, gt=0, lt=1, description="From here up to `auto` a link waits for a person."
     )
+    link_one_company_rfc: bool = Field(
+        default=False,
+        description="Keep every firm to one company RFC: a record whose RFC cannot come from its "
+        "name (most often another firm's, copied) is kept out of the firm its name matches, and "
+        "its links wait for a person. Off: it joins that firm, which then shows the odd RFC.",
+    )
     duckdb_threads: int | None = Field(default=None, description="Threads for linking (all).")
     duckdb_memory_limit: str | None = Field(default=None, description="e.g. 8GB (DuckDB default).")
     link_backend: Literal["duckdb", "spark"] = Field(

@@ -494,10 +494,24 @@ def ingest_files(settings: Settings, engine: Engine, files: Mapping[str, Path]) 
     return out
 
 
-def run_linker(engine: Engine, root: Path, *, auto: float, review: float, quiet: bool) -> Any:
+def run_linker(
+    engine: Engine,
+    root: Path,
+    *,
+    auto: float,
+    review: float,
+    quiet: bool,
+    one_company_rfc: bool = False,
+) -> Any:
     from matching.link import LinkOptions, link
 
-    options = LinkOptions(model_dir=root / "models", auto=auto, review=review, full=True)
+    options = LinkOptions(
+        model_dir=root / "models",
+        auto=auto,
+        review=review,
+        full=True,
+        one_company_rfc=one_company_rfc,
+    )
     with _quiet(quiet):
         return link(engine, options)
 
@@ -526,7 +540,14 @@ _SAT_ROW = re.compile(rb"^(\d+),([^,\r\n]*),", re.MULTILINE)
 
 
 def real_check(
-    root: Path, side: str, *, auto: float, review: float, quiet: bool, samples: int
+    root: Path,
+    side: str,
+    *,
+    auto: float,
+    review: float,
+    quiet: bool,
+    samples: int,
+    one_company_rfc: bool = False,
 ) -> dict[str, Any]:
     """Hide the RFC of the firms listed in both real registries on one side, link, and count
     how many of those known pairs come back."""
@@ -586,7 +607,9 @@ def real_check(
     engine = make_engine(settings)
     clock = time.perf_counter()
     ingested = ingest_files(settings, engine, {"sfp": sfp_path, "sat69b": sat_path})
-    summary = run_linker(engine, root, auto=auto, review=review, quiet=quiet)
+    summary = run_linker(
+        engine, root, auto=auto, review=review, quiet=quiet, one_company_rfc=one_company_rfc
+    )
     seconds = time.perf_counter() - clock
     records = load_linked(engine)
 
@@ -805,7 +828,12 @@ def measure(generator: str, args: argparse.Namespace, root: Path, phase: Phases)
         report["ingest"] = ingest_files(settings, engine, files)
     with phase(f"{generator}: link"):
         summary = run_linker(
-            engine, root, auto=args.auto, review=args.review, quiet=not args.verbose
+            engine,
+            root,
+            auto=args.auto,
+            review=args.review,
+            quiet=not args.verbose,
+            one_company_rfc=args.one_company_rfc,
         )
     report["link"] = summary.as_dict()
     records = load_linked(engine)
@@ -1041,6 +1069,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--auto", type=float, default=0.9)
     parser.add_argument("--review", type=float, default=0.5)
+    parser.add_argument(
+        "--one-company-rfc",
+        action="store_true",
+        help="link as TESTIGO_LINK_ONE_COMPANY_RFC=true does: no firm holds two company RFCs",
+    )
     parser.add_argument("--samples", type=int, default=10, help="error pairs to print")
     parser.add_argument("--no-splink", action="store_true", help="skip the Splink baseline")
     parser.add_argument("--no-real", action="store_true", help="skip the real-data check")
@@ -1079,6 +1112,7 @@ def main(argv: list[str] | None = None) -> int:
                         review=args.review,
                         quiet=not args.verbose,
                         samples=args.samples,
+                        one_company_rfc=args.one_company_rfc,
                     )
     finally:
         if args.keep:

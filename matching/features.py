@@ -118,9 +118,9 @@ def features(record: RawRecord) -> dict[str, Any]:
     parts = names.parse_name(record.name)
     value, stem, conf, length, check_ok = rfc_features(record.rfc_raw)
     kind: str | None
-    if length == 13:
+    if length == rfc.PERSON_LENGTH:
         kind = "person"
-    elif length == 12:
+    elif length == rfc.COMPANY_LENGTH:
         kind = "company"
     elif record.person_kind in ("person", "company"):
         kind = record.person_kind

@@ -141,6 +141,7 @@ def run(
     judgements: Judgements,
     auto: float,
     review: float,
+    one_company_rfc: bool,
     backend: Any,
     summary: Any,
     lap: Callable[[str], None],
@@ -205,6 +206,7 @@ def run(
             judgements,
             auto,
             extensions=extensions,
+            one_company_rfc=one_company_rfc,
             conn=conn,
         )
     lap("cluster")
@@ -382,6 +384,7 @@ def _recluster(
     auto: float,
     *,
     extensions: guards.Extensions,
+    one_company_rfc: bool,
     conn: Connection,
 ) -> tuple[Reclustered, neighbourhood.Neighbourhood, set[str]]:
     # Records this run placed, and of those the ones the store has never seen.
@@ -408,13 +411,20 @@ def _recluster(
     stored_links = {pair: value for pair, value in hood.links.items() if not (set(pair) & moved)}
     edges.extend((a, b, p) for (a, b), (p, _) in stored_links.items())
     edges.extend((a, b, p) for a, b, p, _, _ in scored if a in nodes and b in nodes)
+    strict = one_company_rfc
     rfcs = {
         k: rfc
         for k, v in hood.rfc.items()
-        if (rfc := rfc_letters.identifying(v, names.parse_name(hood.published[k][0]).norm))
+        if (
+            rfc := rfc_letters.identifying(
+                v, names.parse_name(hood.published[k][0]).norm, one_company_rfc=strict
+            )
+        )
     }
     rfcs.update(
-        (k, rfc) for k in nodes if k in rows and (rfc := rfc_letters.identifying_of(rows[k]))
+        (k, rfc)
+        for k in nodes
+        if k in rows and (rfc := rfc_letters.identifying_of(rows[k], one_company_rfc=strict))
     )
     latest = judgements.latest
     result = clustering.cluster(

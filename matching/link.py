@@ -50,10 +50,19 @@ class LinkOptions:
     backend: BackendConfig | None = None
     seed: int = 42
     state_dir: Path | None = None  # default: "link" beside model_dir
+    # A record whose company RFC cannot come from its name is held by it all the same
+    # (`rfc_letters.identifying`): no entity holds two company RFCs. Off by default, see there.
+    one_company_rfc: bool = False
 
     @property
     def state_path(self) -> Path:
         return self.state_dir or self.model_dir.parent / "link"
+
+    @property
+    def rules(self) -> dict[str, Any]:
+        """What decides the entities besides the model and the data: changed, every entity
+        must be made again, not only those an incremental run reaches."""
+        return {"auto": self.auto, "review": self.review, "one_company_rfc": self.one_company_rfc}
 
 
 @dataclass(slots=True)
@@ -122,6 +131,9 @@ def _run(engine: Engine, options: LinkOptions, say: Callable[[str], None]) -> Li
         say("the stored model has other comparison levels than this version: training a new one")
         model = None
     previous = None if options.full or model is None else link_state.load(options.state_path)
+    if previous is not None and previous.rules != options.rules:
+        say("the linking rules changed since the last run: linking every record again")
+        previous = None
     if (
         previous is not None
         and model is not None
@@ -139,6 +151,7 @@ def _run(engine: Engine, options: LinkOptions, say: Callable[[str], None]) -> Li
             judgements=judgements,
             auto=options.auto,
             review=options.review,
+            one_company_rfc=options.one_company_rfc,
             backend=options.backend,
             summary=summary,
             lap=clock.lap,
@@ -223,7 +236,12 @@ def _full(
     say("clustering")
     identical = [(keys[p.representative], keys[m], 1.0) for p in profiles for m in p.members[1:]]
     scored_edges = [(a, b, p) for a, b, p, _, _ in pairs]
-    rfcs = {keys[i]: rfc for i, row in enumerate(rows) if (rfc := rfc_letters.identifying_of(row))}
+    strict = options.one_company_rfc
+    rfcs = {
+        keys[i]: rfc
+        for i, row in enumerate(rows)
+        if (rfc := rfc_letters.identifying_of(row, one_company_rfc=strict))
+    }
     edges = [*identical, *scored_edges]
     same = [pair for pair, decision in latest.items() if decision == "same"]
     different = [pair for pair, decision in latest.items() if decision == "different"]
@@ -290,6 +308,7 @@ def _full(
         names=link_state.counts_table(corpus.name_firms),
         cores=link_state.counts_table(corpus.core_firms),
         tokens=link_state.counts_table(corpus.token_firms),
+        rules=options.rules,
     )
     return state, frozenset()
 

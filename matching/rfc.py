@@ -20,6 +20,11 @@ from app.errors import BadRequest
 from matching.explain import ENGLISH, N_, Translator
 from matching.markup import decode_references
 
+# A company's RFC has three letters, a person's four (from their names); then a date and a
+# three-character homoclave.
+COMPANY_LENGTH = 12
+PERSON_LENGTH = 13
+
 
 class RfcKind(StrEnum):
     COMPANY = "company"

@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from matching.rfc import COMPANY_LENGTH
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -110,15 +112,35 @@ def contradicts(rfc: str | None, name: str | None) -> bool:
     return min(_misses(letters, reading) for reading in readings) > _TOLERATED_MISSES
 
 
-def identifying(rfc: str | None, name: str | None) -> str | None:
+def identifying(rfc: str | None, name: str | None, *, one_company_rfc: bool = False) -> str | None:
     """The RFC a record may be held to by the clustering's one-RFC-per-firm rule: its own, unless
     it cannot come from its name (then it may be another firm's, and must not keep the record
-    out of its own firm)."""
-    return None if contradicts(rfc, name) else rfc
+    out of its own firm).
+
+    With `one_company_rfc` (`LinkOptions.one_company_rfc`), a company's RFC holds the record even
+    so, marked (`NOT_FROM_NAME`): no entity then holds two company RFCs, and a record carrying
+    another firm's RFC waits for a person, joined neither to the firm its name matches nor to
+    the firm whose RFC it carries (its name says it is not that one). A person's RFC is still
+    read off the name, as without it: both name orders are published, and the target is
+    companies."""
+    if rfc is None or not contradicts(rfc, name):
+        return rfc
+    return _marked(rfc) if one_company_rfc else None
 
 
-def identifying_of(row: Mapping[str, Any]) -> str | None:
+# After an RFC that cannot come from its record's name: equal to no RFC as published, so the
+# clustering holds the record apart from both firms, and its refusals say why.
+NOT_FROM_NAME = " (not from its name)"
+
+
+def _marked(rfc: str) -> str | None:
+    return rfc + NOT_FROM_NAME if len(rfc) == COMPANY_LENGTH else None
+
+
+def identifying_of(row: Mapping[str, Any], *, one_company_rfc: bool = False) -> str | None:
     """`identifying` of a features row (`matching.features`), read from the `rfc_misfit` flag
     that the same test set when the features were made: a link run asks it of every record."""
     rfc: str | None = row["rfc"]
-    return None if rfc is None or row["rfc_misfit"] == "1" else rfc
+    if rfc is None or row["rfc_misfit"] != "1":
+        return rfc
+    return _marked(rfc) if one_company_rfc else None

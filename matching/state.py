@@ -60,6 +60,9 @@ class LinkState:
     cores: pa.Table  # firms per core name
     tokens: pa.Table  # firms per word
     files: dict[str, str] = field(default_factory=dict)  # table -> file, when read from disk
+    # The clustering's rules the entities were made under (`LinkOptions.rules`): an incremental
+    # run under other rules would leave the entities it does not reach under the old ones.
+    rules: dict[str, Any] = field(default_factory=dict)
 
     @property
     def records(self) -> int:
@@ -106,6 +109,7 @@ def save(state: LinkState, directory: Path, *, unchanged: frozenset[str] = froze
         "judgement_id": state.judgement_id,
         "firms": state.firms,
         "files": files,
+        "rules": state.rules,
     }
     temporary = directory / f".{MANIFEST}.tmp"
     temporary.write_text(json.dumps(manifest), encoding="utf-8")
@@ -163,5 +167,6 @@ def load(directory: Path) -> LinkState | None:
         judgement_id=int(manifest["judgement_id"]),
         firms=int(manifest["firms"]),
         files=files,
+        rules=dict(manifest.get("rules", {})),
         **tables,
     )

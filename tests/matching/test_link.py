@@ -308,6 +308,62 @@ def test_a_record_under_an_rfc_not_from_its_name_joins_its_firm(
     assert len({r.entity_id for r in found}) == 1
 
 
+@pytest.mark.parametrize("full", [False, True])
+def test_with_one_company_rfc_a_record_under_another_rfc_waits_for_a_person(
+    registries: Settings, tmp_path: Path, full: bool
+) -> None:
+    """TESTIGO_LINK_ONE_COMPANY_RFC: no firm holds two company RFCs. The award filed under
+    another firm's RFC (QZX850101AB1, QUIMICA ZAMORA XALAPA's) stays out of CORPORATIVO DIJECH
+    and out of QUIMICA ZAMORA XALAPA (its name is not that firm's), its links refused for the
+    RFCs and waiting in the review queue, in a full run and in an incremental one. Turning the
+    setting on makes every entity again: an incremental run would leave those it does not
+    reach under the old rule."""
+    registries.link_one_company_rfc = True
+    assert link_records(registries).mode == "full"
+    assert link_records(registries).mode == "incremental"
+    awards = [
+        write_award(
+            tmp_path / f"award-{i}.json",
+            ocid=f"ocds-test-qzx-{i}",
+            supplier=supplier,
+            rfc="QZX850101AB1",
+            day="2026-03-02",
+        )
+        for i, supplier in enumerate(
+            ["CORPORATIVO DIJECH SA DE CV", "QUIMICA ZAMORA XALAPA, S.A. DE C.V."]
+        )
+    ]
+    ingest_files(registries, *((ocds_job(), award) for award in awards))
+    assert link_records(registries, full=full).mode == ("full" if full else "incremental")
+    sql = (
+        "SELECT r.record_key, r.name, r.rfc, m.entity_id FROM link_records r "
+        "JOIN entity_members m ON m.record_key = r.record_key "
+        "WHERE r.rfc IN ('CDI210804L50', 'QZX850101AB1')"
+    )
+    found = rows(registries, sql)
+    (award_key,) = {r.record_key for r in found if r.name.startswith("CORPORATIVO DIJECH SA")}
+    entity_of = {r.record_key: r.entity_id for r in found}
+    rfcs_of: dict[str, set[str]] = defaultdict(set)
+    for r in found:
+        rfcs_of[r.entity_id].add(r.rfc)
+    assert all(len(held) == 1 for held in rfcs_of.values())
+    assert list(entity_of.values()).count(entity_of[award_key]) == 1  # alone
+    held = rows(
+        registries,
+        "SELECT status, reason FROM links WHERE record_a = :k OR record_b = :k",
+        k=award_key,
+    )
+    assert held and {r.status for r in held} == {"refused"}
+    assert all("QZX850101AB1" in r.reason for r in held)
+    # Off again: the award joins the firm its name matches, which shows the odd RFC.
+    registries.link_one_company_rfc = False
+    assert link_records(registries).mode == "full"
+    entity_of = {r.record_key: r.entity_id for r in rows(registries, sql)}
+    dijech = {k for k, e in entity_of.items() if e == entity_of[award_key]}
+    assert {r.rfc for r in found if r.record_key in dijech} == {"CDI210804L50", "QZX850101AB1"}
+    assert not any(r.name.startswith("QUIMICA") for r in found if r.record_key in dijech)
+
+
 def test_an_incremental_link_keeps_firms_apart_as_a_full_link_does(
     registries: Settings, tmp_path: Path
 ) -> None:
