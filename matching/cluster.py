@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -27,6 +27,9 @@ from matching.rfc import GENERIC_RFCS, parse
 REASON_JUDGED_DIFFERENT = "judged different"
 REASON_SAME_CONFLICT = "judged same, but that would join a pair judged different"
 INCOHERENT = "would join records that are not one firm"
+# After a `suspect` record's RFC in the clustering's RFC labels (and so in refusal reasons):
+# equal to no RFC as published, it keeps the record apart from the firm that carries it.
+NOT_FROM_NAME = " (not from its name)"
 # Names of a cluster compared when it would merge (the first distinct ones): enough for the
 # families chaining builds, bounded so that a big firm's merges stay cheap.
 FACES = 12
@@ -224,6 +227,7 @@ def cluster(
     near: Callable[[str, str], bool] | None = None,
     coherence: Coherence | None = None,
     components: Mapping[str, str] | None = None,
+    suspect: Collection[str] = (),
 ) -> ClusterResult:
     """Cluster `records` by the edges with probability >= threshold.
 
@@ -243,6 +247,12 @@ def cluster(
     With `components` (record -> its connected component, as Splink's connected components on
     Spark find them, `matching.model.connected_components`), one component at a time: the same
     clusters, accepted and refused edges (in another order); see `_components`.
+    `suspect`: records whose RFC in `rfcs` cannot come from their name (another firm's, most
+    likely), held by it all the same (`LinkOptions.one_company_rfc`). Such an RFC equals no
+    other record's (it is labelled `NOT_FROM_NAME`), so the record joins neither a firm with
+    another RFC nor the firm whose RFC it carries; its edges come after all others, so that it
+    cannot take its name's records without an RFC away from the firm first; and agreeing on it
+    proves nothing, so the coherence still asks of the two clusters.
     """
     if components is not None:
         alone, parts = _components(records, edges, components, threshold, same, different)
@@ -256,6 +266,7 @@ def cluster(
                 different=part.different,
                 near=near,
                 coherence=coherence,
+                suspect=[key for key in keys if key in suspect],
             )
             for keys, part in parts
         ]
@@ -274,13 +285,18 @@ def cluster(
     names: list[str] = []
     codes: dict[str, int] = {}
     state = _Clusters(len(keys), names, near_rfcs if near is None else near)
+    suspect = set(suspect)
+    weak: set[int] = set()  # codes of suspect records' RFCs
     for key, rfc in rfcs.items():
         i = index.get(key)
         if i is not None and rfc and rfc not in GENERIC_RFCS:
-            known = codes.get(rfc)
+            label = rfc + NOT_FROM_NAME if key in suspect else rfc
+            known = codes.get(label)
             if known is None:
-                known = codes[rfc] = len(names)
-                names.append(rfc)
+                known = codes[label] = len(names)
+                names.append(label)
+                if key in suspect:
+                    weak.add(known)
             state.code[i] = known
 
     for a, b in different:
@@ -303,7 +319,13 @@ def cluster(
     # Negated probability sorts descending; equal probabilities fall back to the keys.
     # `p >= threshold` also drops NaN probabilities.
     work = [(-p, a, b) if a <= b else (-p, b, a) for a, b, p in edges if p >= threshold]
-    work.sort()
+    if suspect:
+        late = [edge for edge in work if edge[1] in suspect or edge[2] in suspect]
+        work = [edge for edge in work if edge[1] not in suspect and edge[2] not in suspect]
+        work.sort()
+        work.extend(sorted(late))
+    else:
+        work.sort()
 
     # The hot loop. Memory latency dominates at this size (every step lands on a random
     # record), so it reads flat arrays through local names and inlines find(); the RFC
@@ -337,12 +359,12 @@ def cluster(
                     reason = f"different RFCs: {rfc_a} vs {rfc_b}"
                     refused.append((a, b, -negative, reason))
                     continue
-                rfcs_hold = True
+                rfcs_hold = not weak or (ca not in weak and cb not in weak)
             elif cb != _NO_RFC:
                 if (conflict := state.rfc_conflict(ra, rb)) is not None:
                     refused.append((a, b, -negative, conflict))
                     continue
-                rfcs_hold = True
+                rfcs_hold = not weak or not (state.rfcs(ra) | state.rfcs(rb)) & weak
         if (
             coherence is not None
             and not rfcs_hold

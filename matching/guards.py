@@ -109,8 +109,9 @@ DETAILS = {
         "one firm spelt two ways, unless an RFC confirms it."
     ),
     ONE_LETTER: N_(
-        "The only distinctive word differs by one letter: a typo, or another firm's "
-        "coined name. Without an RFC to confirm it, a person must decide."
+        "The only distinctive word (besides words many firms' names use) differs by one "
+        "letter: a typo, or another firm's coined name. Without an RFC to confirm it, a "
+        "person must decide."
     ),
     TWO_LETTERS: N_(
         "The only distinctive word differs by two letters: two typos, or another firm's "
@@ -581,6 +582,7 @@ def _coined_letter(
         and [t for t in ta if t != x] == [t for t in tb if t != y]
         and extensions.spelt(x, y)
         and DamerauLevenshtein.distance(x, y, score_cutoff=1) == 1
+        and not _inflected(x, y)  # number or gender: one name
         and not (extensions.slip_of_common(x) or extensions.slip_of_common(y))
     )
 
@@ -637,11 +639,13 @@ def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -
             return ONE_LETTER
         if edits == 2 and _two_letters(da[0], db[0], cut_a or cut_b):
             return TWO_LETTERS
-    if _coined_letter(ta, tb, da, db, cut_a or cut_b, extensions):
-        return ONE_LETTER
     fa, fb = left["legal_form"], right["legal_form"]
     if fa is not None and fb is not None and fa != fb and not _cut_form(left, right):
         return LEGAL_FORM
+    # After the legal form: another form is a conflict (the clustering's coherence asks it),
+    # this a review hold only.
+    if _coined_letter(ta, tb, da, db, cut_a or cut_b, extensions):
+        return ONE_LETTER
     return None
 
 

@@ -411,21 +411,19 @@ def _recluster(
     stored_links = {pair: value for pair, value in hood.links.items() if not (set(pair) & moved)}
     edges.extend((a, b, p) for (a, b), (p, _) in stored_links.items())
     edges.extend((a, b, p) for a, b, p, _, _ in scored if a in nodes and b in nodes)
-    strict = one_company_rfc
-    rfcs = {
-        k: rfc
-        for k, v in hood.rfc.items()
-        if (
-            rfc := rfc_letters.identifying(
-                v, names.parse_name(hood.published[k][0]).norm, one_company_rfc=strict
-            )
-        )
-    }
-    rfcs.update(
-        (k, rfc)
-        for k in nodes
-        if k in rows and (rfc := rfc_letters.identifying_of(rows[k], one_company_rfc=strict))
-    )
+    # key -> (RFC held by, whether it cannot come from the name: `one_company_rfc` only)
+    held: dict[str, tuple[str, bool]] = {}
+    for k, v in hood.rfc.items():
+        name = names.parse_name(hood.published[k][0]).norm
+        if rfc := rfc_letters.identifying(v, name, one_company_rfc=one_company_rfc):
+            held[k] = (rfc, rfc_letters.contradicts(rfc, name))
+    for k in nodes:
+        if k in rows and (
+            rfc := rfc_letters.identifying_of(rows[k], one_company_rfc=one_company_rfc)
+        ):
+            held[k] = (rfc, rows[k]["rfc_misfit"] == "1")
+    rfcs = {k: rfc for k, (rfc, _) in held.items()}
+    suspect = [k for k, (_, not_from_name) in held.items() if not_from_name]
     latest = judgements.latest
     result = clustering.cluster(
         sorted(nodes),
@@ -439,6 +437,7 @@ def _recluster(
         # The full run's coherence: a chain through the new records must not join records
         # that are not one firm (before, an incremental run could, a full one not).
         coherence=_coherence(profiles, nodes, rows, extensions),
+        suspect=suspect,
     )
     previous = {k: hood.entity_of[k] for k in nodes if k in hood.entity_of}
     ids = clustering.assign_ids(result.members, previous)

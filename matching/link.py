@@ -4,8 +4,8 @@ A full run reads every record, scores every blocked pair and clusters everything
 model first when there is none. Every run leaves the link state (`matching.state`) beside the
 model, so that the next run can be incremental (`matching.incremental`): it reads, scores and
 clusters only what changed. A run is full when asked (`--full`, `--retrain`), when there is no
-model or no usable state, or when the state is not the latest run's or was scored by another
-model. Judgements override the model in both."""
+model or no usable state, or when the state is not the latest run's, was scored by another
+model or made under other rules (`LinkOptions.rules`). Judgements override the model in both."""
 
 from __future__ import annotations
 
@@ -50,8 +50,9 @@ class LinkOptions:
     backend: BackendConfig | None = None
     seed: int = 42
     state_dir: Path | None = None  # default: "link" beside model_dir
-    # A record whose company RFC cannot come from its name is held by it all the same
-    # (`rfc_letters.identifying`): no entity holds two company RFCs. Off by default, see there.
+    # A record whose company RFC cannot come from its name is held by it all the same, as a
+    # suspect (`rfc_letters.identifying`, `cluster.cluster`): it then waits for a person
+    # rather than give its firm a second RFC. Off by default: README, "One company RFC".
     one_company_rfc: bool = False
 
     @property
@@ -60,8 +61,9 @@ class LinkOptions:
 
     @property
     def rules(self) -> dict[str, Any]:
-        """What decides the entities besides the model and the data: changed, every entity
-        must be made again, not only those an incremental run reaches."""
+        """What decides the entities and the review queue besides the model and the data:
+        changed, every pair's status and every entity must be made again, not only those an
+        incremental run reaches."""
         return {"auto": self.auto, "review": self.review, "one_company_rfc": self.one_company_rfc}
 
 
@@ -132,7 +134,10 @@ def _run(engine: Engine, options: LinkOptions, say: Callable[[str], None]) -> Li
         model = None
     previous = None if options.full or model is None else link_state.load(options.state_path)
     if previous is not None and previous.rules != options.rules:
-        say("the linking rules changed since the last run: linking every record again")
+        if previous.rules:
+            say("the linking rules changed since the last run: linking every record again")
+        else:
+            say("the last run did not record its linking rules: linking every record again")
         previous = None
     if (
         previous is not None
@@ -236,12 +241,13 @@ def _full(
     say("clustering")
     identical = [(keys[p.representative], keys[m], 1.0) for p in profiles for m in p.members[1:]]
     scored_edges = [(a, b, p) for a, b, p, _, _ in pairs]
-    strict = options.one_company_rfc
-    rfcs = {
-        keys[i]: rfc
-        for i, row in enumerate(rows)
-        if (rfc := rfc_letters.identifying_of(row, one_company_rfc=strict))
-    }
+    rfcs: dict[str, str] = {}
+    suspect: list[str] = []  # held by an RFC not from their name (`one_company_rfc` only)
+    for key, row in zip(keys, rows, strict=True):
+        if rfc := rfc_letters.identifying_of(row, one_company_rfc=options.one_company_rfc):
+            rfcs[key] = rfc
+            if row["rfc_misfit"] == "1":
+                suspect.append(key)
     edges = [*identical, *scored_edges]
     same = [pair for pair, decision in latest.items() if decision == "same"]
     different = [pair for pair, decision in latest.items() if decision == "different"]
@@ -261,6 +267,7 @@ def _full(
         different=different,
         coherence=coherence,
         components=components,
+        suspect=suspect,
     )
     ids = clustering.assign_ids(result.members, previous.entity_of)
     clock.lap("cluster")

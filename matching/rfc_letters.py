@@ -118,23 +118,12 @@ def identifying(rfc: str | None, name: str | None, *, one_company_rfc: bool = Fa
     out of its own firm).
 
     With `one_company_rfc` (`LinkOptions.one_company_rfc`), a company's RFC holds the record even
-    so, marked (`NOT_FROM_NAME`): no entity then holds two company RFCs, and a record carrying
-    another firm's RFC waits for a person, joined neither to the firm its name matches nor to
-    the firm whose RFC it carries (its name says it is not that one). A person's RFC is still
-    read off the name, as without it: both name orders are published, and the target is
-    companies."""
+    so, and the clustering is told the record is suspect (`cluster.cluster`'s `suspect`), so
+    that it waits for a person. A person's RFC that cannot come from the name still holds
+    nothing: both name orders are published, and the issue's target is companies' RFCs."""
     if rfc is None or not contradicts(rfc, name):
         return rfc
-    return _marked(rfc) if one_company_rfc else None
-
-
-# After an RFC that cannot come from its record's name: equal to no RFC as published, so the
-# clustering holds the record apart from both firms, and its refusals say why.
-NOT_FROM_NAME = " (not from its name)"
-
-
-def _marked(rfc: str) -> str | None:
-    return rfc + NOT_FROM_NAME if len(rfc) == COMPANY_LENGTH else None
+    return rfc if one_company_rfc and len(rfc) == COMPANY_LENGTH else None
 
 
 def identifying_of(row: Mapping[str, Any], *, one_company_rfc: bool = False) -> str | None:
@@ -143,4 +132,4 @@ def identifying_of(row: Mapping[str, Any], *, one_company_rfc: bool = False) -> 
     rfc: str | None = row["rfc"]
     if rfc is None or row["rfc_misfit"] != "1":
         return rfc
-    return _marked(rfc) if one_company_rfc else None
+    return rfc if one_company_rfc and len(rfc) == COMPANY_LENGTH else None

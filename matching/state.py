@@ -6,7 +6,8 @@ judgements it covered.
 Files under `<data dir>/link/`: Parquet tables, and `state.json`, the manifest that names them,
 replaced atomically once the tables are written. A manifest that does not name the latest link
 run in the database is stale (a crash between the two, a restored database); so is one of
-another format: the next link is then a full one. Tables are written once and shared by later
+another format, or one made under other rules (thresholds, `LinkOptions.rules`): the next link
+is then a full one. Tables are written once and shared by later
 manifests while unchanged; a table no manifest names is deleted, except the previous
 manifest's, which a reader may still be opening.
 """

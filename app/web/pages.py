@@ -31,6 +31,7 @@ from app.web import origin, sessions, timeline
 from app.web.origin import origin_of
 from app.web.sessions import SignedIn
 from matching import entities, explain, rfc
+from matching.cluster import NOT_FROM_NAME
 from matching.explain import Translator
 from matching.judgements import record as judge
 
@@ -533,8 +534,13 @@ def _held_apart(reason: str | None, tr: Translator = i18n.ENGLISH) -> str | None
     firms the two records are already in, which need not be either record's own RFC."""
     prefix = "different RFCs: "
     if reason and reason.startswith(prefix):
+        # A record held by an RFC its name cannot have (TESTIGO_LINK_ONE_COMPANY_RFC) is marked
+        # so in the reason, in English: said in the reader's language here.
+        rfcs = reason[len(prefix) :].replace(
+            NOT_FROM_NAME, " (" + tr.gettext("not from its name") + ")"
+        )
         return tr.gettext("the firms these records were in carry different RFCs ({rfcs})").format(
-            rfcs=reason[len(prefix) :]
+            rfcs=rfcs
         )
     return reason
 

@@ -28,6 +28,24 @@ def browser(site: Settings) -> Iterator[TestClient]:
         yield client
 
 
+def test_a_record_held_by_an_rfc_not_from_its_name_is_said_so_in_the_readers_language() -> None:
+    """TESTIGO_LINK_ONE_COMPANY_RFC marks such an RFC in the refusal reason, in English; the
+    review page says it in Spanish to a Spanish reader."""
+    from app.i18n import translations
+    from app.web.pages import _held_apart
+    from matching.cluster import NOT_FROM_NAME
+
+    reason = f"different RFCs: CDI210804L50 vs QZX850101AB1{NOT_FROM_NAME}"
+    assert _held_apart(reason, translations("es")) == (
+        "las empresas en que estaban estos registros tienen RFC distintos "
+        "(CDI210804L50 vs QZX850101AB1 (no corresponde a su nombre))"
+    )
+    assert _held_apart(reason) == (
+        "the firms these records were in carry different RFCs "
+        "(CDI210804L50 vs QZX850101AB1 (not from its name))"
+    )
+
+
 def test_pages_need_a_signed_in_key(browser: TestClient, site: Settings) -> None:
     away = browser.get("/check?q=ACME")
     assert away.status_code == 303

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching.cluster import (
+    NOT_FROM_NAME,
     REASON_JUDGED_DIFFERENT,
     REASON_SAME_CONFLICT,
     ClusterResult,
@@ -491,6 +492,57 @@ def components(records: Sequence[str], pairs: Sequence[tuple[str, str]]) -> dict
     return {key: root(key) for key in records}
 
 
+# --- records held by an RFC that cannot come from their name (one_company_rfc) ---
+
+
+def test_a_suspect_record_joins_neither_its_names_firm_nor_its_rfcs_firm() -> None:
+    """k0 is the firm's name filed under another firm's RFC (Y, k4's); k1 the firm (X); k2 and
+    k3 its name without an RFC, linked as strongly to k0 as to k1. Held by its RFC plainly, k0
+    takes k2 and k3 (its key sorts first) and then k4's firm; suspect, it waits alone, and the
+    firm keeps its records."""
+    records = ["k0", "k1", "k2", "k3", "k4"]
+    edges = [
+        ("k0", "k2", 0.99), ("k0", "k3", 0.99), ("k1", "k2", 0.99), ("k1", "k3", 0.99),
+        ("k0", "k1", 0.99), ("k0", "k4", 0.95),
+    ]  # fmt: skip
+    rfcs = {"k0": Y, "k1": X, "k4": Y}
+    plain = cluster(records, edges, threshold=0.9, rfcs=rfcs)
+    assert groups(plain) == {frozenset({"k0", "k2", "k3", "k4"}), frozenset({"k1"})}
+    held = cluster(records, edges, threshold=0.9, rfcs=rfcs, suspect=["k0"])
+    assert groups(held) == {frozenset({"k1", "k2", "k3"}), frozenset({"k0"}), frozenset({"k4"})}
+    reasons = {(a, b): reason for a, b, _, reason in held.refused}
+    assert reasons[("k0", "k4")] == f"different RFCs: {Y}{NOT_FROM_NAME} vs {Y}"
+    assert reasons[("k0", "k2")].startswith("different RFCs: ")
+
+
+class FirstLetterCoherence:
+    """A toy firm rule: records whose keys start with other letters are not one firm."""
+
+    def face(self, key: str) -> str | None:
+        return key
+
+    def conflict(self, a: str, b: str) -> str | None:
+        return "other letter" if a[0] != b[0] else None
+
+    def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:
+        return False
+
+
+def test_agreeing_on_a_suspect_rfc_proves_nothing() -> None:
+    """A buyer files one wrong RFC on two firms' records (a1, b1): agreeing on it must not spare
+    the merge of the two firms the coherence test, as an RFC both carry by right does."""
+    records = ["a1", "a2", "b1", "b2"]
+    edges = [("a1", "a2", 0.99), ("b1", "b2", 0.99), ("a1", "b1", 0.95)]
+    rfcs = {"a1": Y, "b1": Y}
+    coherence = FirstLetterCoherence()
+    plain = cluster(records, edges, threshold=0.9, rfcs=rfcs, coherence=coherence)
+    assert groups(plain) == {frozenset(records)}
+    held = cluster(
+        records, edges, threshold=0.9, rfcs=rfcs, coherence=coherence, suspect=["a1", "b1"]
+    )
+    assert groups(held) == {frozenset({"a1", "a2"}), frozenset({"b1", "b2"})}
+
+
 class ParityCoherence:
     """A toy firm rule: records whose numbers differ in parity are not one firm."""
 
@@ -505,12 +557,13 @@ class ParityCoherence:
 
 
 @settings(max_examples=300, deadline=None)
-@given(problems(), st.booleans())
+@given(problems(), st.booleans(), st.booleans())
 def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
-    problem: Problem, with_coherence: bool
+    problem: Problem, with_coherence: bool, with_suspect: bool
 ) -> None:
     """The Spark path clusters each connected component apart (issue 15): same clusters, same
-    accepted and refused edges as one pass over everything, with judgements and RFCs."""
+    accepted and refused edges as one pass over everything, with judgements and RFCs, and
+    records held by an RFC not from their name."""
     records, edges, rfcs, same, different = problem
     coherence = ParityCoherence() if with_coherence else None
     clustered = partial(
@@ -522,6 +575,7 @@ def test_clustering_one_component_at_a_time_is_clustering_all_at_once(
         same=same,
         different=different,
         coherence=coherence,
+        suspect=sorted(rfcs)[::2] if with_suspect else (),
     )
     whole = clustered()
     joined = [(a, b) for a, b, p in edges if p >= 0.5] + list(same)

@@ -271,7 +271,7 @@ def test_one_edit_or_number_and_gender_stays_one_word_however_common() -> None:
             ("LUMEK", "LUMEX"),
             "FARMACEUTICA",
         ),
-        ("Grupo Textil Navo", "GRUPO TEXTIL NAVA", ("NAVO", "NAVA"), "TEXTIL"),
+        ("Grupo Textil Navix", "GRUPO TEXTIL NAVEX", ("NAVIX", "NAVEX"), "TEXTIL"),
         (
             "ACUICOLA TRIVEN DEL PACIFICO",
             "ACUICOLA TRIBEN DEL PACIFICO",
@@ -295,9 +295,41 @@ def test_one_letter_in_a_coined_word_beside_a_trade_word(
     # A companion few firms use tells the firm too.
     rare_trade = guards.Extensions.of([], words={coined[0]: 2, coined[1]: 3, trade: 4})
     assert reason(a, b, rare_trade) is None
-    # A word many firms use on both sides is a surname or a word, mistyped as often as not.
+    # A word many firms use on both sides is a surname or a word, mistyped as often as not;
+    # so is one on either side.
     wide = guards.Extensions.of([], words={coined[0]: 30, coined[1]: 12, trade: 25})
     assert reason(a, b, wide) is None
+    one_wide = guards.Extensions.of([], words={coined[0]: 2, coined[1]: 12, trade: 25})
+    assert reason(a, b, one_wide) is None
+    # Under two legal forms the pair is two firms outright, a conflict, not a hold.
+    assert reason(f"{a.split(',')[0]} S.C.", f"{b.split(',')[0]}, S.A.", settled) in (
+        guards.LEGAL_FORM,
+        guards.DIFFERENT_WORDS,
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "counts"),
+    [
+        # Two slips of a word many firms use (TALLERES), each made twice.
+        ("TALERES GARZA DE TAMPICO, S.A.", "TLLERES GARZA DE TAMPICO, S.A.",
+         {"TALERES": 2, "TLLERES": 2, "TALLERES": 25, "GARZA": 30, "TAMPICO": 40}),
+        # Short words: slips of particles (DEL).
+        ("SISTEMAS MUGICA DL VALLE", "SISTEMAS MUGICA DLE VALLE",
+         {"DL": 5, "DLE": 2, "MUGICA": 20, "VALLE": 60, "SISTEMAS": 80}),
+        # The last word of a name cut at 40 characters: any word's start.
+        ("FUMIGADORA REGIOMONTANA DE TRATAMIENTO C", "FUMIGADORA REGIOMONTANA DE TRATAMIENTO D",
+         {"C": 7, "D": 5, "FUMIGADORA": 41, "REGIOMONTANA": 11, "TRATAMIENTO": 28}),
+        ("FUMIGADORA REGIOMONTANA DEL TRATAMIENTOS", "FUMIGADORA REGIOMONTANA DEL TRATAMIENTOZ",
+         {"TRATAMIENTOS": 3, "TRATAMIENTOZ": 2, "FUMIGADORA": 41, "REGIOMONTANA": 11}),
+        # Number: one name.
+        ("LUMEK FARMA", "LUMEKS FARMA", {"LUMEK": 3, "LUMEKS": 2, "FARMA": 30}),
+    ],
+)  # fmt: skip
+def test_a_coined_letter_is_not_held_for_slips_short_words_cut_words_or_number(
+    a: str, b: str, counts: dict[str, int]
+) -> None:
+    assert reason(a, b, guards.Extensions.of([], words=counts)) is None
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from app.settings import Settings
 from app.store.engine import make_engine
 from ingest.jobs import ocds_job, sanctions_job, suppliers_job
 from matching import export
+from matching.cluster import NOT_FROM_NAME
 from matching.judgements import JudgementError, record
 from tests.factories import (
     CDMX_SUPPLIERS,
@@ -279,6 +280,16 @@ def test_without_a_usable_link_state_the_next_link_is_full(registries: Settings)
     current = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**current, "link_run_id": current["link_run_id"] - 1}))
     assert link_records(registries).mode == "full"
+    # So is one that does not say under which rules (thresholds) it was made: an older version's.
+    current = json.loads(manifest.read_text())
+    assert current["rules"] == {"auto": 0.9, "review": 0.5, "one_company_rfc": False}
+    manifest.write_text(json.dumps({k: v for k, v in current.items() if k != "rules"}))
+    assert link_records(registries).mode == "full"
+    registries.link_auto_threshold = 0.95  # another threshold
+    assert link_records(registries).mode == "full"
+    assert link_records(registries).mode == "incremental"
+    registries.link_auto_threshold = 0.9
+    assert link_records(registries).mode == "full"
     assert _partition(registries) == before
 
 
@@ -315,9 +326,10 @@ def test_with_one_company_rfc_a_record_under_another_rfc_waits_for_a_person(
     """TESTIGO_LINK_ONE_COMPANY_RFC: no firm holds two company RFCs. The award filed under
     another firm's RFC (QZX850101AB1, QUIMICA ZAMORA XALAPA's) stays out of CORPORATIVO DIJECH
     and out of QUIMICA ZAMORA XALAPA (its name is not that firm's), its links refused for the
-    RFCs and waiting in the review queue, in a full run and in an incremental one. Turning the
-    setting on makes every entity again: an incremental run would leave those it does not
-    reach under the old rule."""
+    RFCs and waiting in the review queue, in a full run and in an incremental one; an award to
+    DIJECH without an RFC, linked as strongly to it as to the firm, stays with the firm.
+    Turning the setting on makes every entity again: an incremental run would leave those it
+    does not reach under the old rule."""
     registries.link_one_company_rfc = True
     assert link_records(registries).mode == "full"
     assert link_records(registries).mode == "incremental"
@@ -326,11 +338,15 @@ def test_with_one_company_rfc_a_record_under_another_rfc_waits_for_a_person(
             tmp_path / f"award-{i}.json",
             ocid=f"ocds-test-qzx-{i}",
             supplier=supplier,
-            rfc="QZX850101AB1",
+            rfc=rfc,
             day="2026-03-02",
         )
-        for i, supplier in enumerate(
-            ["CORPORATIVO DIJECH SA DE CV", "QUIMICA ZAMORA XALAPA, S.A. DE C.V."]
+        for i, (supplier, rfc) in enumerate(
+            [
+                ("CORPORATIVO DIJECH SA DE CV", "QZX850101AB1"),
+                ("QUIMICA ZAMORA XALAPA, S.A. DE C.V.", "QZX850101AB1"),
+                ("CORPORATIVO DIJECH SA DE CV", ""),
+            ]
         )
     ]
     ingest_files(registries, *((ocds_job(), award) for award in awards))
@@ -338,29 +354,35 @@ def test_with_one_company_rfc_a_record_under_another_rfc_waits_for_a_person(
     sql = (
         "SELECT r.record_key, r.name, r.rfc, m.entity_id FROM link_records r "
         "JOIN entity_members m ON m.record_key = r.record_key "
-        "WHERE r.rfc IN ('CDI210804L50', 'QZX850101AB1')"
+        "WHERE r.rfc IN ('CDI210804L50', 'QZX850101AB1') OR r.record_key LIKE '%ocds-test-qzx-2%'"
     )
     found = rows(registries, sql)
-    (award_key,) = {r.record_key for r in found if r.name.startswith("CORPORATIVO DIJECH SA")}
+    (award_key,) = {r.record_key for r in found if r.rfc == "QZX850101AB1" and "DIJECH" in r.name}
+    (bare_key,) = {r.record_key for r in found if not r.rfc}
     entity_of = {r.record_key: r.entity_id for r in found}
     rfcs_of: dict[str, set[str]] = defaultdict(set)
     for r in found:
-        rfcs_of[r.entity_id].add(r.rfc)
+        if r.rfc:
+            rfcs_of[r.entity_id].add(r.rfc)
     assert all(len(held) == 1 for held in rfcs_of.values())
     assert list(entity_of.values()).count(entity_of[award_key]) == 1  # alone
+    assert rfcs_of[entity_of[bare_key]] == {"CDI210804L50"}  # the firm keeps its award
     held = rows(
         registries,
         "SELECT status, reason FROM links WHERE record_a = :k OR record_b = :k",
         k=award_key,
     )
-    assert held and {r.status for r in held} == {"refused"}
-    assert all("QZX850101AB1" in r.reason for r in held)
+    refused = [r.reason for r in held if r.status == "refused"]
+    assert refused and {r.status for r in held} <= {"refused", "review"}
+    assert all("QZX850101AB1" + NOT_FROM_NAME in reason for reason in refused)
     # Off again: the award joins the firm its name matches, which shows the odd RFC.
     registries.link_one_company_rfc = False
     assert link_records(registries).mode == "full"
     entity_of = {r.record_key: r.entity_id for r in rows(registries, sql)}
     dijech = {k for k, e in entity_of.items() if e == entity_of[award_key]}
-    assert {r.rfc for r in found if r.record_key in dijech} == {"CDI210804L50", "QZX850101AB1"}
+    assert bare_key in dijech
+    dijech_rfcs = {r.rfc for r in found if r.record_key in dijech and r.rfc}
+    assert dijech_rfcs == {"CDI210804L50", "QZX850101AB1"}
     assert not any(r.name.startswith("QUIMICA") for r in found if r.record_key in dijech)
 
 

@@ -66,13 +66,12 @@ def test_another_firms_rfc_contradicts_the_name(rfc: str, name: str) -> None:
 
 def test_with_one_company_rfc_a_companys_rfc_holds_its_record_whatever_its_letters() -> None:
     """`one_company_rfc`: another firm's company RFC still holds the record (no firm then holds
-    two), marked so that it holds it apart from that firm too, and is read the same from a
-    features row; a person's is read off the name as before."""
+    two), and is read the same from a features row; a person's is read off the name as
+    before."""
     from matching.features import RawRecord, features
 
-    marked = "CNO010203AB1" + rfc_letters.NOT_FROM_NAME  # equal to no published RFC
     for rfc, name, held in (
-        ("CNO010203AB1", "GARZA GAS, S.A. DE C.V.", marked),
+        ("CNO010203AB1", "GARZA GAS, S.A. DE C.V.", "CNO010203AB1"),
         ("YJHU901204ZV6", "TEODORO DIEGO MACÍAS FARÍAS", None),
         ("GGA010203AB1", "GARZA GAS, S.A. DE C.V.", "GGA010203AB1"),
     ):
@@ -145,29 +144,3 @@ def test_a_features_row_holds_the_same_identifying_rfc_as_the_test() -> None:
         assert rfc_letters.identifying_of(row) == rfc_letters.identifying(row["rfc"], row["name"])
         held += rfc_letters.identifying_of(row) is not None
     assert 2500 < held < 4500  # most own RFCs are held, most moved ones are not
-
-
-def test_with_one_company_rfc_a_record_under_another_firms_rfc_joins_neither_firm() -> None:
-    """The record carries QUIMICA ZAMORA XALAPA's RFC under CORPORATIVO DIJECH's name. By
-    default it joins the firm its name matches; with `one_company_rfc` it joins neither that
-    firm (two RFCs) nor the one whose RFC it carries (its name says it is another), however
-    strongly the model links it to either: it waits for a person."""
-    from matching.cluster import cluster
-    from matching.features import RawRecord, features
-
-    rows = {
-        "a": features(RawRecord("a", "test", "CORPORATIVO DIJECH SA DE CV", "CDI210804L50")),
-        "x": features(RawRecord("x", "test", "CORPORATIVO DIJECH SA DE CV", "QZX850101AB1")),
-        "b": features(RawRecord("b", "test", "QUIMICA ZAMORA XALAPA SA DE CV", "QZX850101AB1")),
-    }
-    edges = [("a", "x", 0.99), ("b", "x", 0.95)]
-    for strict, firms in ((False, [["a", "x"], ["b"]]), (True, [["a"], ["b"], ["x"]])):
-        rfcs = {
-            key: held
-            for key, row in rows.items()
-            if (held := rfc_letters.identifying_of(row, one_company_rfc=strict))
-        }
-        result = cluster(sorted(rows), edges, threshold=0.9, rfcs=rfcs)
-        assert sorted(result.members) == firms
-        if strict:
-            assert {reason.split(":")[0] for *_, reason in result.refused} == {"different RFCs"}
