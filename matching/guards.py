@@ -143,7 +143,8 @@ class Extensions:
     """The distinct names of the corpus, sorted: how many of them start with a given name; and
     the same per postal code (`located`: "POSTAL|NAME", sorted), so that a cut name extended by
     several firms can still be told apart by its address when only one of them is there. With
-    the firms per word (`words`), for the words in use (`in_use`)."""
+    the firms per word (`words`): the words in use (`in_use`), the words of the trade
+    (`common`) and the settled spellings (`spelt`)."""
 
     names: Sequence[str]  # a tuple while linking; a mapped Arrow column in the real-time index
     located: Sequence[str] = ()
@@ -196,8 +197,9 @@ class Extensions:
         return any(self.common(w) for w in _one_edit(word) if w != word)
 
     def spelt(self, a: str, b: str) -> bool:
-        """Each spelling is written so in the names of at least two firms (or of one firm in
-        two sources): both are names, neither a one-off slip of the other."""
+        """Each spelling is written so in at least two of the corpus's (firm, name) pairs (two
+        firms, or one firm under two names or in two sources): both are names, neither a
+        one-off slip of the other."""
         return min(self.words.get(a, 0), self.words.get(b, 0)) >= SPELT_FIRMS
 
     def count(self, prefix: str) -> int:
@@ -213,7 +215,8 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZÑ"
 
 
 def _one_edit(word: str) -> set[str]:
-    """Every spelling one edit from `word`: a few hundred, looked up in a dict."""
+    """Every spelling one edit from `word`: a few hundred, each looked up in the word counts
+    (asked only of pairs every other test of `_coined_letter` has let through)."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     out = {a + b[1:] for a, b in splits if b}
     out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
