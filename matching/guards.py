@@ -69,7 +69,7 @@ from matching.cluster import near_rfcs
 from matching.explain import N_
 from matching.features import PARTICLES, distinctive
 from matching.legal_forms import FORM_STARTS
-from matching.names import ABBREVIATION_WORDS, GENERIC_WORDS
+from matching.names import ABBREVIATION_WORDS, GENERIC_WORDS, generic_word
 
 COMPARISON = "guard"
 # Every feature of a record the guards read: a caller that hands them only some columns (the
@@ -328,11 +328,14 @@ def _words_alike(a: str, b: str, extensions: Extensions | None = None) -> bool:
         return True
     if b in ABBREVIATION_WORDS.get(a, ()) or a in ABBREVIATION_WORDS.get(b, ()):
         return True
-    if a in GENERIC_WORDS and b in GENERIC_WORDS:
+    ga, gb = generic_word(a), generic_word(b)
+    if ga is not None and gb is not None and (a in GENERIC_WORDS or b in GENERIC_WORDS):
         # Two common words, each spelt right, are two words (PROYECTOS and PRODUCTOS), not a
-        # typo of one: a typo seldom lands on another word of the list. Number, gender and
-        # the English word make one word (SERVICIO, SERVICIOS, SERVICES).
-        a, b = _IN_SPANISH.get(a, a), _IN_SPANISH.get(b, b)
+        # typo of one: a typo seldom lands on another word of the list. So is one of them
+        # mistyped (PRODCTOS, one slip from PRODUCTOS, is not PROYECTOS two slips away): a
+        # record must not bridge two firms by a slip in their common word. Number, gender
+        # and the English word make one word (SERVICIO, SERVICIOS, SERVICES).
+        a, b = _IN_SPANISH.get(ga, ga), _IN_SPANISH.get(gb, gb)
         return a == b or _inflected(a, b)
     limit = 2 if min(len(a), len(b)) >= 8 else 1
     edits = DamerauLevenshtein.distance(a, b, score_cutoff=limit)

@@ -230,6 +230,15 @@ def test_two_common_words_each_spelt_right_are_two_words(a: str, b: str) -> None
     assert reason(a, b) == guards.DIFFERENT_WORDS
 
 
+def test_a_slip_of_one_common_word_is_not_another_common_word() -> None:
+    """PRODCTOS is PRODUCTOS with a letter dropped, and two slips from PROYECTOS: read as the
+    word it is one slip from, it cannot bridge PRODUCTOS SALGADO and PROYECTOS SALGADO (seen on
+    tuning seed 311: one record joined the two firms)."""
+    assert reason("PRODCTOS SALGADO", "PROYECTOS SALGADO, S.A.") == guards.DIFFERENT_WORDS
+    assert reason("PRODCTOS SALGADO", "PRODUCTOS SALGADO, S.A.") is None
+    assert reason("Servicos Ibarra", "SERVICIO IBARRA") is None  # a slip, and number
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [
