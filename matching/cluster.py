@@ -254,6 +254,8 @@ def cluster(
     cannot take its name's records without an RFC away from the firm first; and agreeing on it
     proves nothing, so the coherence still asks of the two clusters.
     """
+    # A set once, here: each component below asks it of every key it holds.
+    suspect = frozenset(suspect)
     if components is not None:
         alone, parts = _components(records, edges, components, threshold, same, different)
         results = [
@@ -285,7 +287,6 @@ def cluster(
     names: list[str] = []
     codes: dict[str, int] = {}
     state = _Clusters(len(keys), names, near_rfcs if near is None else near)
-    suspect = set(suspect)
     weak: set[int] = set()  # codes of suspect records' RFCs
     for key, rfc in rfcs.items():
         i = index.get(key)
