@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz.distance import OSA
+
 from matching.rfc import COMPANY_LENGTH
 
 
@@ -51,6 +53,8 @@ _WILDCARDS = frozenset("XÑ&")
 # Letters an RFC may miss against its name and still be the name's own (one rule a publisher
 # or the SAT applied differently).
 _TOLERATED_MISSES = 1
+# Longest word read as a slip of an article (DELL for DEL); a longer one is a word of the name.
+_ARTICLE_SLIP_LENGTH = 4
 
 
 def _company_reading(words: list[str], skip: frozenset[str]) -> str | None:
@@ -65,8 +69,23 @@ def _company_reading(words: list[str], skip: frozenset[str]) -> str | None:
 
 
 def _company(words: list[str]) -> set[str]:
-    readings = (_company_reading(words, skip) for skip in (_ARTICLES | _COMPANY_WORDS, _ARTICLES))
+    skips = [_ARTICLES | _COMPANY_WORDS, _ARTICLES]
+    if slips := frozenset(w for w in words if _slip_of_article(w)):
+        skips += [skip | slips for skip in skips]
+    readings = (_company_reading(words, skip) for skip in skips)
     return {r for r in readings if r is not None}
+
+
+@lru_cache(maxsize=1 << 12)
+def _slip_of_article(word: str) -> bool:
+    """A short word one slip from an article (DEE, EDL, VE, KA, YY): the article, mistyped, as
+    likely as a word of the name. Read both ways, a typo in SISTEMAS DEE LA HUASTECA does not
+    make its own RFC, SHU..., read as another firm's."""
+    return (
+        len(word) <= _ARTICLE_SLIP_LENGTH
+        and word not in _ARTICLES
+        and any(OSA.distance(word, article, score_cutoff=1) <= 1 for article in _ARTICLES)
+    )
 
 
 def _person_code(first: str, second: str, given: str) -> str:
