@@ -30,7 +30,7 @@ from typing import Any
 
 from rapidfuzz.distance import OSA
 
-from matching.rfc import COMPANY_LENGTH
+from matching.rfc import COMPANY_LENGTH, parse
 
 
 def _words(text: str) -> frozenset[str]:
@@ -136,13 +136,13 @@ def identifying(rfc: str | None, name: str | None, *, one_company_rfc: bool = Fa
     it cannot come from its name (then it may be another firm's, and must not keep the record
     out of its own firm).
 
-    With `one_company_rfc` (`LinkOptions.one_company_rfc`), a company's RFC holds the record even
-    so, and the clustering is told the record is suspect (`cluster.cluster`'s `suspect`), so
-    that it waits for a person. A person's RFC that cannot come from the name still holds
+    With `one_company_rfc` (`LinkOptions.one_company_rfc`), a company's RFC whose check digit
+    holds holds the record even so, and the clustering is told the record is suspect
+    (`cluster.cluster`'s `suspect`), so that it waits for a person. A person's RFC that cannot come from the name still holds
     nothing: both name orders are published, and the issue's target is companies' RFCs."""
     if rfc is None or not contradicts(rfc, name):
         return rfc
-    return rfc if one_company_rfc and len(rfc) == COMPANY_LENGTH else None
+    return rfc if one_company_rfc and _another_company(rfc) else None
 
 
 def identifying_of(row: Mapping[str, Any], *, one_company_rfc: bool = False) -> str | None:
@@ -151,4 +151,12 @@ def identifying_of(row: Mapping[str, Any], *, one_company_rfc: bool = False) -> 
     rfc: str | None = row["rfc"]
     if rfc is None or row["rfc_misfit"] != "1":
         return rfc
-    return rfc if one_company_rfc and len(rfc) == COMPANY_LENGTH else None
+    return rfc if one_company_rfc and _another_company(rfc) else None
+
+
+def _another_company(rfc: str) -> bool:
+    """Whether an RFC that cannot come from its name is likely a company's own (another firm's,
+    or one of nobody): a company's, with a check digit that holds. One that fails it was
+    mistyped (two typos or more, one in the letters), as `cluster.near_rfcs` reads it too: a
+    typo of the firm's own RFC, not a second taxpayer, and it holds nothing."""
+    return len(rfc) == COMPANY_LENGTH and parse(rfc).check_ok is not False

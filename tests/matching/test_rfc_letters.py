@@ -76,11 +76,12 @@ def test_another_firms_rfc_contradicts_the_name(rfc: str, name: str) -> None:
 def test_with_one_company_rfc_a_companys_rfc_holds_its_record_whatever_its_letters() -> None:
     """`one_company_rfc`: another firm's company RFC still holds the record (no firm then holds
     two), and is read the same from a features row; a person's is read off the name as
-    before."""
+    before, and so is a company RFC whose check digit fails (a typo, not a second taxpayer)."""
     from matching.features import RawRecord, features
 
     for rfc, name, held in (
-        ("CNO010203AB1", "GARZA GAS, S.A. DE C.V.", "CNO010203AB1"),
+        ("CNO010203AB9", "GARZA GAS, S.A. DE C.V.", "CNO010203AB9"),
+        ("CNO010203AB1", "GARZA GAS, S.A. DE C.V.", None),
         ("YJHU901204ZV6", "TEODORO DIEGO MACÍAS FARÍAS", None),
         ("GGA010203AB1", "GARZA GAS, S.A. DE C.V.", "GGA010203AB1"),
     ):
