@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         default=0.5, gt=0, lt=1, description="From here up to `auto` a link waits for a person."
     )
     link_one_company_rfc: bool = Field(
-        default=False,
+        default=True,
         description="Keep every firm to one company RFC: a record whose RFC cannot come from its "
         "name (most often another firm's, copied) is kept out of the firm its name matches, and "
         "its links wait for a person. Off: it joins that firm, which then shows the odd RFC.",

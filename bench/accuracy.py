@@ -501,7 +501,7 @@ def run_linker(
     auto: float,
     review: float,
     quiet: bool,
-    one_company_rfc: bool = False,
+    one_company_rfc: bool,
 ) -> Any:
     from matching.link import LinkOptions, link
 
@@ -547,7 +547,7 @@ def real_check(
     review: float,
     quiet: bool,
     samples: int,
-    one_company_rfc: bool = False,
+    one_company_rfc: bool,
 ) -> dict[str, Any]:
     """Hide the RFC of the firms listed in both real registries on one side, link, and count
     how many of those known pairs come back."""
@@ -1071,8 +1071,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--review", type=float, default=0.5)
     parser.add_argument(
         "--one-company-rfc",
-        action="store_true",
-        help="link as TESTIGO_LINK_ONE_COMPANY_RFC=true does: no firm holds two company RFCs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="link as TESTIGO_LINK_ONE_COMPANY_RFC=true (no firm holds two company RFCs) or "
+        "false does (default: the linker's, true)",
     )
     parser.add_argument("--samples", type=int, default=10, help="error pairs to print")
     parser.add_argument("--no-splink", action="store_true", help="skip the Splink baseline")
@@ -1081,6 +1083,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show the linker's INFO logs")
     parser.add_argument("--out", type=Path, default=OUT_FILE)
     args = parser.parse_args(argv)
+    if args.one_company_rfc is None:
+        from matching.link import LinkOptions
+
+        args.one_company_rfc = LinkOptions(model_dir=Path()).one_company_rfc
     _configure_logs()
     generators = GENERATORS if args.generator == "both" else (args.generator,)
 
@@ -1088,7 +1094,8 @@ def main(argv: list[str] | None = None) -> int:
     phase = Phases()
     print(
         f"accuracy: {', '.join(generators)} generator(s), {args.firms:,} firms, seed {args.seed}, "
-        f"rfc hidden {args.hidden}, auto {args.auto}, review {args.review} | {platform.node()} "
+        f"rfc hidden {args.hidden}, auto {args.auto}, review {args.review}, one company RFC "
+        f"{args.one_company_rfc} | {platform.node()} "
         f"{platform.python_version()} | {datetime.now(UTC):%Y-%m-%d %H:%M} UTC | {root}"
     )
     targets = [{"split": s, "measure": m, "min": v} for (s, m), v in TARGETS.items()]

@@ -52,8 +52,9 @@ class LinkOptions:
     state_dir: Path | None = None  # default: "link" beside model_dir
     # A record whose company RFC cannot come from its name is held by it all the same, as a
     # suspect (`rfc_letters.identifying`, `cluster.cluster`): it then waits for a person
-    # rather than give its firm a second RFC. Off by default: README, "One company RFC".
-    one_company_rfc: bool = False
+    # rather than give its firm a second RFC (README, "One company RFC per firm"). Off, it
+    # joins the firm its name matches, which then shows two company RFCs.
+    one_company_rfc: bool = True
 
     @property
     def state_path(self) -> Path:

@@ -282,7 +282,7 @@ def test_without_a_usable_link_state_the_next_link_is_full(registries: Settings)
     assert link_records(registries).mode == "full"
     # So is one that does not say under which rules (thresholds) it was made: an older version's.
     current = json.loads(manifest.read_text())
-    assert current["rules"] == {"auto": 0.9, "review": 0.5, "one_company_rfc": False}
+    assert current["rules"] == {"auto": 0.9, "review": 0.5, "one_company_rfc": True}
     manifest.write_text(json.dumps({k: v for k, v in current.items() if k != "rules"}))
     assert link_records(registries).mode == "full"
     registries.link_auto_threshold = 0.95  # another threshold
@@ -294,13 +294,14 @@ def test_without_a_usable_link_state_the_next_link_is_full(registries: Settings)
 
 
 @pytest.mark.parametrize("full", [False, True])
-def test_a_record_under_an_rfc_not_from_its_name_joins_its_firm(
+def test_without_one_company_rfc_a_record_under_an_rfc_not_from_its_name_joins_its_firm(
     registries: Settings, tmp_path: Path, full: bool
 ) -> None:
-    """A buyer files CORPORATIVO DIJECH (CDI210804L50 in the SFP directory) under QZX850101AB1,
-    an RFC whose letters cannot come from that name: the wrong RFC must neither count against
-    the firm's own RFC nor keep the award out of the sanctioned firm (it used to: refused as
-    'different RFCs')."""
+    """TESTIGO_LINK_ONE_COMPANY_RFC=false: a buyer files CORPORATIVO DIJECH (CDI210804L50 in
+    the SFP directory) under QZX850101AB1, an RFC whose letters cannot come from that name: the
+    wrong RFC must neither count against the firm's own RFC nor keep the award out of the
+    sanctioned firm (it used to: refused as 'different RFCs')."""
+    registries.link_one_company_rfc = False
     award = write_award(
         tmp_path / "award.json",
         ocid="ocds-test-dijech",
@@ -328,8 +329,12 @@ def test_with_one_company_rfc_a_record_under_another_rfc_waits_for_a_person(
     and out of QUIMICA ZAMORA XALAPA (its name is not that firm's), its links refused for the
     RFCs and waiting in the review queue, in a full run and in an incremental one; an award to
     DIJECH without an RFC, linked as strongly to it as to the firm, stays with the firm.
-    Turning the setting on makes every entity again: an incremental run would leave those it
-    does not reach under the old rule."""
+    It is the default. Turning the setting off or on makes every entity again: an incremental
+    run would leave those it does not reach under the old rule."""
+    assert registries.link_one_company_rfc
+    assert link_records(registries).mode == "incremental"
+    registries.link_one_company_rfc = False
+    assert link_records(registries).mode == "full"
     registries.link_one_company_rfc = True
     assert link_records(registries).mode == "full"
     assert link_records(registries).mode == "incremental"
