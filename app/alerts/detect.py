@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from itertools import chain
 from typing import Any
 
 import structlog
@@ -23,6 +24,7 @@ from app.store import alerts as stored
 from app.store.engine import transaction
 from matching import guards, sanction_facts
 from matching.award_dates import award_keys, day_of
+from matching.cluster import NOT_FROM_NAME
 from matching.records import record_key
 from matching.verdict import ALERTING_KINDS, HIGH, LOW, MEDIUM, SanctionFact, alert_level
 
@@ -49,13 +51,20 @@ def _sanctions_by_entity(conn: Connection) -> dict[str, list[SanctionFact]]:
 
 
 def _review_links(conn: Connection) -> dict[str, list[tuple[str, float, Any]]]:
-    """Party record -> (entity of the other side, probability, evidence) for review-band links,
-    but those a person judged `different`: the review is done, and it said no."""
+    """Party record -> (entity of the other side, probability, evidence) for the links waiting
+    for a person, but those a person judged `different`: the review is done, and it said no.
+    Waiting are the review-band links and those refused only because a record's RFC cannot
+    come from its name (one company RFC per firm): an award filed under a wrong RFC, kept out
+    of the debarred firm its name matches, must not slip past the scan."""
     other_entity = alert_scan.firm_of_records(conn=conn)
     latest = link_history.judgements(conn=conn).latest
     different = {pair for pair, decision in latest.items() if decision == "different"}
     out: dict[str, list[tuple[str, float, Any]]] = defaultdict(list)
-    for a, b, p, evidence in alert_scan.links(conn=conn, status="review"):
+    waiting = chain(
+        alert_scan.links(conn=conn, status="review"),
+        alert_scan.held_for_a_person(conn=conn, marker=NOT_FROM_NAME),
+    )
+    for a, b, p, evidence in waiting:
         if ((a, b) if a < b else (b, a)) in different:
             continue
         for party, other in ((a, b), (b, a)):

@@ -42,6 +42,16 @@ def links(*, conn: Connection, status: str) -> Iterator[LinkRow]:
     )
 
 
+def held_for_a_person(*, conn: Connection, marker: str) -> Iterator[LinkRow]:
+    """(record_a, record_b, probability, evidence) of the refused links whose reason carries
+    `marker`: refused only so that a person decides (`matching.cluster.NOT_FROM_NAME`)."""
+    yield from conn.execute(
+        select(Link.record_a, Link.record_b, Link.probability, Link.evidence).where(
+            Link.status == "refused", Link.reason.contains(marker, autoescape=True)
+        )
+    )
+
+
 def linked_touching(*, conn: Connection, keys: Sequence[str]) -> Iterator[LinkRow]:
     """(record_a, record_b, probability, evidence) of the made links with a side in `keys`."""
     yield from conn.execute(

@@ -22,6 +22,7 @@ from app.store.engine import make_engine
 from app.store.tables import Link
 from ingest.jobs import ocds_job, sanctions_job
 from matching import guards, judgements
+from matching.cluster import NOT_FROM_NAME
 from tests.factories import (
     SFP,
     ingest_files,
@@ -30,6 +31,7 @@ from tests.factories import (
     rows,
     sat_lines,
     set_cell,
+    write_award,
     write_lines,
 )
 
@@ -217,6 +219,43 @@ def test_a_listed_rfc_under_an_unrelated_name_waits_in_review_and_still_alerts(
         for a in _alerts(airport_wide_prior)
     }
     assert (SIGA, "medium", "efos_definitivo") in found
+
+
+def test_an_award_under_an_rfc_its_name_cannot_have_still_alerts(
+    airport: Settings, tmp_path: Path
+) -> None:
+    """One company RFC per firm (the default): an award to CORPORATIVO DIJECH, debarred by the
+    SFP, filed under QZX850101AB1, an RFC whose letters cannot come from that name, is kept out
+    of the debarred firm and waits for a person, refused for the RFC. Waiting is not clearing:
+    the debarment still alerts, as a pair in the review band does, until a person says
+    "different"."""
+    assert airport.link_one_company_rfc
+    award = write_award(
+        tmp_path / "award.json",
+        ocid="ocds-test-dijech",
+        supplier="CORPORATIVO DIJECH SA DE CV",
+        rfc="QZX850101AB1",
+        day="2026-06-15",
+    )
+    ingest_files(airport, (ocds_job(), award))
+    link_records(airport)
+    held = rows(
+        airport,
+        "SELECT record_a, record_b, status FROM links WHERE reason LIKE :marker",
+        marker=f"%QZX850101AB1{NOT_FROM_NAME}%",
+    )
+    assert held and {r.status for r in held} == {"refused"}
+    _scan(airport)
+    found = [a for a in _alerts(airport) if a["supplier_rfc"] == "QZX850101AB1"]
+    assert found and {a["sanction"]["registry"] for a in found} == {"sfp"}
+    assert {a["severity"] for a in found} == {"medium"}
+    engine = make_engine(airport)
+    try:
+        for r in held:
+            judgements.record(engine, "different", r.record_a, r.record_b, author="auditor")
+    finally:
+        engine.dispose()
+    assert _scan(airport).candidates == 0  # the stored alert stays: alerts are never deleted
 
 
 def test_a_review_pair_judged_different_raises_nothing(
