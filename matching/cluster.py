@@ -44,6 +44,10 @@ class Coherence(Protocol):
 
     def conflict(self, a: str, b: str) -> str | None: ...
 
+    def name_conflict(self, a: str, b: str) -> str | None:
+        """`conflict` by what the two records say besides their RFCs."""
+        ...
+
     def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:
         """Whether one of `members` (the two clusters' faces) explains `found` between `a`
         and `b` away: two typos of one word are two edits apart, and the word is there."""
@@ -248,7 +252,9 @@ def cluster(
     Spark find them, `matching.model.connected_components`), one component at a time: the same
     clusters, accepted and refused edges (in another order); see `_components`.
     `suspect`: records whose RFC in `rfcs` cannot come from their name (another firm's, most
-    likely), held by it all the same (`LinkOptions.one_company_rfc`). Such an RFC equals no
+    likely), held by it all the same (`LinkOptions.one_company_rfc`); one linked (at the
+    threshold) to a record holding the same RFC by right, and one firm with it by the
+    `coherence`, is not suspect. Such an RFC equals no
     other record's (it is labelled `NOT_FROM_NAME`), so the record joins neither a firm with
     another RFC nor the firm whose RFC it carries; its edges come after all others, so that it
     cannot take its name's records without an RFC away from the firm first; and agreeing on it
@@ -273,6 +279,11 @@ def cluster(
             for keys, part in parts
         ]
         return _joined(alone, results)
+    # Negated probability sorts descending; equal probabilities fall back to the keys.
+    # `p >= threshold` also drops NaN probabilities.
+    work = [(-p, a, b) if a <= b else (-p, b, a) for a, b, p in edges if p >= threshold]
+    if suspect:
+        suspect = _still_suspect(suspect, work, rfcs, coherence)
     # Sorted keys make index order key order: clusters come out numbered by smallest key
     # with sorted members, without another sort.
     keys = sorted(set(records))
@@ -317,9 +328,6 @@ def cluster(
         else:
             state.merge(ra, rb)
 
-    # Negated probability sorts descending; equal probabilities fall back to the keys.
-    # `p >= threshold` also drops NaN probabilities.
-    work = [(-p, a, b) if a <= b else (-p, b, a) for a, b, p in edges if p >= threshold]
     if suspect:
         late = [edge for edge in work if edge[1] in suspect or edge[2] in suspect]
         work = [edge for edge in work if edge[1] not in suspect and edge[2] not in suspect]
@@ -393,6 +401,38 @@ def cluster(
             members[n].append(key)
         numbers[i] = n
     return ClusterResult(dict(zip(keys, numbers, strict=True)), members, accepted, refused)
+
+
+def _still_suspect(
+    suspect: frozenset[str],
+    work: Sequence[tuple[float, str, str]],
+    rfcs: Mapping[str, str],
+    coherence: Coherence | None,
+) -> frozenset[str]:
+    """The suspect records left once those linked (at the threshold) to a record that carries
+    the same RFC by right, or to one cleared so, and one firm with it by the coherence's rule,
+    are cleared: the RFC is their firm's own and their name a variant its letters miss (EDA
+    for TEDA, its first letter dropped). The link alone is not enough: agreeing on the RFC
+    outweighs other words (URBANIZADORA YUCATECA under URBANIZADORA HINOJOSA's RFC) and spares
+    the pair every guard, so the names are asked alone (`Coherence.name_conflict`). Without a
+    coherence, nobody is cleared."""
+    if coherence is None:
+        return suspect
+    beside: dict[str, list[str]] = {}
+    for _, a, b in work:
+        if (a in suspect or b in suspect) and (rfc := rfcs.get(a)) and rfc == rfcs.get(b):
+            beside.setdefault(a, []).append(b)
+            beside.setdefault(b, []).append(a)
+    cleared: set[str] = set()
+    pending = [key for key in beside if key not in suspect]
+    while pending:
+        key = pending.pop()
+        for other in beside[key]:
+            if other in cleared or other not in suspect or coherence.name_conflict(key, other):
+                continue
+            cleared.add(other)
+            pending.append(other)
+    return suspect - cleared
 
 
 def _incoherent(

@@ -596,11 +596,15 @@ def _coined_letter(
 MIN_COINED = 4  # letters: shorter words are mostly slips of particles (DL, DDE for DEL, DE)
 
 
-def reason(left: Row, right: Row, extensions: Extensions, others: float = 0.0) -> str | None:
+def reason(
+    left: Row, right: Row, extensions: Extensions, others: float = 0.0, *, rfcs: bool = True
+) -> str | None:
     """The guard that holds for this pair, or None. `others`: the match weight of the pair's
-    comparisons other than the name (0 when unknown, as in the clustering's coherence)."""
+    comparisons other than the name (0 when unknown, as in the clustering's coherence).
+    `rfcs=False`: what the names say whatever the RFCs do (two RFCs that agree spare a pair
+    every guard)."""
     a, b = left["name"], right["name"]
-    if a is None or b is None or rfcs_agree(left, right):
+    if a is None or b is None or (rfcs and rfcs_agree(left, right)):
         return None
     ta, tb = a.split(), b.split()
     if (
@@ -793,6 +797,15 @@ class FirmCoherence:
         if left is None or right is None:
             return None
         found = reason(left, right, self.extensions, _places(left, right, self.extensions))
+        return found if found in CONFLICTS else None
+
+    def name_conflict(self, a: str, b: str) -> str | None:
+        """`conflict` by the names and addresses alone, as if neither record had an RFC."""
+        left, right = self.rows.get(a), self.rows.get(b)
+        if left is None or right is None:
+            return None
+        places = _places(left, right, self.extensions)
+        found = reason(left, right, self.extensions, places, rfcs=False)
         return found if found in CONFLICTS else None
 
     def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:

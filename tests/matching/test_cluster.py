@@ -497,22 +497,64 @@ def components(records: Sequence[str], pairs: Sequence[tuple[str, str]]) -> dict
 
 def test_a_suspect_record_joins_neither_its_names_firm_nor_its_rfcs_firm() -> None:
     """k0 is the firm's name filed under another firm's RFC (Y, k4's); k1 the firm (X); k2 and
-    k3 its name without an RFC, linked as strongly to k0 as to k1. Held by its RFC plainly, k0
-    takes k2 and k3 (its key sorts first) and then k4's firm; suspect, it waits alone, and the
-    firm keeps its records."""
-    records = ["k0", "k1", "k2", "k3", "k4"]
+    k3 its name without an RFC, linked as strongly to k0 as to k1; k5 a record of k4's firm
+    without an RFC that k0 is linked to (k0 and k4 themselves only in the review band: the
+    guards hold one RFC on unrelated names). Held by its RFC plainly, k0 takes k2 and k3 (its
+    key sorts first) and then k4's firm; suspect, it waits alone, and the firm keeps its
+    records."""
+    records = ["k0", "k1", "k2", "k3", "k4", "k5"]
     edges = [
         ("k0", "k2", 0.99), ("k0", "k3", 0.99), ("k1", "k2", 0.99), ("k1", "k3", 0.99),
-        ("k0", "k1", 0.99), ("k0", "k4", 0.95),
+        ("k0", "k1", 0.99), ("k4", "k5", 0.99), ("k0", "k5", 0.95), ("k0", "k4", 0.75),
     ]  # fmt: skip
     rfcs = {"k0": Y, "k1": X, "k4": Y}
     plain = cluster(records, edges, threshold=0.9, rfcs=rfcs)
-    assert groups(plain) == {frozenset({"k0", "k2", "k3", "k4"}), frozenset({"k1"})}
+    assert groups(plain) == {frozenset({"k0", "k2", "k3", "k4", "k5"}), frozenset({"k1"})}
     held = cluster(records, edges, threshold=0.9, rfcs=rfcs, suspect=["k0"])
-    assert groups(held) == {frozenset({"k1", "k2", "k3"}), frozenset({"k0"}), frozenset({"k4"})}
+    assert groups(held) == {
+        frozenset({"k1", "k2", "k3"}),
+        frozenset({"k0"}),
+        frozenset({"k4", "k5"}),
+    }
     reasons = {(a, b): reason for a, b, _, reason in held.refused}
-    assert reasons[("k0", "k4")] == f"different RFCs: {Y}{NOT_FROM_NAME} vs {Y}"
+    assert reasons[("k0", "k5")] == f"different RFCs: {Y}{NOT_FROM_NAME} vs {Y}"
     assert reasons[("k0", "k2")].startswith("different RFCs: ")
+
+
+def test_a_suspect_linked_to_a_record_holding_its_rfc_by_right_is_of_that_firm() -> None:
+    """t0 is TEDA's name with its first letter dropped (EDA) under TEDA's RFC (X), which its
+    letters then miss; linked at the threshold to t1, TEDA under X by right, and one firm with
+    it by the coherence, X is its firm's own, and so for t3, EDA again, linked only to t0. t4
+    carries X under a name linked to the firm's records only in the review band (t4-t1) or
+    through one without an RFC (t4-t2): it stays suspect, alone. u5 carries X under a name
+    linked to t1 at the threshold (the RFC outweighs the name) but not one firm with it: it
+    stays suspect too."""
+    records = ["t0", "t1", "t2", "t3", "t4", "u5"]
+    edges = [
+        ("t0", "t1", 0.99), ("t1", "t2", 0.99), ("t0", "t3", 0.99), ("t4", "t1", 0.75),
+        ("t4", "t2", 0.95), ("u5", "t1", 0.95),
+    ]  # fmt: skip
+    rfcs = {"t0": X, "t1": X, "t3": X, "t4": X, "u5": X}
+    coherence = FirstLetterCoherence()
+    suspect = ["t0", "t3", "t4", "u5"]
+    result = cluster(records, edges, threshold=0.9, rfcs=rfcs, suspect=suspect, coherence=coherence)
+    assert groups(result) == {
+        frozenset({"t0", "t1", "t2", "t3"}),
+        frozenset({"t4"}),
+        frozenset({"u5"}),
+    }
+    # Without a coherence to tell one firm, nobody is cleared: the firm keeps t1 and t2.
+    bare = cluster(records, edges, threshold=0.9, rfcs=rfcs, suspect=suspect)
+    assert groups(bare) == {
+        frozenset({"t0", "t3"}),
+        frozenset({"t1", "t2"}),
+        frozenset({"t4"}),
+        frozenset({"u5"}),
+    }
+    # No record holds X by right: none is cleared, and records under one suspect RFC still
+    # join one another by their links (t4 by t2, u5 by t1).
+    none = cluster(records, edges, threshold=0.9, rfcs=rfcs, suspect=[*suspect, "t1"])
+    assert groups(none) == {frozenset(records)}
 
 
 class FirstLetterCoherence:
@@ -523,6 +565,9 @@ class FirstLetterCoherence:
 
     def conflict(self, a: str, b: str) -> str | None:
         return "other letter" if a[0] != b[0] else None
+
+    def name_conflict(self, a: str, b: str) -> str | None:
+        return self.conflict(a, b)
 
     def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:
         return False
@@ -551,6 +596,9 @@ class ParityCoherence:
 
     def conflict(self, a: str, b: str) -> str | None:
         return "other parity" if int(a[-1]) % 2 != int(b[-1]) % 2 else None
+
+    def name_conflict(self, a: str, b: str) -> str | None:
+        return self.conflict(a, b)
 
     def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:
         return False

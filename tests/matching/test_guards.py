@@ -835,3 +835,31 @@ def test_an_incremental_run_gives_the_guards_the_firms_per_word_as_a_full_run_do
     extensions = incremental._extensions(incremental.Profiles(stored), new, words)
     assert extensions.in_use("IMPULSORA", "IMPRESORA")
     assert reason("IMPULSORA ORDONEZ", "IMPRESORA ORDONEZ", extensions) == guards.DIFFERENT_WORDS
+
+
+def test_a_suspect_rfc_clears_only_beside_a_name_of_its_firm() -> None:
+    """One company RFC per firm: TRANSPORTES ALDAMA under its own RFC (TAL…), a record naming
+    it TRANSPORTES LDAMA (a letter dropped, so TAL… cannot come from it) and one naming
+    TRANSPORTES QUINTERO under TAL… too (a buyer copied the wrong RFC). Agreeing on the RFC
+    spares both pairs every guard, so both link; by their names alone only the first is one
+    firm with ALDAMA, and only it is cleared of its suspicion."""
+    own = "TAL0904153K0"
+    rows = {
+        "a": row("TRANSPORTES ALDAMA, S.A. DE C.V.", own, key="a"),
+        "b": row("TRANSPORTES LDAMA, S.A. DE C.V.", own, key="b"),
+        "c": row("TRANSPORTES QUINTERO, S.A. DE C.V.", own, key="c"),
+    }
+    assert [rows[k]["rfc_misfit"] for k in "abc"] == [None, "1", "1"]
+    coherence = guards.FirmCoherence(rows, NOTHING)
+    assert coherence.conflict("a", "c") is None  # the RFCs agree
+    assert coherence.name_conflict("a", "c") == guards.DIFFERENT_WORDS
+    assert coherence.name_conflict("a", "b") is None
+    result = cluster(
+        list(rows),
+        [("a", "b", 0.99), ("a", "c", 0.95)],
+        threshold=0.9,
+        rfcs={k: own for k in rows},
+        coherence=coherence,
+        suspect=["b", "c"],
+    )
+    assert sorted(result.members) == [["a", "b"], ["c"]]
