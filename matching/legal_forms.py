@@ -9,6 +9,7 @@ keeps SALUD, and a name ending "... CASA" never loses its "SA".
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 # Mexican forms, most frequent first: the order breaks ties when a cut-off tail ("S DE") could
 # start several forms. Each is (canonical, other compact spellings seen in real files).
@@ -18,10 +19,13 @@ _MEXICAN: _Forms = [
     ("SA DE CV", ("SACV",)),  # "S.A. C.V." (SAT)
     # Typos seen in SFP and SAT: "S. DE R. DE C.V.", "S.A. DE R.L. DE C.V.", "S. DE LR. DE
     # C.V.", "S. DE R.L. C.V."
-    ("S DE RL DE CV", ("SDERDECV", "SADERLDECV", "SDELRDECV", "SDERLCV")),
+    # S.R.L. is how some write S. DE R.L., Mexico's one limited-liability company (SINERGIA 17,
+    # S.R.L. DE C.V. in the SFP directory; nine such names in the bundled real files): the same
+    # form, not a sibling's.
+    ("S DE RL DE CV", ("SDERDECV", "SADERLDECV", "SDELRDECV", "SDERLCV", "SRLDECV")),
     ("SC", ()),
     ("SA", ()),
-    ("S DE RL", ("SADERL",)),
+    ("S DE RL", ("SADERL", "SRL")),
     # Spelled out: "SOCIEDAD ANONIMA PROMOTORA DE INVERSION DE CAPITAL VARIABLE".
     ("SAPI DE CV", ("SAPDEIDECV",)),
     ("SAB DE CV", ()),
@@ -38,8 +42,6 @@ _MEXICAN: _Forms = [
     ("SCU", ()),
     ("SC DE RS DE CV", ()),
     ("S DE RL MI", ("SDERLDEMI", "SRLMI", "SDERLMIDECV")),
-    ("SRL DE CV", ()),
-    ("SRL", ()),
     ("SPR DE RL", ("SDEPRDERL",)),  # spelled out: SOCIEDAD DE PRODUCCION RURAL DE R.L.
     ("SPR DE RL DE CV", ()),
     ("SPR DE RI", ()),
@@ -167,3 +169,37 @@ def match_suffix(tokens: Sequence[str], *, allow_cut: bool = True) -> tuple[int,
         if form is not None:
             found = (taken, form)
     return found
+
+
+# A form mistyped by one letter (S.A. DR C.V., S.A. DE C.B., S. DE R.L. DE C.B.): left in the
+# name, its letters read as words no other record of the firm has. Only a form of five letters
+# or more, written in short tokens as forms are, with its first letter right, is read so: a
+# shorter one (S.C., S.A.) is one letter from too many words.
+_TYPO_MIN_LETTERS = 5
+_TYPO_MAX_TOKEN = 4
+
+
+def mistyped_suffix(tokens: Sequence[str]) -> tuple[int, str] | None:
+    """Like `match_suffix`, for a whole form with one letter wrong (a substitution), when no
+    form is found as written; the name keeps one token at least."""
+    found: tuple[int, str] | None = None
+    compact = ""
+    for taken, token in enumerate(reversed(tokens), start=1):
+        if len(token) > _TYPO_MAX_TOKEN or taken == len(tokens):
+            break
+        compact = token + compact
+        if len(compact) >= _TYPO_MIN_LETTERS and (form := _one_letter_off(compact)) is not None:
+            found = (taken, form)
+    return found
+
+
+@lru_cache(maxsize=1 << 12)
+def _one_letter_off(compact: str) -> str | None:
+    for spelling, canonical in _WHOLE.items():
+        if (
+            len(spelling) == len(compact)
+            and spelling[0] == compact[0]
+            and sum(a != b for a, b in zip(spelling, compact, strict=True)) == 1
+        ):
+            return canonical
+    return None

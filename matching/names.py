@@ -26,7 +26,7 @@ from itertools import groupby
 from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
-from matching.legal_forms import match_suffix
+from matching.legal_forms import match_suffix, mistyped_suffix
 from matching.markup import decode_references
 
 
@@ -360,7 +360,7 @@ def _split_partners(tokens: list[str], others: _Others) -> list[str]:
 
 def _strip_forms(tokens: list[str]) -> tuple[list[str], str | None]:
     tokens = _drop_leading_filler(tokens)
-    found = match_suffix(tokens)
+    found = match_suffix(tokens) or mistyped_suffix(tokens)
     if found is None:
         return _merge_initials(tokens), None
     tokens = tokens[: -found[0]]

@@ -93,7 +93,8 @@ def cdmx_names() -> list[str]:
         ("GARZA GAS, S.P.R. DE R.I.", "SPR DE RI"),
         ("GARZA GAS, S.A.S.", "SAS"),
         ("GARZA GAS, S.A.S. DE C.V.", "SAS DE CV"),
-        ("GARZA GAS, S.R.L. DE C.V.", "SRL DE CV"),
+        ("GARZA GAS, S.R.L. DE C.V.", "S DE RL DE CV"),  # S. DE R.L. written so
+        ("GARZA GAS, S.R.L.", "S DE RL"),
         ("GARZA GAS SOFOM E.N.R.", "SOFOM ENR"),
         ("GARZA GAS SA DE CV SOFOM ENR", "SA DE CV SOFOM ENR"),
         ("GARZA GAS, S.A.P.I. DE C.V. SOFOM ENR", "SAPI DE CV SOFOM ENR"),
@@ -157,6 +158,31 @@ def test_cut_off_legal_forms(raw: str, norm: str, form: str) -> None:
     ],
 )
 def test_legal_form_removal_keeps_the_name(raw: str, norm: str | None, form: str | None) -> None:
+    parsed = parse_name(raw)
+    assert (parsed.norm, parsed.legal_form) == (norm, form)
+
+
+@pytest.mark.parametrize(
+    ("raw", "norm", "form"),
+    [
+        # One letter of a whole form mistyped: the SFP directory's own, and keyboard slips.
+        ("COMERCIALIZADORA SIGLO XXI, S.A. DE C.C.", "COMERCIALIZADORA SIGLO XXI", "SA DE CV"),
+        ("CORPORATIVO TALIMEX, S.A. DR C.V.", "CORPORATIVO TALIMEX", "SA DE CV"),
+        ("DESARROLLOS NUVIA SA DE CB", "DESARROLLOS NUVIA", "SA DE CV"),
+        ("TRANSPORTES DEL SUR S. DE R.L. DE C.B.", "TRANSPORTES DEL SUR", "S DE RL DE CV"),
+        ("GRUPO ORVAL S.A.P.I. DE V.V.", "GRUPO ORVAL", "SAPI DE CV"),
+        # Not a form: too short to tell from a word, a word too long, the first letter off,
+        # or the whole name.
+        ("GRUPO ORVAL S.Q.", "GRUPO ORVAL SQ", None),
+        ("MARIA DE LA PAZ", "MARIA DE LA PAZ", None),
+        ("CONSTRUCTORA SADE", "CONSTRUCTORA SADE", None),
+        ("ABARROTES ZA DE CV", "ABARROTES ZA DE CV", None),
+        ("SA DE CB", "SA DE CB", None),
+    ],
+)
+def test_a_form_mistyped_by_one_letter_is_read_as_the_form(
+    raw: str, norm: str, form: str | None
+) -> None:
     parsed = parse_name(raw)
     assert (parsed.norm, parsed.legal_form) == (norm, form)
 
