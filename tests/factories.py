@@ -124,6 +124,22 @@ def write_award(
     return path
 
 
+# Another company's RFC, one whose letters CORPORATIVO DIJECH (CDI210804L50, debarred from
+# 2026-04-02 in the bundled SFP directory) cannot have.
+MISFILED_RFC = "QZX850101AB1"
+
+
+def misfiled_award(path: Path, *, day: str) -> Path:
+    """An award to CORPORATIVO DIJECH filed under `MISFILED_RFC` on `day`."""
+    return write_award(
+        path,
+        ocid="ocds-test-dijech",
+        supplier="CORPORATIVO DIJECH SA DE CV",
+        rfc=MISFILED_RFC,
+        day=day,
+    )
+
+
 def insert_run(conn: sa.Connection) -> int:
     """A running ingest run to hang rows on, for tests that call the store directly."""
     return int(

@@ -24,14 +24,15 @@ from ingest.jobs import ocds_job, sanctions_job
 from matching import guards, judgements
 from matching.cluster import NOT_FROM_NAME
 from tests.factories import (
+    MISFILED_RFC,
     SFP,
     ingest_files,
     link_records,
+    misfiled_award,
     new_key,
     rows,
     sat_lines,
     set_cell,
-    write_award,
     write_lines,
 )
 
@@ -230,23 +231,17 @@ def test_an_award_under_an_rfc_its_name_cannot_have_still_alerts(
     the debarment still alerts, as a pair in the review band does, until a person says
     "different"."""
     assert airport.link_one_company_rfc
-    award = write_award(
-        tmp_path / "award.json",
-        ocid="ocds-test-dijech",
-        supplier="CORPORATIVO DIJECH SA DE CV",
-        rfc="QZX850101AB1",
-        day="2026-06-15",
-    )
+    award = misfiled_award(tmp_path / "award.json", day="2026-06-15")
     ingest_files(airport, (ocds_job(), award))
     link_records(airport)
     held = rows(
         airport,
         "SELECT record_a, record_b, status FROM links WHERE reason LIKE :marker",
-        marker=f"%QZX850101AB1{NOT_FROM_NAME}%",
+        marker=f"%{MISFILED_RFC}{NOT_FROM_NAME}%",
     )
     assert held and {r.status for r in held} == {"refused"}
     _scan(airport)
-    found = [a for a in _alerts(airport) if a["supplier_rfc"] == "QZX850101AB1"]
+    found = [a for a in _alerts(airport) if a["supplier_rfc"] == MISFILED_RFC]
     assert found and {a["sanction"]["registry"] for a in found} == {"sfp"}
     assert {a["severity"] for a in found} == {"medium"}
     engine = make_engine(airport)

@@ -27,6 +27,7 @@ from tests.factories import (
     SFP,
     ingest_files,
     link_records,
+    misfiled_award,
     rows,
     write_award,
 )
@@ -302,13 +303,7 @@ def test_without_one_company_rfc_a_record_under_an_rfc_not_from_its_name_joins_i
     wrong RFC must neither count against the firm's own RFC nor keep the award out of the
     sanctioned firm (it used to: refused as 'different RFCs')."""
     registries.link_one_company_rfc = False
-    award = write_award(
-        tmp_path / "award.json",
-        ocid="ocds-test-dijech",
-        supplier="CORPORATIVO DIJECH SA DE CV",
-        rfc="QZX850101AB1",
-        day="2026-03-02",
-    )
+    award = misfiled_award(tmp_path / "award.json", day="2026-03-02")
     ingest_files(registries, (ocds_job(), award))
     link_records(registries, full=full)
     found = rows(
