@@ -138,8 +138,9 @@ def identifying(rfc: str | None, name: str | None, *, one_company_rfc: bool = Fa
 
     With `one_company_rfc` (`LinkOptions.one_company_rfc`), a company's RFC whose check digit
     holds holds the record even so, and the clustering is told the record is suspect
-    (`cluster.cluster`'s `suspect`), so that it waits for a person. A person's RFC that cannot come from the name still holds
-    nothing: both name orders are published, and the issue's target is companies' RFCs."""
+    (`cluster.cluster`'s `suspect`), so that it waits for a person. A person's RFC that cannot
+    come from the name still holds nothing: both name orders are published, and the issue's
+    target is companies' RFCs."""
     if rfc is None or not contradicts(rfc, name):
         return rfc
     return rfc if one_company_rfc and _another_company(rfc) else None
