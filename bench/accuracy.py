@@ -1074,7 +1074,7 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="link as TESTIGO_LINK_ONE_COMPANY_RFC=true (no firm holds two company RFCs) or "
-        "false does (default: the linker's, true)",
+        "false does (default: the linker's, LinkOptions.one_company_rfc)",
     )
     parser.add_argument("--samples", type=int, default=10, help="error pairs to print")
     parser.add_argument("--no-splink", action="store_true", help="skip the Splink baseline")

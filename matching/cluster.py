@@ -162,17 +162,27 @@ class _Clusters:
             return self.many[root]
         return set() if code == _NO_RFC else {code}
 
-    def rfc_conflict(self, ra: int, rb: int) -> str | None:
-        """The refusal reason when both roots hold RFCs, none shared and none near."""
+    def rfc_conflict(self, ra: int, rb: int, weak: Collection[int] = ()) -> str | None:
+        """The refusal reason when both roots hold RFCs, none shared and none near. When the
+        conflict stands without the `weak` codes (suspect records' RFCs), only the others are
+        named: the marker of a suspect RFC in a reason says the suspect is why."""
         a, b = self.rfcs(ra), self.rfcs(rb)
-        if not a or not b or not a.isdisjoint(b):
+        if not self._apart(a, b):
             return None
-        names, near = self.names, self.near
-        if any(near(names[x], names[y]) for x in a for y in b):
-            return None
-        label_a = ", ".join(sorted(names[x] for x in a))
-        label_b = ", ".join(sorted(names[y] for y in b))
+        if weak and self._apart(strong_a := a - set(weak), strong_b := b - set(weak)):
+            a, b = strong_a, strong_b
+        label_a = ", ".join(sorted(self.names[x] for x in a))
+        label_b = ", ".join(sorted(self.names[y] for y in b))
         return f"different RFCs: {label_a} vs {label_b}"
+
+    def _apart(self, a: set[int], b: set[int]) -> bool:
+        names, near = self.names, self.near
+        return (
+            bool(a)
+            and bool(b)
+            and a.isdisjoint(b)
+            and not any(near(names[x], names[y]) for x in a for y in b)
+        )
 
     def merge(self, ra: int, rb: int) -> None:
         # Union by size; the loser's RFCs and counterparts move to the winner, smaller set
@@ -252,9 +262,10 @@ def cluster(
     Spark find them, `matching.model.connected_components`), one component at a time: the same
     clusters, accepted and refused edges (in another order); see `_components`.
     `suspect`: records whose RFC in `rfcs` cannot come from their name (another firm's, most
-    likely), held by it all the same (`LinkOptions.one_company_rfc`); one linked (at the
-    threshold) to a record holding the same RFC by right, and one firm with it by the
-    `coherence`, is not suspect. Such an RFC equals no
+    likely), held by it all the same (`LinkOptions.one_company_rfc`); one judged `same` as a
+    record holding that RFC by right, or linked to one at the threshold and one firm with it by
+    the names alone (`Coherence.name_conflict`), is not suspect (`_still_suspect`). Such an RFC
+    equals no
     other record's (it is labelled `NOT_FROM_NAME`), so the record joins neither a firm with
     another RFC nor the firm whose RFC it carries; its edges come after all others, so that it
     cannot take its name's records without an RFC away from the firm first; and agreeing on it
@@ -282,8 +293,9 @@ def cluster(
     # Negated probability sorts descending; equal probabilities fall back to the keys.
     # `p >= threshold` also drops NaN probabilities.
     work = [(-p, a, b) if a <= b else (-p, b, a) for a, b, p in edges if p >= threshold]
+    same, different = list(same), list(different)
     if suspect:
-        suspect = _still_suspect(suspect, work, rfcs, coherence)
+        suspect = _still_suspect(suspect, work, rfcs, coherence, same, different)
     # Sorted keys make index order key order: clusters come out numbered by smallest key
     # with sorted members, without another sort.
     keys = sorted(set(records))
@@ -370,7 +382,7 @@ def cluster(
                     continue
                 rfcs_hold = not weak or (ca not in weak and cb not in weak)
             elif cb != _NO_RFC:
-                if (conflict := state.rfc_conflict(ra, rb)) is not None:
+                if (conflict := state.rfc_conflict(ra, rb, weak)) is not None:
                     refused.append((a, b, -negative, conflict))
                     continue
                 rfcs_hold = not weak or not (state.rfcs(ra) | state.rfcs(rb)) & weak
@@ -408,30 +420,42 @@ def _still_suspect(
     work: Sequence[tuple[float, str, str]],
     rfcs: Mapping[str, str],
     coherence: Coherence | None,
+    same: Iterable[tuple[str, str]],
+    different: Iterable[tuple[str, str]],
 ) -> frozenset[str]:
-    """The suspect records left once those linked (at the threshold) to a record that carries
-    the same RFC by right, or to one cleared so, and one firm with it by the coherence's rule,
-    are cleared: the RFC is their firm's own and their name a variant its letters miss (EDA
-    for TEDA, its first letter dropped). The link alone is not enough: agreeing on the RFC
-    outweighs other words (URBANIZADORA YUCATECA under URBANIZADORA HINOJOSA's RFC) and spares
-    the pair every guard, so the names are asked alone (`Coherence.name_conflict`). Without a
-    coherence, nobody is cleared."""
+    """The suspect records left once those whose RFC is their firm's own are cleared: judged
+    `same` as a record carrying that RFC by right (a person said so), or linked at the
+    threshold to one, directly or through records of that RFC (a profile's members hang on
+    its representative), never across a pair judged `different`, and one firm with it by the
+    names alone (EDA under TEDA's RFC, its first letter dropped). The link alone is not
+    enough: agreeing on the RFC outweighs other words (URBANIZADORA YUCATECA under URBANIZADORA
+    HINOJOSA's RFC) and spares the pair every guard, so the names are asked alone
+    (`Coherence.name_conflict`), and of the record holding the RFC by right, not of the
+    neighbour: a chain of likenesses drifts. Without a coherence, only judgements clear."""
+    cleared: set[str] = set()
+    for a, b in same:
+        for s, other in ((a, b), (b, a)):
+            if s in suspect and other not in suspect and rfcs.get(s) == rfcs.get(other):
+                cleared.add(s)
     if coherence is None:
-        return suspect
-    beside: dict[str, list[str]] = {}
+        return suspect - cleared
+    apart = {frozenset(pair) for pair in different}
+    beside: dict[str, list[str]] = {}  # links among records of one RFC, a suspect on a side
     for _, a, b in work:
-        if (a in suspect or b in suspect) and (rfc := rfcs.get(a)) and rfc == rfcs.get(b):
+        one_rfc = (rfc := rfcs.get(a)) is not None and rfc == rfcs.get(b)
+        if one_rfc and (a in suspect or b in suspect) and frozenset((a, b)) not in apart:
             beside.setdefault(a, []).append(b)
             beside.setdefault(b, []).append(a)
-    cleared: set[str] = set()
-    pending = [key for key in beside if key not in suspect]
-    while pending:
-        key = pending.pop()
-        for other in beside[key]:
-            if other in cleared or other not in suspect or coherence.name_conflict(key, other):
-                continue
-            cleared.add(other)
-            pending.append(other)
+    for root in sorted(key for key in beside if key not in suspect):
+        pending, seen = [root], {root}
+        while pending:
+            for other in beside[pending.pop()]:
+                if other in seen or other not in suspect:
+                    continue
+                seen.add(other)
+                if other in cleared or coherence.name_conflict(root, other) is None:
+                    cleared.add(other)
+                    pending.append(other)
     return suspect - cleared
 
 

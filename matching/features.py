@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matching import names, rfc, rfc_letters
-from matching.legal_forms import LEGAL_FORMS, match_suffix
+from matching.legal_forms import LEGAL_FORMS, match_suffix, mistyped_suffix
 
 # Columns the model reads, in a fixed order (the Splink input table and the real-time index).
 COLUMNS = (
@@ -83,7 +83,9 @@ def _looks_cut(raw: str | None, legal_form: str | None) -> bool:
         return False
     if legal_form is None or legal_form in _EXTENDABLE_FORMS:
         return True  # "…, S.A" at 35 characters may be the start of "S.A. DE C.V."
-    return match_suffix(names.normalise_text(raw).split(), allow_cut=False) is None
+    tokens = names.normalise_text(raw).split()
+    # A whole form mistyped (S.A. DR C.V.) is as whole as one spelt right.
+    return match_suffix(tokens, allow_cut=False) is None and mistyped_suffix(tokens) is None
 
 
 def rfc_features(

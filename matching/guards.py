@@ -89,6 +89,8 @@ LONGER_NAME = "a longer registered name"
 LEGAL_FORM = "other legal form"
 CUT_CONTRADICTED = "cut name, other details against"
 BORROWED_RFC = "one RFC, unrelated names"
+# `FirmCoherence.name_conflict` of a record whose features it was not given.
+UNKNOWN_RECORD = "a record not known to the coherence"
 
 DETAILS = {
     PERSON_ORDER: N_(
@@ -793,19 +795,19 @@ class FirmCoherence:
         return face
 
     def conflict(self, a: str, b: str) -> str | None:
-        left, right = self.rows.get(a), self.rows.get(b)
-        if left is None or right is None:
-            return None
-        found = reason(left, right, self.extensions, _places(left, right, self.extensions))
-        return found if found in CONFLICTS else None
+        return self._conflict(a, b, rfcs=True)
 
     def name_conflict(self, a: str, b: str) -> str | None:
-        """`conflict` by the names and addresses alone, as if neither record had an RFC."""
+        """`conflict` by the names and addresses alone, as if neither record had an RFC. A
+        record without its features is a conflict here: it would clear a suspect blind."""
+        return self._conflict(a, b, rfcs=False)
+
+    def _conflict(self, a: str, b: str, *, rfcs: bool) -> str | None:
         left, right = self.rows.get(a), self.rows.get(b)
         if left is None or right is None:
-            return None
+            return None if rfcs else UNKNOWN_RECORD
         places = _places(left, right, self.extensions)
-        found = reason(left, right, self.extensions, places, rfcs=False)
+        found = reason(left, right, self.extensions, places, rfcs=rfcs)
         return found if found in CONFLICTS else None
 
     def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:

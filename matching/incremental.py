@@ -397,6 +397,7 @@ def _recluster(
         if p >= auto:
             seeds.update((a, b))
     touched = neighbourhood.entities_of(seeds - unseen, conn=conn)
+    touched |= neighbourhood.held_apart_from(touched, clustering.NOT_FROM_NAME, conn=conn)
     hood = neighbourhood.gather(touched, conn=conn)
     nodes = set(hood.entity_of) | placed_keys
 
@@ -409,7 +410,7 @@ def _recluster(
     for members in placed.new:
         edges.extend((members[0], m, 1.0) for m in members[1:])
     stored_links = {pair: value for pair, value in hood.links.items() if not (set(pair) & moved)}
-    edges.extend((a, b, p) for (a, b), (p, _) in stored_links.items())
+    edges.extend((a, b, p) for (a, b), (p, _, _) in stored_links.items())
     edges.extend((a, b, p) for a, b, p, _, _ in scored if a in nodes and b in nodes)
     # key -> (RFC held by, whether it cannot come from the name: `one_company_rfc` only)
     held: dict[str, tuple[str, bool]] = {}
@@ -458,9 +459,10 @@ def _recluster(
         state_, reason = status(a, b, p)
         links.append((a, b, p, mw, ev, state_, reason))
     changes = []
-    for (a, b), (p, old) in stored_links.items():
+    for (a, b), (p, old, old_reason) in stored_links.items():
         state_, reason = status(a, b, p)
-        if state_ != old:
+        # The reason too: the alert scan reads a refusal for a suspect RFC as waiting.
+        if (state_, reason) != (old, old_reason):
             changes.append((a, b, state_, reason))
     return (
         Reclustered(result.members, ids, strongest(result.accepted), links, changes),

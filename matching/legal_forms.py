@@ -19,13 +19,10 @@ _MEXICAN: _Forms = [
     ("SA DE CV", ("SACV",)),  # "S.A. C.V." (SAT)
     # Typos seen in SFP and SAT: "S. DE R. DE C.V.", "S.A. DE R.L. DE C.V.", "S. DE LR. DE
     # C.V.", "S. DE R.L. C.V."
-    # S.R.L. is how some write S. DE R.L., Mexico's one limited-liability company (SINERGIA 17,
-    # S.R.L. DE C.V. in the SFP directory; nine such names in the bundled real files): the same
-    # form, not a sibling's.
-    ("S DE RL DE CV", ("SDERDECV", "SADERLDECV", "SDELRDECV", "SDERLCV", "SRLDECV")),
+    ("S DE RL DE CV", ("SDERDECV", "SADERLDECV", "SDELRDECV", "SDERLCV")),
     ("SC", ()),
     ("SA", ()),
-    ("S DE RL", ("SADERL", "SRL")),
+    ("S DE RL", ("SADERL",)),
     # Spelled out: "SOCIEDAD ANONIMA PROMOTORA DE INVERSION DE CAPITAL VARIABLE".
     ("SAPI DE CV", ("SAPDEIDECV",)),
     ("SAB DE CV", ()),
@@ -42,6 +39,8 @@ _MEXICAN: _Forms = [
     ("SCU", ()),
     ("SC DE RS DE CV", ()),
     ("S DE RL MI", ("SDERLDEMI", "SRLMI", "SDERLMIDECV")),
+    ("SRL DE CV", ()),  # read as S DE RL DE CV (_SAME_FORM), cut as itself
+    ("SRL", ()),
     ("SPR DE RL", ("SDEPRDERL",)),  # spelled out: SOCIEDAD DE PRODUCCION RURAL DE R.L.
     ("SPR DE RL DE CV", ()),
     ("SPR DE RI", ()),
@@ -110,6 +109,12 @@ _MIN_CUT_LETTERS = 3
 _CONNECTOR = "DE"
 
 
+# S.R.L. is how some write S. DE R.L., Mexico's one limited-liability company (SINERGIA 17,
+# S.R.L. DE C.V. in the SFP directory; nine such names in the bundled real files): the same
+# form, not a sibling's. Listed above as forms of their own so that their cuts are read.
+_SAME_FORM = {"SRL DE CV": "S DE RL DE CV", "SRL": "S DE RL"}
+
+
 def _compact(canonical: str) -> str:
     return canonical.replace(" ", "")
 
@@ -129,7 +134,8 @@ def _build() -> tuple[dict[str, str], dict[str, str]]:
             prefix = compact[:end]
             if prefix not in whole and prefix not in cut:
                 cut[prefix] = _complete(prefix, whole, mexican)
-    return whole, cut
+    same = _SAME_FORM.get
+    return {k: same(v, v) for k, v in whole.items()}, {k: same(v, v) for k, v in cut.items()}
 
 
 def _complete(prefix: str, whole: dict[str, str], mexican: _Forms) -> str:
@@ -193,9 +199,18 @@ def mistyped_suffix(tokens: Sequence[str]) -> tuple[int, str] | None:
     return found
 
 
+# Canonical Mexican spellings only: an alias or a foreign form would bring its own neighbours
+# (SOL DE CV is one letter from SRL DE CV).
+_TYPO_TARGETS = {
+    _compact(c): _SAME_FORM.get(c, c)
+    for c, _ in _MEXICAN
+    if len(_compact(c)) >= _TYPO_MIN_LETTERS and c not in _SAME_FORM
+}
+
+
 @lru_cache(maxsize=1 << 12)
 def _one_letter_off(compact: str) -> str | None:
-    for spelling, canonical in _WHOLE.items():
+    for spelling, canonical in _TYPO_TARGETS.items():
         if (
             len(spelling) == len(compact)
             and spelling[0] == compact[0]

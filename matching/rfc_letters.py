@@ -10,11 +10,13 @@ both are read.
 
 An RFC whose letters miss at least two of those of every reading is a wrong RFC (another firm's,
 a buyer's, a typo in the letters) far more often than a right one: on the bundled real files,
-2.3% of the 69-B list's distinct company RFCs and 0.7% of its persons' miss that much (most of
-them firms renamed since they registered: EDENRED MEXICO is still ASE…, for ACCOR SERVICES),
-against about 99% of RFCs copied from another firm. Such an RFC is still compared for equality
-(a renamed firm's records share it), but its disagreement with another RFC is weak evidence
-against a pair, and it does not count as a second firm under its name (`matching.corpus`).
+1.6% of the 69-B list's distinct company RFCs and 0.5% of its persons' miss that much (most of
+them firms renamed since they registered: EDENRED MEXICO is still ASE…, for ACCOR SERVICES;
+2.2% of companies before a mistyped article, DEE or EDL, was read as the article), against
+about 96% of the list's company RFCs given to another of its names. Such an RFC is still
+compared for equality (a renamed firm's records share it), but its disagreement with another
+RFC is weak evidence against a pair, and it does not count as a second firm under its name
+(`matching.corpus`).
 
 Where the rules cannot be read off the name (digits or & in its first words, a person's name of
 two words), nothing is said against the RFC. A person's trade name under their own RFC
@@ -83,6 +85,7 @@ def _slip_of_article(word: str) -> bool:
     make its own RFC, SHU..., read as another firm's."""
     return (
         len(word) <= _ARTICLE_SLIP_LENGTH
+        and word.isalpha()  # & and digits say nothing (module docstring), nor does a slip
         and word not in _ARTICLES
         and any(OSA.distance(word, article, score_cutoff=1) <= 1 for article in _ARTICLES)
     )
@@ -131,7 +134,7 @@ def contradicts(rfc: str | None, name: str | None) -> bool:
     return min(_misses(letters, reading) for reading in readings) > _TOLERATED_MISSES
 
 
-def identifying(rfc: str | None, name: str | None, *, one_company_rfc: bool = False) -> str | None:
+def identifying(rfc: str | None, name: str | None, *, one_company_rfc: bool) -> str | None:
     """The RFC a record may be held to by the clustering's one-RFC-per-firm rule: its own, unless
     it cannot come from its name (then it may be another firm's, and must not keep the record
     out of its own firm).
@@ -146,7 +149,7 @@ def identifying(rfc: str | None, name: str | None, *, one_company_rfc: bool = Fa
     return rfc if one_company_rfc and _another_company(rfc) else None
 
 
-def identifying_of(row: Mapping[str, Any], *, one_company_rfc: bool = False) -> str | None:
+def identifying_of(row: Mapping[str, Any], *, one_company_rfc: bool) -> str | None:
     """`identifying` of a features row (`matching.features`), read from the `rfc_misfit` flag
     that the same test set when the features were made: a link run asks it of every record."""
     rfc: str | None = row["rfc"]

@@ -36,8 +36,8 @@ class Neighbourhood:
     created: dict[str, datetime] = field(default_factory=dict)  # entity -> created_at
     rfc: dict[str, str | None] = field(default_factory=dict)  # record -> normalised RFC
     published: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # name, type
-    # Stored links with both ends in the neighbourhood: (a, b) -> (probability, status).
-    links: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+    # Stored links with both ends in the neighbourhood: (a, b) -> (probability, status, reason).
+    links: dict[tuple[str, str], tuple[float, str, str | None]] = field(default_factory=dict)
 
 
 def _in(conn: Connection, query: Any, column: Any, values: Iterable[str]) -> list[Any]:
@@ -56,6 +56,23 @@ def record_hashes(keys: Collection[str], *, conn: Connection) -> dict[str, str]:
 def entities_of(keys: Collection[str], *, conn: Connection) -> set[str]:
     query = select(MEMBERS.c.entity_id)
     return {row[0] for row in _in(conn, query, MEMBERS.c.record_key, keys)}
+
+
+def held_apart_from(entity_ids: Collection[str], marker: str, *, conn: Connection) -> set[str]:
+    """The entities at the other end of the refused links whose reason carries `marker` (a
+    suspect RFC: `matching.cluster.NOT_FROM_NAME`) from a record of `entity_ids`. Clearing or
+    making a suspect among these changes why such a link was refused, and the alert scan reads
+    that reason: they are clustered again together, as a full run would."""
+    query = select(MEMBERS.c.record_key)
+    keys = {row[0] for row in _in(conn, query, MEMBERS.c.entity_id, entity_ids)}
+    refused = select(LINKS.c.record_a, LINKS.c.record_b).where(
+        LINKS.c.status == "refused", LINKS.c.reason.contains(marker, autoescape=True)
+    )
+    across: set[str] = set()
+    for column in (LINKS.c.record_a, LINKS.c.record_b):
+        for a, b in _in(conn, refused, column, keys):
+            across.update((a, b))
+    return entities_of(across - keys, conn=conn)
 
 
 def gather(entity_ids: Collection[str], *, conn: Connection) -> Neighbourhood:
@@ -82,10 +99,12 @@ def gather(entity_ids: Collection[str], *, conn: Connection) -> Neighbourhood:
     ):
         hood.rfc[key] = rfc
         hood.published[key] = (name, record_type)
-    links = select(LINKS.c.record_a, LINKS.c.record_b, LINKS.c.probability, LINKS.c.status)
-    for a, b, p, status in _in(conn, links, LINKS.c.record_a, keys):
+    links = select(
+        LINKS.c.record_a, LINKS.c.record_b, LINKS.c.probability, LINKS.c.status, LINKS.c.reason
+    )
+    for a, b, p, status, reason in _in(conn, links, LINKS.c.record_a, keys):
         if b in hood.entity_of:
-            hood.links[(a, b)] = (float(p), status)
+            hood.links[(a, b)] = (float(p), status, reason)
     return hood
 
 

@@ -643,3 +643,64 @@ def test_components_that_do_not_cover_the_edges_are_an_error() -> None:
             rfcs={},
             components={"A": "A", "B": "B"},
         )
+
+
+class PairCoherence:
+    """A toy firm rule: the listed pairs are not one firm, by their names or at all."""
+
+    def __init__(self, *pairs: tuple[str, str]) -> None:
+        self.pairs = {frozenset(pair) for pair in pairs}
+
+    def face(self, key: str) -> str | None:
+        return key
+
+    def conflict(self, a: str, b: str) -> str | None:
+        return "listed" if frozenset((a, b)) in self.pairs else None
+
+    def name_conflict(self, a: str, b: str) -> str | None:
+        return self.conflict(a, b)
+
+    def bridged(self, a: str, b: str, found: str, members: Sequence[str]) -> bool:
+        return False
+
+
+def test_a_suspect_is_cleared_by_judgements_and_by_its_rfcs_holder_not_by_a_neighbour() -> None:
+    """h holds X by right. s1 is linked to it and one firm with it: cleared. s2 is linked only
+    to s1, one firm with s1 but not with h: a chain of likenesses drifts, so s2 stays suspect.
+    s3 is linked to h but a person judged them different: it stays suspect. s4 has no link to
+    h at all, but a person judged it the same: cleared, even without a coherence."""
+    records = ["h", "s1", "s2", "s3", "s4"]
+    edges = [("h", "s1", 0.99), ("s1", "s2", 0.99), ("h", "s3", 0.99)]
+    rfcs = dict.fromkeys(records, X)
+    suspect = ["s1", "s2", "s3", "s4"]
+    judged = {"same": [("s4", "h")], "different": [("s3", "h")]}
+    result = cluster(
+        records, edges, threshold=0.9, rfcs=rfcs, suspect=suspect,
+        coherence=PairCoherence(("h", "s2")), **judged,
+    )  # fmt: skip
+    assert groups(result) == {frozenset({"h", "s1", "s4"}), frozenset({"s2"}), frozenset({"s3"})}
+    bare = cluster(records, edges, threshold=0.9, rfcs=rfcs, suspect=suspect, **judged)
+    assert frozenset({"h", "s4"}) in groups(bare)
+
+
+def test_a_conflict_that_stands_without_a_suspect_rfc_does_not_name_it() -> None:
+    """A person judged s, filed under Y by mistake, the same as the firm holding X; a record
+    under Z then meets that firm. The refusal stands on X against Z alone: the suspect's
+    marker, which the alert scan reads as "waiting for a person", must not be in it."""
+    records = ["x", "s", "z"]
+    result = cluster(
+        records,
+        [("x", "z", 0.95)],
+        threshold=0.9,
+        rfcs={"x": X, "s": Y, "z": Z},
+        suspect=["s"],
+        same=[("x", "s")],
+    )
+    ((_, _, _, reason),) = result.refused
+    assert reason == f"different RFCs: {X} vs {Z}"
+    # Without the judgement s stands alone, and a refusal against it names its marker.
+    alone = cluster(
+        records, [("s", "z", 0.95)], threshold=0.9, rfcs={"s": Y, "z": Z}, suspect=["s"]
+    )
+    ((_, _, _, why),) = alone.refused
+    assert NOT_FROM_NAME in why

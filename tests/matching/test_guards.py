@@ -75,6 +75,15 @@ def test_a_generic_word_moved_or_no_form_written_is_no_other_order() -> None:
     assert reason(cut, "TALLERES MEDINA Y OCHOA") is None
 
 
+def test_a_whole_form_mistyped_at_a_cut_length_is_no_cut() -> None:
+    """39 characters, ending in a whole form with one letter wrong: as whole as the form spelt
+    right, not a name cut at 40."""
+    for form in ("S.A. DR C.V.", "S.A. DE C.V."):
+        name = f"CORPORATIVO TALIMEXICANOS, {form}"
+        assert len(name) == 39 and row(name)["name_cut"] is None
+        assert row(name)["legal_form"] == "SA DE CV"
+
+
 def test_an_rfc_that_agrees_lifts_every_guard() -> None:
     assert reason("GUADALUPE RAMIREZ OROZCO", "GUADALUPE OROZCO RAMIREZ",
                   rfc_a="RAOG800101AB1", rfc_b="RAOG800101AB1") is None  # fmt: skip

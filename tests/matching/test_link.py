@@ -22,6 +22,7 @@ from matching.cluster import NOT_FROM_NAME
 from matching.judgements import JudgementError, record
 from tests.factories import (
     CDMX_SUPPLIERS,
+    MISFILED_RFC,
     OCDS,
     SAT,
     SFP,
@@ -200,9 +201,17 @@ def test_incremental_link_resolves_what_a_full_link_resolves(registries: Setting
     assert summary.new_or_changed == summary.records - stored > 500
     incremental = _partition(registries)
     assert summary.entities == len(incremental)
+    refusals = _refusals(registries)
     full = link_records(registries, full=True)
     assert full.mode == "full" and full.records == summary.records
     assert _partition(registries) == incremental
+    # Refusals and their reasons too: the alert scan reads a suspect RFC's marker in them.
+    assert _refusals(registries) == refusals
+
+
+def _refusals(settings: Settings) -> set[tuple[str, str, str]]:
+    found = rows(settings, "SELECT record_a, record_b, reason FROM links WHERE status = 'refused'")
+    return {(r.record_a, r.record_b, r.reason) for r in found}
 
 
 def test_records_that_change_move_between_firms(registries: Settings, tmp_path: Path) -> None:
@@ -384,6 +393,52 @@ def test_with_one_company_rfc_a_record_under_another_rfc_waits_for_a_person(
     dijech_rfcs = {r.rfc for r in found if r.record_key in dijech and r.rfc}
     assert dijech_rfcs == {"CDI210804L50", "QZX850101AB1"}
     assert not any(r.name.startswith("QUIMICA") for r in found if r.record_key in dijech)
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_suspect_judged_same_as_its_rfcs_firm_is_no_longer_suspect(
+    registries: Settings, tmp_path: Path, full: bool
+) -> None:
+    """A person judges the award filed under QUIMICA ZAMORA XALAPA's RFC (named CORPORATIVO
+    DIJECH) the same firm as QUIMICA ZAMORA XALAPA: the award joins it, and its refusal against
+    DIJECH now stands on two RFCs held by right, without the suspect's marker (so the alert
+    scan no longer reads it as waiting), after an incremental run as after a full one (the
+    incremental one must rewrite a stored refusal whose reason changed, not only its status)."""
+    quimica = write_award(
+        tmp_path / "quimica.json",
+        ocid="ocds-test-qzx-q",
+        supplier="QUIMICA ZAMORA XALAPA, S.A. DE C.V.",
+        rfc=MISFILED_RFC,
+        day="2026-03-02",
+    )
+    award = misfiled_award(tmp_path / "award.json", day="2026-03-02")
+    ingest_files(registries, (ocds_job(), quimica), (ocds_job(), award))
+    link_records(registries)
+    found = rows(
+        registries, "SELECT record_key, name FROM link_records WHERE rfc = :r", r=MISFILED_RFC
+    )
+    (award_key,) = {r.record_key for r in found if "DIJECH" in r.name}
+    (quimica_key,) = {r.record_key for r in found if "QUIMICA" in r.name}
+
+    def refusals() -> list[str]:
+        held = rows(
+            registries,
+            "SELECT reason FROM links WHERE status = 'refused' "
+            "AND (record_a = :k OR record_b = :k)",
+            k=award_key,
+        )
+        return [r.reason for r in held]
+
+    assert refusals() and all(NOT_FROM_NAME in reason for reason in refusals())
+    engine = make_engine(registries)
+    try:
+        record(engine, "same", award_key, quimica_key, author="auditor")
+    finally:
+        engine.dispose()
+    assert link_records(registries, full=full).mode == ("full" if full else "incremental")
+    entity_of = dict(rows(registries, "SELECT record_key, entity_id FROM entity_members"))
+    assert entity_of[award_key] == entity_of[quimica_key]
+    assert refusals() and not any(NOT_FROM_NAME in reason for reason in refusals())
 
 
 def test_an_incremental_link_keeps_firms_apart_as_a_full_link_does(

@@ -178,6 +178,10 @@ def test_legal_form_removal_keeps_the_name(raw: str, norm: str | None, form: str
         ("CONSTRUCTORA SADE", "CONSTRUCTORA SADE", None),
         ("ABARROTES ZA DE CV", "ABARROTES ZA DE CV", None),
         ("SA DE CB", "SA DE CB", None),
+        ("TALLER EL SOL DE CV", "TALLER EL SOL DE CV", None),  # one letter from S.R.L. DE C.V.
+        # S.R.L. is S. DE R.L., cut off too.
+        ("GARZA GAS S.R.L. DE", "GARZA GAS", "S DE RL"),
+        ("GARZA GAS S.R.L DE C.", "GARZA GAS", "S DE RL DE CV"),
     ],
 )
 def test_a_form_mistyped_by_one_letter_is_read_as_the_form(
