@@ -17,6 +17,7 @@ import hashlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -162,14 +163,14 @@ class _Clusters:
             return self.many[root]
         return set() if code == _NO_RFC else {code}
 
-    def rfc_conflict(self, ra: int, rb: int, weak: Collection[int] = ()) -> str | None:
+    def rfc_conflict(self, ra: int, rb: int, weak: AbstractSet[int] = frozenset()) -> str | None:
         """The refusal reason when both roots hold RFCs, none shared and none near. When the
         conflict stands without the `weak` codes (suspect records' RFCs), only the others are
         named: the marker of a suspect RFC in a reason says the suspect is why."""
         a, b = self.rfcs(ra), self.rfcs(rb)
         if not self._apart(a, b):
             return None
-        if weak and self._apart(strong_a := a - set(weak), strong_b := b - set(weak)):
+        if weak and self._apart(strong_a := a - weak, strong_b := b - weak):
             a, b = strong_a, strong_b
         label_a = ", ".join(sorted(self.names[x] for x in a))
         label_b = ", ".join(sorted(self.names[y] for y in b))
@@ -265,11 +266,10 @@ def cluster(
     likely), held by it all the same (`LinkOptions.one_company_rfc`); one judged `same` as a
     record holding that RFC by right, or linked to one at the threshold and one firm with it by
     the names alone (`Coherence.name_conflict`), is not suspect (`_still_suspect`). Such an RFC
-    equals no
-    other record's (it is labelled `NOT_FROM_NAME`), so the record joins neither a firm with
-    another RFC nor the firm whose RFC it carries; its edges come after all others, so that it
-    cannot take its name's records without an RFC away from the firm first; and agreeing on it
-    proves nothing, so the coherence still asks of the two clusters.
+    equals no other record's (it is labelled `NOT_FROM_NAME`), so the record joins neither a
+    firm with another RFC nor the firm whose RFC it carries; its edges come after all others,
+    so that it cannot take its name's records without an RFC away from the firm first; and
+    agreeing on it proves nothing, so the coherence still asks of the two clusters.
     """
     # A set once, here: each component below asks it of every key it holds.
     suspect = frozenset(suspect)
