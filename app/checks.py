@@ -12,7 +12,6 @@ from app import audit, sources
 from app.audit import AuditWriter
 from app.errors import BadRequest
 from app.keys import Caller
-from app.settings import Settings
 from matching.check import check
 from matching.explain import ENGLISH, Translator
 from matching.results import CheckOut, DataAsOf
@@ -22,7 +21,6 @@ from matching.score import Index
 def check_supplier(
     index: Index,
     engine: Engine,
-    settings: Settings,
     *,
     name: str | None,
     rfc: str | None,
@@ -32,11 +30,11 @@ def check_supplier(
     tr: Translator = ENGLISH,
 ) -> CheckOut:
     """May this supplier (by RFC, name or both) be awarded on `on`? The check of
-    `matching.check.check` at the deployment's thresholds, with `data_as_of`: per registry,
-    the file the sanctions come from, as every verdict, a clear one above all, says how current
-    its data is. The check is written to the audit log as `caller`'s: queued on `log` (a
-    server, whose checks must not wait for the database's write lock), or written now without
-    one (the command line, one check a process).
+    `matching.check.check` at the thresholds its firms were made under (`Index.auto`), with
+    `data_as_of`: per registry, the file the sanctions come from, as every verdict, a clear one
+    above all, says how current its data is. The check is written to the audit log as
+    `caller`'s: queued on `log` (a server, whose checks must not wait for the database's write
+    lock), or written now without one (the command line, one check a process).
 
     Raises `BadRequest` without a name or an RFC, and `matching.rfc.NotAnRfc` (a BadRequest)
     for an RFC that cannot name a taxpayer; the message says what to send. The answer's
@@ -50,8 +48,8 @@ def check_supplier(
         name=name,
         rfc=rfc,
         on=on,
-        auto=settings.link_auto_threshold,
-        review=settings.link_review_threshold,
+        auto=index.auto,
+        review=index.review,
         tr=tr,
     )
     # Read before the entry is written: the audit log records verdicts that were given, and a

@@ -50,7 +50,12 @@ def open_index(engine: Engine, settings: Settings) -> Index:
             )
         files = index_files.ensure(engine, directory, link_run_id)
         if files is not None:
-            return Index.open(files, model)
+            return Index.open(
+                files,
+                model,
+                auto=settings.link_auto_threshold,
+                review=settings.link_review_threshold,
+            )
         if link_state.stamp(directory) == link_run_id:  # not replaced: unusable
             raise IndexUnavailable("the link state is of an older format: run `testigo link`")
     raise IndexUnavailable("the link state keeps changing: try again when `testigo link` ends")

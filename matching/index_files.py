@@ -142,6 +142,9 @@ def write(engine: Engine, state: link_state.LinkState, state_dir: Path) -> None:
         "firms": state.firms,
         "profiles": len(profiles),
         "columns": list(COLUMNS),
+        # The thresholds the firms were made under: a live answer gives a pair the status
+        # the link run gave it (`score.Index.auto`).
+        "rules": state.rules,
     }
     (temporary / META).write_text(json.dumps(meta), encoding="utf-8")
     os.replace(temporary, final)

@@ -81,6 +81,8 @@ class LinkSummary:
     entities: int = 0
     entities_changed: int = 0
     model_version: str = ""
+    # The thresholds and rules the run linked under (`LinkOptions.rules`).
+    rules: dict[str, Any] = field(default_factory=dict)
     trained: bool = False
     # Where the model's parameters came from: the data, the stored model or the defaults, and
     # why (matching.training); for a model trained by an earlier run, as recorded then.
@@ -119,7 +121,7 @@ def link(
 
 
 def _run(engine: Engine, options: LinkOptions, say: Callable[[str], None]) -> LinkSummary:
-    summary = LinkSummary()
+    summary = LinkSummary(rules=options.rules)
     clock = _Clock(summary)
     # What this run covers is fixed before it reads: records of a run that commits meanwhile
     # are read again by the next run, which finds them unchanged.

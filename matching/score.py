@@ -60,11 +60,17 @@ class Index:
     lookups: dict[str, hashed.Postings]
     tokens: hashed.Postings
     extensions: guards.Extensions
+    # The link run's thresholds (`LinkOptions.rules`): a record queried live is `linked` or in
+    # review as the run that made its firm linked it, whatever a later run overrides.
+    auto: float
+    review: float
 
     @classmethod
-    def open(cls, directory: Path, model: dict[str, Any]) -> Index:
-        """The index written in `directory`, scored with `model`."""
+    def open(cls, directory: Path, model: dict[str, Any], *, auto: float, review: float) -> Index:
+        """The index written in `directory`, scored with `model`, at the thresholds its link
+        run recorded; at `auto` and `review` if it recorded none (written before it did)."""
         meta = index_files.meta_of(directory)
+        rules = meta.get("rules") or {}
         table = hashed.mapped_table(directory / "profiles.arrow")
         counts = [hashed.Counts(directory, f"count-{n}") for n in index_files.COUNTS]
         names = hashed.mapped_table(directory / "names.arrow").column("name")
@@ -84,6 +90,8 @@ class Index:
             extensions=guards.Extensions(
                 hashed.Strings(names), hashed.Strings(located), words=counts[2]
             ),
+            auto=float(rules.get("auto", auto)),
+            review=float(rules.get("review", review)),
         )
 
     def _holds(self, key: str, value: str) -> hashed.Verify:

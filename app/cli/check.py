@@ -35,7 +35,7 @@ def check_cmd(
     with engine_scope(settings) as engine:
         index = open_index(engine, settings)
         # No audit writer: a command makes one check, and its entry is written now.
-        answer = check_supplier(index, engine, settings, name=name, rfc=rfc, on=day, caller=None)
+        answer = check_supplier(index, engine, name=name, rfc=rfc, on=day, caller=None)
     # The command's answer has always been the check alone, without the data's dates.
     result = answer.model_dump(exclude={"data_as_of"})
     if as_json:

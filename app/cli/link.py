@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -54,6 +54,17 @@ def link_cmd(
             f"{' (trained now)' if s.trained else ''}; {s.seconds:.1f} s"
         )
         typer.echo(f"training: {describe(s.training)}")
+        typer.echo(f"rules: {_rules(s.rules)}")
+
+
+def _rules(rules: dict[str, Any]) -> str:
+    """The rules a run linked under, as a person reads them."""
+    one = (
+        "one company RFC per firm"
+        if rules.get("one_company_rfc")
+        else "a firm may hold an RFC not from its name"
+    )
+    return f"linked at {rules.get('auto')} or more, reviewed from {rules.get('review')}; {one}"
 
 
 def judge(

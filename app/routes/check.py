@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app import audit
 from app.checks import check_supplier
-from app.deps import AuditDep, EngineDep, IndexDep, SettingsDep, allowed
+from app.deps import AuditDep, EngineDep, IndexDep, allowed
 from app.errors import TooLarge
 from app.keys import Caller
 from app.schemas import MAX_NAME, MAX_RFC, CheckOut, MatchRequest, MatchResponse, errors
@@ -26,7 +26,6 @@ MAX_MATCH_RECORDS = 1000
 @router.get("/check", response_model=CheckOut)
 async def get_check(
     engine: EngineDep,
-    settings: SettingsDep,
     index: IndexDep,
     log: AuditDep,
     caller: Annotated[Caller, Depends(allowed("check"))],
@@ -47,7 +46,7 @@ async def get_check(
     `rfc_stem`); `rfc.check_digit_ok` says whether the RFC's check digit holds. A value that
     is not an RFC, or a generic one such as XAXX010101000, is refused (422) with what to send."""
     return check_supplier(
-        index, engine, settings, name=name, rfc=rfc, on=on or date.today(), caller=caller, log=log
+        index, engine, name=name, rfc=rfc, on=on or date.today(), caller=caller, log=log
     )
 
 
@@ -55,7 +54,6 @@ async def get_check(
 def post_match(
     body: MatchRequest,
     engine: EngineDep,
-    settings: SettingsDep,
     index: IndexDep,
     log: AuditDep,
     caller: Annotated[Caller, Depends(allowed("match"))],
@@ -71,7 +69,7 @@ def post_match(
         records,
         limit=body.limit,
         threshold=body.threshold,
-        auto=settings.link_auto_threshold,
+        auto=index.auto,
     )
     log.submit(
         audit.entry(

@@ -25,7 +25,6 @@ from app.deps import (
     AuditDep,
     EngineDep,
     IndexDep,
-    SettingsDep,
     get_caller,
     get_index,
     verify_key,
@@ -133,7 +132,6 @@ def _extended(raw: Any, *, caller: Caller, engine: Engine, base: str, log: Audit
 async def manifest_or_queries(
     request: Request,
     engine: EngineDep,
-    settings: SettingsDep,
     log: AuditDep,
     queries: Annotated[
         str | None, Query(max_length=1_000_000, description="A JSON batch of queries")
@@ -156,7 +154,7 @@ async def manifest_or_queries(
         caller=caller,
         index=index,
         engine=engine,
-        auto=settings.link_auto_threshold,
+        auto=index.auto,
         log=log,
     )
 
@@ -165,7 +163,6 @@ async def manifest_or_queries(
 async def queries_batch(
     request: Request,
     engine: EngineDep,
-    settings: SettingsDep,
     index: IndexDep,
     log: AuditDep,
     caller: ReconcilerDep,
@@ -195,9 +192,7 @@ async def queries_batch(
             "send the queries (or an extend query) as a form field or JSON member named "
             "'queries' (or 'extend')"
         )
-    return _answer(
-        raw, caller=caller, index=index, engine=engine, auto=settings.link_auto_threshold, log=log
-    )
+    return _answer(raw, caller=caller, index=index, engine=engine, auto=index.auto, log=log)
 
 
 @router.get(

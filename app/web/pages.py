@@ -325,7 +325,6 @@ async def check_page(request: Request, session: SessionDep, q: str = "", on: str
         result = check_supplier(
             index,
             request.app.state.engine,
-            request.app.state.settings,
             name=None if is_rfc else q.strip(),
             rfc=q.strip() if is_rfc else None,
             on=day,

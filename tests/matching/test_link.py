@@ -303,6 +303,45 @@ def test_without_a_usable_link_state_the_next_link_is_full(registries: Settings)
     assert _partition(registries) == before
 
 
+def test_a_live_answer_is_given_at_the_thresholds_of_the_link_run(registries: Settings) -> None:
+    """`testigo link --auto 0.999` makes the firms at 0.999: a pair scored 0.95 waits for
+    review. /v1/match (and the check, and reconciliation) must then say `review` of such a
+    candidate too, not `linked` at the settings' 0.9, and the summary says which rules ran."""
+    from fastapi.testclient import TestClient
+
+    from app.linking import link_options
+    from app.main import create_app
+    from matching.link import link
+    from tests.factories import bearer
+
+    engine = make_engine(registries)
+    try:
+        summary = link(engine, link_options(registries, auto=0.999))
+    finally:
+        engine.dispose()
+    assert summary.mode == "full"  # other rules
+    assert summary.rules == {"auto": 0.999, "review": 0.5, "one_company_rfc": True}
+    between = rows(
+        registries,
+        "SELECT DISTINCT a.name, a.rfc_raw FROM links l JOIN link_records a "
+        "ON a.record_key = l.record_a WHERE l.probability >= 0.9 AND l.probability < 0.999 "
+        "AND l.status = 'review' ORDER BY a.name LIMIT 30",
+    )
+    assert between, "no pair scored between the settings' threshold and the run's"
+    app = create_app(registries, load_index=False)
+    app.state.index.load()
+    with TestClient(app) as client:
+        body = {"records": [{"name": r.name, "rfc": r.rfc_raw} for r in between], "limit": 5}
+        answer = client.post(
+            "/v1/match", json=body, headers=bearer(registries, "auditor", "auditor")
+        )
+    assert answer.status_code == 200, answer.text
+    candidates = [c for r in answer.json()["results"] for c in r["candidates"]]
+    assert any(0.9 <= c["probability"] < 0.999 for c in candidates)
+    for c in candidates:
+        assert c["status"] == ("linked" if c["probability"] >= 0.999 else "review"), c
+
+
 @pytest.mark.parametrize("full", [False, True])
 def test_without_one_company_rfc_a_record_under_an_rfc_not_from_its_name_joins_its_firm(
     registries: Settings, tmp_path: Path, full: bool

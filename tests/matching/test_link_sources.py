@@ -195,7 +195,10 @@ def test_cli_says_nothing_to_link_then_fails_in_one_line(tmp_path: Path) -> None
     assert _cli(var, "ingest", "ocds", str(OCDS / "jalisco")).returncode == 0
     done = _cli(var, "link")
     assert done.returncode == 0, done.stderr
-    summary_line, training_line = done.stdout.splitlines()
+    summary_line, training_line, rules_line = done.stdout.splitlines()
+    assert rules_line == (
+        "rules: linked at 0.9 or more, reviewed from 0.5; one company RFC per firm"
+    )
     assert summary_line.startswith("full link: ") and "(trained now)" in summary_line
     assert training_line.startswith("training: defaults: prior, rfc.u, name.m")
     assert "no two profiles share an RFC" in training_line
