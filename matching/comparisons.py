@@ -121,8 +121,8 @@ def _prefix(left: Row, right: Row) -> bool:
     a, b = left["name"], right["name"]
     if a is None or b is None:
         return False
-    return (left["name_cut"] == "1" and len(a) >= 12 and b.startswith(a)) or (
-        right["name_cut"] == "1" and len(b) >= 12 and a.startswith(b)
+    return (left["name_cut"] is not None and len(a) >= 12 and b.startswith(a)) or (
+        right["name_cut"] is not None and len(b) >= 12 and a.startswith(b)
     )
 
 
@@ -224,8 +224,9 @@ NAME = Comparison(
         _exact("name_gist", NAME_GIST),
         Level(
             "one is a truncation of the other",
-            '("name_cut_l" = \'1\' AND length("name_l") >= 12 AND starts_with("name_r", "name_l"))'
-            ' OR ("name_cut_r" = \'1\' AND length("name_r") >= 12 '
+            '("name_cut_l" IS NOT NULL AND length("name_l") >= 12 '
+            'AND starts_with("name_r", "name_l")) '
+            'OR ("name_cut_r" IS NOT NULL AND length("name_r") >= 12 '
             'AND starts_with("name_l", "name_r"))',
             _prefix,
             tf_column="name",

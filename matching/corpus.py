@@ -8,7 +8,7 @@ resumes from the stored counts and adds the new records alone."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,4 +194,24 @@ def with_corpus(row: MutableMapping[str, Any], corpus: Corpus) -> dict[str, Any]
     out["tf_name"] = corpus.tf(row["name"], row["legal_form"])
     out["tf_name_core"] = corpus.tf_core(row["name_core"])
     out["name_rare"], out["name_rare2"] = corpus.rare_tokens(row["_tokens"])
+    out["name_rare_head"], out["name_rare_tail"] = rare_masks(row["_tokens"], out["name_rare"])
     return out
+
+
+def rare_masks(tokens: Sequence[str], rare: str | None) -> tuple[str | None, str | None]:
+    """Two blocking keys: the name with its rarest word cut to its first `MASKED` letters, and
+    to its last. One slip in that word (DISTRIBUIDORA MEXIUENSE INDUSTRIAL for ... MEXIQUENSE
+    ...) changes at most one of the two, where it escapes every other key: the word is both
+    names' rarest, so the rare-word keys differ, and the others are too common to block on.
+    None for a short word (a slip may touch both ends) and for a name of that word alone (its
+    first letters would block with every name starting so)."""
+    if rare is None or len(rare) < MASKED_MIN:
+        return None, None
+    rest = " ".join(t for t in tokens if t != rare)
+    if not rest:
+        return None, None
+    return f"{rare[:MASKED]}<{rest}", f"{rest}>{rare[-MASKED:]}"
+
+
+MASKED = 3
+MASKED_MIN = 2 * MASKED

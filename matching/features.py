@@ -28,6 +28,8 @@ COLUMNS = (
     "postal_code",
     "name_rare",
     "name_rare2",
+    "name_rare_head",
+    "name_rare_tail",
     "name_skel",
     "name_prefix",
     "name_cut",
@@ -50,6 +52,12 @@ MAX_RARE_TOKEN_FIRMS = 50
 # start of S. DE R.L. DE C.V.
 CUT_AT = (35, 40)
 CUT_LENGTHS = frozenset(n - less for n in CUT_AT for less in range(3))
+# `name_cut`: the name may have been cut, and with it its words (CUT), or only inside its
+# written legal form (CUT_FORM: the name's own words are whole).
+CUT = "1"
+CUT_FORM = "2"
+# A name ending in letters with their dots (S.A., S. A. S., S.C): a written legal form.
+_DOTTED_END = re.compile(r"(?:\b[A-Za-z]\.\s*)+[A-Za-z]?\.?\s*$")
 PREFIX_LEN = 16
 PLACEHOLDER_TAIL = "010101000"
 # Whole forms that a longer form starts with (SA, S DE RL, SAPI): a name of a cut-off length
@@ -76,16 +84,22 @@ def distinctive(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if t not in PARTICLES and not names.is_generic(t)]
 
 
-def _looks_cut(raw: str | None, legal_form: str | None) -> bool:
+def _looks_cut(raw: str | None, legal_form: str | None) -> str | None:
     """A raw name of a cut-off length that does not end in a whole legal form may be truncated
-    ("TIENDAS COMERCIAL MEXICANA S.A DE C"); one ending "S.A. DE C.V." is complete."""
+    ("TIENDAS COMERCIAL MEXICANA S.A DE C"); one ending "S.A. DE C.V." is complete. `CUT`
+    when the cut may have taken words; `CUT_FORM` when it can only have fallen in the legal
+    form, which is written: a form of several words (S. DE R.L.), or one written with its dots
+    (S.A., S. A. S.), where bare SA may be the start of a word (SANITARIOS)."""
     if not raw or len(raw.strip()) not in CUT_LENGTHS:
-        return False
-    if legal_form is None or legal_form in _EXTENDABLE_FORMS:
-        return True  # "…, S.A" at 35 characters may be the start of "S.A. DE C.V."
-    tokens = names.normalise_text(raw).split()
-    # A whole form mistyped (S.A. DR C.V.) is as whole as one spelt right.
-    return match_suffix(tokens, allow_cut=False) is None and mistyped_suffix(tokens) is None
+        return None
+    if legal_form is None:
+        return CUT
+    if legal_form not in _EXTENDABLE_FORMS:  # "…, S.A" may be the start of "S.A. DE C.V."
+        tokens = names.normalise_text(raw).split()
+        # A whole form mistyped (S.A. DR C.V.) is as whole as one spelt right.
+        if match_suffix(tokens, allow_cut=False) is not None or mistyped_suffix(tokens) is not None:
+            return None
+    return CUT_FORM if " " in legal_form or _DOTTED_END.search(raw) else CUT
 
 
 def rfc_features(
@@ -159,13 +173,15 @@ def features(record: RawRecord) -> dict[str, Any]:
         "postal_code": postal(record.postal_code),
         "name_rare": None,
         "name_rare2": None,
+        "name_rare_head": None,
+        "name_rare_tail": None,
         # A name of generic words only ("SERVICIOS DE OCCIDENTE") has no distinctive start; its
         # own words give the key, so that a typo in one of them still finds its twin.
         "name_skel": names.skeleton_key(
             distinct or " ".join(t for t in parts.tokens if t not in PARTICLES) or None
         ),
         "name_prefix": distinct[:PREFIX_LEN] if distinct and len(distinct) >= 10 else None,
-        "name_cut": "1" if _looks_cut(record.name, parts.legal_form) else None,
+        "name_cut": _looks_cut(record.name, parts.legal_form),
         "name_written": parts.written,
         "name_gist": names.gist(parts.tokens),
         "tf_name": None,

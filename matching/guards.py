@@ -16,8 +16,8 @@ apart: then the RFC decides):
   characters, or whole words fewer) stands for any firm that starts that way; it only links on
   its own when exactly one name in the corpus extends it, or exactly one at the postal code
   both records give (a firm's own name cut short inside a word of its longer name is not
-  another name: `Extensions.count`; two records under one name cut inside a legal form of
-  several words, S. DE R.L., are not ambiguous: its own words are whole, `_words_cut`).
+  another name: `Extensions.count`; two records under one name cut inside a written legal
+  form, S. DE R.L. or S. A. S., are not ambiguous: its own words are whole, `_words_cut`).
 - `different words`: each name has a word the other lacks (not within a typo or an
   abbreviation of any of its words; particles aside; a cut name's last word may be any word's
   start; two common words each spelt right are two words, PROYECTOS and PRODUCTOS, unless
@@ -67,7 +67,7 @@ from rapidfuzz.distance import DamerauLevenshtein, Indel
 
 from matching.cluster import near_rfcs
 from matching.explain import N_
-from matching.features import PARTICLES, distinctive
+from matching.features import CUT, PARTICLES, distinctive
 from matching.legal_forms import FORM_STARTS
 from matching.names import ABBREVIATION_WORDS, GENERIC_WORDS, generic_word
 
@@ -409,7 +409,7 @@ def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
     short, long_, short_row, long_row = (
         (a, b, left, right) if len(a) <= len(b) else (b, a, right, left)
     )
-    cut = short_row["name_cut"] == "1"
+    cut = short_row["name_cut"] is not None
     if short == long_:
         # Two records under one cut name: ambiguous when several longer names start that way.
         return (_words_cut(left) or _words_cut(right)) and extensions.count(short) >= SEVERAL
@@ -426,15 +426,14 @@ def _extended(left: Row, right: Row, extensions: Extensions) -> bool:
 
 
 def _words_cut(row: Row) -> bool:
-    """The name may have lost words to a publisher's cut. A name that ends in a legal form of
-    several words (S. DE R.L., cut from S. DE R.L. DE C.V.) was cut inside its form, if at
-    all: its own words are whole, so two records under it are not one of the several firms
-    that extend it. A one-word form (S.A.) may be the start of a cut word (SANITARIOS) and
-    proves nothing. Read for two records under one name only: the other guards read any cut
-    (`name_cut`), as a cut form may be a sibling firm's form (measured in bench/README.md,
-    eighth round)."""
-    form = row["legal_form"]
-    return row["name_cut"] == "1" and (form is None or " " not in str(form))
+    """The name may have lost words to a publisher's cut (`features.CUT`). A name that ends in
+    a written legal form (S. DE R.L., cut from S. DE R.L. DE C.V.; S. A. S. with its dots) was
+    cut inside its form, if at all (`features.CUT_FORM`): its own words are whole, so two
+    records under it are not one of the several firms that extend it. A bare SA may be the
+    start of a cut word (SANITARIOS) and proves nothing. Read for two records under one name
+    only: the other guards read any cut (`name_cut`), as a cut form may be a sibling firm's
+    form (measured in bench/README.md, eighth round)."""
+    return bool(row["name_cut"] == CUT)
 
 
 def _longer_registered(left: Row, right: Row) -> bool:
@@ -455,12 +454,12 @@ def _longer_registered(left: Row, right: Row) -> bool:
         # Both whole: a stray particle or letter before the form (MEDICA ALFA DE, S.A. DE C.V.)
         # adds no word; any other word does (ALFA GAS, VECTOR CAPITAL).
         return any(len(t) > 1 and not _particle_like(t) for t in added)
-    return any(_added_word(t) for t in _before_form(added, long_row["name_cut"] == "1"))
+    return any(_added_word(t) for t in _before_form(added, long_row["name_cut"] is not None))
 
 
 def _whole(row: Row) -> bool:
     """The name as registered: its legal form written, and not cut to a publisher's length."""
-    return row["legal_form"] is not None and row["name_cut"] != "1"
+    return row["legal_form"] is not None and row["name_cut"] is None
 
 
 def _reordered_registered(left: Row, right: Row, ta: list[str], tb: list[str]) -> bool:
@@ -529,15 +528,15 @@ def _cut_contradicted(left: Row, right: Row, others: float) -> bool:
     against the pair, e.g. postal codes that differ where the data says firms keep theirs."""
     # Any cut, of the words or of the form only: S. DE R.L. may be S. DE R.L. DE C.V. cut or
     # its sibling firm, and the rest of the evidence is what tells them apart.
-    return (left["name_cut"] == "1" or right["name_cut"] == "1") and others < 0
+    return (left["name_cut"] is not None or right["name_cut"] is not None) and others < 0
 
 
 def _cut_prefix(left: Row, right: Row) -> bool:
     a, b = str(left["name"]), str(right["name"])
     if a == b:
         return False
-    return (left["name_cut"] == "1" and b.startswith(a)) or (
-        right["name_cut"] == "1" and a.startswith(b)
+    return (left["name_cut"] is not None and b.startswith(a)) or (
+        right["name_cut"] is not None and a.startswith(b)
     )
 
 
@@ -545,8 +544,8 @@ def _cut_form(left: Row, right: Row) -> bool:
     """One form is the start of the other on a name cut to a publisher's length (S.A. DE C.V.
     cut to S.A.): the same form, not another."""
     fa, fb = str(left["legal_form"]), str(right["legal_form"])
-    return (left["name_cut"] == "1" and fb.startswith(fa)) or (
-        right["name_cut"] == "1" and fa.startswith(fb)
+    return (left["name_cut"] is not None and fb.startswith(fa)) or (
+        right["name_cut"] is not None and fa.startswith(fb)
     )
 
 
@@ -636,7 +635,7 @@ def reason(
     # Generic words tell siblings apart too (PROVEEDORA ESPINOSA DE CONSTRUCCION, PROVEEDORA
     # ESPINOSA INDUSTRIAL); a word only one side has (GRUPO, S.A.) is no conflict.
     wa, wb = _words(left), _words(right)
-    cut_a, cut_b = left["name_cut"] == "1", right["name_cut"] == "1"
+    cut_a, cut_b = left["name_cut"] is not None, right["name_cut"] is not None
     if a != b and _unmatched(wa, wb, cut_a, extensions) and _unmatched(wb, wa, cut_b, extensions):
         return DIFFERENT_WORDS
     da, db = distinctive(ta), distinctive(tb)
@@ -820,8 +819,8 @@ class FirmCoherence:
             return False
         wa, wb = _words(left), _words(right)
         apart = (
-            _unmatched(wa, wb, left["name_cut"] == "1", self.extensions),
-            _unmatched(wb, wa, right["name_cut"] == "1", self.extensions),
+            _unmatched(wa, wb, left["name_cut"] is not None, self.extensions),
+            _unmatched(wb, wa, right["name_cut"] is not None, self.extensions),
         )
         for key in members:
             middle = self.rows.get(key)
@@ -849,7 +848,7 @@ def _via(word: str, middle: list[str], theirs: list[str], extensions: Extensions
 def _cut_for_sure(row: Row, extensions: Extensions) -> bool:
     """A name of a cut-off length that a longer name in the corpus extends: a cut, not a name
     that happens to be that long."""
-    return row["name_cut"] == "1" and extensions.count(row["name"]) >= 1
+    return row["name_cut"] is not None and extensions.count(row["name"]) >= 1
 
 
 def _places(left: Row, right: Row, extensions: Extensions) -> float:

@@ -51,7 +51,17 @@ TOKENS = "tokens"  # the rare-word postings
 GRACE_SECONDS = 600.0
 
 # Single-column keys, and keys made of several columns (all must agree), as in batch blocking.
-KEY_COLUMNS = ("rfc", "rfc_stem", "rfc_conf", "name", "name_sorted", "name_core", "name_prefix")
+KEY_COLUMNS = (
+    "rfc",
+    "rfc_stem",
+    "rfc_conf",
+    "name",
+    "name_sorted",
+    "name_core",
+    "name_prefix",
+    "name_rare_head",
+    "name_rare_tail",
+)
 COMPOUND_KEYS = (("name_skel", "legal_form"),)
 SEPARATOR = "\x1f"  # joins a compound key's parts into one hashed value
 

@@ -43,6 +43,8 @@ BLOCKING_RULES: tuple[str, ...] = (
     'l."name_rare2" = r."name_rare"',
     'l."name_skel" = r."name_skel" AND l."legal_form" = r."legal_form"',
     'l."name_prefix" = r."name_prefix"',
+    'l."name_rare_head" = r."name_rare_head"',
+    'l."name_rare_tail" = r."name_rare_tail"',
 )
 
 # EM learns m from blocks; RFC agreement is trained on name blocks, where different firms that

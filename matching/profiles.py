@@ -15,7 +15,15 @@ from typing import Any
 
 from matching.features import COLUMNS
 
-_CORPUS_LEVEL = {"unique_id", "name_rare", "name_rare2", "tf_name", "tf_name_core"}
+_CORPUS_LEVEL = {
+    "unique_id",
+    "name_rare",
+    "name_rare2",
+    "name_rare_head",
+    "name_rare_tail",
+    "tf_name",
+    "tf_name_core",
+}
 _KEY_COLUMNS = tuple(c for c in COLUMNS if c not in _CORPUS_LEVEL and c != "source")
 
 

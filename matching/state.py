@@ -34,7 +34,7 @@ log = structlog.get_logger(__name__)
 
 # Bump when stored features would no longer equal what `features()` computes (a change to
 # names, RFC or feature rules): a state of another format is ignored and the next link is full.
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 MANIFEST = "state.json"
 TABLES = ("profiles", "names", "cores", "tokens")
 

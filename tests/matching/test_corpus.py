@@ -4,11 +4,14 @@ from another firm must not make a name look shared by two firms."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
 from matching.corpus import Corpus, with_corpus
-from matching.features import RawRecord, features
+from matching.features import MAX_RARE_TOKEN_FIRMS, RawRecord, features
+from matching.index_files import keys_of
+from matching.model import BLOCKING_RULES
 
 OWN = RawRecord("a", "sfp", "XADALOX SOLUCIONES, S.A. DE C.V.", "XSO720906JB0")
 COPIED = RawRecord("b", "ocds", "XADALOX SOLUCIONES SA DE CV", "HHH741207LJ2")  # another firm's
@@ -86,3 +89,60 @@ def test_two_valid_rfcs_two_places_apart_are_two_firms(order: tuple[RawRecord, .
     assert features(OTHER_TAXPAYER)["rfc_mistyped"] is None
     corpus = Corpus.build(features(r) for r in order)
     assert corpus.name_firms["XADALOX SOLUCIONES"] == 2
+
+
+def _blocked_together(left: dict[str, object], right: dict[str, object]) -> list[str]:
+    """The batch blocking rules (`model.BLOCKING_RULES`, equalities of columns joined by AND)
+    under which the two rows would be compared."""
+    found = []
+    for rule in BLOCKING_RULES:
+        pairs = re.findall(r'l\."(\w+)" = r\."(\w+)"', rule)
+        assert pairs and len(pairs) == rule.count("="), rule
+        if all(left[a] is not None and left[a] == right[b] for a, b in pairs):
+            found.append(rule)
+    return found
+
+
+COMMON = ("DISTRIBUIDORA", "INDUSTRIAL", "SERVICIOS")
+
+
+def test_a_slip_in_the_one_rare_word_beside_common_words_is_still_compared() -> None:
+    """DISTRIBUIDORA MEXIUENSE INDUSTRIAL Y SERVICIOS against its firm's own name: the slip is
+    in the only word rare enough to block on (the others are in many firms' names), and in
+    the second word, so the skeleton key differs too. Every other key misses the pair; the
+    rarest word cut to its head or its tail (`corpus.rare_masks`) finds it, in batch and in
+    the real-time index's lookups alike."""
+    fillers = [
+        RawRecord(f"f{i}", "ocds", f"{word} {town} DEL {region}", None)
+        for i, (word, town, region) in enumerate(
+            itertools.product(
+                ("DISTRIBUIDORA INDUSTRIAL Y SERVICIOS", "SERVICIOS INDUSTRIAL DISTRIBUIDORA"),
+                ("ALAMO", "BRAVO", "CEDRO", "DALIA", "ENCINO", "FRESNO", "GIRASOL", "HIGUERA"),
+                ("NORTE", "SUR", "ORIENTE", "PONIENTE"),
+            )
+        )
+    ]
+    clean = RawRecord("a", "sfp", "DISTRIBUIDORA MEXIQUENSE INDUSTRIAL Y SERVICIOS, S.A.", None)
+    slips = [
+        RawRecord("b", "ocds", "DISTRIBUIDORA MEXIUENSE INDUSTRIAL Y SERVICIOS", None),  # dropped
+        RawRecord("c", "ocds", "DISTRIBUIDORA NEXIQUENSE INDUSTRIAL Y SERVICIOS", None),  # first
+        RawRecord("d", "ocds", "DISTRIBUIDORA MEXIQUENSR INDUSTRIAL Y SERVICIOS", None),  # last
+    ]
+    records = [*fillers, clean, *slips]
+    corpus = Corpus.build(features(r) for r in records)
+    assert min(corpus.token_firms[w] for w in COMMON) > MAX_RARE_TOKEN_FIRMS
+    rows = {r.unique_id: with_corpus(features(r), corpus) for r in records}
+    masks = {"name_rare_head", "name_rare_tail"}
+    for slip in slips:
+        left, right = rows["a"], rows[slip.unique_id]
+        rules = _blocked_together(left, right)
+        assert rules and all(any(m in rule for m in masks) for rule in rules), slip.name
+        shared = set(keys_of(left)) & set(keys_of(right))
+        assert shared and {name for name, _ in shared} <= masks, slip.name
+    # Another firm that shares the head and the other words is compared, and judged by the
+    # model and the guards; one that shares neither end is not.
+    other = with_corpus(
+        features(RawRecord("e", "ocds", "DISTRIBUIDORA MEDITERRANEA INDUSTRIAL Y SERVICIOS", None)),
+        corpus,
+    )
+    assert not _blocked_together(rows["a"], other)

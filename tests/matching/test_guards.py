@@ -11,7 +11,7 @@ import pytest
 from matching import guards, incremental
 from matching import state as link_state
 from matching.cluster import INCOHERENT, ClusterResult, cluster
-from matching.features import RawRecord, features
+from matching.features import CUT, CUT_FORM, RawRecord, features
 
 
 def row(name: str, rfc: str | None = None, key: str = "k") -> dict[str, Any]:
@@ -71,7 +71,7 @@ def test_a_generic_word_moved_or_no_form_written_is_no_other_order() -> None:
     # Neither written whole with its form (cut at 35 characters inside S. DE R.L. DE C.V.):
     # the order is a buyer's, not the register's.
     cut = "TALLERES OCHOA Y MEDINA, S. DE R.L."
-    assert row(cut)["name_cut"] == "1"
+    assert row(cut)["name_cut"] is not None
     assert reason(cut, "TALLERES MEDINA Y OCHOA") is None
 
 
@@ -106,7 +106,7 @@ def test_a_name_cut_at_a_publishers_length_links_only_to_its_one_extension() -> 
     cut = "PAVIMENTOS Y TERRACERIAS DEL PONIENTE D"  # 39 characters: may be truncated
     full = "PAVIMENTOS Y TERRACERIAS DEL PONIENTE DE JALISCO"
     other = "PAVIMENTOS Y TERRACERIAS DEL PONIENTE DURANGUENSE"
-    assert row(cut)["name_cut"] == "1"
+    assert row(cut)["name_cut"] is not None
     assert reason(cut, full, guards.Extensions.of([cut, full, other])) == guards.EXTENDED
     assert reason(cut, full, guards.Extensions.of([cut, full])) is None
     # Two records under the one cut name, when several firms start that way.
@@ -116,10 +116,11 @@ def test_a_name_cut_at_a_publishers_length_links_only_to_its_one_extension() -> 
 def test_a_name_cut_inside_its_legal_form_has_its_words_whole() -> None:
     """At a cut-off length, a name ending in a form of several words (S. DE R.L., perhaps cut
     from S. DE R.L. DE C.V.) lost letters of its form at most: the firms whose longer names
-    start that way are not candidates for it. A one-word form (S.A.) may be a cut word's start
-    (SANITARIOS) and leaves the name as ambiguous as no form at all."""
+    start that way are not candidates for it. So did one ending in a one-word form written
+    with its dots (S.A., S. A. S.). A bare SA may be a cut word's start (SANITARIOS) and
+    leaves the name as ambiguous as no form at all."""
     whole = "TERRACERIAS DEL PONIENTE, S.DE R.L."  # 35 characters
-    assert row(whole)["name_cut"] == "1"
+    assert row(whole)["name_cut"] == CUT_FORM
     family = guards.Extensions.of(
         [
             "TERRACERIAS DEL PONIENTE",
@@ -137,8 +138,24 @@ def test_a_name_cut_inside_its_legal_form_has_its_words_whole() -> None:
             "TERRACERIAS DEL PONIENTE DEL BAJIO SALTILLENSE",
         ]
     )
-    assert row(one_word)["name_cut"] == "1"
+    assert row(one_word)["name_cut"] == CUT
     assert reason(one_word, "TERRACERIAS DEL PONIENTE DEL BAJIO, S.A.", longer) == guards.EXTENDED
+    # With its dots the form is written: the cut fell in it (S.A. DE C.V.) or nowhere.
+    dotted = ["TERRACERIAS DEL PONIENTE DEL BAJIO S.A", "TERRACERIAS DEL PONIENTE DEL BAJIO, S.A."]
+    assert [row(name)["name_cut"] for name in dotted] == [CUT_FORM, CUT_FORM]
+    assert reason(*dotted, longer) is None
+    # Whole names one and two characters short of a cut (the cut may have left spaces).
+    sas = ["EMPACADORA DE TAMAULIPAS, S. A. S.", "EMPACADORA DE TAMAULIPAS S. A. S."]
+    assert [len(name) for name in sas] == [34, 33]
+    family = guards.Extensions.of(
+        [
+            "EMPACADORA DE TAMAULIPAS",
+            "EMPACADORA DE TAMAULIPAS DEL GOLFO",
+            "EMPACADORA DE TAMAULIPAS 2000",
+        ]
+    )
+    assert reason(*sas, family) is None
+    assert reason(sas[0], "EMPACADORA DE TAMAULIPAS SAS", family) is None
 
 
 def test_one_firms_names_cut_short_of_one_another_count_as_one_firm() -> None:
@@ -173,7 +190,7 @@ def test_a_whole_name_or_a_short_coined_name_inside_another_is_still_a_firm() ->
 def test_a_cut_names_last_word_is_a_words_start_even_mistyped() -> None:
     full = "TRANSPORTADORA DEL SURESTE DE REFRIGERACION INDUSTRIAL"
     typo_cut = "TRANSPORTADORA DEL SURESTE DE REFTI"  # REFRI mistyped, cut at 35
-    assert row(typo_cut)["name_cut"] == "1"
+    assert row(typo_cut)["name_cut"] is not None
     assert reason(typo_cut, full) is None
     # A start that no word of the other name begins with, within a typo, is another word.
     assert reason(typo_cut, "TRANSPORTADORA DEL SURESTE DE REFACCIONES") == guards.DIFFERENT_WORDS
@@ -521,7 +538,7 @@ def test_a_short_word_or_a_word_forms_also_spell_is_still_a_word_added(
 
 def test_a_longer_name_cut_inside_its_form_is_a_longer_name_not_another_form() -> None:
     cut = "CONSTRUCTORA ALFA DEL NORTE, S.A. D"  # 35: S.A. DE C.V. cut
-    assert row(cut)["name_cut"] == "1" and row(cut)["legal_form"] == "SA"
+    assert row(cut)["name_cut"] is not None and row(cut)["legal_form"] == "SA"
     assert reason("CONSTRUCTORA ALFA, S.A. DE C.V.", cut) == guards.LONGER_NAME
 
 
@@ -532,7 +549,7 @@ def test_a_name_without_its_form_or_cut_short_is_not_a_longer_registered_name() 
     # A name cut at 35 characters, its form too ("S.A" of "S.A. DE C.V."), lost what followed:
     # the cut-name guards judge it.
     cut = "ACABADOS TREVIÑO DE MONTERREY, S.A."
-    assert row(cut)["name_cut"] == "1" and row(cut)["legal_form"] is not None
+    assert row(cut)["name_cut"] is not None and row(cut)["legal_form"] is not None
     whole = "ACABADOS TREVIÑO DE MONTERREY INDUSTRIAL, S.A. DE C.V."
     assert reason(cut, whole, guards.Extensions.of([row(cut)["name"], row(whole)["name"]])) is None
     # A stray particle, letter or sign before the form adds no word.
@@ -577,7 +594,7 @@ def test_clustering_refuses_a_chain_joining_two_registered_names() -> None:
     ],
 )
 def test_a_name_may_be_cut_only_at_a_publishers_length(name: str, cut: bool) -> None:
-    assert (row(name)["name_cut"] == "1") is cut, len(name)
+    assert (row(name)["name_cut"] is not None) is cut, len(name)
 
 
 def test_another_legal_form_is_another_registration_but_a_cut_form_is_not() -> None:
@@ -590,7 +607,7 @@ def test_another_legal_form_is_another_registration_but_a_cut_form_is_not() -> N
     # "S.A." at a 40-character cut (less what the cut left) is the start of "S.A. DE C.V.":
     # the same form, cut.
     cut = "URBANIZADORA TLAXCALTECA DEL NORTE S.A"
-    assert row(cut)["name_cut"] == "1"
+    assert row(cut)["name_cut"] is not None
     assert reason(cut, "URBANIZADORA TLAXCALTECA DEL NORTE, S.A. DE C.V.") is None
     # Shorter, S. DE R.L. is the firm's whole form, not S. DE R.L. DE C.V. cut: the firms of
     # the two forms are two registrations.
@@ -724,7 +741,7 @@ def test_a_cut_name_does_not_outweigh_the_rest_of_the_evidence_against_the_pair(
     """Two firms whose names share their first 40 characters look identical once a publisher
     cuts them; the cut name's likeness must not overrule other details that disagree."""
     cut = "CONSTRUCTORA HIDALGUENSE DE OBRA PUBLICA"  # 40 characters, no legal form
-    assert row(cut)["name_cut"] == "1"
+    assert row(cut)["name_cut"] is not None
     left, right = row(cut, key="l"), row(cut, key="r")
     # Postal codes that differ where the data says firms keep theirs: held for review.
     weight, held = guards.apply(left, right, 14.0, _evidence(24.0, -10.0), NOTHING)
