@@ -103,12 +103,15 @@ def is_generic(token: str) -> bool:
 # Abbreviations of the common words of firm names, as buyers type them, written out: each is
 # no word of its own, and stands for one word in firm names (where two are possible, the
 # commoner: CONST. is CONSTRUCTORA far more often than CONSTRUCCIONES, which is abbreviated
-# CONSTRUCC.). ING stays: it is also a name (ING BANK) and, before a person's, a title.
+# CONSTRUCC.). ING is INGENIERIA in a firm's name (ING. Y CONSTRUCCIONES, the issue's own
+# example), and a title before a person's (`_TITLE_ABBREVIATIONS`). ING BANK becomes INGENIERIA
+# BANK, under every record of it alike.
 ABBREVIATIONS: dict[str, str] = {
     "CIA": "COMPANIA",
     "SERV": "SERVICIOS",
     "SERVS": "SERVICIOS",
     "COMERCIALIZ": "COMERCIALIZADORA",
+    "COMERC": "COMERCIALIZADORA",
     "CONST": "CONSTRUCTORA",
     "CONSTR": "CONSTRUCTORA",
     "CONSTRUCC": "CONSTRUCCIONES",
@@ -116,6 +119,9 @@ ABBREVIATIONS: dict[str, str] = {
     "DISTR": "DISTRIBUIDORA",
     "DISTRIB": "DISTRIBUIDORA",
     "ADMON": "ADMINISTRACION",
+    "ADMIN": "ADMINISTRACION",
+    # Also a title (ING. JUAN PEREZ): before a person's name it stays (`_written_out`).
+    "ING": "INGENIERIA",
     "ADMVOS": "ADMINISTRATIVOS",
     "IND": "INDUSTRIAL",
     "INDS": "INDUSTRIALES",
@@ -139,6 +145,8 @@ ABBREVIATIONS: dict[str, str] = {
     "SUMIN": "SUMINISTROS",
     "DESARR": "DESARROLLO",
 }
+# Abbreviations that are also titles (`_TITLE`): before a person's name, the title.
+_TITLE_ABBREVIATIONS = frozenset({"ING"})
 # The abbreviations above that buyers also type for other words of a firm name: each may stand
 # for any of these (its written-out word first).
 ABBREVIATION_WORDS: dict[str, frozenset[str]] = {
@@ -151,6 +159,9 @@ ABBREVIATION_WORDS: dict[str, frozenset[str]] = {
         "DISTR": "DISTRIBUCIONES DISTRIBUCION DISTRIBUIDOR",
         "DISTRIB": "DISTRIBUCIONES DISTRIBUCION DISTRIBUIDOR",
         "ADMON": "ADMINISTRADORA ADMINISTRADOR ADMINISTRATIVOS",
+        "ADMIN": "ADMINISTRADORA ADMINISTRADOR ADMINISTRATIVOS",
+        "COMERC": "COMERCIAL COMERCIALIZACION",
+        "ING": "INGENIEROS INGENIERO",
         "IND": "INDUSTRIAS INDUSTRIALES",
         "PROD": "PRODUCCIONES PRODUCTORA PRODUCTO",
         "TRANSP": "TRANSPORTADORA TRANSPORTE",
@@ -379,10 +390,14 @@ def _tokens_and_form(text: str, others: _Others) -> tuple[list[str], str | None]
 
 def _written_out(tokens: list[str]) -> list[str]:
     """Abbreviations written out (after the legal form is found: its letters are no
-    abbreviations). A lone abbreviation stays: "CIA" alone is a name."""
+    abbreviations). A lone abbreviation stays: "CIA" alone is a name. So does a title before a
+    person's name written without its dot (ING JUAN PEREZ LOPEZ): not INGENIERIA."""
     if len(tokens) < 2:
         return tokens
-    return [ABBREVIATIONS.get(token, token) for token in tokens]
+    out = [ABBREVIATIONS.get(token, token) for token in tokens]
+    if tokens[0] in _TITLE_ABBREVIATIONS and _is_person(out[1:], None):
+        out[0] = tokens[0]
+    return out
 
 
 def _firm_tokens(text: str, others: _Others) -> tuple[list[str], str | None]:

@@ -150,7 +150,8 @@ def test_cut_off_legal_forms(raw: str, norm: str, form: str) -> None:
         ("PRODUCTOS DE C", "PRODUCTOS DE C", None),  # a word cut off, not a form
         ("INGENIERIA CIVIL", "INGENIERIA CIVIL", None),
         ("ABASTECEDORA MAYORISTA DE EQUIPO DE", "ABASTECEDORA MAYORISTA DE EQUIPO DE", None),
-        ("ING BANK, S.A.", "ING BANK", "SA"),  # no title on a firm
+        # No title on a firm: ING is INGENIERIA there, under each of the firm's records alike.
+        ("ING BANK, S.A.", "INGENIERIA BANK", "SA"),
         ("J R S A DE C V", "JR", "SA DE CV"),  # initials before a spaced form
         ("ADV CORP, S.A. DE C.V.", "ADV", "SA DE CV"),  # the inner form goes too
         ("COMERCIALIZADORA CUME SA, S.A. DE C.V.", "COMERCIALIZADORA CUME", "SA DE CV"),
@@ -378,7 +379,7 @@ def test_sfp_names_that_add_a_person(raw: str, norm: str, form: str, person: str
             "VERONICA GAMA JUAREZ",
             ("SUPER FORD DE CUAUTLA",),
         ),
-        ("ING BANK (MEXICO), S.A.", "ING BANK MEXICO", ()),  # a generic word stays in
+        ("ING BANK (MEXICO), S.A.", "INGENIERIA BANK MEXICO", ()),  # a generic word stays in
         ("(SOLO ENTRE PARENTESIS)", "SOLO ENTRE PARENTESIS", ()),
         (
             "K & C CONSULTING, S.A. DE C.V. // En cumplimiento a la sentencia del 01 de octubre",
@@ -413,7 +414,8 @@ def test_other_names_and_filler(raw: str, norm: str, others: tuple[str, ...]) ->
         ("C.P. JUAN PEREZ LOPEZ", "JUAN PEREZ LOPEZ"),
         ("M. C. Enrique Alvaro Tamez Gonzalez", "ENRIQUE ALVARO TAMEZ GONZALEZ"),
         ("LIC JUAN PEREZ", "LIC JUAN PEREZ"),  # no dot: not clearly a title
-        ("ING. SOLUCIONES, S.A. DE C.V.", "ING SOLUCIONES"),  # a firm keeps its first word
+        # A firm keeps its first word (written out).
+        ("ING. SOLUCIONES, S.A. DE C.V.", "INGENIERIA SOLUCIONES"),
         ("DR. HOUSE", "DR HOUSE"),  # nothing left but one word
     ],
 )
@@ -608,12 +610,26 @@ def test_dots_commas_case_and_accents_do_not_change_norm(
         ("COMERCIALIZ. DEL PACIFICO", "COMERCIALIZADORA DEL PACIFICO"),
         ("DIST. GARZA HNOS.", "DISTRIBUIDORA GARZA HERMANOS"),
         ("CIA", "CIA"),  # a lone abbreviation is a name
-        ("ING BANK, S.A.", "ING BANK"),  # ING is a name too, and a title: never written out
+        ("COMERC. Y DIST. VALTIERRA", "COMERCIALIZADORA Y DISTRIBUIDORA VALTIERRA"),
+        ("ADMIN. QUINTERO Y ASOC.", "ADMINISTRACION QUINTERO Y ASOCIADOS"),
+        ("ING. Y CONST. SOLANO, S.A. DE C.V.", "INGENIERIA Y CONSTRUCTORA SOLANO"),
+        ("ING DE OCCIDENTE, S. A. DE C. V.", "INGENIERIA DE OCCIDENTE"),
+        ("MATERIALES DE TOLUCA DE ING S. C.", "MATERIALES DE TOLUCA DE INGENIERIA"),
+        # ING before a person's name is a title, with its dot or without.
+        ("ING. ROSA ELENA MARTINEZ DUARTE", "ROSA ELENA MARTINEZ DUARTE"),
+        ("ING ROSA ELENA MARTINEZ DUARTE", "ING ROSA ELENA MARTINEZ DUARTE"),
     ],
 )
 def test_abbreviations_are_written_out(raw: str, norm: str) -> None:
-    # Issue 12: "SERVS.", "CIA.", "CONST." as buyers type them missed their twins.
+    # Issue 12: "SERVS.", "CIA.", "CONST.", "ING." as buyers type them missed their twins.
     assert parse_name(raw).norm == norm
+
+
+def test_a_title_without_its_dot_before_a_persons_name_leaves_a_person() -> None:
+    """ING is INGENIERIA in a firm's name, but ING ROSA ELENA MARTINEZ DUARTE is a person with
+    her title: written out, the name would read as a firm's (INGENIERIA is a firm's word)."""
+    assert parse_name("ING ROSA ELENA MARTINEZ DUARTE").is_person is True
+    assert parse_name("ING MARTINEZ DUARTE HERMANOS").norm == "INGENIERIA MARTINEZ DUARTE HERMANOS"
 
 
 @pytest.mark.parametrize(
@@ -645,10 +661,10 @@ def _gist(raw: str) -> str | None:
     [
         # An abbreviation written out as the other word of its family, and the word itself.
         ("CORP. MONTEVERDE, S.A. DE C.V.", "CORPORATIVO MONTEVERDE SA DE CV"),
-        # Abbreviations the list does not know (a start of the word), another ending of it.
+        # Abbreviations (a start of the word), and another ending of the word.
         ("COMERC. ULLOA", "COMERCIALIZ. ULLOA", "COMERCIALIZADORA ULLOA"),
         ("ADMIN. TREJO INDUSTRIAL", "ADMINISTRADORA TREJO IND.", "ADMINISTRACION TREJO INDUSTRIAL"),
-        # A typo in the common word, and an abbreviation the parser keeps (ING).
+        # A typo in the common word, and ING.
         ("CONSTRCCIONES VELARDE", "CONSTRUCCIONES VELARDE"),
         ("ING. ARMENTA, S.C.", "INGENIERIA ARMENTA SC"),
         # ING. before "Y" is no person's title: the name keeps it.
