@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 # Mexican forms, most frequent first: the order breaks ties when a cut-off tail ("S DE") could
-# start several forms. Each is (canonical, other compact spellings seen in real files).
+# start several forms of one length. Each is (canonical, other compact spellings seen in real files).
 _Forms = list[tuple[str, tuple[str, ...]]]
 
 _MEXICAN: _Forms = [
@@ -141,12 +141,16 @@ def _build() -> tuple[dict[str, str], dict[str, str]]:
 def _complete(prefix: str, whole: dict[str, str], mexican: _Forms) -> str:
     # "S.A. DE" is certainly an S.A. and only probably an S.A. DE C.V.: a tail that stops in
     # the connector names the form before it. "S.A. DE C" has begun the next part, so it
-    # names the first (most frequent) form it can start.
+    # names the shortest form it can start (the most frequent of equals): "S. DE R" is S. DE
+    # R.L., which the guards read as the start of S. DE R.L. DE C.V. too (`guards._cut_form`);
+    # named S. DE R.L. DE C.V., it was another form than S. DE R.L.
     for split in range(len(prefix) - 1, 0, -1):
         rest = prefix[split:]
         if prefix[:split] in whole and _CONNECTOR.startswith(rest):
             return whole[prefix[:split]]
-    return next(c for c, _ in mexican if _compact(c).startswith(prefix))
+    return min(
+        (c for c, _ in mexican if _compact(c).startswith(prefix)), key=lambda c: len(_compact(c))
+    )
 
 
 _WHOLE, _CUT = _build()

@@ -617,6 +617,17 @@ def test_another_legal_form_is_another_registration_but_a_cut_form_is_not() -> N
     assert reason("GRUPO NALTEC SA DE CV", "Grupo Naltec, S. A. de C. V.") is None
 
 
+def test_a_form_cut_before_its_end_is_the_start_of_each_form_it_may_be() -> None:
+    """A name cut to … S. DE R characters may be S. DE R.L. or S. DE R.L. DE C.V.: read as
+    the longer (the more frequent), it was another form than its own firm's S. DE R.L."""
+    cut = "REFACCIONES OCAMPO Y DE LA VEGA, S. DE R"  # 40 characters
+    assert len(cut) == 40 and row(cut)["name_cut"] is not None
+    assert row(cut)["legal_form"] == "S DE RL"
+    assert reason(cut, "REFACCIONES OCAMPO Y DE LA VEGA S. DE R. L.") is None
+    assert reason(cut, "REFACCIONES OCAMPO Y DE LA VEGA, S. DE R.L. DE C.V.") is None
+    assert reason(cut, "REFACCIONES OCAMPO Y DE LA VEGA, S.A. DE C.V.") == guards.LEGAL_FORM
+
+
 def test_a_guarded_pair_is_held_to_the_cap_with_its_reason_in_the_evidence() -> None:
     left, right = row("FARMACIAS QUEZADA AZUL"), row("FARMACIAS QUEZADA ROJA")
     evidence = [{"comparison": "name", "level": "x", "gamma": 3, "match_weight": 20.0}]
