@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 # Mexican forms, most frequent first: the order breaks ties when a cut-off tail ("S DE") could
-# start several forms of one length. Each is (canonical, other compact spellings seen in real files).
+# start several forms of one length. Each is (canonical, other compact spellings seen in real
+# files).
 _Forms = list[tuple[str, tuple[str, ...]]]
 
 _MEXICAN: _Forms = [
