@@ -88,18 +88,20 @@ def _looks_cut(raw: str | None, legal_form: str | None) -> str | None:
     """A raw name of a cut-off length that does not end in a whole legal form may be truncated
     ("TIENDAS COMERCIAL MEXICANA S.A DE C"); one ending "S.A. DE C.V." is complete. `CUT`
     when the cut may have taken words; `CUT_FORM` when it can only have fallen in the legal
-    form, which is written: a form of several words (S. DE R.L.), or one written with its dots
-    (S.A., S. A. S.), where bare SA may be the start of a word (SANITARIOS)."""
+    form, which is written: a form of several words (S. DE R.L.), one written with its dots
+    (S.A., S. A. S.; bare SA may be the start of a word, SANITARIOS), or one read from a form
+    cut short (S.A. DE)."""
     if not raw or len(raw.strip()) not in CUT_LENGTHS:
         return None
     if legal_form is None:
         return CUT
-    if legal_form not in _EXTENDABLE_FORMS:  # "…, S.A" may be the start of "S.A. DE C.V."
-        tokens = names.normalise_text(raw).split()
-        # A whole form mistyped (S.A. DR C.V.) is as whole as one spelt right.
-        if match_suffix(tokens, allow_cut=False) is not None or mistyped_suffix(tokens) is not None:
-            return None
-    return CUT_FORM if " " in legal_form or _DOTTED_END.search(raw) else CUT
+    tokens = names.normalise_text(raw).split()
+    # A whole form mistyped (S.A. DR C.V.) is as whole as one spelt right.
+    whole = match_suffix(tokens, allow_cut=False) is not None or mistyped_suffix(tokens) is not None
+    if whole and legal_form not in _EXTENDABLE_FORMS:  # "…, S.A" may start "S.A. DE C.V."
+        return None
+    written = not whole or " " in legal_form or _DOTTED_END.search(raw) is not None
+    return CUT_FORM if written else CUT
 
 
 def rfc_features(

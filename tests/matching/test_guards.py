@@ -144,6 +144,10 @@ def test_a_name_cut_inside_its_legal_form_has_its_words_whole() -> None:
     dotted = ["TERRACERIAS DEL PONIENTE DEL BAJIO S.A", "TERRACERIAS DEL PONIENTE DEL BAJIO, S.A."]
     assert [row(name)["name_cut"] for name in dotted] == [CUT_FORM, CUT_FORM]
     assert reason(*dotted, longer) is None
+    # So was one whose form is itself cut short (SA DE for SA DE CV): the cut fell in it.
+    form_cut = "TERRACERIAS DEL PONIENTE DEL BAJIO SA DE"  # 40 characters
+    assert row(form_cut)["name_cut"] == CUT_FORM and row(form_cut)["legal_form"] == "SA"
+    assert reason(form_cut, dotted[1], longer) is None
     # Whole names one and two characters short of a cut (the cut may have left spaces).
     sas = ["EMPACADORA DE TAMAULIPAS, S. A. S.", "EMPACADORA DE TAMAULIPAS S. A. S."]
     assert [len(name) for name in sas] == [34, 33]
