@@ -201,10 +201,11 @@ def with_corpus(row: MutableMapping[str, Any], corpus: Corpus) -> dict[str, Any]
 def rare_masks(tokens: Sequence[str], rare: str | None) -> tuple[str | None, str | None]:
     """Two blocking keys: the name with its rarest word cut to its first `MASKED` letters, and
     to its last. One slip in that word (DISTRIBUIDORA MEXIUENSE INDUSTRIAL for ... MEXIQUENSE
-    ...) changes at most one of the two, where it escapes every other key: the word is both
-    names' rarest, so the rare-word keys differ, and the others are too common to block on.
-    None for a short word (a slip may touch both ends) and for a name of that word alone (its
-    first letters would block with every name starting so)."""
+    ...) escapes every other key: the word is both names' rarest, so the rare-word keys differ,
+    and the others are too common to block on. In a word of seven letters or more one edit (a
+    letter changed, dropped, added, or two swapped) changes at most one of the two keys; in one
+    of six, a letter changed does. None for a shorter word and for a name of that word alone
+    (its first letters would block with every name starting so)."""
     if rare is None or len(rare) < MASKED_MIN:
         return None, None
     rest = " ".join(t for t in tokens if t != rare)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matching import names, rfc, rfc_letters
-from matching.legal_forms import LEGAL_FORMS, match_suffix, mistyped_suffix
+from matching.legal_forms import LEGAL_FORMS
 
 # Columns the model reads, in a fixed order (the Splink input table and the real-time index).
 COLUMNS = (
@@ -46,11 +46,13 @@ CONFUSABLE = str.maketrans({"O": "0", "I": "1"})
 _POSTAL = re.compile(r"\d{4,5}")
 # A token shared by more firms than this is no blocking key: it would make huge blocks.
 MAX_RARE_TOKEN_FIRMS = 50
-# Publishers cut names at 35 (CDMX) or 40 characters: a raw name this long may be truncated,
-# or up to two shorter (the spaces the cut left at its end, stripped: real names have doubled
-# spaces). A name of 30 or 37 characters is whole: S. DE R.L. there is the firm's form, not the
-# start of S. DE R.L. DE C.V.
-CUT_AT = (35, 40)
+# Publishers cut names at 35 (CDMX), 40 or 64 characters (ComprasMX: 32 of the 3,756 suppliers
+# of the bundled file are 64 long against about ten at each length near it, ending "SA DE C",
+# "MATERIALES PAR", "EQUIPO MEDIC"): a raw name this long may be truncated, or up to two
+# shorter (the spaces the cut left at its end, stripped: real names have doubled spaces). A name
+# of 30 or 37 characters is whole: S. DE R.L. there is the firm's form, not the start of S. DE
+# R.L. DE C.V.
+CUT_AT = (35, 40, 64)
 CUT_LENGTHS = frozenset(n - less for n in CUT_AT for less in range(3))
 # `name_cut`: the name may have been cut, and with it its words (CUT), or only inside its
 # written legal form (CUT_FORM: the name's own words are whole).
@@ -84,24 +86,24 @@ def distinctive(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if t not in PARTICLES and not names.is_generic(t)]
 
 
-def _looks_cut(raw: str | None, legal_form: str | None) -> str | None:
+def _looks_cut(raw: str | None, parts: names.NameParts) -> str | None:
     """A raw name of a cut-off length that does not end in a whole legal form may be truncated
     ("TIENDAS COMERCIAL MEXICANA S.A DE C"); one ending "S.A. DE C.V." is complete. `CUT`
     when the cut may have taken words; `CUT_FORM` when it can only have fallen in the legal
-    form, which is written: a form of several words (S. DE R.L.), one written with its dots
-    (S.A., S. A. S.; bare SA may be the start of a word, SANITARIOS), or one read from a form
-    cut short (S.A. DE)."""
+    form, which is written: a form of several words (S. DE R.L.), or one written with its dots
+    (S.A., S. A. S.; bare SA may be the start of a word, SANITARIOS). A form that stops part way
+    (S.A. DE C, S. DE R) was cut, by a publisher at another length (COMUNIC@RTE & CONSULTING SA
+    DE C, 32 characters, in CDMX's releases) or by hand: `CUT_FORM` at any length."""
+    if parts.form_cut:
+        return CUT_FORM
     if not raw or len(raw.strip()) not in CUT_LENGTHS:
         return None
-    if legal_form is None:
+    form = parts.legal_form
+    if form is None:
         return CUT
-    tokens = names.normalise_text(raw).split()
-    # A whole form mistyped (S.A. DR C.V.) is as whole as one spelt right.
-    whole = match_suffix(tokens, allow_cut=False) is not None or mistyped_suffix(tokens) is not None
-    if whole and legal_form not in _EXTENDABLE_FORMS:  # "…, S.A" may start "S.A. DE C.V."
+    if form not in _EXTENDABLE_FORMS:  # a whole form; "…, S.A" may start "S.A. DE C.V."
         return None
-    written = not whole or " " in legal_form or _DOTTED_END.search(raw) is not None
-    return CUT_FORM if written else CUT
+    return CUT_FORM if " " in form or _DOTTED_END.search(raw) is not None else CUT
 
 
 def rfc_features(
@@ -183,7 +185,7 @@ def features(record: RawRecord) -> dict[str, Any]:
             distinct or " ".join(t for t in parts.tokens if t not in PARTICLES) or None
         ),
         "name_prefix": distinct[:PREFIX_LEN] if distinct and len(distinct) >= 10 else None,
-        "name_cut": _looks_cut(record.name, parts.legal_form),
+        "name_cut": _looks_cut(record.name, parts),
         "name_written": parts.written,
         "name_gist": names.gist(parts.tokens),
         "tf_name": None,

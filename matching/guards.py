@@ -261,7 +261,7 @@ def _sorted_distinct(values: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 SEVERAL = 2  # `Extensions.count` stops counting here: the guards ask "one, or several?"
 # A name at least this long that another name continues within its last word is that name cut
-# by a publisher (at 35 or 40 characters, `features.CUT_LENGTHS`, less the punctuation the
+# by a publisher (at 35, 40 or 64 characters, `features.CUT_LENGTHS`, less the punctuation the
 # normalised name drops), not another firm: "... DE INSTALACIONES ELECT" and "... DE
 # INSTALACIONES ELECTRICAS 2000" are one firm's names. Shorter ones may be two coined names
 # (GRUPO ALFA, GRUPO ALFAMEX); a cut at a word's end may be a shorter firm's whole name.

@@ -142,16 +142,19 @@ def _build() -> tuple[dict[str, str], dict[str, str]]:
 def _complete(prefix: str, whole: dict[str, str], mexican: _Forms) -> str:
     # "S.A. DE" is certainly an S.A. and only probably an S.A. DE C.V.: a tail that stops in
     # the connector names the form before it. "S.A. DE C" has begun the next part, so it
-    # names the shortest form it can start (the most frequent of equals): "S. DE R" is S. DE
-    # R.L., which the guards read as the start of S. DE R.L. DE C.V. too (`guards._cut_form`);
-    # named S. DE R.L. DE C.V., it was another form than S. DE R.L.
+    # names the shortest form it can start when every other one it can start begins with that
+    # one: "S. DE R" is S. DE R.L., which the guards read as the start of S. DE R.L. DE C.V. too
+    # (`guards._cut_form`); named S. DE R.L. DE C.V., it was another form than S. DE R.L.
+    # Otherwise the most frequent: "SOFOM E" is E.N.R. (E.R. starts neither way).
     for split in range(len(prefix) - 1, 0, -1):
         rest = prefix[split:]
         if prefix[:split] in whole and _CONNECTOR.startswith(rest):
             return whole[prefix[:split]]
-    return min(
-        (c for c, _ in mexican if _compact(c).startswith(prefix)), key=lambda c: len(_compact(c))
-    )
+    candidates = [c for c, _ in mexican if _compact(c).startswith(prefix)]
+    shortest = min(candidates, key=lambda c: len(_compact(c)))
+    if all(_compact(c).startswith(_compact(shortest)) for c in candidates):
+        return shortest
+    return candidates[0]
 
 
 _WHOLE, _CUT = _build()

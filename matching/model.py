@@ -305,8 +305,14 @@ def splink_settings(model: dict[str, Any]) -> dict[str, Any]:
     A model that fits (same levels, by label) keeps its trained parameters and scores with
     today's SQL: the real-time scorer reads levels from the code too, and a faster writing of a
     level's test (`comparisons._typos`) reaches models trained before it. So a change in what a
-    level means must change its label too: then the model no longer fits and is retrained."""
+    level means must change its label too: then the model no longer fits and is retrained.
+    The blocking rules are always the code's (`BLOCKING_RULES`): they decide which pairs are
+    compared, not what a comparison weighs, and the real-time index looks candidates up by the
+    code's keys; a model saved before a rule was added would otherwise never block on it."""
     settings = {k: v for k, v in model.items() if k != "testigo"}
+    settings["blocking_rules_to_generate_predictions"] = settings_dict()[
+        "blocking_rules_to_generate_predictions"
+    ]
     if fits(model):
         settings["comparisons"] = [
             {

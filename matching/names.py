@@ -46,6 +46,8 @@ class NameParts:
     # (CORP. is CORPORACION or CORPORATIVO): `norm` writes it out as the commoner, which may be
     # the wrong one; the guards read this to know which words could be either.
     written: str | None = None
+    # The legal form was read from a form that stops part way (S.A. DE C): the name was cut.
+    form_cut: bool = False
 
 
 def _words(text: str) -> frozenset[str]:
@@ -363,60 +365,69 @@ def _split_partners(tokens: list[str], others: _Others) -> list[str]:
             continue
         if (tail := match_suffix(rest)) is not None and tail[0] == len(rest):
             continue  # "S.A. DE C.V. SOFOM E.N.R." is one form
-        partner, form = _strip_forms(_split_partners(rest, others))
+        partner, form, _ = _strip_forms(_split_partners(rest, others))
         others.append((" ".join(partner), form is not None))
         return tokens[:at]
     return tokens
 
 
-def _strip_forms(tokens: list[str]) -> tuple[list[str], str | None]:
+def _strip_forms(tokens: list[str]) -> tuple[list[str], str | None, bool]:
+    """The words before the legal form, the form, and whether it was read from a form that
+    stops part way (S.A. DE C, S. DE R): the name was cut there."""
     tokens = _drop_leading_filler(tokens)
     found = match_suffix(tokens) or mistyped_suffix(tokens)
     if found is None:
-        return _merge_initials(tokens), None
+        return _merge_initials(tokens), None, False
+    cut = match_suffix(tokens, allow_cut=False) is None and mistyped_suffix(tokens) is None
     tokens = tokens[: -found[0]]
     # An inner form goes too ("ADV CORP, S.A. DE C.V.", "CUME SA, S.A. DE C.V."), unless it
     # is all that is left: re-parsing a norm must not shorten it again.
     while (inner := match_suffix(tokens)) is not None and inner[0] < len(tokens):
         tokens = tokens[: -inner[0]]
-    return _merge_initials(tokens), found[1]
+    return _merge_initials(tokens), found[1], cut
 
 
-def _tokens_and_form(text: str, others: _Others) -> tuple[list[str], str | None]:
-    """The words as written (abbreviations not yet written out) and the legal form."""
+def _tokens_and_form(text: str, others: _Others) -> tuple[list[str], str | None, bool]:
+    """The words as written (abbreviations not yet written out), the legal form, and whether
+    the form was cut (`_strip_forms`)."""
     tokens = _drop_trailing_filler(_TOKEN.findall(text))
     return _strip_forms(_split_partners(tokens, others))
 
 
-def _written_out(tokens: list[str]) -> list[str]:
+def _written_out(tokens: list[str], form: str | None = None) -> list[str]:
     """Abbreviations written out (after the legal form is found: its letters are no
-    abbreviations). A lone abbreviation stays: "CIA" alone is a name. So does a title before a
-    person's name written without its dot (ING JUAN PEREZ LOPEZ): not INGENIERIA."""
+    abbreviations). A lone abbreviation stays: "CIA" alone is a name. So does a title before
+    what reads as a person's name, written without its dot (ING JUAN PEREZ LOPEZ, ING PEREZ),
+    where no legal form says a firm: not INGENIERIA."""
     if len(tokens) < 2:
         return tokens
     out = [ABBREVIATIONS.get(token, token) for token in tokens]
-    if tokens[0] in _TITLE_ABBREVIATIONS and _is_person(out[1:], None):
+    if (
+        tokens[0] in _TITLE_ABBREVIATIONS
+        and form is None
+        and _is_person([tokens[0], *out[1:]], None) is True
+    ):
         out[0] = tokens[0]
     return out
 
 
-def _firm_tokens(text: str, others: _Others) -> tuple[list[str], str | None]:
+def _firm_tokens(text: str, others: _Others) -> tuple[list[str], str | None, bool]:
     if (title := _TITLE.match(text)) is not None:
         # A title only before a person-like name: no legal form ("ING. SOLUCIONES, S.A."
         # keeps its ING) and two words or more left ("DR. HOUSE" stays).
         found: _Others = []
-        tokens, form = _tokens_and_form(text[title.end() :], found)
+        tokens, form, _ = _tokens_and_form(text[title.end() :], found)
         # ...and only before what may be a person: "ING. Y CONST. LOPEZ" is INGENIERIA.
         person_like = bool(tokens) and tokens[0] not in _PARTICLES
         person_like = person_like and _is_person(_written_out(tokens), None) is not False
         if form is None and len(tokens) >= 2 and person_like:
             others += found
-            return tokens, None
+            return tokens, None, False
     return _tokens_and_form(text, others)
 
 
 def _person(text: str) -> str | None:
-    tokens, _ = _firm_tokens(text, [])
+    tokens, _, _ = _firm_tokens(text, [])
     return " ".join(_written_out(tokens)) or None
 
 
@@ -468,11 +479,11 @@ def _parse(raw: str | None) -> NameParts:
     if "(" in text:
         text = _aside_parentheses(text, extra)
     others: _Others = []
-    as_written, form = _firm_tokens(text, others)
-    tokens = _written_out(as_written)
+    as_written, form, form_cut = _firm_tokens(text, others)
+    tokens = _written_out(as_written, form)
     for part in extra:
-        other, other_form = _firm_tokens(part, others)
-        others.append((" ".join(_written_out(other)), other_form is not None))
+        other, other_form, _ = _firm_tokens(part, others)
+        others.append((" ".join(_written_out(other, other_form)), other_form is not None))
     norm = " ".join(tokens) or None
     if norm in _PLACEHOLDERS:
         norm, tokens = None, []
@@ -495,6 +506,7 @@ def _parse(raw: str | None) -> NameParts:
         associated_person=person,
         other_names=tuple(dict.fromkeys(o for o, _ in others if o and o not in (norm, person))),
         written=written,
+        form_cut=form_cut,
     )
 
 

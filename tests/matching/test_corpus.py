@@ -139,10 +139,14 @@ def test_a_slip_in_the_one_rare_word_beside_common_words_is_still_compared() -> 
         assert rules and all(any(m in rule for m in masks) for rule in rules), slip.name
         shared = set(keys_of(left)) & set(keys_of(right))
         assert shared and {name for name, _ in shared} <= masks, slip.name
+
     # Another firm that shares the head and the other words is compared, and judged by the
     # model and the guards; one that shares neither end is not.
-    other = with_corpus(
-        features(RawRecord("e", "ocds", "DISTRIBUIDORA MEDITERRANEA INDUSTRIAL Y SERVICIOS", None)),
-        corpus,
+    def row(name: str) -> dict[str, object]:
+        return with_corpus(features(RawRecord("e", "ocds", name, None)), corpus)
+
+    head = _blocked_together(rows["a"], row("DISTRIBUIDORA MEXITLAN INDUSTRIAL Y SERVICIOS"))
+    assert head == ['l."name_rare_head" = r."name_rare_head"']
+    assert not _blocked_together(
+        rows["a"], row("DISTRIBUIDORA MEDITERRANEA INDUSTRIAL Y SERVICIOS")
     )
-    assert not _blocked_together(rows["a"], other)

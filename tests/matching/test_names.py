@@ -627,9 +627,29 @@ def test_abbreviations_are_written_out(raw: str, norm: str) -> None:
 
 def test_a_title_without_its_dot_before_a_persons_name_leaves_a_person() -> None:
     """ING is INGENIERIA in a firm's name, but ING ROSA ELENA MARTINEZ DUARTE is a person with
-    her title: written out, the name would read as a firm's (INGENIERIA is a firm's word)."""
+    her title: written out, the name would read as a firm's (INGENIERIA is a firm's word). A
+    legal form says a firm, whatever the words."""
     assert parse_name("ING ROSA ELENA MARTINEZ DUARTE").is_person is True
+    assert parse_name("ING PEREZ").is_person is True  # as before ING was written out
     assert parse_name("ING MARTINEZ DUARTE HERMANOS").norm == "INGENIERIA MARTINEZ DUARTE HERMANOS"
+    assert parse_name("ING. MARTINEZ DUARTE, S.A. DE C.V.").norm == "INGENIERIA MARTINEZ DUARTE"
+
+
+@pytest.mark.parametrize(
+    ("raw", "cut"),
+    [
+        ("TIENDAS COMERCIAL MEXICANA S.A DE C", True),
+        ("GARZA GAS S. DE R", True),
+        ("BANCA MIFEL SA DE", True),  # stops in the connector: an S.A. whose DE C.V. went
+        ("GARZA GAS, S.A. DE C.V.", False),
+        ("GARZA GAS SA", False),
+        ("GARZA GAS, S.A. DR C.V.", False),  # mistyped, whole
+        ("GARZA GAS", False),
+        ("RUMA ASESORES, S.C. // En cumplimiento a la sentencia de fecha 06 de diciembre", False),
+    ],
+)
+def test_a_form_read_from_a_cut_says_so(raw: str, cut: bool) -> None:
+    assert parse_name(raw).form_cut is cut
 
 
 @pytest.mark.parametrize(
