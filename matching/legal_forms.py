@@ -142,19 +142,17 @@ def _build() -> tuple[dict[str, str], dict[str, str]]:
 def _complete(prefix: str, whole: dict[str, str], mexican: _Forms) -> str:
     # "S.A. DE" is certainly an S.A. and only probably an S.A. DE C.V.: a tail that stops in
     # the connector names the form before it. "S.A. DE C" has begun the next part, so it
-    # names the shortest form it can start when every other one it can start begins with that
-    # one: "S. DE R" is S. DE R.L., which the guards read as the start of S. DE R.L. DE C.V. too
-    # (`guards._cut_form`); named S. DE R.L. DE C.V., it was another form than S. DE R.L.
-    # Otherwise the most frequent: "SOFOM E" is E.N.R. (E.R. starts neither way).
+    # names the shortest form that the most frequent one it can start begins with: "S. DE R" and
+    # "S. DE" are S. DE R.L., which the guards read as the start of S. DE R.L. DE C.V. too
+    # (`guards._cut_form`; named S. DE R.L. DE C.V., it was another form than S. DE R.L.), and
+    # "SOFOM E" is E.N.R., the frequent one (E.R. does not start it).
     for split in range(len(prefix) - 1, 0, -1):
         rest = prefix[split:]
         if prefix[:split] in whole and _CONNECTOR.startswith(rest):
             return whole[prefix[:split]]
-    candidates = [c for c, _ in mexican if _compact(c).startswith(prefix)]
-    shortest = min(candidates, key=lambda c: len(_compact(c)))
-    if all(_compact(c).startswith(_compact(shortest)) for c in candidates):
-        return shortest
-    return candidates[0]
+    candidates = [_compact(c) for c, _ in mexican if _compact(c).startswith(prefix)]
+    frequent = candidates[0]
+    return whole[min((c for c in candidates if frequent.startswith(c)), key=len)]
 
 
 _WHOLE, _CUT = _build()

@@ -131,6 +131,7 @@ def test_legal_form_variants(raw: str, form: str) -> None:
         ("GARZA GAS S. DE R.L. DE C", "GARZA GAS", "S DE RL DE CV"),
         ("GARZA GAS S. DE R.L. DE", "GARZA GAS", "S DE RL"),
         ("GARZA GAS S. DE R", "GARZA GAS", "S DE RL"),  # the shortest it can start
+        ("GARZA GAS, S. DE", "GARZA GAS", "S DE RL"),  # S. DE S.S. is no start of S. DE R.L.
         ("GARZA GAS S.A.P.I. DE C", "GARZA GAS", "SAPI DE CV"),
         ("ALF-FER ASESORIA Y CONSULTORIA S A ", "ALF FER ASESORIA Y CONSULTORIA", "SA"),
     ],
