@@ -105,9 +105,9 @@ def is_generic(token: str) -> bool:
 # Abbreviations of the common words of firm names, as buyers type them, written out: each is
 # no word of its own, and stands for one word in firm names (where two are possible, the
 # commoner: CONST. is CONSTRUCTORA far more often than CONSTRUCCIONES, which is abbreviated
-# CONSTRUCC.). ING is INGENIERIA in a firm's name (ING. Y CONSTRUCCIONES, the issue's own
-# example), and a title before a person's (`_TITLE_ABBREVIATIONS`). ING BANK becomes INGENIERIA
-# BANK, under every record of it alike.
+# CONSTRUCC.). ING is INGENIERIA in a firm's name (ING. is in the abbreviations issue #12
+# lists; ING. Y CONSTRUCCIONES), and a title before a person's (`_TITLE_ABBREVIATIONS`). ING BANK
+# becomes INGENIERIA BANK, under every record of it alike.
 ABBREVIATIONS: dict[str, str] = {
     "CIA": "COMPANIA",
     "SERV": "SERVICIOS",
