@@ -413,18 +413,21 @@ def _recluster(
     edges.extend((a, b, p) for (a, b), (p, _, _) in stored_links.items())
     edges.extend((a, b, p) for a, b, p, _, _ in scored if a in nodes and b in nodes)
     # key -> (RFC held by, whether it cannot come from the name: `one_company_rfc` only)
-    held: dict[str, tuple[str, bool]] = {}
+    holding: dict[str, tuple[str, bool]] = {}
     for k, v in hood.rfc.items():
-        name = names.parse_name(hood.published[k][0]).norm
-        if rfc := rfc_letters.identifying(v, name, one_company_rfc=one_company_rfc):
-            held[k] = (rfc, rfc_letters.contradicts(rfc, name))
+        misfit = v is not None and rfc_letters.contradicts(
+            v, names.parse_name(hood.published[k][0]).norm
+        )
+        if found := rfc_letters.held(v, misfit, one_company_rfc=one_company_rfc):
+            holding[k] = found
     for k in nodes:
-        if k in rows and (
-            rfc := rfc_letters.identifying_of(rows[k], one_company_rfc=one_company_rfc)
-        ):
-            held[k] = (rfc, rows[k]["rfc_misfit"] == "1")
-    rfcs = {k: rfc for k, (rfc, _) in held.items()}
-    suspect = [k for k, (_, not_from_name) in held.items() if not_from_name]
+        if k in rows:
+            row = rows[k]
+            misfit = row["rfc_misfit"] == "1"
+            if found := rfc_letters.held(row["rfc"], misfit, one_company_rfc=one_company_rfc):
+                holding[k] = found
+    rfcs = {k: rfc for k, (rfc, _) in holding.items()}
+    suspect = [k for k, (_, not_from_name) in holding.items() if not_from_name]
     latest = judgements.latest
     result = clustering.cluster(
         sorted(nodes),

@@ -247,9 +247,10 @@ def _full(
     rfcs: dict[str, str] = {}
     suspect: list[str] = []  # held by an RFC not from their name (`one_company_rfc` only)
     for key, row in zip(keys, rows, strict=True):
-        if rfc := rfc_letters.identifying_of(row, one_company_rfc=options.one_company_rfc):
-            rfcs[key] = rfc
-            if row["rfc_misfit"] == "1":
+        misfit = row["rfc_misfit"] == "1"
+        if found := rfc_letters.held(row["rfc"], misfit, one_company_rfc=options.one_company_rfc):
+            rfcs[key] = found[0]
+            if found[1]:
                 suspect.append(key)
     edges = [*identical, *scored_edges]
     same = [pair for pair, decision in latest.items() if decision == "same"]

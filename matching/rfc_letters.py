@@ -144,18 +144,26 @@ def identifying(rfc: str | None, name: str | None, *, one_company_rfc: bool) -> 
     (`cluster.cluster`'s `suspect`), so that it waits for a person. A person's RFC that cannot
     come from the name still holds nothing: both name orders are published, and the issue's
     target is companies' RFCs."""
-    if rfc is None or not contradicts(rfc, name):
-        return rfc
-    return rfc if one_company_rfc and _another_company(rfc) else None
+    found = held(rfc, rfc is not None and contradicts(rfc, name), one_company_rfc=one_company_rfc)
+    return found[0] if found else None
 
 
 def identifying_of(row: Mapping[str, Any], *, one_company_rfc: bool) -> str | None:
     """`identifying` of a features row (`matching.features`), read from the `rfc_misfit` flag
     that the same test set when the features were made: a link run asks it of every record."""
-    rfc: str | None = row["rfc"]
-    if rfc is None or row["rfc_misfit"] != "1":
-        return rfc
-    return rfc if one_company_rfc and _another_company(rfc) else None
+    found = held(row["rfc"], row["rfc_misfit"] == "1", one_company_rfc=one_company_rfc)
+    return found[0] if found else None
+
+
+def held(rfc: str | None, misfit: bool, *, one_company_rfc: bool) -> tuple[str, bool] | None:
+    """The one rule behind `identifying`: (the RFC the record is held to, whether it is a
+    suspect, held though the RFC cannot come from its name), or None. `misfit`: the RFC cannot
+    come from the record's name (`contradicts`, or the features' `rfc_misfit`)."""
+    if rfc is None:
+        return None
+    if not misfit:
+        return rfc, False
+    return (rfc, True) if one_company_rfc and _another_company(rfc) else None
 
 
 def _another_company(rfc: str) -> bool:
