@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.settings import Settings
 from matching.backend import BackendConfig
+from matching.feature_pool import usable_cores
 from matching.link import LinkOptions
 
 
@@ -21,6 +22,7 @@ def link_options(
         auto=auto if auto is not None else settings.link_auto_threshold,
         review=review if review is not None else settings.link_review_threshold,
         one_company_rfc=settings.link_one_company_rfc,
+        processes=settings.link_processes or usable_cores(),
         full=full,
         retrain=retrain,
         backend=BackendConfig(

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         "name (most often another firm's, copied) is kept out of the firm its name matches, and "
         "its links wait for a person. Off: it joins that firm, which then shows the odd RFC.",
     )
+    link_processes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Processes that compute the records' features in a full link of 100,000 "
+        "records or more (one per usable core); 1: the linking process alone.",
+    )
     duckdb_threads: int | None = Field(default=None, description="Threads for linking (all).")
     duckdb_memory_limit: str | None = Field(default=None, description="e.g. 8GB (DuckDB default).")
     link_backend: Literal["duckdb", "spark"] = Field(

@@ -25,14 +25,13 @@ from app.store import link_history
 from app.store import links as link_store
 from app.store.engine import larger_cache, transaction
 from matching import cluster as clustering
-from matching import guards, incremental, index_files, rfc_letters
+from matching import feature_pool, guards, incremental, index_files, rfc_letters
 from matching import model as splink_model
 from matching import state as link_state
 from matching.backend import BackendConfig
 from matching.corpus import Corpus, with_corpus
-from matching.features import features
 from matching.pairs import SCHEMA, pairs_of, profile_table, strongest
-from matching.profiles import Profile, bucket_digest, bucket_key, features_hash, group
+from matching.profiles import Profile, bucket_digest, bucket_key, group
 from matching.records import SourceRecord, load
 from matching.state import LinkState
 from matching.weights import ModelWeights
@@ -55,6 +54,9 @@ class LinkOptions:
     # rather than give its firm a second RFC (README, "One company RFC per firm"). Off, it
     # joins the firm its name matches, which then shows two company RFCs.
     one_company_rfc: bool = True
+    # Child processes that compute the records' features in a full run of many records
+    # (`matching.feature_pool`); 1: this process only.
+    processes: int = 1
 
     @property
     def state_path(self) -> Path:
@@ -199,8 +201,8 @@ def _full(
     judged = judgements.keys()
 
     say("reading records")
-    records = list(load(engine))
-    rows = [features(r.raw) for r in records]
+    featured = feature_pool.with_features(load(engine), processes=options.processes)
+    records, rows, hashes = featured.records, featured.rows, featured.hashes
     keys = [r.record_key for r in records]
     summary.records = len(records)
     clock.lap("read")
@@ -211,7 +213,6 @@ def _full(
     corpus = Corpus.build(rows)
     table_rows = [with_corpus(rows[p.representative], corpus) for p in profiles]
     summary.profiles = len(profiles)
-    hashes = [features_hash(row) for row in rows]
     table = profile_table(table_rows)
     clock.lap("features")
 

@@ -604,3 +604,32 @@ def test_a_link_runs_with_fewer_collections_and_restores_the_collector(
         link_records(registries, full=True)
     assert seen == [BULK_GC_THRESHOLDS] * 2
     assert gc.get_threshold() == before
+
+
+def test_a_full_link_with_features_from_child_processes_makes_the_same_firms(
+    registries: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full run whose features come from child processes (`matching.feature_pool`, used on
+    large stores) stores what a run computing them itself stores."""
+    from matching import feature_pool
+
+    linked_here = _partition(registries), _refusals(registries), _hashes(registries)
+    taken: list[int] = []
+    real = feature_pool.Featured.take
+
+    def take(self: feature_pool.Featured, done: Any) -> None:
+        real(self, done)
+        taken.append(self.from_children)
+
+    monkeypatch.setattr(feature_pool, "MIN_RECORDS", 1)
+    monkeypatch.setattr(feature_pool, "CHUNK", 97)
+    monkeypatch.setattr(feature_pool.Featured, "take", take)
+    pooled = registries.model_copy(update={"link_processes": 2})
+    summary = link_records(pooled, full=True)
+    assert summary.mode == "full"
+    assert len(taken) > 2 and taken[-1] == summary.records
+    assert (_partition(pooled), _refusals(pooled), _hashes(pooled)) == linked_here
+
+
+def _hashes(settings: Settings) -> dict[str, str]:
+    return dict(rows(settings, "SELECT record_key, content_hash FROM link_records"))
