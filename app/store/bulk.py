@@ -9,8 +9,9 @@ is stored is the same either way.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from operator import itemgetter
 from typing import Any
@@ -97,6 +98,30 @@ def _converter(column: Any, dialect: Any) -> _Converter | None:
 
         return bools
     return lambda values: list(map(process, values))
+
+
+@contextlib.contextmanager
+def indexes_rebuilt(conn: Connection, table: Table, *, worth_it: bool) -> Iterator[None]:
+    """On SQLite, where `worth_it` (most of the table's rows are about to be written): the
+    table's secondary indexes dropped for the writes and built again after them, in the
+    caller's transaction. Built once from the rows, an index costs a fraction of what keeping
+    it up to date row by row does: a full link's 857,000 links went in 10.1 s instead of
+    15.8 s (bench/README, stop 34). Readers keep reading the last commit meanwhile (WAL);
+    should the writes fail, the rollback puts the indexes back.
+
+    Not on PostgreSQL: dropping an index locks its table against readers until the commit,
+    and the service reads links while a link run stores them."""
+    rebuilt = worth_it and is_sqlite(conn)
+    indexes = sorted(table.indexes, key=lambda i: str(i.name)) if rebuilt else []
+    if indexes and not driver(conn).in_transaction:
+        # The driver opens its transaction before the first INSERT, UPDATE or DELETE only: a
+        # DROP INDEX met first would be committed on its own, and not put back on a rollback.
+        conn.exec_driver_sql("BEGIN")
+    for index in indexes:
+        index.drop(conn)
+    yield
+    for index in indexes:
+        index.create(conn)
 
 
 def _tuples(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
-from app.store.bulk import insert_rows
+from app.store.bulk import indexes_rebuilt, insert_rows
 from app.store.tables import Entity, EntityMember, Link, LinkRecord, LinkRun
 
 ENTITIES: Table = Entity.__table__  # type: ignore[assignment]
@@ -90,9 +90,10 @@ def write(
     _write_records(conn, records, hashes, names, rfc_values, previous)
     rfc_of = {r.record_key: v for r, v in zip(records, rfc_values, strict=True) if v}
     changed = _write_members(conn, members, ids, strongest, previous, run_id, now, records, rfc_of)
-    conn.execute(delete(LINKS))  # a full run rewrites every link
-    for chunk in chunks(link_rows(links, run_id)):
-        insert_rows(conn, LINKS, list(chunk))
+    with indexes_rebuilt(conn, LINKS, worth_it=True):
+        conn.execute(delete(LINKS))  # a full run rewrites every link
+        for chunk in chunks(link_rows(links, run_id)):
+            insert_rows(conn, LINKS, list(chunk))
     conn.execute(
         update(RUNS)
         .where(RUNS.c.id == run_id)
@@ -139,12 +140,14 @@ def _write_records(
             continue
         row = record_row(r, hashes[i], rfc_values[i], names[i])
         (fresh if old is None else changed).append(row)
-    for chunk in chunks(fresh):
-        insert_rows(conn, RECORDS, list(chunk))
-    for chunk in chunks(changed):
-        keys = [row["record_key"] for row in chunk]
-        conn.execute(delete(RECORDS).where(RECORDS.c.record_key.in_(keys)))
-        insert_rows(conn, RECORDS, list(chunk))
+    kept = len(previous.hashes) - len(gone) - len(changed)
+    with indexes_rebuilt(conn, RECORDS, worth_it=len(fresh) + len(changed) > kept):
+        for chunk in chunks(fresh):
+            insert_rows(conn, RECORDS, list(chunk))
+        for chunk in chunks(changed):
+            keys = [row["record_key"] for row in chunk]
+            conn.execute(delete(RECORDS).where(RECORDS.c.record_key.in_(keys)))
+            insert_rows(conn, RECORDS, list(chunk))
 
 
 def display_name(
@@ -217,13 +220,15 @@ def _write_members(
     changed_entities.update(previous.entity_of[k] for k in removed)
     for chunk in chunks(removed):
         conn.execute(delete(MEMBERS).where(MEMBERS.c.record_key.in_(chunk)))
-    for chunk in chunks(member_updates):
-        conn.execute(
-            delete(MEMBERS).where(MEMBERS.c.record_key.in_([r["record_key"] for r in chunk]))
-        )
-        insert_rows(conn, MEMBERS, list(chunk))
-    for chunk in chunks(member_inserts):
-        insert_rows(conn, MEMBERS, list(chunk))
+    kept = len(previous.entity_of) - len(removed) - len(member_updates)
+    written = len(member_updates) + len(member_inserts)
+    with indexes_rebuilt(conn, MEMBERS, worth_it=written > kept):
+        for chunk in chunks(member_updates):
+            keys = [r["record_key"] for r in chunk]
+            conn.execute(delete(MEMBERS).where(MEMBERS.c.record_key.in_(keys)))
+            insert_rows(conn, MEMBERS, list(chunk))
+        for chunk in chunks(member_inserts):
+            insert_rows(conn, MEMBERS, list(chunk))
     # Entities whose membership changed are rewritten; ids that no longer exist are removed.
     stale = sorted(changed_entities)
     created: dict[str, datetime] = {}

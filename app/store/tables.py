@@ -262,7 +262,8 @@ class Link(Base):
     __tablename__ = "links"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    record_a: Mapped[str] = mapped_column(String(600), index=True)  # record_a < record_b
+    # record_a < record_b. Looked up by record_a through the pair's unique index.
+    record_a: Mapped[str] = mapped_column(String(600))
     record_b: Mapped[str] = mapped_column(String(600), index=True)
     probability: Mapped[float] = mapped_column(Double)
     match_weight: Mapped[float] = mapped_column(Double)
