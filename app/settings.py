@@ -45,8 +45,9 @@ class Settings(BaseSettings):
     link_processes: int | None = Field(
         default=None,
         ge=1,
-        description="Processes that compute the records' features in a full link of 100,000 "
-        "records or more (one per usable core); 1: the linking process alone.",
+        description="Child processes that compute the records' features in a full link of "
+        "100,000 records or more (matching.feature_pool.MIN_RECORDS; default: one per usable "
+        "core, at most 8); 1: the linking process alone.",
     )
     duckdb_threads: int | None = Field(default=None, description="Threads for linking (all).")
     duckdb_memory_limit: str | None = Field(default=None, description="e.g. 8GB (DuckDB default).")

@@ -12,21 +12,26 @@ Used only where it pays: with more than one process allowed and at least `min_re
 (starting the children and handing the rows back costs about a second); below that, or where
 no child process can be started, the features are computed here as before. Children are
 started with `spawn`, as `ingest.prefetch` does: no fork of a process holding database
-connections and threads.
+connections and threads. Each child holds about 130 MB, and only while the records are read,
+when this process holds about half of what it will at its peak (bench/README, stop 34).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import math
 import multiprocessing
 import os
-from collections import deque
+import pickle
+import queue
+import signal
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from operator import attrgetter
+from pathlib import Path
+from typing import Any, cast
 
 import structlog
 
@@ -39,17 +44,31 @@ log = structlog.get_logger(__name__)
 CHUNK = 20_000  # records per task: large enough that handing them over costs little
 # Below this many records the children's start (about a second) is not won back.
 MIN_RECORDS = 100_000
+# Children at most, whatever the cores: past this, this process's own share (reading the
+# store, taking the rows back) is the whole time, and each child costs its memory.
+MAX_PROCESSES = 8
+CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "max 100000" or "200000 100000"
 
 Row = dict[str, Any]
-Fields = tuple[str, str, str | None, str | None, str | None, str | None]  # a RawRecord's
+Fields = tuple[Any, ...]  # a RawRecord's fields, in order
+# A plain tuple pickles several times faster than the dataclass; every field, in order.
+_fields = attrgetter(*(f.name for f in dataclasses.fields(RawRecord)))
 
 
 def usable_cores() -> int:
-    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    """The cores this process may use: its CPU set (`taskset`, a container's cpuset), no more
+    than its CPU quota (a container's `--cpus`, Kubernetes' `limits.cpu`), rounded up."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = CPU_QUOTA.read_text(encoding="ascii").split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):  # no cgroup v2 quota here
+        pass
+    return cores
 
 
 @dataclass(slots=True)
@@ -69,8 +88,8 @@ class Featured:
             self.rows.append(row)
             self.hashes.append(features_hash(row))
 
-    def take(self, done: Future[Chunk]) -> None:
-        names, values, hashes = done.result()
+    def take(self, chunk: Chunk) -> None:
+        names, values, hashes = chunk
         self.rows.extend(dict(zip(names, v, strict=True)) for v in values)
         self.hashes.extend(hashes)
         self.from_children += len(values)
@@ -96,42 +115,107 @@ def with_features(
         done.compute()
         return done
     try:
-        pool = ProcessPoolExecutor(
-            processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=gc.set_threshold,
-            initargs=gc.get_threshold(),  # the caller's (`app.collector.fewer_collections`)
-        )
-    except OSError as exc:  # no semaphores or processes allowed here: compute them here
+        workers = Workers.start(min(processes, MAX_PROCESSES))
+    except (OSError, NotImplementedError) as exc:  # no process or semaphore to be had here
         log.warning("feature_pool.unavailable", error=str(exc))
         done = Featured([*head, *stream])
         done.compute()
         return done
     try:
-        return _pooled(pool, _chunks(head, stream), processes)
+        return _pooled(workers, _chunks(head, stream))
     finally:
-        # On an error, the chunks not yet started are dropped rather than computed.
-        pool.shutdown(wait=True, cancel_futures=True)
+        workers.stop()
 
 
-def _pooled(
-    pool: ProcessPoolExecutor, chunks: Iterator[list[SourceRecord]], processes: int
-) -> Featured:
+class Broken(Exception):
+    """A child ended without sending what it was given (killed: out of memory, by a person)."""
+
+
+@dataclass(slots=True)
+class Workers:
+    """Child processes, each with its own queue of chunks in and of rows out: chunk i goes to
+    child i mod n, so each child's rows come back in the order its chunks went. Not
+    `concurrent.futures`: its executor waits forever for the rest of a message from a child
+    killed while sending it, and a second Ctrl-C left it hanging at exit (stop 34's review)."""
+
+    processes: list[Any]
+    inboxes: list[Any]
+    outboxes: list[Any]
+
+    @classmethod
+    def start(cls, n: int) -> Workers:
+        context = multiprocessing.get_context("spawn")
+        workers = cls([], [], [])
+        try:
+            for i in range(n):
+                inbox, outbox = context.Queue(), context.Queue()
+                child = context.Process(
+                    target=_child,
+                    # the caller's collector thresholds (`app.collector.fewer_collections`)
+                    args=(inbox, outbox, gc.get_threshold()),
+                    name=f"testigo-features-{i}",
+                    daemon=True,
+                )
+                workers.inboxes.append(inbox)
+                workers.outboxes.append(outbox)
+                child.start()
+                workers.processes.append(child)
+        except BaseException:
+            workers.stop()
+            raise
+        return workers
+
+    def send(self, i: int, fields: list[Fields]) -> None:
+        self.inboxes[i % len(self.processes)].put(fields)
+
+    def receive(self, i: int) -> Chunk:
+        """The rows of the `i`th chunk sent; the child's own error raised here."""
+        child, outbox = (
+            self.processes[i % len(self.processes)],
+            self.outboxes[i % len(self.processes)],
+        )
+        while True:
+            try:
+                kind, payload = outbox.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise Broken(f"{child.name} ended (exit code {child.exitcode})") from None
+                continue
+            if kind == _FAILED:
+                raise payload
+            return cast(Chunk, payload)
+
+    def stop(self) -> None:
+        """Done, failed or interrupted: the children are ended, not waited for, and nothing
+        still queued for them holds up this process's exit."""
+        for child in self.processes:
+            if child.is_alive():
+                child.terminate()
+        for child in self.processes:
+            child.join(timeout=10)
+        for box in (*self.inboxes, *self.outboxes):
+            box.cancel_join_thread()
+            box.close()
+
+
+def _pooled(workers: Workers, chunks: Iterator[list[SourceRecord]]) -> Featured:
     done = Featured()
-    pending: deque[Future[Chunk]] = deque()
+    sent = taken = 0
     try:
         for chunk in chunks:
             done.records.extend(chunk)
-            pending.append(pool.submit(_features, [_fields(r.raw) for r in chunk]))
-            # Take finished chunks back while reading, so that rows do not pile up in the
-            # pipe; a few chunks per child stay queued, so that none waits for this process.
-            while len(pending) > 2 * processes or (pending and pending[0].done()):
-                done.take(pending.popleft())
-        while pending:
-            done.take(pending.popleft())
-    except BrokenProcessPool as exc:
-        # A child killed (out of memory, by a person) or unable to start (a script that
-        # links at import time, re-run by `spawn`): what it left is computed here instead.
+            workers.send(sent, [_fields(r.raw) for r in chunk])
+            sent += 1
+            # A few chunks per child stay queued, so that none waits for this process, and
+            # rows do not pile up in the pipes.
+            while sent - taken > 2 * len(workers.processes):
+                done.take(workers.receive(taken))
+                taken += 1
+        while taken < sent:
+            done.take(workers.receive(taken))
+            taken += 1
+    except Broken as exc:
+        # What the children left is computed here instead.
         log.warning("feature_pool.broken", error=str(exc), computed=len(done.rows))
         for chunk in chunks:
             done.records.extend(chunk)
@@ -148,9 +232,25 @@ def _chunks(
         yield chunk
 
 
-def _fields(raw: RawRecord) -> Fields:
-    # A plain tuple pickles several times faster than the dataclass.
-    return (raw.unique_id, raw.source, raw.name, raw.rfc_raw, raw.postal_code, raw.person_kind)
+_POLL_SECONDS = 1.0
+_ROWS = "rows"
+_FAILED = "failed"
+
+
+def _child(inbox: Any, outbox: Any, thresholds: tuple[int, int, int]) -> None:
+    gc.set_threshold(*thresholds)
+    # Ctrl-C reaches the whole process group: the parent ends its children (`Workers.stop`),
+    # which would otherwise each print their own traceback on the terminal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while (fields := inbox.get()) is not None:
+        try:
+            outbox.put((_ROWS, _features(fields)))
+        except Exception as exc:  # the features' own error, raised again in the parent
+            try:
+                pickle.dumps(exc)
+            except Exception:  # unpicklable, it would never arrive: its words do
+                exc = RuntimeError(f"{exc.__class__.__name__}: {exc}")
+            outbox.put((_FAILED, exc))
 
 
 def _features(fields: list[Fields]) -> Chunk:

@@ -55,7 +55,7 @@ class LinkOptions:
     # joins the firm its name matches, which then shows two company RFCs.
     one_company_rfc: bool = True
     # Child processes that compute the records' features in a full run of many records
-    # (`matching.feature_pool`); 1: this process only.
+    # (`matching.feature_pool.MIN_RECORDS`); 1: this process alone.
     processes: int = 1
 
     @property

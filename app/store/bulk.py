@@ -105,15 +105,19 @@ def indexes_rebuilt(conn: Connection, table: Table, *, worth_it: bool) -> Iterat
     """On SQLite, where `worth_it` (most of the table's rows are about to be written): the
     table's secondary indexes dropped for the writes and built again after them, in the
     caller's transaction. Built once from the rows, an index costs a fraction of what keeping
-    it up to date row by row does: a full link's 857,000 links went in 10.1 s instead of
-    15.8 s (bench/README, stop 34). Readers keep reading the last commit meanwhile (WAL);
-    should the writes fail, the rollback puts the indexes back.
+    it up to date row by row does (bench/README, stop 34: a first full link's members and
+    records at 1M). Readers keep reading the last commit meanwhile (WAL); should the writes
+    fail, the rollback puts the indexes back. Unique indexes stay: they are rules, checked as
+    each row goes in.
 
     Not on PostgreSQL: dropping an index locks its table against readers until the commit,
     and the service reads links while a link run stores them."""
     rebuilt = worth_it and is_sqlite(conn)
-    indexes = sorted(table.indexes, key=lambda i: str(i.name)) if rebuilt else []
-    if indexes and not driver(conn).in_transaction:
+    indexes = sorted((i for i in table.indexes if not i.unique), key=lambda i: str(i.name))
+    if not rebuilt or not indexes:
+        yield
+        return
+    if not driver(conn).in_transaction:
         # The driver opens its transaction before the first INSERT, UPDATE or DELETE only: a
         # DROP INDEX met first would be committed on its own, and not put back on a rollback.
         conn.exec_driver_sql("BEGIN")

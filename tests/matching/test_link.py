@@ -617,8 +617,8 @@ def test_a_full_link_with_features_from_child_processes_makes_the_same_firms(
     taken: list[int] = []
     real = feature_pool.Featured.take
 
-    def take(self: feature_pool.Featured, done: Any) -> None:
-        real(self, done)
+    def take(self: feature_pool.Featured, chunk: Any) -> None:
+        real(self, chunk)
         taken.append(self.from_children)
 
     monkeypatch.setattr(feature_pool, "MIN_RECORDS", 1)
