@@ -134,9 +134,13 @@ class Broken(Exception):
 @dataclass(slots=True)
 class Workers:
     """Child processes, each with its own queue of chunks in and of rows out: chunk i goes to
-    child i mod n, so each child's rows come back in the order its chunks went. Not
-    `concurrent.futures`: its executor waits forever for the rest of a message from a child
-    killed while sending it, and a second Ctrl-C left it hanging at exit (stop 34's review)."""
+    child i mod n, so each child's rows come back in the order its chunks went.
+
+    Not `concurrent.futures`: after Ctrl-C twice its executor hung at exit (1 run in 5),
+    joining children it had stopped or waiting for the rest of a message from one killed while
+    sending it (stop 34's review). Here an interrupted run reads nothing more and ends its
+    children. One limit stays, as in `ingest.prefetch`: a child killed by the system while it
+    sends its rows leaves this process waiting for the rest of them."""
 
     processes: list[Any]
     inboxes: list[Any]
@@ -170,10 +174,8 @@ class Workers:
 
     def receive(self, i: int) -> Chunk:
         """The rows of the `i`th chunk sent; the child's own error raised here."""
-        child, outbox = (
-            self.processes[i % len(self.processes)],
-            self.outboxes[i % len(self.processes)],
-        )
+        k = i % len(self.processes)
+        child, outbox = self.processes[k], self.outboxes[k]
         while True:
             try:
                 kind, payload = outbox.get(timeout=_POLL_SECONDS)
