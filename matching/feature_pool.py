@@ -18,6 +18,7 @@ when this process holds about half of what it will at its peak (bench/README, st
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import math
@@ -162,7 +163,8 @@ class Workers:
                 )
                 workers.inboxes.append(inbox)
                 workers.outboxes.append(outbox)
-                child.start()
+                with _ctrl_c_ignored():
+                    child.start()
                 workers.processes.append(child)
         except BaseException:
             workers.stop()
@@ -232,6 +234,21 @@ def _chunks(
         yield head[start : start + CHUNK]
     while chunk := list(islice(stream, CHUNK)):
         yield chunk
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ctrl-C ignored while a child starts: the child inherits it so, and a Ctrl-C while it
+    imports (before `_child` runs) does not make it print a traceback on the terminal."""
+    try:
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread (a link run by the service): not ours to touch
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 _POLL_SECONDS = 1.0
