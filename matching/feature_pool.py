@@ -128,7 +128,7 @@ def with_features(
         workers.stop()
 
 
-class Broken(Exception):
+class _Broken(Exception):
     """A child ended without sending what it was given (killed: out of memory, by a person)."""
 
 
@@ -183,7 +183,7 @@ class Workers:
                 kind, payload = outbox.get(timeout=_POLL_SECONDS)
             except queue.Empty:
                 if not child.is_alive():
-                    raise Broken(f"{child.name} ended (exit code {child.exitcode})") from None
+                    raise _Broken(f"{child.name} ended (exit code {child.exitcode})") from None
                 continue
             if kind == _FAILED:
                 raise payload
@@ -218,7 +218,7 @@ def _pooled(workers: Workers, chunks: Iterator[list[SourceRecord]]) -> Featured:
         while taken < sent:
             done.take(workers.receive(taken))
             taken += 1
-    except Broken as exc:
+    except _Broken as exc:
         # What the children left is computed here instead.
         log.warning("feature_pool.broken", error=str(exc), computed=len(done.rows))
         for chunk in chunks:

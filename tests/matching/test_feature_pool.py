@@ -177,10 +177,15 @@ def test_the_cores_are_those_of_the_cpu_quota(
 
 
 _INTERRUPTED = """
+import signal
+
 from matching import feature_pool
 from tests.matching.test_feature_pool import _records
 
 if __name__ == "__main__":
+    # Ctrl-C as a terminal gives it, whatever this process inherited (a test run before may
+    # have left the runner ignoring it, and an ignored signal is inherited).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     records = _records(2000) * 200
     feature_pool.CHUNK = 40000
     print("start", flush=True)
