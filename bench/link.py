@@ -225,15 +225,33 @@ def child_blocks(data_dir: Path) -> dict[str, Any]:
     con.register("profiles", table)
     rules: list[dict[str, Any]] = []
     for rule in BLOCKING_RULES:
-        columns = re.findall(r'l\."(\w+)"', rule)
-        cols = ", ".join(f'"{c}"' for c in columns)
-        not_null = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
-        found = con.execute(
-            f"SELECT coalesce(sum(n * (n - 1) // 2), 0), coalesce(max(n), 0), "
-            f"arg_max(k, n), count(*) FILTER (WHERE n > 1) FROM ("
-            f"SELECT concat_ws(' | ', {cols}) AS k, count(*) AS n FROM profiles "
-            f"WHERE {not_null} GROUP BY {cols})"
-        ).fetchone()
+        joined = re.findall(r'l\."(\w+)" = r\."(\w+)"', rule)
+        left = [a for a, _ in joined]
+        if all(a == b for a, b in joined):
+            cols = ", ".join(f'"{c}"' for c in left)
+            not_null = " AND ".join(f'"{c}" IS NOT NULL' for c in left)
+            found = con.execute(
+                f"SELECT coalesce(sum(n * (n - 1) // 2), 0), coalesce(max(n), 0), "
+                f"arg_max(k, n), count(*) FILTER (WHERE n > 1) FROM ("
+                f"SELECT concat_ws(' | ', {cols}) AS k, count(*) AS n FROM profiles "
+                f"WHERE {not_null} GROUP BY {cols})"
+            ).fetchone()
+        else:
+            # One column against another (`l.a = r.b`): the pairs a value joins are the rows
+            # holding it in `a` times those holding it in `b`, less a row against itself; the
+            # rule keeps those with l before r (about half), its mirror rule the others.
+            (a, b), *more = joined
+            assert not more, f"a cross rule of one column each: {rule}"
+            found = con.execute(
+                f'WITH l AS (SELECT "{a}" AS k, count(*) AS n FROM profiles '
+                f'WHERE "{a}" IS NOT NULL GROUP BY 1), '
+                f'r AS (SELECT "{b}" AS k, count(*) AS n FROM profiles '
+                f'WHERE "{b}" IS NOT NULL GROUP BY 1), '
+                f'both_ AS (SELECT count(*) AS n FROM profiles WHERE "{a}" = "{b}"), '
+                f"j AS (SELECT l.k, l.n * r.n AS n FROM l JOIN r USING (k)) "
+                f"SELECT coalesce((sum(n) - (SELECT n FROM both_)) // 2, 0), "
+                f"coalesce(max(n), 0), arg_max(k, n), count(*) FILTER (WHERE n > 1) FROM j"
+            ).fetchone()
         assert found is not None
         pairs, largest, value, blocks = found
         rules.append(

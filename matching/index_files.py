@@ -63,11 +63,20 @@ KEY_COLUMNS = (
     "name_rare_tail",
 )
 COMPOUND_KEYS = (("name_skel", "legal_form"),)
+# Keys looked up under another column's postings, as a blocking rule joins two columns: a name
+# that may be cut finds every name that starts as it does, and a whole name the cut ones.
+# (the row's column, the postings it is looked up in)
+CROSS_KEYS = (("name_cut_head", "name_head"), ("name_head", "name_cut_head"))
 SEPARATOR = "\x1f"  # joins a compound key's parts into one hashed value
 
 
 def key_names() -> list[str]:
-    return [*KEY_COLUMNS, *("+".join(k) for k in COMPOUND_KEYS)]
+    """Every postings file's name: the same-column keys, compound ones, then the cross keys'."""
+    return [
+        *KEY_COLUMNS,
+        *("+".join(k) for k in COMPOUND_KEYS),
+        *(posted for _, posted in CROSS_KEYS),
+    ]
 
 
 def key_columns(name: str) -> tuple[str, ...]:
@@ -75,8 +84,27 @@ def key_columns(name: str) -> tuple[str, ...]:
 
 
 def keys_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(key name, value) for every lookup key the row has; a compound value is its parts joined.
-    The files compute the same keys column-wise (`_key_values`; a test holds them equal)."""
+    """(postings name, value) for every postings file the row is written in; a compound value is
+    its parts joined. The files compute the same keys column-wise (`_key_values`; a test holds
+    them equal)."""
+    yield from _own_keys(row)
+    for _, posted in CROSS_KEYS:
+        value = row.get(posted)
+        if value:
+            yield posted, value
+
+
+def lookups_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(postings name, value) for every lookup a query row makes: its own keys in their own
+    postings, and each cross key's value in the other column's postings."""
+    yield from _own_keys(row)
+    for column, posted in CROSS_KEYS:
+        value = row.get(column)
+        if value:
+            yield posted, value
+
+
+def _own_keys(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     for column in KEY_COLUMNS:
         value = row.get(column)
         if value:

@@ -45,6 +45,9 @@ BLOCKING_RULES: tuple[str, ...] = (
     'l."name_prefix" = r."name_prefix"',
     'l."name_rare_head" = r."name_rare_head"',
     'l."name_rare_tail" = r."name_rare_tail"',
+    # A name that may be cut, against every name starting as it does (`features.HEAD_LEN`).
+    'l."name_head" = r."name_cut_head"',
+    'l."name_cut_head" = r."name_head"',
 )
 
 # EM learns m from blocks; RFC agreement is trained on name blocks, where different firms that

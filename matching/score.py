@@ -28,7 +28,7 @@ from matching import guards, hashed, index_files, sanction_facts
 from matching.comparisons import COMPARISONS
 from matching.corpus import Corpus, with_corpus
 from matching.features import CONFUSABLE, TF_COLUMNS, RawRecord, features
-from matching.index_files import SEPARATOR, key_columns, keys_of, usable_token
+from matching.index_files import SEPARATOR, key_columns, lookups_of, usable_token
 from matching.profile_rows import ProfileRows
 from matching.results import RecordOut
 from matching.verdict import SanctionFact
@@ -125,7 +125,7 @@ class Index:
 
     def candidates(self, row: Mapping[str, Any]) -> set[int]:
         found: set[int] = set()
-        for name, value in keys_of(row):
+        for name, value in lookups_of(row):
             bucket = self.lookups[name].get(value, self._holds(name, value))
             if len(bucket) <= MAX_BUCKET:
                 found.update(bucket)

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from matching.corpus import Corpus, with_corpus
-from matching.features import MAX_RARE_TOKEN_FIRMS, RawRecord, features
-from matching.index_files import keys_of
+from matching.features import CUT, MAX_RARE_TOKEN_FIRMS, RawRecord, features
+from matching.index_files import keys_of, lookups_of
 from matching.model import BLOCKING_RULES
 
 OWN = RawRecord("a", "sfp", "XADALOX SOLUCIONES, S.A. DE C.V.", "XSO720906JB0")
@@ -137,7 +137,7 @@ def test_a_slip_in_the_one_rare_word_beside_common_words_is_still_compared() -> 
         left, right = rows["a"], rows[slip.unique_id]
         rules = _blocked_together(left, right)
         assert rules and all(any(m in rule for m in masks) for rule in rules), slip.name
-        shared = set(keys_of(left)) & set(keys_of(right))
+        shared = set(lookups_of(right)) & set(keys_of(left))
         assert shared and {name for name, _ in shared} <= masks, slip.name
 
     # Another firm that shares the head and the other words is compared, and judged by the
@@ -152,3 +152,64 @@ def test_a_slip_in_the_one_rare_word_beside_common_words_is_still_compared() -> 
     # mask (it would block every INGENIERIA DRI… with every other).
     alone = row("SERVICIOS Y DISTRIBUIDORA ZACATLANENSE")
     assert (alone["name_rare_head"], alone["name_rare_tail"]) == (None, None)
+
+
+HEADS = {'l."name_head" = r."name_cut_head"', 'l."name_cut_head" = r."name_head"'}
+
+
+def test_a_name_cut_by_its_publisher_is_compared_with_the_names_it_may_be_the_start_of() -> None:
+    """A register cuts names at 40 characters: the cut took the rare words (AMBIENTALES,
+    PUERTOS) and left a fragment (AMBIE), so neither the rare words, nor the distinctive ones,
+    nor their skeleton agree with the whole name's. The first characters do: the cut name is
+    compared with every name starting as it does (`features.HEAD_LEN`), in batch and in the
+    real-time index's lookups alike; two whole names sharing a start are not (their words
+    tell), nor is a cut name whose start is generic words."""
+    # IRAPUATO starts a family of firms, so the cut name's second rarest word (IRAPUATO) is
+    # not the whole name's (AMBIENTALES, in fewer firms).
+    towns = ("LEON", "CELAYA", "SALAMANCA", "SILAO", "PENJAMO", "ACAMBARO", "MOROLEON")
+    services = ("PORTUARIOS", "TURISTICOS", "MINEROS", "AGRICOLAS", "EDUCATIVOS", "MEDICOS")
+    fillers = [
+        RawRecord(f"f{i}", "ocds", f"PROMOTORA DE {town} DE SERVICIOS {what}", None)
+        for i, (town, what) in enumerate(
+            [(t, "AMBIENTALES") for t in towns] + [("IRAPUATO", w) for w in services]
+        )
+    ]
+    whole = RawRecord(
+        "a", "sfp", "PROMOTORA DE IRAPUATO DE SERVICIOS AMBIENTALES Y PUERTOS, S.A. DE C.V.", None
+    )
+    cuts = [
+        RawRecord("b", "ocds", "PROMOTORA DE IRAPUATO DE SERVICIOS AMBIE", None),  # at 40
+        RawRecord("c", "ocds", "Promotora de Irapuato de Servicios Amb", None),  # at 38, as typed
+        RawRecord("d", "ocds", "PROMOTORA DE IRAPUATO DE SERVICIOS", None),  # at 34: a word lost
+    ]
+    sibling = RawRecord("e", "ocds", "PROMOTORA DE IRAPUATO DE SERVICIOS INTEGRALES, S.C.", None)
+    records = [*fillers, whole, *cuts, sibling]
+    corpus = Corpus.build(features(r) for r in records)
+    rows = {r.unique_id: with_corpus(features(r), corpus) for r in records}
+    for cut in cuts:
+        left, right = rows["a"], rows[cut.unique_id]
+        assert _blocked_together(left, right) == ['l."name_head" = r."name_cut_head"'], cut.name
+        assert _blocked_together(right, left) == ['l."name_cut_head" = r."name_head"'], cut.name
+        found = set(lookups_of(right)) & set(keys_of(left))  # the cut name asked live
+        assert {name for name, _ in found} == {"name_head"}, cut.name
+        found = set(lookups_of(left)) & set(keys_of(right))  # and the whole one
+        assert {name for name, _ in found} == {"name_cut_head"}, cut.name
+    # Two whole names of one start: compared only if another key says so, never by the heads.
+    assert not HEADS & set(_blocked_together(rows["a"], rows["e"]))
+    assert not HEADS & set(_blocked_together(rows["e"], rows["a"]))
+    assert not {"name_head", "name_cut_head"} & {
+        n for n, _ in set(lookups_of(rows["e"])) & set(keys_of(rows["a"]))
+    }
+
+    # A cut name starting with generic words alone has no cut key: SERVICIOS PROFESIONALES …
+    # starts thousands of names.
+    generic = features(RawRecord("g", "ocds", "SERVICIOS PROFESIONALES Y DE CONSULTORIA", None))
+    assert generic["name_cut"] == CUT and generic["name_cut_head"] is None
+    assert generic["name_head"] is None
+    # Whether a head is a key is read off the head alone, its last word dropped (TULA may be
+    # the start of TULANCINGO): two names that start alike agree on it.
+    for name in (
+        "COMERCIALIZADORA DE TULA Y SERVICIOS DEL CENTRO",
+        "COMERCIALIZADORA DE TULANCINGO",
+    ):
+        assert features(RawRecord("t", "ocds", name, None))["name_head"] is None, name

@@ -633,3 +633,81 @@ def test_a_full_link_with_features_from_child_processes_makes_the_same_firms(
 
 def _hashes(settings: Settings) -> dict[str, str]:
     return dict(rows(settings, "SELECT record_key, content_hash FROM link_records"))
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_name_its_publisher_cut_is_compared_with_the_firm_it_is_the_start_of(
+    registries: Settings, tmp_path: Path, full: bool
+) -> None:
+    """A register cuts names at 40 characters. The cut took the whole name's rare words and
+    left a fragment, so no key of the words finds the pair; its first characters do
+    (`features.HEAD_LEN`). The pair is scored in a full and in an incremental run (before, it
+    never was: no stored pair, the cut name a firm of its own), and a live query under the cut
+    name finds the whole name's firm at the score the run gave the pair."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.factories import bearer
+
+    whole = "CONSTRUCTORA DE TEHUACAN DE SERVICIOS HIDRAULICOS Y ELECTRICOS, S.A. DE C.V."
+    cut = "CONSTRUCTORA DE TEHUACAN DE SERVICIOS HI"
+    assert len(cut) == 40
+    # TEHUACAN starts a family of firms, so the cut name's rarest word is not among the whole
+    # name's two rarest (ELECTRICOS, HIDRAULICOS).
+    family = [
+        f"CONSTRUCTORA DE TEHUACAN DE SERVICIOS {what}"
+        for what in ("VIALES", "URBANOS", "AGRICOLAS", "MINEROS", "TURISTICOS", "ESCOLARES")
+    ] + [
+        f"CONSTRUCTORA DE {town} DE SERVICIOS HIDRAULICOS"
+        for town in ("ORIZABA", "CORDOBA", "ATLIXCO", "HUAMANTLA")
+    ]
+    entries = [("9101", whole, "75700"), ("9102", cut, "75700")] + [
+        (str(9200 + i), name, "72000") for i, name in enumerate(family)
+    ]
+    register = tmp_path / "register.json"
+    register.write_text(
+        json.dumps(
+            [
+                {
+                    "proveedor": {
+                        "id": i,
+                        "rfc": "",
+                        "razonSocial": name,
+                        "address": {"postalCode": postal, "countryName": "MX"},
+                    }
+                }
+                for i, name, postal in entries
+            ]
+        ),
+        encoding="utf-8",
+    )
+    ingest_files(registries, (suppliers_job("cdmx-sefin"), register))
+    assert link_records(registries, full=full).mode == ("full" if full else "incremental")
+    (pair,) = rows(
+        registries,
+        "SELECT probability, status FROM links WHERE record_a = :a AND record_b = :b",
+        a="supplier:cdmx-sefin:9101",
+        b="supplier:cdmx-sefin:9102",
+    )
+    assert pair.status in ("linked", "review"), pair
+    (firm,) = [m for m in _partition(registries) if "supplier:cdmx-sefin:9101" in m]
+    (entity_id,) = {
+        r.entity_id
+        for r in rows(registries, "SELECT entity_id, record_key FROM entity_members")
+        if r.record_key in firm
+    }
+
+    app = create_app(registries, load_index=False)
+    app.state.index.load()
+    with TestClient(app) as client:
+        answer = client.post(
+            "/v1/match",
+            json={"records": [{"name": cut, "postal_code": "75700"}], "limit": 5},
+            headers=bearer(registries, "auditor", "auditor"),
+        )
+    assert answer.status_code == 200, answer.text
+    (result,) = answer.json()["results"]
+    found = {c["entity_id"]: c for c in result["candidates"]}
+    assert entity_id in found, result
+    assert found[entity_id]["probability"] == pytest.approx(pair.probability)
+    assert found[entity_id]["status"] == pair.status
