@@ -88,18 +88,21 @@ def keys_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     its parts joined. The files compute the same keys column-wise (`_key_values`; a test holds
     them equal)."""
     yield from _own_keys(row)
-    for _, posted in CROSS_KEYS:
-        value = row.get(posted)
-        if value:
-            yield posted, value
+    yield from _cross_keys(row, asked=False)
 
 
 def lookups_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(postings name, value) for every lookup a query row makes: its own keys in their own
     postings, and each cross key's value in the other column's postings."""
     yield from _own_keys(row)
+    yield from _cross_keys(row, asked=True)
+
+
+def _cross_keys(row: Mapping[str, Any], *, asked: bool) -> Iterator[tuple[str, str]]:
+    """Each cross key's postings with the row's value: of the column it is looked up by when
+    the row is `asked`, else of the postings' own column (the row as written)."""
     for column, posted in CROSS_KEYS:
-        value = row.get(column)
+        value = row.get(column if asked else posted)
         if value:
             yield posted, value
 

@@ -5,8 +5,8 @@ memory-mapped, shared by every worker): the same profiles, features and term fre
 run scored, so a pair scores the same here as in batch (the same comparison levels and weights:
 `comparisons`, `weights`). Candidates come from key lookups, never from a scan: the batch
 blocking keys (RFC, RFC stem, folded RFC, name, sorted name, core name, prefix, skeleton with
-legal form, the name with its rarest word cut to its head or its tail) and every rare word of
-the name.
+legal form, the name with its rarest word cut to its head or its tail; a cut name's head in
+every name's heads and back) and every rare word of the name.
 
 What a check reports about a matched firm (its records, its sanctions) is read from the store
 when asked, so it is as fresh as the store; the profiles are as fresh as the last link run, and

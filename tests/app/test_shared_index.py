@@ -61,7 +61,7 @@ class Reference:
         lookups: dict[str, dict[Any, list[int]]] = defaultdict(lambda: defaultdict(list))
         tokens: dict[str, list[int]] = defaultdict(list)
         for number, row in enumerate(table_rows):
-            for name, value in _keys(row):
+            for name, value in _keys(row, asked=False):
                 lookups[name][value].append(number)
             for token in set(row["name"].split()) if row["name"] else ():
                 if corpus.token_firms.get(token, 0) <= MAX_RARE_TOKEN_FIRMS and len(token) >= 3:
@@ -76,7 +76,7 @@ class Reference:
 
     def candidates(self, row: Mapping[str, Any]) -> set[int]:
         found: set[int] = set()
-        for name, value in _keys(row):
+        for name, value in _keys(row, asked=True):
             bucket = self.lookups[name].get(value, [])
             if len(bucket) <= MAX_BUCKET:
                 found.update(bucket)
@@ -97,7 +97,9 @@ class Reference:
         return found
 
 
-def _keys(row: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+def _keys(row: Mapping[str, Any], *, asked: bool) -> Iterator[tuple[str, Any]]:
+    """The postings a row is written in, or (`asked`) looks up: a cross key's postings are
+    looked up with the other column's value (a cut name's head in every name's heads)."""
     for column in index_files.KEY_COLUMNS:
         if row.get(column):
             yield column, row[column]
@@ -105,6 +107,10 @@ def _keys(row: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
         values = tuple(row.get(c) for c in parts)
         if all(values):
             yield "+".join(parts), values
+    for column, posted in index_files.CROSS_KEYS:
+        value = row.get(column if asked else posted)
+        if value:
+            yield posted, value
 
 
 @pytest.fixture(scope="module")

@@ -99,8 +99,11 @@ def test_the_index_files_key_values_are_the_ones_a_query_looks_up() -> None:
         ("JUAN PEREZ LOPEZ", "PELJ800101AAA", ""),
         (None, "XAXX010101000", None),
         ("ALFA ALFA Y BETA", None, "01000"),
+        ("PROMOTORA DE IRAPUATO DE SERVICIOS AMBIE", None, None),  # cut at 40: both heads
+        ("PROMOTORA DE IRAPUATO DE SERVICIOS AMBIENTALES, S.A.", None, None),
     ]
     rows = [features(RawRecord(f"k{i}", "ocds", *raw)) for i, raw in enumerate(raws)]
+    assert rows[-2]["name_cut_head"] and rows[-1]["name_head"] and not rows[-1]["name_cut_head"]
     table = pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in rows])
     for name in key_names():
         columnwise = _key_values(table, key_columns(name)).to_pylist()

@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -480,23 +481,8 @@ def test_a_suspect_judged_same_as_its_rfcs_firm_is_no_longer_suspect(
     assert refusals() and not any(NOT_FROM_NAME in reason for reason in refusals())
 
 
-def test_an_incremental_link_keeps_firms_apart_as_a_full_link_does(
-    registries: Settings, tmp_path: Path
-) -> None:
-    """A register publishes names cut at 40 characters: two firms sharing their first 40 look
-    the same but for the address (the full name of one of them shows the cut), and one entry
-    gives the cut name with no address. Both firms' entries link to that one; a full run
-    refuses to make the two firms one through it (a cut name at another address), and so must
-    an incremental run, which clusters the neighbourhood the new records reach by the same
-    rule."""
-    cut = "SOLUCIONES DE TOLUCA DE MAQUINARIA PESAD"
-    entries = [
-        ("9001", cut, None),
-        ("9002", cut, "45000"),
-        ("9003", cut, "45000"),
-        ("9004", cut, "66002"),
-        ("9005", "SOLUCIONES DE TOLUCA DE MAQUINARIA PESADA GAMBOA Y PUERTOS SA DE CV", None),
-    ]
+def _register(tmp_path: Path, entries: Sequence[tuple[str, str, str | None]]) -> Path:
+    """A CDMX supplier register of (id, name, postal code) entries, none with an RFC."""
     register = tmp_path / "register.json"
     register.write_text(
         json.dumps(
@@ -514,7 +500,27 @@ def test_an_incremental_link_keeps_firms_apart_as_a_full_link_does(
         ),
         encoding="utf-8",
     )
-    ingest_files(registries, (suppliers_job("cdmx-sefin"), register))
+    return register
+
+
+def test_an_incremental_link_keeps_firms_apart_as_a_full_link_does(
+    registries: Settings, tmp_path: Path
+) -> None:
+    """A register publishes names cut at 40 characters: two firms sharing their first 40 look
+    the same but for the address (the full name of one of them shows the cut), and one entry
+    gives the cut name with no address. Both firms' entries link to that one; a full run
+    refuses to make the two firms one through it (a cut name at another address), and so must
+    an incremental run, which clusters the neighbourhood the new records reach by the same
+    rule."""
+    cut = "SOLUCIONES DE TOLUCA DE MAQUINARIA PESAD"
+    entries = [
+        ("9001", cut, None),
+        ("9002", cut, "45000"),
+        ("9003", cut, "45000"),
+        ("9004", cut, "66002"),
+        ("9005", "SOLUCIONES DE TOLUCA DE MAQUINARIA PESADA GAMBOA Y PUERTOS SA DE CV", None),
+    ]
+    ingest_files(registries, (suppliers_job("cdmx-sefin"), _register(tmp_path, entries)))
     assert link_records(registries).mode == "incremental"
 
     def firms() -> set[frozenset[str]]:
@@ -649,39 +655,22 @@ def test_a_name_its_publisher_cut_is_compared_with_the_firm_it_is_the_start_of(
     from app.main import create_app
     from tests.factories import bearer
 
-    whole = "CONSTRUCTORA DE TEHUACAN DE SERVICIOS HIDRAULICOS Y ELECTRICOS, S.A. DE C.V."
-    cut = "CONSTRUCTORA DE TEHUACAN DE SERVICIOS HI"
+    whole = "CONSTRUCTORA TEHUACANA DE SERVICIOS HIDRAULICOS Y ELECTRICOS, S.A. DE C.V."
+    cut = "CONSTRUCTORA TEHUACANA DE SERVICIOS HIDR"
     assert len(cut) == 40
-    # TEHUACAN starts a family of firms, so the cut name's rarest word is not among the whole
-    # name's two rarest (ELECTRICOS, HIDRAULICOS).
+    # TEHUACANA names a family of firms, so the cut name's rarest words (HIDR, TEHUACANA) are
+    # not the whole name's two rarest (ELECTRICOS, HIDRAULICOS).
     family = [
-        f"CONSTRUCTORA DE TEHUACAN DE SERVICIOS {what}"
+        f"CONSTRUCTORA TEHUACANA DE SERVICIOS {what}"
         for what in ("VIALES", "URBANOS", "AGRICOLAS", "MINEROS", "TURISTICOS", "ESCOLARES")
     ] + [
-        f"CONSTRUCTORA DE {town} DE SERVICIOS HIDRAULICOS"
-        for town in ("ORIZABA", "CORDOBA", "ATLIXCO", "HUAMANTLA")
+        f"CONSTRUCTORA {town} DE SERVICIOS HIDRAULICOS"
+        for town in ("ORIZABEÑA", "CORDOBESA", "ATLIXQUEÑA", "HUAMANTLECA")
     ]
     entries = [("9101", whole, "75700"), ("9102", cut, "75700")] + [
         (str(9200 + i), name, "72000") for i, name in enumerate(family)
     ]
-    register = tmp_path / "register.json"
-    register.write_text(
-        json.dumps(
-            [
-                {
-                    "proveedor": {
-                        "id": i,
-                        "rfc": "",
-                        "razonSocial": name,
-                        "address": {"postalCode": postal, "countryName": "MX"},
-                    }
-                }
-                for i, name, postal in entries
-            ]
-        ),
-        encoding="utf-8",
-    )
-    ingest_files(registries, (suppliers_job("cdmx-sefin"), register))
+    ingest_files(registries, (suppliers_job("cdmx-sefin"), _register(tmp_path, entries)))
     assert link_records(registries, full=full).mode == ("full" if full else "incremental")
     (pair,) = rows(
         registries,
