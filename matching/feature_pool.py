@@ -82,6 +82,13 @@ class Featured:
     hashes: list[str] = field(default_factory=list)
     from_children: int = 0  # rows the child processes computed
 
+    @classmethod
+    def here(cls, records: Iterable[SourceRecord]) -> Featured:
+        """Every record's features computed in this process."""
+        done = cls(list(records))
+        done.compute()
+        return done
+
     def compute(self) -> None:
         """Compute here what the children did not."""
         for record in self.records[len(self.rows) :]:
@@ -112,16 +119,12 @@ def with_features(
     stream = iter(records)
     head = list(islice(stream, min_records))
     if processes <= 1 or len(head) < min_records:
-        done = Featured([*head, *stream])
-        done.compute()
-        return done
+        return Featured.here([*head, *stream])
     try:
         workers = Workers.start(min(processes, MAX_PROCESSES))
     except (OSError, NotImplementedError) as exc:  # no process or semaphore to be had here
         log.warning("feature_pool.unavailable", error=str(exc))
-        done = Featured([*head, *stream])
-        done.compute()
-        return done
+        return Featured.here([*head, *stream])
     try:
         return _pooled(workers, _chunks(head, stream))
     finally:
@@ -261,7 +264,8 @@ def _child(inbox: Any, outbox: Any, thresholds: tuple[int, int, int]) -> None:
     # Ctrl-C reaches the whole process group: the parent ends its children (`Workers.stop`),
     # which would otherwise each print their own traceback on the terminal.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while (fields := inbox.get()) is not None:
+    while True:  # until ended by the parent (`Workers.stop`)
+        fields = inbox.get()
         try:
             outbox.put((_ROWS, _features(fields)))
         except Exception as exc:  # the features' own error, raised again in the parent
